@@ -1,0 +1,3 @@
+from xlkpss.cli import main
+
+main()

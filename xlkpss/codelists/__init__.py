@@ -1,0 +1,375 @@
+"""Official code lists shipped with the package, and the territory (obec → ORP → kraj).
+
+Codes are the keys; names are for people.  Every list resolves a value a person typed
+(the code, the name or the dropdown text, ignoring case and extra spaces) to its item,
+and suggests the closest valid value when it cannot.
+
+Sources and provenance: ``data/PROVENANCE.md`` (ČSÚ Struktura území ČR 2026-01-01,
+MPSV code lists 2025-08, zákon 108/2006 Sb. for § and allowed forms).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+__all__ = [
+    "CodeItem",
+    "CodeList",
+    "Municipality",
+    "Territory",
+    "TerritoryError",
+    "codelist",
+    "municipalities",
+    "normalize_key",
+    "orps",
+    "regions",
+    "territory",
+]
+
+
+def normalize_key(value: object) -> str:
+    """Case-, space- and dash-insensitive lookup key ("  Domovy  pro seniory" == "domovy pro seniory")."""
+    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
+    text = text.replace("–", "-").replace("—", "-")
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class CodeItem:
+    code: str
+    label: str
+    display: str
+    aliases: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+class CodeList:
+    """An ordered list of items with lookup by code, label, dropdown text or alias."""
+
+    def __init__(self, name: str, title: str, items: Iterable[CodeItem]):
+        self.name = name
+        self.title = title
+        self.items: tuple[CodeItem, ...] = tuple(items)
+        self._by_code = {i.code: i for i in self.items}
+        self._index: dict[str, CodeItem | None] = {}
+        for item in self.items:
+            for text in (item.code, item.label, item.display, *item.aliases):
+                key = normalize_key(text)
+                if not key:
+                    continue
+                prev = self._index.get(key, item)
+                # The same text naming two items (two "Březina") is ambiguous: store None.
+                self._index[key] = item if prev is item or prev == item else None
+        # codes always win over ambiguous names
+        for item in self.items:
+            self._index[normalize_key(item.code)] = item
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def get(self, code: str) -> CodeItem:
+        return self._by_code[code]
+
+    def codes(self) -> list[str]:
+        return [i.code for i in self.items]
+
+    def displays(self) -> list[str]:
+        """Texts offered in the dropdown, in list order."""
+        return [i.display for i in self.items]
+
+    def resolve(self, value: object) -> CodeItem | None:
+        """The item a typed value means, or None (unknown or ambiguous)."""
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return self._index.get(normalize_key(value))
+
+    def is_ambiguous(self, value: object) -> bool:
+        key = normalize_key(value)
+        return key in self._index and self._index[key] is None
+
+    def suggest(self, value: object) -> str | None:
+        """The closest dropdown text, for "did you mean …" in messages."""
+        key = normalize_key(value)
+        if not key:
+            return None
+        candidates = {normalize_key(i.display): i.display for i in self.items}
+        candidates.update({normalize_key(i.label): i.display for i in self.items})
+        match = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
+        if match:
+            return candidates[match[0]]
+        # "domovy pro seniory" inside "§49 Domovy pro seniory"
+        for k, display in candidates.items():
+            if key in k or (len(k) > 3 and k in key):
+                return display
+        return None
+
+    def subset(self, codes: Iterable[str], name: str | None = None) -> "CodeList":
+        wanted = set(codes)
+        return CodeList(name or self.name, self.title, [i for i in self.items if i.code in wanted])
+
+
+# ---------------------------------------------------------------------------
+# Territory
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Municipality:
+    code: str
+    name: str
+    orp: str
+    orp_name: str
+    kraj: str
+    kraj_name: str
+    population: int | None
+    okres_name: str
+
+
+class TerritoryError(ValueError):
+    """An unknown obec / ORP / kraj code was given."""
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A territory at one level: the whole state, a kraj, an ORP or one obec."""
+
+    level: str  # "stat" | "kraj" | "orp" | "obec"
+    code: str
+    name: str
+
+    @property
+    def municipalities(self) -> list[Municipality]:
+        allm = municipalities()
+        if self.level == "stat":
+            return list(allm.values())
+        if self.level == "kraj":
+            return [m for m in allm.values() if m.kraj == self.code]
+        if self.level == "orp":
+            return [m for m in allm.values() if m.orp == self.code]
+        return [allm[self.code]]
+
+    def contains(self, obec_code: str) -> bool:
+        m = municipalities().get(obec_code)
+        if m is None:
+            return False
+        if self.level == "stat":
+            return True
+        return {"kraj": m.kraj, "orp": m.orp, "obec": m.code}[self.level] == self.code
+
+    @property
+    def population(self) -> int | None:
+        pops = [m.population for m in self.municipalities]
+        return sum(p for p in pops if p) if any(pops) else None
+
+    def describe(self) -> str:
+        prefix = {"stat": "", "kraj": "", "orp": "ORP ", "obec": "obec "}[self.level]
+        return f"{prefix}{self.name}"
+
+
+STATE = Territory("stat", "CZ", "Česká republika")
+
+
+def territory(*, obec: str | None = None, orp: str | None = None, kraj: str | None = None) -> Territory:
+    """The narrowest territory given; raises TerritoryError for unknown codes."""
+    if obec:
+        m = municipalities().get(str(obec).strip())
+        if m is None:
+            raise TerritoryError(f"obec:{obec}")
+        if orp and m.orp != orp:
+            raise TerritoryError(f"obec:{obec}:orp:{orp}")
+        return Territory("obec", m.code, m.name)
+    if orp:
+        o = orps().get(str(orp).strip())
+        if o is None:
+            raise TerritoryError(f"orp:{orp}")
+        if kraj and o["kod_kraje"] != kraj.upper():
+            raise TerritoryError(f"orp:{orp}:kraj:{kraj}")
+        return Territory("orp", o["kod_orp"], o["nazev_orp"])
+    if kraj:
+        k = regions().get(str(kraj).strip().upper())
+        if k is None:
+            raise TerritoryError(f"kraj:{kraj}")
+        return Territory("kraj", k["kod_kraje"], k["nazev_kraje"])
+    return STATE
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def municipalities() -> dict[str, Municipality]:
+    out = {}
+    for r in _read_csv("obce.csv"):
+        pop = r.get("pocet_obyvatel") or ""
+        out[r["kod_obce"]] = Municipality(
+            code=r["kod_obce"],
+            name=r["nazev_obce"],
+            orp=r["kod_orp"],
+            orp_name=r["nazev_orp"],
+            kraj=r["kod_kraje"],
+            kraj_name=r["nazev_kraje"],
+            population=int(pop) if pop.isdigit() else None,
+            okres_name=r["nazev_okresu"],
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def orps() -> dict[str, dict[str, str]]:
+    return {r["kod_orp"]: r for r in _read_csv("orp.csv")}
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, dict[str, str]]:
+    return {r["kod_kraje"]: r for r in _read_csv("kraje.csv")}
+
+
+# ---------------------------------------------------------------------------
+# Building the named lists
+# ---------------------------------------------------------------------------
+
+_FORM_LABELS = {"amb": "ambulantní", "pob": "pobytová", "ter": "terénní"}
+_CAPACITY_LABELS = {
+    "luzka": "lůžka",
+    "klient": "klienti",
+    "kontakt": "kontakty",
+    "interv": "intervence",
+    "hovor": "hovory",
+}
+
+
+def _druhy() -> CodeList:
+    label_to_form = {v: k for k, v in _FORM_LABELS.items()}
+    items = []
+    for r in _read_csv("druhy_sluzeb.csv"):
+        par = r["paragraf"]
+        display = f"{par} {r['nazev']}" if par else r["nazev"]
+        forms = tuple(label_to_form[f] for f in r["formy"].split("|") if f)
+        items.append(
+            CodeItem(
+                code=r["kod"],
+                label=r["nazev"],
+                display=display,
+                aliases=(r["nazev_mpsv"], r["mpsv_open_data_id"]) + ((par,) if par else ()),
+                extra={
+                    "paragraf": par,
+                    "kategorie": r["kategorie"],
+                    "formy": forms,
+                    "mpsv_open_data_id": r["mpsv_open_data_id"],
+                },
+            )
+        )
+    return CodeList("druhy_sluzeb", "Druhy sociálních služeb (zákon 108/2006 Sb.)", items)
+
+
+def _simple(name: str, title: str, filename: str, labels: dict[str, str] | None = None, ciselnik: str | None = None) -> CodeList:
+    items = []
+    for r in _read_csv(filename):
+        if ciselnik and r.get("ciselnik") != ciselnik:
+            continue
+        label = labels.get(r["kod"], r["nazev"]) if labels else r["nazev"]
+        aliases = tuple(a for a in (r["nazev"], r.get("mpsv_open_data_id", "")) if a and a != label)
+        items.append(CodeItem(code=r["kod"], label=label, display=label, aliases=aliases))
+    return CodeList(name, title, items)
+
+
+def _obce(munis: Iterable[Municipality], name: str = "obce") -> CodeList:
+    munis = list(munis)
+    counts: dict[str, int] = {}
+    for m in munis:
+        counts[normalize_key(m.name)] = counts.get(normalize_key(m.name), 0) + 1
+    items = []
+    for m in sorted(munis, key=lambda m: (normalize_key(m.name), m.code)):
+        unique = counts[normalize_key(m.name)] == 1
+        # Names repeat across the country but never within one ORP (checked in tests).
+        display = m.name if unique else f"{m.name} (ORP {m.orp_name})"
+        aliases = (f"{m.name} (ORP {m.orp_name})", f"{m.name} ({m.code})", f"{m.code} {m.name}")
+        items.append(CodeItem(code=m.code, label=m.name, display=display, aliases=aliases, extra={"orp": m.orp, "kraj": m.kraj}))
+    return CodeList(name, "Obce", items)
+
+
+def _spec_list(name: str) -> CodeList:
+    from xlkpss.spec import load_spec
+
+    raw = load_spec().codelists[name]
+    return CodeList(name, raw.get("title", name), [CodeItem(code=c, label=l, display=l) for c, l in raw["items"]])
+
+
+@lru_cache(maxsize=None)
+def _builtin(name: str) -> CodeList:
+    if name == "druhy_sluzeb":
+        return _druhy()
+    if name == "cilove_skupiny":
+        return _simple(name, "Cílové skupiny (MPSV)", "cilove_skupiny.csv")
+    if name == "vekove_skupiny":
+        return _simple(name, "Věkové skupiny (MPSV)", "vekove_skupiny.csv")
+    if name == "formy":
+        return _simple(name, "Formy sociálních služeb", "formy_a_kapacity.csv", _FORM_LABELS, "FormaSocSluzby")
+    if name == "typy_kapacity":
+        return _simple(name, "Typy kapacity", "formy_a_kapacity.csv", _CAPACITY_LABELS, "TypKapacitySocialniSluzby")
+    if name == "kraje":
+        return CodeList(
+            name,
+            "Kraje",
+            [
+                CodeItem(code=r["kod_kraje"], label=r["nazev_kraje"], display=r["nazev_kraje"], aliases=(r["zkratka"],))
+                for r in regions().values()
+            ],
+        )
+    if name == "orp":
+        return CodeList(
+            name,
+            "Obce s rozšířenou působností",
+            [
+                CodeItem(code=r["kod_orp"], label=r["nazev_orp"], display=r["nazev_orp"], extra={"kraj": r["kod_kraje"]})
+                for r in sorted(orps().values(), key=lambda r: normalize_key(r["nazev_orp"]))
+            ],
+        )
+    if name == "obce":
+        return _obce(municipalities().values())
+    return _spec_list(name)
+
+
+def codelist(name: str, scope: Territory | None = None) -> CodeList:
+    """A code list by name; ``obce`` and ``orp`` can be limited to a territory."""
+    if scope is not None and scope.level != "stat":
+        if name == "obce":
+            return _scoped_obce(scope)
+        if name == "orp" and scope.level == "kraj":
+            base = _builtin("orp")
+            return base.subset([i.code for i in base if i.extra["kraj"] == scope.code])
+        if name == "orp" and scope.level in ("orp", "obec"):
+            code = scope.code if scope.level == "orp" else municipalities()[scope.code].orp
+            return _builtin("orp").subset([code])
+        if name == "kraje":
+            kraj = {"kraj": scope.code}.get(scope.level)
+            if kraj is None:
+                ob = scope.municipalities[0]
+                kraj = ob.kraj
+            return _builtin("kraje").subset([kraj])
+    return _builtin(name)
+
+
+@lru_cache(maxsize=64)
+def _scoped_obce(scope: Territory) -> CodeList:
+    if scope.level == "obec":
+        # an obec's own services may be provided elsewhere in its ORP
+        m = municipalities()[scope.code]
+        scope = Territory("orp", m.orp, m.orp_name)
+    return _obce(scope.municipalities)

@@ -1,0 +1,268 @@
+"""Every message a person reads, in Czech (default) and English, in one catalogue.
+
+Issue codes are stable identifiers (documented in the README); the texts may be
+improved without breaking anyone who filters on codes.  Field labels never appear
+here: they come from the spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xlkpss.spec import Field
+
+LANGS = ("cs", "en")
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: str  # "error" | "warning"
+    title_cs: str
+    title_en: str
+    cs: str
+    en: str
+
+
+def _t(code, severity, title_cs, title_en, cs, en):
+    return IssueType(code, severity, title_cs, title_en, cs, en)
+
+
+#: The catalogue of issues.  ``{value}`` is the value found, ``{expected}`` what is expected.
+ISSUES: dict[str, IssueType] = {
+    t.code: t
+    for t in [
+        # --- whole file ---------------------------------------------------------------
+        _t("file-not-found", "error", "Soubor nenalezen", "File not found",
+           "Soubor neexistuje nebo jej nelze otevřít.", "The file does not exist or cannot be opened."),
+        _t("file-empty", "error", "Prázdný soubor", "Empty file",
+           "Soubor je prázdný (0 bajtů). Pošlete prosím znovu vyplněnou šablonu.",
+           "The file is empty (0 bytes). Please send the filled template again."),
+        _t("file-not-spreadsheet", "error", "Není to tabulka", "Not a spreadsheet",
+           "Soubor není sešit Excelu ani LibreOffice ({value}). Uložte jej jako .xlsx.",
+           "The file is not an Excel or LibreOffice workbook ({value}). Save it as .xlsx."),
+        _t("file-encrypted", "error", "Soubor je zaheslovaný", "Encrypted file",
+           "Sešit je chráněn heslem. Uložte jej prosím bez hesla (Soubor → Informace → Zamknout sešit → odebrat heslo).",
+           "The workbook is password-protected. Please save it without a password."),
+        _t("file-corrupt", "error", "Poškozený soubor", "Corrupt file",
+           "Soubor je poškozený a nelze jej přečíst ({value}). Otevřete jej v Excelu/LibreOffice a uložte znovu jako .xlsx.",
+           "The file is corrupt and cannot be read ({value}). Open it in Excel/LibreOffice and save it again as .xlsx."),
+        _t("file-unsafe", "error", "Nebezpečný obsah", "Unsafe content",
+           "Soubor obsahuje nebezpečnou konstrukci ({value}) a nebyl zpracován.",
+           "The file contains an unsafe construct ({value}) and was not processed."),
+        _t("file-too-large", "error", "Soubor je příliš velký", "File too large",
+           "Soubor je příliš velký ({value}); nejvýše {expected}.",
+           "The file is too large ({value}); at most {expected}."),
+        _t("file-timeout", "error", "Čtení trvalo příliš dlouho", "Reading timed out",
+           "Čtení souboru nebylo dokončeno do {expected} s; soubor je nejspíš poškozený.",
+           "Reading the file did not finish within {expected} s; the file is probably corrupt."),
+        _t("file-memory", "error", "Soubor je příliš náročný", "File needs too much memory",
+           "Čtení souboru překročilo limit paměti; soubor je nejspíš poškozený nebo obsahuje obrovský list.",
+           "Reading the file exceeded the memory limit; it is probably corrupt or has a huge sheet."),
+        _t("not-our-template", "error", "Není to šablona xlkpss", "Not an xlkpss template",
+           "Sešit není vyplněná šablona xlkpss (nenalezen list ani sloupce šablony). Stáhněte šablonu {expected}.",
+           "The workbook is not a filled xlkpss template (no template sheet or columns found). Download the template {expected}."),
+        _t("template-version-old", "error", "Stará verze šablony", "Old template version",
+           "Soubor byl vyplněn ve staré verzi šablony ({value}), kterou již nelze přečíst. Stáhněte aktuální šablonu {expected}.",
+           "The file uses an old template version ({value}) that can no longer be read. Download the current template {expected}."),
+        _t("template-version-read", "warning", "Starší verze šablony", "Older template version",
+           "Soubor je ve starší verzi šablony ({value}); byl přečten, chybějící sloupce jsou prázdné. Příště použijte {expected}.",
+           "The file uses an older template version ({value}); it was read and missing columns are empty. Next time use {expected}."),
+        _t("template-version-new", "error", "Novější verze šablony", "Newer template version",
+           "Soubor je v novější verzi šablony ({value}), než zná tato verze xlkpss ({expected}). Aktualizujte xlkpss.",
+           "The file uses a newer template version ({value}) than this xlkpss knows ({expected}). Update xlkpss."),
+        _t("template-recognised-by-labels", "warning", "Šablona poznána podle nadpisů", "Template recognised by labels",
+           "Skrytý list s verzí šablony chybí (data byla zřejmě vložena do jiného sešitu); šablona poznána podle nadpisů sloupců.",
+           "The hidden version sheet is missing (data were probably pasted into another workbook); the template was recognised by its column labels."),
+        _t("sheet-missing", "error", "Chybí list", "Missing sheet",
+           "V sešitu chybí list „{expected}“ (ani jiný list s jeho sloupci).",
+           "The workbook has no sheet „{expected}“ (nor another sheet with its columns)."),
+        _t("sheet-renamed", "warning", "Přejmenovaný list", "Renamed sheet",
+           "List „{expected}“ byl nalezen pod jménem „{value}“.",
+           "Sheet „{expected}“ was found under the name „{value}“."),
+        _t("column-missing", "error", "Chybí sloupec", "Missing column",
+           "Na listu chybí sloupec „{column}“.", "The sheet has no column „{column}“."),
+        _t("column-unknown", "warning", "Neznámý sloupec", "Unknown column",
+           "Sloupec „{value}“ šablona nezná; jeho obsah se nezpracuje.",
+           "The template does not know column „{value}“; its content is ignored."),
+        _t("no-data", "warning", "Žádná data", "No data",
+           "List neobsahuje žádné vyplněné řádky.", "The sheet has no filled rows."),
+        _t("too-many-rows", "error", "Příliš mnoho řádků", "Too many rows",
+           "List má {value} řádků, nejvýše {expected}; zbytek nebyl zpracován.",
+           "The sheet has {value} rows, at most {expected}; the rest was not processed."),
+        # --- one cell --------------------------------------------------------------------
+        _t("required", "error", "Chybí povinná hodnota", "Required value missing",
+           "Povinná hodnota chybí. Očekává se: {expected}.", "A required value is missing. Expected: {expected}."),
+        _t("not-a-number", "error", "Není číslo", "Not a number",
+           "„{value}“ není číslo. Očekává se: {expected}.", "„{value}“ is not a number. Expected: {expected}."),
+        _t("not-an-integer", "error", "Není celé číslo", "Not a whole number",
+           "„{value}“ není celé číslo. Očekává se: {expected}.", "„{value}“ is not a whole number. Expected: {expected}."),
+        _t("not-a-date", "error", "Není datum", "Not a date",
+           "„{value}“ není datum. Očekává se datum ve tvaru d. m. rrrr, např. 3. 9. 2026.",
+           "„{value}“ is not a date. Expected a date like 3. 9. 2026."),
+        _t("below-minimum", "error", "Hodnota je příliš malá", "Value too small",
+           "Hodnota {value} je menší než dovolené minimum. Očekává se: {expected}.",
+           "Value {value} is below the minimum. Expected: {expected}."),
+        _t("above-maximum", "error", "Hodnota je příliš velká", "Value too large",
+           "Hodnota {value} je větší než dovolené maximum. Očekává se: {expected}.",
+           "Value {value} is above the maximum. Expected: {expected}."),
+        _t("pattern-mismatch", "error", "Nesprávný tvar", "Wrong format",
+           "„{value}“ nemá správný tvar. Očekává se: {expected}.", "„{value}“ has the wrong format. Expected: {expected}."),
+        _t("too-long", "error", "Text je příliš dlouhý", "Text too long",
+           "Text má {value} znaků, nejvýše {expected}.", "The text has {value} characters, at most {expected}."),
+        _t("unknown-code", "error", "Hodnota není v číselníku", "Value not in code list",
+           "„{value}“ není v seznamu „{expected}“.{suggestion}", "„{value}“ is not in the list „{expected}“.{suggestion}"),
+        _t("ambiguous-code", "error", "Nejednoznačná hodnota", "Ambiguous value",
+           "„{value}“ odpovídá více položkám seznamu „{expected}“; vyberte ze seznamu nebo uveďte kód.",
+           "„{value}“ matches several items of „{expected}“; pick from the list or give the code."),
+        _t("invalid-ico", "error", "Neplatné IČO", "Invalid IČO",
+           "„{value}“ není platné IČO (8 číslic s kontrolní číslicí).",
+           "„{value}“ is not a valid IČO (8 digits with a check digit)."),
+        _t("invalid-service-id", "error", "Neplatný identifikátor služby", "Invalid service identifier",
+           "„{value}“ není identifikátor služby z registru (7 číslic).",
+           "„{value}“ is not a registry service identifier (7 digits)."),
+        _t("invalid-email", "error", "Neplatný e-mail", "Invalid e-mail",
+           "„{value}“ není platná e-mailová adresa.", "„{value}“ is not a valid e-mail address."),
+        _t("invalid-phone", "error", "Neplatný telefon", "Invalid phone",
+           "„{value}“ není telefonní číslo (9 číslic, případně s předvolbou +420).",
+           "„{value}“ is not a phone number (9 digits, optionally with +420)."),
+        _t("formula-error", "error", "Chyba ve vzorci", "Formula error",
+           "Buňka obsahuje chybu vzorce {value}. Opravte vzorec nebo vepište hodnotu.",
+           "The cell contains the formula error {value}. Fix the formula or type the value."),
+        _t("duplicate-row", "error", "Duplicitní řádek", "Duplicate row",
+           "Hodnota „{value}“ se opakuje (už na řádku {expected}).",
+           "Value „{value}“ is repeated (already on row {expected})."),
+        _t("group-missing", "error", "Chybí cílová skupina", "No target group",
+           "Vyplňte alespoň jednu hodnotu „{column}“.", "Fill at least one „{column}“."),
+        _t("identifier-required", "error", "Chybí identifikátor", "Identifier missing",
+           "Registrovaná služba musí mít identifikátor z registru (7 číslic). U neregistrované služby zvolte „ne“ ve sloupci Registrovaná služba.",
+           "A registered service needs its 7-digit registry identifier. For an unregistered service choose „ne“."),
+        _t("form-not-allowed", "error", "Forma není pro tento druh dovolena", "Form not allowed",
+           "Forma „{value}“ není pro druh „{expected}“ podle zákona 108/2006 Sb. dovolena (dovoleno: {allowed}).",
+           "Form „{value}“ is not allowed by law for „{expected}“ (allowed: {allowed})."),
+        _t("beds-not-residential", "error", "Lůžka jen u pobytové formy", "Beds only for residential",
+           "Kapacitu v lůžkách lze uvést jen u pobytové formy (zde „{value}“).",
+           "Capacity in beds is possible only for the residential form (here „{value}“)."),
+        _t("funding-exceeds-costs", "warning", "Zdroje převyšují náklady", "Funding exceeds costs",
+           "Součet zdrojů financování {value} převyšuje náklady celkem {expected}.",
+           "Funding sources {value} exceed total costs {expected}."),
+        _t("outside-territory", "error", "Obec mimo území", "Municipality outside territory",
+           "Obec „{value}“ nepatří do území {expected} uvedeného na listu Identifikace.",
+           "Municipality „{value}“ is not in the territory {expected} declared on Identifikace."),
+        _t("year-mismatch", "error", "Nesouhlasí rok", "Year mismatch",
+           "Rok {value} nesouhlasí s očekávaným rokem {expected}.", "Year {value} does not match the expected year {expected}."),
+        _t("submitter-incomplete", "error", "Neúplná identifikace", "Incomplete identification",
+           "{expected}", "{expected}"),
+        _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
+           "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
+        _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",
+           "Úroveň „{value}“ neodpovídá číslu {expected}.", "Level „{value}“ does not match number {expected}."),
+        _t("plan-done-no-value", "warning", "Splněno bez dosažené hodnoty", "Done without achieved value",
+           "Položka je „splněno“, ale dosažená hodnota indikátoru není vyplněna.",
+           "The item is „splněno“ but the achieved indicator value is empty."),
+        _t("plan-overspent", "warning", "Čerpáno více než plánováno", "Spent more than planned",
+           "Čerpáno {value} je více než plánovaný rozpočet {expected}.", "Spent {value} is more than the planned budget {expected}."),
+    ]
+}
+
+SEVERITY_WORDS = {
+    "cs": {"error": "chyba", "warning": "upozornění", "explained": "vysvětleno"},
+    "en": {"error": "error", "warning": "warning", "explained": "explained"},
+}
+
+#: Short UI strings (CLI, reports, HTML).
+UI: dict[str, dict[str, str]] = {
+    "file": {"cs": "soubor", "en": "file"},
+    "sheet": {"cs": "list", "en": "sheet"},
+    "cell": {"cs": "buňka", "en": "cell"},
+    "column": {"cs": "sloupec", "en": "column"},
+    "value": {"cs": "hodnota", "en": "value"},
+    "problem": {"cs": "problém", "en": "problem"},
+    "severity": {"cs": "závažnost", "en": "severity"},
+    "valid": {"cs": "v pořádku", "en": "valid"},
+    "invalid": {"cs": "obsahuje chyby", "en": "has errors"},
+    "did_you_mean": {"cs": " Měli jste na mysli „{s}“?", "en": " Did you mean „{s}“?"},
+    "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
+    "totals": {
+        "cs": "{files} souborů, {ok} v pořádku, {bad} s chybami; {errors} chyb, {warnings} upozornění",
+        "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",
+    },
+    "file_total": {
+        "cs": "{path}: {rows} řádků, {errors} chyb, {warnings} upozornění",
+        "en": "{path}: {rows} rows, {errors} errors, {warnings} warnings",
+    },
+}
+
+
+def ui(key: str, lang: str = "cs", **kw) -> str:
+    text = UI[key].get(lang) or UI[key]["cs"]
+    return text.format(**kw) if kw else text
+
+
+_TYPE_WORDS = {
+    "cs": {
+        "text": "text",
+        "integer": "celé číslo",
+        "decimal": "číslo",
+        "money": "částka v Kč",
+        "date": "datum (d. m. rrrr)",
+        "code": "hodnota ze seznamu",
+        "ico": "IČO (8 číslic)",
+        "email": "e-mail",
+        "phone": "telefon",
+    },
+    "en": {
+        "text": "text",
+        "integer": "whole number",
+        "decimal": "number",
+        "money": "amount in CZK",
+        "date": "date (d. m. yyyy)",
+        "code": "a value from the list",
+        "ico": "IČO (8 digits)",
+        "email": "e-mail",
+        "phone": "phone",
+    },
+}
+
+
+def format_number(value: float | int | None, decimals: int = 0) -> str:
+    """Czech number format: 2 774 600 / 12,5 (non-breaking spaces)."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def describe_field(f: "Field", lang: str = "cs") -> str:
+    """What a field accepts, in words ("celé číslo 0–100 000")."""
+    words = _TYPE_WORDS[lang][f.type]
+    if f.digits:
+        words = f"{f.digits} číslic" if lang == "cs" else f"{f.digits} digits"
+    if f.type == "code" and f.codelist:
+        from xlkpss.codelists import codelist
+
+        cl = codelist(f.codelist)
+        if len(cl) <= 6:
+            words = ", ".join(cl.displays())
+        else:
+            words = ("hodnota ze seznamu „{t}“" if lang == "cs" else "a value from the list „{t}“").format(t=cl.title)
+    if f.min is not None and f.max is not None:
+        words += f" {format_number(f.min)}–{format_number(f.max)}"
+    elif f.min is not None:
+        words += (" od " if lang == "cs" else " from ") + format_number(f.min)
+    elif f.max is not None:
+        words += (" nejvýše " if lang == "cs" else " at most ") + format_number(f.max)
+    return words
+
+
+def issue_text(code: str, lang: str = "cs", **params) -> str:
+    it = ISSUES[code]
+    template = it.cs if lang == "cs" else it.en
+    params.setdefault("suggestion", "")
+    params.setdefault("allowed", "")
+    safe = {k: ("" if v is None else v) for k, v in params.items()}
+    for key in ("value", "expected", "column"):
+        safe.setdefault(key, "")
+    return template.format(**safe)

@@ -1,0 +1,375 @@
+"""Stage 1: spec → blank Excel templates (xlsxwriter).
+
+Everything in the workbook is generated from the field spec: column headers, header
+comments, dropdowns (from the hidden lists sheet — inline lists break at 255
+characters), numeric/date/length input rules with Czech messages, number formats that
+survive a Czech LibreOffice (``#,##0" Kč"``: the space sits inside the quotes), the
+instructions sheet, and a hidden metadata sheet with kind, version and spec fingerprint.
+
+The bytes are deterministic for the same inputs (fixed document dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlkpss import __version__
+from xlkpss.codelists import CodeList, Territory, codelist, municipalities, orps, regions
+from xlkpss.fsutil import atomic_path
+from xlkpss.i18n import describe_field
+from xlkpss.spec import Field, SheetSpec, TemplateSpec, get_template
+
+__all__ = [
+    "LISTS_SHEET",
+    "META_SHEET",
+    "NUM_FORMATS",
+    "build_template",
+    "list_ranges",
+    "prefill_identification",
+]
+
+#: Hidden sheet with the dropdown lists.  "hidden", never "veryHidden": LibreOffice
+#: silently downgrades veryHidden, so tests could not tell the difference.
+LISTS_SHEET = "Číselníky"
+#: Hidden sheet identifying the template kind, version and spec fingerprint.
+META_SHEET = "_xlkpss"
+
+#: Number format per field type.  Spaces only inside quotes: Czech LibreOffice reads an
+#: unquoted space after a digit placeholder as a thousands scaler and corrupts it.
+NUM_FORMATS: dict[str, str | None] = {
+    "text": "@",
+    "integer": "#,##0",
+    "decimal": "#,##0.0#",
+    "money": '#,##0" Kč"',
+    "date": "d.m.yyyy",
+    "code": None,
+    "ico": "@",
+    "email": "@",
+    "phone": "@",
+}
+
+_FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0)
+_DATE_MIN = dt.date(2000, 1, 1)
+_DATE_MAX = dt.date(2100, 12, 31)
+_BIG = 10**12
+
+
+@dataclass(frozen=True)
+class ListRange:
+    name: str  # code list name
+    column: int  # 0-based on the lists sheet
+    count: int
+
+    def ref(self) -> str:
+        col = _col_letter(self.column)
+        return f"='{LISTS_SHEET}'!${col}$2:${col}${self.count + 1}"
+
+
+def _col_letter(idx: int) -> str:
+    s = ""
+    idx += 1
+    while idx:
+        idx, rem = divmod(idx - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _scoped_lists(t: TemplateSpec, scope: Territory) -> dict[str, CodeList]:
+    """The code lists used by dropdowns of this template, limited to the territory."""
+    names: list[str] = []
+    for s in t.data_sheets:
+        for f in s.fields:
+            if f.type == "code" and f.dropdown and f.codelist not in names:
+                names.append(f.codelist)
+    return {n: codelist(n, scope) for n in names}
+
+
+def list_ranges(t: TemplateSpec, scope: Territory) -> dict[str, ListRange]:
+    lists = _scoped_lists(t, scope)
+    return {name: ListRange(name, i, len(cl)) for i, (name, cl) in enumerate(lists.items())}
+
+
+def prefill_identification(t: TemplateSpec, scope: Territory, year: int | None) -> dict[str, object]:
+    """Values written into Identifikace for a territory (codes shown as their dropdown text)."""
+    values: dict[str, object] = {}
+    if year:
+        values["rok"] = year
+    if scope.level == "obec":
+        m = municipalities()[scope.code]
+        values.update(typ_predkladatele="obec", kod_obce=m.code, nazev=m.name, kod_orp=m.orp_name, kod_kraje=m.kraj_name)
+    elif scope.level == "orp":
+        o = orps()[scope.code]
+        values.update(
+            typ_predkladatele="ORP",
+            kod_obce=o["kod_obce_sidla"],
+            nazev=o["nazev_orp"],
+            kod_orp=o["nazev_orp"],
+            kod_kraje=o["nazev_kraje"],
+        )
+    elif scope.level == "kraj":
+        values.update(kod_kraje=regions()[scope.code]["nazev_kraje"])
+    keys = {f.key for s in t.data_sheets for f in s.fields}
+    return {k: v for k, v in values.items() if k in keys}
+
+
+class _Writer:
+    def __init__(self, wb, t: TemplateSpec, scope: Territory, year: int | None):
+        self.wb = wb
+        self.t = t
+        self.scope = scope
+        self.year = year
+        self.lists = _scoped_lists(t, scope)
+        self.ranges = list_ranges(t, scope)
+        f = wb.add_format
+        self.fmt_title = f({"bold": True, "font_size": 14, "font_color": "#1F3864"})
+        self.fmt_sub = f({"bold": True, "font_size": 11, "font_color": "#1F3864"})
+        self.fmt_wrap = f({"text_wrap": True, "valign": "top"})
+        self.fmt_bold = f({"bold": True, "valign": "top", "text_wrap": True})
+        head = {"bold": True, "text_wrap": True, "valign": "top", "border": 1, "locked": True}
+        self.fmt_head = f({**head, "bg_color": "#DDEBF7"})
+        self.fmt_head_req = f({**head, "bg_color": "#FCE4D6"})
+        self.fmt_key = f({"bold": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+        self.fmt_key_req = f({"bold": True, "valign": "top", "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
+        self.fmt_help = f({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
+        self.cell_formats = {}
+        for typ, nf in NUM_FORMATS.items():
+            props = {"locked": False}
+            if nf:
+                props["num_format"] = nf
+            self.cell_formats[typ] = f(props)
+        self.fmt_kv_value = {typ: f({**({"num_format": nf} if nf else {}), "locked": False, "border": 1, "bg_color": "#FFFFFF"}) for typ, nf in NUM_FORMATS.items()}
+
+    # -- validations -----------------------------------------------------------------
+    def validation(self, fld: Field) -> dict | None:
+        title = fld.label[:32]
+        message = (fld.help or describe_field(fld))[:255]
+        base = {
+            "input_title": title,
+            "input_message": message,
+            "error_title": "Neplatná hodnota"[:32],
+            "error_message": f"{fld.label}: očekává se {describe_field(fld)}."[:255],
+            "ignore_blank": True,
+        }
+        if fld.type == "code":
+            if not fld.dropdown:
+                return None
+            return {**base, "validate": "list", "source": self.ranges[fld.codelist].ref()}
+        if fld.type in ("integer", "decimal", "money"):
+            lo = fld.min if fld.min is not None else -_BIG
+            hi = fld.max if fld.max is not None else _BIG
+            kind = "integer" if fld.type == "integer" else "decimal"
+            return {**base, "validate": kind, "criteria": "between", "minimum": lo, "maximum": hi}
+        if fld.type == "date":
+            return {**base, "validate": "date", "criteria": "between", "minimum": _DATE_MIN, "maximum": _DATE_MAX}
+        if fld.digits:
+            return {**base, "validate": "length", "criteria": "==", "value": fld.digits}
+        if fld.type == "ico":
+            return {**base, "validate": "length", "criteria": "between", "minimum": 1, "maximum": 8}
+        limit = fld.max_length or {"email": 254, "phone": 30}.get(fld.type)
+        if limit:
+            return {**base, "validate": "length", "criteria": "<=", "value": limit}
+        return {**base, "validate": "any"}
+
+    # -- sheets ------------------------------------------------------------------------
+    def write_instructions(self, sheet: SheetSpec) -> None:
+        ws = self.wb.add_worksheet(sheet.name)
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 10)
+        ws.set_column(2, 2, 60)
+        ws.set_column(3, 3, 42)
+        ws.set_column(4, 4, 28)
+        ws.write(0, 0, self.t.title, self.fmt_title)
+        ws.write(1, 0, self.t.description, self.fmt_wrap)
+        ws.set_row(1, 45)
+        ws.merge_range(1, 0, 1, 4, self.t.description, self.fmt_wrap)
+        row = 3
+        general = [
+            "Vyplňujte jen bílé buňky; nadpisy a skryté listy neměňte a listy nepřejmenovávejte.",
+            "Hodnoty se seznamem vyberte z rozbalovací nabídky (šipka vpravo od buňky).",
+            "Čísla pište bez textu („20“, ne „cca 20“); částky v Kč bez „Kč“ a „,-“.",
+            "Oranžově označené sloupce jsou povinné.",
+            "Soubor uložte jako .xlsx (Excel) nebo .ods (LibreOffice) a pošlete koordinátorovi.",
+            f"Šablona „{self.t.kind}“, verze {self.t.version} (otisk {self.t.fingerprint}), vytvořeno programem xlkpss.",
+        ]
+        ws.write(row, 0, "Jak vyplnit", self.fmt_sub)
+        row += 1
+        for line in general:
+            ws.write(row, 0, f"• {line}")
+            row += 1
+        for s in self.t.data_sheets:
+            row += 1
+            ws.write(row, 0, f"List „{s.name}“", self.fmt_sub)
+            row += 1
+            if s.help:
+                ws.merge_range(row, 0, row, 4, s.help, self.fmt_wrap)
+                row += 1
+            for col, text in enumerate(["Sloupec / údaj", "Povinné", "Co vyplnit", "Povolené hodnoty", "Příklad"]):
+                ws.write(row, col, text, self.fmt_head)
+            row += 1
+            for fld in s.fields:
+                ws.write_string(row, 0, fld.label, self.fmt_bold)
+                required = "ano" if fld.required or (fld.min_count and fld.group_index == 1) else ""
+                ws.write_string(row, 1, required, self.fmt_wrap)
+                ws.write_string(row, 2, fld.help, self.fmt_wrap)
+                ws.write_string(row, 3, self._allowed(fld), self.fmt_wrap)
+                ws.write_string(row, 4, str(fld.example or ""), self.fmt_wrap)
+                row += 1
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+
+    def _allowed(self, fld: Field) -> str:
+        if fld.type == "code":
+            cl = self.lists.get(fld.codelist) or codelist(fld.codelist, self.scope)
+            if len(cl) <= 8:
+                return ", ".join(cl.displays())
+            return f"seznam „{cl.title}“ ({len(cl)} položek, viz rozbalovací nabídka)"
+        return describe_field(fld)
+
+    def write_keyvalue(self, sheet: SheetSpec, values: dict[str, object]) -> None:
+        ws = self.wb.add_worksheet(sheet.name)
+        ws.set_column(0, 0, 26)
+        ws.set_column(1, 1, 42)
+        ws.set_column(2, 2, 70)
+        for col, text in enumerate(["Údaj", "Hodnota", "Nápověda"]):
+            ws.write_string(0, col, text, self.fmt_head)
+        for i, fld in enumerate(sheet.fields, start=1):
+            ws.write_string(i, 0, fld.label, self.fmt_key_req if fld.required else self.fmt_key)
+            fmt = self.fmt_kv_value[fld.type]
+            value = values.get(fld.key)
+            if value is None:
+                ws.write_blank(i, 1, None, fmt)
+            elif isinstance(value, int):
+                ws.write_number(i, 1, value, fmt)
+            else:
+                ws.write_string(i, 1, str(value), fmt)
+            ws.write_string(i, 2, fld.help, self.fmt_help)
+            v = self.validation(fld)
+            if v:
+                ws.data_validation(i, 1, i, 1, v)
+        ws.freeze_panes(1, 0)
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
+        ws.activate()
+
+    def write_table(self, sheet: SheetSpec) -> None:
+        ws = self.wb.add_worksheet(sheet.name)
+        last_row = sheet.rows  # header on row 0, data rows 1..rows
+        columns = []
+        for c, fld in enumerate(sheet.fields):
+            ws.set_column(c, c, fld.width or 14, self.cell_formats[fld.type])
+            columns.append({"header": fld.label, "header_format": self.fmt_head_req if self._required(fld) else self.fmt_head})
+        ws.add_table(
+            0,
+            0,
+            last_row,
+            len(sheet.fields) - 1,
+            {"name": sheet.table, "columns": columns, "style": "Table Style Light 9", "autofilter": True},
+        )
+        for c, fld in enumerate(sheet.fields):
+            ws.write_comment(0, c, f"{fld.label}\n{fld.help}\nPovolené: {self._allowed(fld)}", {"author": "xlkpss", "x_scale": 2.2, "y_scale": 1.6})
+            v = self.validation(fld)
+            if v:
+                ws.data_validation(1, c, last_row, c, v)
+        ws.set_row(0, 45)
+        ws.freeze_panes(1, 0)
+        ws.protect(
+            "",
+            {
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+                "format_columns": True,
+                "format_rows": True,
+                "insert_rows": True,
+                "delete_rows": True,
+                "sort": True,
+                "autofilter": True,
+            },
+        )
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+
+    @staticmethod
+    def _required(fld: Field) -> bool:
+        return fld.required or bool(fld.min_count and fld.group_index == 1)
+
+    def write_lists(self) -> None:
+        ws = self.wb.add_worksheet(LISTS_SHEET)
+        bold = self.wb.add_format({"bold": True})
+        for name, cl in self.lists.items():
+            col = self.ranges[name].column
+            ws.write_string(0, col, cl.title, bold)
+            ws.set_column(col, col, 30)
+            for r, text in enumerate(cl.displays(), start=1):
+                ws.write_string(r, col, text)
+            rng = self.ranges[name]
+            self.wb.define_name(f"seznam_{name}", rng.ref())
+        ws.hide()
+        ws.protect("")
+
+    def write_meta(self) -> None:
+        ws = self.wb.add_worksheet(META_SHEET)
+        rows = [
+            ("kind", self.t.kind),
+            ("version", str(self.t.version)),
+            ("fingerprint", self.t.fingerprint),
+            ("generator", f"xlkpss {__version__}"),
+            ("year", str(self.year or "")),
+            ("territory", f"{self.scope.level}:{self.scope.code}"),
+        ]
+        for r, (k, v) in enumerate(rows):
+            ws.write_string(r, 0, k)
+            ws.write_string(r, 1, v)
+        ws.hide()
+        ws.protect("")
+
+
+def build_template(
+    kind: str,
+    path: str | Path,
+    *,
+    year: int | None = None,
+    scope: Territory | None = None,
+    prefill: dict[str, object] | None = None,
+) -> Path:
+    """Write a blank (or pre-filled) template of ``kind`` to ``path`` atomically."""
+    import xlsxwriter
+
+    from xlkpss.codelists import STATE
+
+    t = get_template(kind)
+    scope = scope or STATE
+    values = prefill_identification(t, scope, year)
+    if prefill:
+        values.update(prefill)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties(
+            {
+                "title": t.title,
+                "subject": f"xlkpss {t.kind} v{t.version}",
+                "author": "xlkpss",
+                "company": "",
+                "created": _FIXED_DATE,
+                "comments": t.description,
+            }
+        )
+        wb.set_custom_property("xlkpss_kind", t.kind)
+        wb.set_custom_property("xlkpss_version", str(t.version))
+        w = _Writer(wb, t, scope, year)
+        for sheet in t.sheets:
+            if sheet.layout == "instructions":
+                w.write_instructions(sheet)
+            elif sheet.layout == "keyvalue":
+                w.write_keyvalue(sheet, values)
+            else:
+                w.write_table(sheet)
+        w.write_lists()
+        w.write_meta()
+        wb.close()
+    return path
