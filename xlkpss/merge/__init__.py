@@ -1,0 +1,1 @@
+"""Stage 4: validated submissions → consolidated ORP / regional workbook."""

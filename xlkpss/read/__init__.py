@@ -1,0 +1,1 @@
+"""Stage 2: file → RawWorkbook (any engine) → Submission (recognised template)."""

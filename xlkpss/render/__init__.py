@@ -1,0 +1,1 @@
+"""Stage 5: consolidated data → HTML summary, fulfilment sheets, catalogue."""
