@@ -1,0 +1,268 @@
+"""Recognise which template a workbook is and where its data are.
+
+First by the hidden metadata sheet (kind, version, fingerprint); when that was lost
+(data pasted into another workbook, sheets renamed or reordered) by the header
+labels.  Columns are always matched by label, never by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlkpss.codelists import normalize_key
+from xlkpss.read.model import RawSheet, RawWorkbook
+from xlkpss.spec import SheetSpec, TemplateSpec, load_spec
+
+__all__ = ["FileIssue", "SheetData", "Submission", "recognise", "MIN_SUPPORTED_VERSION", "col_letter", "a1"]
+
+META_SHEET = "_xlkpss"
+#: The oldest template version each kind can still read (older ones are refused with
+#: a message saying which template to download).
+MIN_SUPPORTED_VERSION = {"sluzby": 1, "plan": 1}
+_HEADER_SCAN_ROWS = 30
+
+
+def col_letter(idx0: int) -> str:
+    s = ""
+    idx = idx0 + 1
+    while idx:
+        idx, rem = divmod(idx - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def a1(row0: int, col0: int) -> str:
+    return f"{col_letter(col0)}{row0 + 1}"
+
+
+@dataclass
+class FileIssue:
+    """A problem found while recognising the file (not tied to one data cell)."""
+
+    code: str
+    sheet: str | None = None
+    cell: str | None = None
+    column: str | None = None
+    value: Any = None
+    expected: Any = None
+
+
+@dataclass
+class SheetData:
+    spec: SheetSpec
+    sheet_name: str
+    #: field key -> 0-based column (tables) or 0-based row (key–value sheets)
+    positions: dict[str, int]
+    #: tables: 0-based header row; key–value: the value column
+    anchor: int
+    #: tables: (row0, {field key: raw value}); key–value: one record
+    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def cell_of(self, row0: int, key: str) -> tuple[int, int]:
+        """(row0, col0) of a field in a record."""
+        if self.spec.layout == "keyvalue":
+            return self.positions[key], self.anchor
+        return row0, self.positions[key]
+
+
+@dataclass
+class Submission:
+    kind: str | None
+    template: TemplateSpec | None
+    version: int | None
+    fingerprint: str | None
+    sheets: dict[str, SheetData] = field(default_factory=dict)
+    issues: list[FileIssue] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> bool:
+        from xlkpss.i18n import ISSUES
+
+        return any(ISSUES[i.code].severity == "error" and i.cell is None and i.code != "column-missing" for i in self.issues)
+
+
+def _label_key(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value).replace("\n", " ").strip().rstrip("*").strip()
+    return normalize_key(text)
+
+
+def _read_meta(raw: RawWorkbook) -> dict[str, str]:
+    sheet = raw.sheet(META_SHEET)
+    if sheet is None:
+        return {}
+    meta = {}
+    for row in sheet.rows:
+        if len(row) >= 2 and row[0] is not None:
+            meta[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
+    return meta
+
+
+def _find_header(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[str, int]] | None:
+    """The row (within the first rows) with the most spec labels, and label→column."""
+    best: tuple[int, dict[str, int]] | None = None
+    for r, row in enumerate(sheet.rows[:_HEADER_SCAN_ROWS]):
+        found = {}
+        for c, v in enumerate(row):
+            k = _label_key(v)
+            if k in labels and k not in found:
+                found[k] = c
+        if found and (best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+def _keyvalue_positions(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[str, int]] | None:
+    """Key–value layout: labels in one column, values in the next.  Returns (value col, label→row)."""
+    best: tuple[int, dict[str, int]] | None = None
+    for c in range(0, 3):
+        found = {}
+        for r, row in enumerate(sheet.rows[:60]):
+            k = _label_key(row[c] if c < len(row) else None)
+            if k in labels and k not in found:
+                found[k] = r
+        if found and (best is None or len(found) > len(best[1])):
+            best = (c + 1, found)
+    return best
+
+
+def _match_score(sheet: RawSheet, spec: SheetSpec) -> tuple[int, Any]:
+    labels = {_label_key(f.label) for f in spec.fields}
+    if spec.layout == "keyvalue":
+        kv = _keyvalue_positions(sheet, labels)
+        return (len(kv[1]) if kv else 0), kv
+    hdr = _find_header(sheet, labels)
+    return (len(hdr[1]) if hdr else 0), hdr
+
+
+def _guess_kind(raw: RawWorkbook) -> str | None:
+    spec = load_spec()
+    best_kind, best_score = None, 0
+    for kind, t in spec.templates.items():
+        score = 0
+        for s in t.table_sheets:
+            score += max((_match_score(sh, s)[0] for sh in raw.sheets), default=0)
+        # a sheet must really look like ours: at least half the labels of one table
+        need = min(len(s.fields) for s in t.table_sheets) // 2
+        if score >= need and score > best_score:
+            best_kind, best_score = kind, score
+    return best_kind
+
+
+def _locate_sheet(raw: RawWorkbook, spec: SheetSpec, used: set[str]) -> tuple[RawSheet | None, Any]:
+    exact = raw.sheet(spec.name)
+    if exact is not None:
+        score, pos = _match_score(exact, spec)
+        if score:
+            return exact, pos
+    # renamed or reordered: the best sheet by label match
+    best: tuple[int, RawSheet | None, Any] = (0, None, None)
+    for sh in raw.sheets:
+        if sh.name in used or sh.name == META_SHEET:
+            continue
+        score, pos = _match_score(sh, spec)
+        if score > best[0]:
+            best = (score, sh, pos)
+    threshold = max(2, len(spec.fields) // 3)
+    if best[0] >= threshold:
+        return best[1], best[2]
+    return None, None
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def recognise(raw: RawWorkbook) -> Submission:
+    spec = load_spec()
+    meta = _read_meta(raw)
+    kind = meta.get("kind")
+    sub = Submission(kind=None, template=None, version=None, fingerprint=meta.get("fingerprint"), meta=meta)
+    if kind in spec.templates:
+        try:
+            version = int(meta.get("version", "0"))
+        except ValueError:
+            version = 0
+    else:
+        kind = _guess_kind(raw)
+        version = None
+        if kind is None:
+            sub.issues.append(FileIssue("not-our-template", expected=" nebo ".join(t.filename for t in spec.templates.values())))
+            return sub
+        sub.issues.append(FileIssue("template-recognised-by-labels"))
+    t = spec.template(kind)
+    sub.kind, sub.template = kind, t
+    sub.version = version if version is not None else t.version
+    if version is not None:
+        if version > t.version:
+            sub.issues.append(FileIssue("template-version-new", value=f"verze {version}", expected=f"verze {t.version}"))
+            return sub
+        if version < MIN_SUPPORTED_VERSION[kind]:
+            sub.issues.append(FileIssue("template-version-old", value=f"verze {version}", expected=t.filename))
+            return sub
+        if version < t.version:
+            sub.issues.append(FileIssue("template-version-read", value=f"verze {version}", expected=f"{t.filename} (verze {t.version})"))
+
+    used: set[str] = set()
+    for s in t.data_sheets:
+        sheet, pos = _locate_sheet(raw, s, used)
+        if sheet is None:
+            sub.issues.append(FileIssue("sheet-missing", sheet=s.name, expected=s.name))
+            continue
+        used.add(sheet.name)
+        if sheet.name != s.name:
+            sub.issues.append(FileIssue("sheet-renamed", sheet=sheet.name, value=sheet.name, expected=s.name))
+        sub.sheets[s.key] = _extract(sheet, s, pos, sub, raw)
+    return sub
+
+
+def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawWorkbook) -> SheetData:
+    by_label = {_label_key(f.label): f for f in s.fields}
+    file_version = sub.version or 1
+    if s.layout == "keyvalue":
+        value_col, label_rows = pos
+        positions = {by_label[k].key: r for k, r in label_rows.items()}
+        data = SheetData(spec=s, sheet_name=sheet.name, positions=positions, anchor=value_col)
+        record = {key: sheet.cell(r, value_col) for key, r in positions.items()}
+        for f in s.fields:
+            if f.key not in positions and f.since <= file_version and f.required:
+                sub.issues.append(FileIssue("column-missing", sheet=sheet.name, column=f.label))
+        data.records = [(0, record)]
+        data.errors = {rc: e for rc, e in sheet.errors.items() if rc[1] == value_col and rc[0] in positions.values()}
+        for (r, c), e in data.errors.items():
+            key = next(k for k, rr in positions.items() if rr == r)
+            record[key] = None
+        return data
+
+    header_row, label_cols = pos
+    positions = {by_label[k].key: c for k, c in label_cols.items()}
+    data = SheetData(spec=s, sheet_name=sheet.name, positions=positions, anchor=header_row)
+    for f in s.fields:
+        if f.key not in positions and f.since <= file_version:
+            sub.issues.append(FileIssue("column-missing", sheet=sheet.name, column=f.label))
+    header = sheet.rows[header_row]
+    known_cols = set(positions.values())
+    for c, v in enumerate(header):
+        if c not in known_cols and not _is_blank(v):
+            sub.issues.append(FileIssue("column-unknown", sheet=sheet.name, cell=a1(header_row, c), value=str(v)))
+    cols = sorted(positions.items(), key=lambda kv: kv[1])
+    err_rows = {}
+    for (r, c), e in sheet.errors.items():
+        if r > header_row and c in known_cols:
+            err_rows.setdefault(r, {})[c] = e
+    for r in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        record = {key: (row[c] if c < len(row) else None) for key, c in cols}
+        if all(_is_blank(v) for v in record.values()) and r not in err_rows:
+            continue
+        data.records.append((r, record))
+    data.errors = {(r, c): e for r, cols_ in err_rows.items() for c, e in cols_.items()}
+    if raw.truncated.get(sheet.name):
+        sub.issues.append(
+            FileIssue("too-many-rows", sheet=sheet.name, value=raw.truncated[sheet.name], expected=len(sheet.rows))
+        )
+    return data

@@ -1,0 +1,404 @@
+"""Validation pipeline: file → read → recognise → parse values → pandera → cross checks.
+
+The per-file part (``parse_file``) runs in worker processes with time and memory
+limits; it returns compact, picklable results.  The schema part (``validate_parsed``)
+concatenates the rows of many files into one frame per sheet and runs pandera once,
+because pandera costs ~20 ms per call whatever the frame size.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from xlkpss.codelists import CodeList, Territory, codelist, municipalities
+from xlkpss.fsutil import sha256_file
+from xlkpss.i18n import describe_field, ui
+from xlkpss.read.model import ReadError
+from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
+from xlkpss.read.values import ParseContext, parse_value
+from xlkpss.spec import Field, SheetSpec
+from xlkpss.validate.issues import FileResult, Issue, make_issue
+
+__all__ = ["ParsedFile", "parse_file", "validate_parsed", "validate_paths", "collect_paths", "SPREADSHEET_SUFFIXES"]
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"}
+
+
+@dataclass
+class ParsedSheet:
+    key: str
+    sheet_name: str
+    rows: list[int]  # Excel row numbers (1-based) of the records
+    values: dict[str, list[Any]]  # field key -> typed values
+    cells: dict[str, int]  # field key -> col0 (tables) / row0 (key–value)
+    anchor: int
+    bad: list[set[str]]  # per record: field keys that already have an issue
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    sha256: str = ""
+    mtime: float = 0.0
+    format: str | None = None
+    application: str | None = None
+    kind: str | None = None
+    version: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    sheets: dict[str, ParsedSheet] = field(default_factory=dict)
+
+
+class _ScopedObce:
+    """Resolve municipality names inside the declared ORP first (names repeat across the
+    country but never within an ORP), then the kraj, then the whole country."""
+
+    def __init__(self, orp: str | None, kraj: str | None):
+        self.chain: list[CodeList] = []
+        if orp:
+            self.chain.append(codelist("obce", Territory("orp", orp, orp)))
+        if kraj:
+            self.chain.append(codelist("obce", Territory("kraj", kraj, kraj)))
+        self.chain.append(codelist("obce"))
+        self.national = self.chain[-1]
+        self.title = self.national.title
+
+    def resolve(self, value):
+        for cl in self.chain:
+            item = cl.resolve(value)
+            if item is not None:
+                return item
+            if cl.is_ambiguous(value):
+                return None
+        return None
+
+    def is_ambiguous(self, value) -> bool:
+        return any(cl.is_ambiguous(value) for cl in self.chain) and self.resolve(value) is None
+
+    def suggest(self, value):
+        return self.chain[0].suggest(value)
+
+
+def _issue_at(
+    code: str, sheet: ParsedSheet, spec: SheetSpec, record: int, key: str, value: Any, lang_params: dict | None = None
+) -> Issue:
+    f = spec.field(key)
+    if spec.layout == "keyvalue":
+        row0, col0 = sheet.cells[key], sheet.anchor
+    else:
+        row0, col0 = sheet.rows[record] - 1, sheet.cells[key]
+    params = dict(lang_params or {})
+    params.setdefault("expected", describe_field(f))
+    return make_issue(code, sheet=sheet.sheet_name, cell=a1(row0, col0), row=row0 + 1, column=f.label, value=value, field_key=key, **params)
+
+
+def _file_issue(fi: FileIssue) -> Issue:
+    return make_issue(fi.code, sheet=fi.sheet, cell=fi.cell, column=fi.column, value=fi.value, expected=fi.expected)
+
+
+def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[Issue]) -> ParsedSheet:
+    spec = data.spec
+    ctx = ParseContext({**lists, "obce": scoped_obce})
+    ps = ParsedSheet(
+        key=spec.key,
+        sheet_name=data.sheet_name,
+        rows=[r + 1 for r, _ in data.records],
+        values={f.key: [] for f in spec.fields},
+        cells=dict(data.positions),
+        anchor=data.anchor,
+        bad=[set() for _ in data.records],
+    )
+    err_by_cell = data.errors
+    for n, (row0, record) in enumerate(data.records):
+        for f in spec.fields:
+            if f.key not in data.positions:
+                ps.values[f.key].append(None)
+                continue
+            rc = data.cell_of(row0, f.key)
+            if rc in err_by_cell:
+                out_issues.append(_issue_at("formula-error", ps, spec, n, f.key, err_by_cell[rc]))
+                ps.bad[n].add(f.key)
+                ps.values[f.key].append(None)
+                continue
+            raw = record.get(f.key)
+            value, code, suggestion = parse_value(f, raw, ctx)
+            if code:
+                params = {}
+                if code in ("unknown-code", "ambiguous-code"):
+                    params["expected"] = ctx.lists[f.codelist].title
+                    if suggestion:
+                        params["suggestion"] = ui("did_you_mean", "cs", s=suggestion)
+                out_issues.append(_issue_at(code, ps, spec, n, f.key, raw, params))
+                ps.bad[n].add(f.key)
+            ps.values[f.key].append(value)
+    return ps
+
+
+def parse_file(path: str | os.PathLike, engine: str = "calamine") -> ParsedFile:
+    """Read one file and parse every value (runs inside a sandboxed worker)."""
+    from xlkpss.read.files import read_workbook
+
+    path = Path(path)
+    pf = ParsedFile(path=path)
+    try:
+        pf.sha256 = sha256_file(path)
+        pf.mtime = path.stat().st_mtime
+    except OSError:
+        pf.issues.append(make_issue("file-not-found"))
+        return pf
+    try:
+        raw = read_workbook(path, engine=engine)
+    except ReadError as exc:
+        pf.issues.append(make_issue(exc.code, value=exc.value, expected=exc.expected))
+        return pf
+    pf.format, pf.application = raw.format, raw.application
+    sub: Submission = recognise(raw)
+    pf.kind, pf.version = sub.kind, sub.version
+    pf.issues.extend(_file_issue(fi) for fi in sub.issues)
+    if sub.template is None or any(fi.code.startswith("template-version-") and fi.code != "template-version-read" for fi in sub.issues):
+        return pf
+    lists = {
+        f.codelist: codelist(f.codelist)
+        for s in sub.template.data_sheets
+        for f in s.fields
+        if f.type == "code"
+    }
+    # identification first: its ORP scopes municipality names on the other sheets
+    ident_data = sub.sheets.get("identifikace")
+    orp = kraj = None
+    if ident_data is not None:
+        national = _ScopedObce(None, None)
+        ps = _parse_records(ident_data, lists, national, pf.issues)
+        pf.sheets["identifikace"] = ps
+        orp = ps.values.get("kod_orp", [None])[0]
+        kraj = ps.values.get("kod_kraje", [None])[0]
+    scoped = _ScopedObce(orp, kraj)
+    for key, data in sub.sheets.items():
+        if key == "identifikace":
+            continue
+        pf.sheets[key] = _parse_records(data, lists, scoped, pf.issues)
+        if not data.records:
+            pf.issues.append(make_issue("no-data", sheet=data.sheet_name))
+    return pf
+
+
+def _frame(parsed: list[tuple[int, ParsedSheet]], spec: SheetSpec):
+    import pandas as pd
+
+    from xlkpss.validate.schema import DTYPES, FILE_COL, ROW_COL
+
+    cols: dict[str, Any] = {FILE_COL: [], ROW_COL: []}
+    for f in spec.fields:
+        cols[f.key] = []
+    for file_idx, ps in parsed:
+        n = len(ps.rows)
+        cols[FILE_COL].extend([file_idx] * n)
+        cols[ROW_COL].extend(ps.rows)
+        for f in spec.fields:
+            cols[f.key].extend(ps.values[f.key])
+    data = {}
+    for k, v in cols.items():
+        if k in (FILE_COL, ROW_COL):
+            data[k] = pd.Series(v, dtype="int64")
+        else:
+            data[k] = pd.Series(v, dtype=DTYPES[spec.field(k).type])
+    return pd.DataFrame(data)
+
+
+def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None) -> list[FileResult]:
+    """Schema + cross checks over many parsed files at once; one FileResult per file."""
+    import pandas as pd
+
+    from xlkpss.spec import get_template
+    from xlkpss.validate.checks import ROW_CHECKS, ident_checks
+    from xlkpss.validate.schema import FILE_COL, ROW_COL, run_schema
+
+    results = [
+        FileResult(
+            path=pf.path,
+            sha256=pf.sha256,
+            format=pf.format,
+            application=pf.application,
+            kind=pf.kind,
+            version=pf.version,
+            issues=list(pf.issues),
+            sheet_names={k: s.sheet_name for k, s in pf.sheets.items()},
+            mtime=pf.mtime,
+        )
+        for pf in files
+    ]
+    # group sheets by (kind, sheet key) so each schema runs once over all files
+    groups: dict[tuple[str, str], list[tuple[int, ParsedSheet]]] = {}
+    for idx, pf in enumerate(files):
+        for key, ps in pf.sheets.items():
+            groups.setdefault((pf.kind, key), []).append((idx, ps))
+    for (kind, key), parsed in groups.items():
+        spec = get_template(kind).sheet(key)
+        frame = _frame(parsed, spec)
+        bad_cells = {(idx, ps.rows[n], k) for idx, ps in parsed for n, b in enumerate(ps.bad) for k in b}
+        sheet_of = {idx: ps for idx, ps in parsed}
+        offsets = {}
+        start = 0
+        for idx, ps in parsed:
+            offsets[idx] = start
+            start += len(ps.rows)
+        for fi, field_key, code, value in run_schema(spec, frame):
+            file_idx = int(frame.at[fi, FILE_COL])
+            excel_row = int(frame.at[fi, ROW_COL])
+            if (file_idx, excel_row, field_key) in bad_cells:
+                continue  # one issue per cell
+            bad_cells.add((file_idx, excel_row, field_key))
+            ps = sheet_of[file_idx]
+            n = fi - offsets[file_idx]
+            params: dict[str, Any] = {}
+            if code == "too-long":
+                value, params["expected"] = len(str(value)), spec.field(field_key).max_length
+            if code == "duplicate-row":
+                params, value = _duplicate_params(frame, fi, spec)
+            results[file_idx].issues.append(_issue_at(code, ps, spec, n, field_key, value, params))
+        for file_idx, ps in parsed:
+            lo = offsets[file_idx]
+            sub = frame.iloc[lo : lo + len(ps.rows)].reset_index(drop=True)
+            results[file_idx].frames[key] = sub.drop(columns=[FILE_COL])
+    # identification → typed dict, then cross checks per file
+    for idx, (pf, res) in enumerate(zip(files, results)):
+        if "identifikace" in res.frames and len(res.frames["identifikace"]):
+            row = res.frames["identifikace"].iloc[0].to_dict()
+            res.ident = {k: (None if _na(v) else v) for k, v in row.items() if not k.startswith("_")}
+            ps = pf.sheets["identifikace"]
+            spec = get_template(pf.kind).sheet("identifikace")
+            for key, code, value, params in ident_checks(res.ident, expected_year):
+                if key in ps.cells:
+                    res.issues.append(_issue_at(code, ps, spec, 0, key, value, params))
+                else:
+                    res.issues.append(make_issue(code, sheet=ps.sheet_name, value=value, **params))
+        for key, frame in res.frames.items():
+            check = ROW_CHECKS.get(key)
+            if check is None or not len(frame):
+                continue
+            ps = pf.sheets[key]
+            spec = get_template(pf.kind).sheet(key)
+            frame = frame.copy()
+            frame["_bad"] = [frozenset(b) for b in ps.bad]
+            for n, field_key, code, value, params in check(frame, spec, res.ident):
+                res.issues.append(_issue_at(code, ps, spec, n, field_key, value, params))
+        _explain_and_exclude(pf, res)
+    return results
+
+
+def _na(v: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _duplicate_params(frame, fi: int, spec: SheetSpec) -> tuple[dict, Any]:
+    from xlkpss.validate.schema import FILE_COL, ROW_COL
+
+    keys = [FILE_COL, *spec.unique]
+    row = frame.loc[fi, keys]
+    mask = (frame[keys] == row.values).all(axis=1)
+    first = int(frame.loc[mask, ROW_COL].min())
+    shown = " / ".join(_shown(spec.field(k), frame.at[fi, k]) for k in spec.unique if not _na(frame.at[fi, k]))
+    return {"expected": first}, shown
+
+
+def _shown(f: Field, value: Any) -> str:
+    """A typed value as a person would recognise it (code → its label)."""
+    if f.type == "code":
+        return codelist(f.codelist).get(value).display
+    return str(value)
+
+
+def _explain_and_exclude(pf: ParsedFile, res: FileResult) -> None:
+    """Warnings explained in the row's comment column are marked so; rows with an error
+    are excluded from the merge (kept in the error report)."""
+    from xlkpss.spec import get_template
+
+    if not pf.kind:
+        return
+    t = get_template(pf.kind)
+    for key, frame in res.frames.items():
+        spec = t.sheet(key)
+        comment = spec.comment_field
+        sheet_name = res.sheet_names.get(key)
+        rows_with_comment = set()
+        if comment is not None:
+            rows_with_comment = {int(r) for r, c in zip(frame["_row"], frame[comment.key]) if c is not None and not _na(c) and str(c).strip()}
+        bad_rows = set()
+        for issue in res.issues:
+            if issue.sheet != sheet_name or issue.row is None:
+                continue
+            if issue.severity == "warning" and issue.row in rows_with_comment:
+                issue.explained = True
+            if issue.severity == "error":
+                bad_rows.add(issue.row)
+        frame["_excluded"] = [int(r) in bad_rows for r in frame["_row"]]
+
+
+def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files given directly, plus spreadsheets found recursively in folders (sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = [
+                q
+                for q in sorted(p.rglob("*"))
+                if q.is_file() and q.suffix.lower() in SPREADSHEET_SUFFIXES and not q.name.startswith((".~lock", "~$"))
+            ]
+            out.extend(found)
+        else:
+            out.append(p)
+    seen = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike],
+    *,
+    expected_year: int | None = None,
+    engine: str = "calamine",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    """Validate files (and folders, recursively); never raises for a bad file."""
+    from xlkpss.read.sandbox import map_safely
+
+    files = collect_paths(paths)
+    parsed: list[ParsedFile] = []
+    for path, outcome in map_safely(_parse_for_pool(engine), files, workers=workers, progress=progress):
+        if isinstance(outcome, ReadError):
+            pf = ParsedFile(path=Path(path))
+            try:
+                pf.sha256 = sha256_file(path)
+            except OSError:
+                pass
+            pf.issues.append(make_issue(outcome.code, value=outcome.value, expected=outcome.expected))
+            parsed.append(pf)
+        else:
+            parsed.append(outcome)
+    return validate_parsed(parsed, expected_year=expected_year)
+
+
+def _parse_calamine(path):
+    return parse_file(path, "calamine")
+
+
+def _parse_openpyxl(path):
+    return parse_file(path, "openpyxl")
+
+
+def _parse_for_pool(engine: str):
+    return {"calamine": _parse_calamine, "openpyxl": _parse_openpyxl}[engine]

@@ -1,0 +1,156 @@
+"""Issues are data, not exceptions: one per problem cell (or per file), with a stable code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlkpss.i18n import ISSUES, SEVERITY_WORDS, issue_text, ui
+
+__all__ = ["FileResult", "Issue", "make_issue", "display_value"]
+
+
+def display_value(value: Any) -> str:
+    """How a found value is shown to a person (dates the Czech way, whole floats without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "PRAVDA" if value else "NEPRAVDA"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return f"{value.day}. {value.month}. {value.year} {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.day}. {value.month}. {value.year}"
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "…"
+
+
+@dataclass
+class Issue:
+    code: str
+    severity: str
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    field_key: str | None = None
+    explained: bool = False
+
+    def body(self, lang: str = "cs") -> str:
+        text = issue_text(self.code, lang, value=self.value, column=self.column or "", **self.params)
+        if self.explained:
+            text += ui("explained_suffix", lang)
+        return text
+
+    def message(self, lang: str = "cs") -> str:
+        """The full sentence: where, what was found and what is expected."""
+        where = []
+        if self.sheet:
+            where.append(f"{'List' if lang == 'cs' else 'Sheet'} {self.sheet}")
+        if self.cell:
+            where.append(f"{ui('cell', lang)} {self.cell}")
+        prefix = ", ".join(where)
+        if self.column and self.cell:
+            prefix += f" ({self.column})"
+        return f"{prefix}: {self.body(lang)}" if prefix else self.body(lang)
+
+    def severity_word(self, lang: str = "cs") -> str:
+        return SEVERITY_WORDS[lang]["explained" if self.explained else self.severity]
+
+    def to_dict(self, lang: str = "cs") -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "explained": self.explained,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message(lang),
+        }
+
+
+def make_issue(
+    code: str,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: Any = None,
+    field_key: str | None = None,
+    **params: Any,
+) -> Issue:
+    it = ISSUES[code]
+    return Issue(
+        code=code,
+        severity=it.severity,
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        column=column,
+        value=display_value(value),
+        params={k: display_value(v) if not isinstance(v, str) else v for k, v in params.items()},
+        field_key=field_key,
+    )
+
+
+@dataclass
+class FileResult:
+    """Everything validation learnt about one file."""
+
+    path: Path
+    sha256: str = ""
+    format: str | None = None
+    application: str | None = None
+    kind: str | None = None
+    version: int | None = None
+    issues: list[Issue] = field(default_factory=list)
+    #: typed identification (field key -> value), codes resolved
+    ident: dict[str, Any] = field(default_factory=dict)
+    #: sheet key -> typed DataFrame: one row per data row; columns = field keys plus
+    #: ``_row`` (Excel row number) and ``_excluded`` (row has an error)
+    frames: dict[str, Any] = field(default_factory=dict)
+    #: sheet key -> actual sheet name in the file
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    mtime: float = 0.0
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def rejected(self) -> bool:
+        """The file as a whole cannot be used (unreadable, not our template, bad identification)."""
+        if not self.frames:
+            return True
+        return any(i.severity == "error" and i.row is None and i.code not in _ROWLESS_OK for i in self.issues) or any(
+            i.severity == "error" and i.sheet == self.sheet_names.get("identifikace") for i in self.issues
+        )
+
+    @property
+    def rows(self) -> int:
+        return sum(len(df) for key, df in self.frames.items() if key != "identifikace")
+
+    def rows_excluded(self) -> int:
+        if self.rejected:
+            return self.rows
+        return sum(int(df["_excluded"].sum()) for key, df in self.frames.items() if key != "identifikace")
+
+
+# file-level errors that do not make the whole file unusable
+_ROWLESS_OK = frozenset({"column-missing"})
