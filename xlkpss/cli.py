@@ -70,5 +70,87 @@ def template(kind: str, output: Path, year: int | None, obec: str | None, orp: s
     click.echo(f"Šablona uložena: {path}")
 
 
+def _progress(quiet: bool, label: str):
+    """A progress callback for long runs (stderr), or None when quiet / few files."""
+    if quiet:
+        return None
+    state = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if total < 5:
+            return
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(["cs", "en"]), default="cs", show_default=True, help="Jazyk hlášení (cs = čeština, en = English)."
+)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="Formát hlášení na standardní výstup.")
+@LANG_OPTION
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), help="Do této složky uložit kopie souborů s vyznačenými chybami.")
+@click.option("--year", type=click.IntRange(2000, 2100), help="Očekávaný rok údajů (jiný rok je chyba).")
+@click.option("--quiet", "-q", is_flag=True, help="Nevypisovat nic kromě chyb; jen návratový kód.")
+@click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), default="calamine", hidden=True)
+def validate(paths, fmt, lang, annotate_dir, year, quiet, engine) -> None:
+    """Zkontroluje vyplněné šablony (soubory nebo složky, i podsložky).
+
+    Návratový kód: 0 = vše v pořádku (upozornění nevadí), 1 = některý soubor má chybu,
+    2 = chybné zadání příkazu.
+    """
+    from xlkpss.validate.engine import collect_paths, validate_paths
+    from xlkpss.validate.report import to_csv, to_json, to_text
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"soubor nebo složka neexistuje: {', '.join(missing)}")
+    files = collect_paths(paths)
+    if not files:
+        raise click.UsageError("v zadaných složkách není žádný soubor .xlsx, .xlsm, .xls ani .ods")
+    results = validate_paths(files, expected_year=year, engine=engine, progress=_progress(quiet, "Kontroluji"))
+    if not quiet:
+        if fmt == "json":
+            click.echo(to_json(results, lang))
+        elif fmt == "csv":
+            click.echo(to_csv(results, lang), nl=False)
+        else:
+            click.echo(to_text(results, lang))
+    if annotate_dir:
+        from xlkpss.validate.annotate import annotate_all
+
+        written = annotate_all(results, annotate_dir, lang)
+        _echo_err(f"Označené kopie ({len(written)}): {annotate_dir}", quiet)
+    sys.exit(0 if all(r.valid for r in results) else 1)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    from xlkpss.commands import COMMAND_MODULES
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"xlkpss.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"xlkpss.commands.{name}":
+                raise
+            continue
+        main.add_command(module.command)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])

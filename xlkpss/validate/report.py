@@ -1,0 +1,148 @@
+"""Validation reports: a text table for people, JSON (stable schema) and CSV for programs.
+
+JSON schema (documented in the README)::
+
+    {"valid": bool,
+     "files": [{"path", "kind", "version", "format", "valid", "rows", "errors", "warnings",
+                "issues": [{"code", "severity", "explained", "sheet", "cell", "row",
+                            "column", "value", "message"}]}]}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from typing import Sequence
+
+from xlkpss.i18n import ui
+from xlkpss.validate.issues import FileResult
+
+__all__ = ["to_csv", "to_json", "to_text", "to_dict"]
+
+_SEV_ORDER = {"error": 0, "warning": 1}
+
+
+def _sorted_issues(res: FileResult):
+    def key(i):
+        return (i.sheet or "", i.row or 0, i.cell or "", _SEV_ORDER.get(i.severity, 2), i.code)
+
+    file_level = [i for i in res.issues if i.row is None]
+    cells = sorted((i for i in res.issues if i.row is not None), key=key)
+    return file_level + cells
+
+
+def to_dict(results: Sequence[FileResult], lang: str = "cs") -> dict:
+    return {
+        "valid": all(r.valid for r in results),
+        "files": [
+            {
+                "path": str(r.path),
+                "kind": r.kind,
+                "version": r.version,
+                "format": r.format,
+                "valid": r.valid,
+                "rows": r.rows,
+                "errors": len(r.errors),
+                "warnings": len(r.warnings),
+                "issues": [i.to_dict(lang) for i in _sorted_issues(r)],
+            }
+            for r in results
+        ],
+    }
+
+
+def to_json(results: Sequence[FileResult], lang: str = "cs") -> str:
+    return json.dumps(to_dict(results, lang), ensure_ascii=False, indent=2, default=str)
+
+
+CSV_COLUMNS = ("file", "sheet", "cell", "row", "column", "value", "code", "severity", "explained", "message")
+
+
+def to_csv(results: Sequence[FileResult], lang: str = "cs") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in results:
+        for i in _sorted_issues(r):
+            w.writerow(
+                [
+                    str(r.path),
+                    i.sheet or "",
+                    i.cell or "",
+                    i.row or "",
+                    i.column or "",
+                    _csv_safe(i.value),
+                    i.code,
+                    i.severity,
+                    "1" if i.explained else "",
+                    _csv_safe(i.body(lang)),
+                ]
+            )
+    return buf.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Text from submissions must not become a formula when the CSV is opened in Excel."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: bool = False) -> str:
+    """A table (soubor, list, buňka, sloupec, hodnota, problém) with totals per file."""
+    heads = [ui(k, lang) for k in ("file", "sheet", "cell", "column", "value", "problem")]
+    rows: list[list[str]] = []
+    totals: list[str] = []
+    for r in results:
+        name = r.path.name
+        issues = _sorted_issues(r)
+        for i in issues:
+            sev = i.severity_word(lang)
+            rows.append(
+                [
+                    _clip(name, 34),
+                    i.sheet or "",
+                    i.cell or "",
+                    _clip(i.column or "", 26),
+                    _clip(i.value.replace("\n", " "), 24),
+                    f"[{sev}] {i.body(lang)}",
+                ]
+            )
+        totals.append(ui("file_total", lang, path=name, rows=r.rows, errors=len(r.errors), warnings=len(r.warnings)))
+    out = []
+    if rows:
+        widths = [max([_width(h)] + [_width(row[c]) for row in rows]) for c, h in enumerate(heads[:-1])]
+        out.append("  ".join(_pad(h, w) for h, w in zip(heads[:-1], widths)) + "  " + heads[-1])
+        out.append("  ".join("-" * w for w in widths) + "  " + "-" * 30)
+        for row in rows:
+            out.append("  ".join(_pad(c, w) for c, w in zip(row[:-1], widths)) + "  " + row[-1])
+        out.append("")
+    if not only_problems:
+        out.extend(totals)
+    ok = sum(1 for r in results if r.valid)
+    out.append(
+        ui(
+            "totals",
+            lang,
+            files=len(results),
+            ok=ok,
+            bad=len(results) - ok,
+            errors=sum(len(r.errors) for r in results),
+            warnings=sum(len(r.warnings) for r in results),
+        )
+    )
+    return "\n".join(out) + "\n"
