@@ -94,15 +94,16 @@ def list_ranges(t: TemplateSpec, scope: Territory) -> dict[str, ListRange]:
 def prefill_identification(t: TemplateSpec, scope: Territory, year: int | None) -> dict[str, object]:
     """Values written into Identifikace for a territory (codes shown as their dropdown text)."""
     values: dict[str, object] = {}
+    submitter = codelist("typ_predkladatele")
     if year:
         values["rok"] = year
     if scope.level == "obec":
         m = municipalities()[scope.code]
-        values.update(typ_predkladatele="obec", kod_obce=m.code, nazev=m.name, kod_orp=m.orp_name, kod_kraje=m.kraj_name)
+        values.update(typ_predkladatele=submitter.get("obec").display, kod_obce=m.code, nazev=m.name, kod_orp=m.orp_name, kod_kraje=m.kraj_name)
     elif scope.level == "orp":
         o = orps()[scope.code]
         values.update(
-            typ_predkladatele="ORP",
+            typ_predkladatele=submitter.get("orp").display,
             kod_obce=o["kod_obce_sidla"],
             nazev=o["nazev_orp"],
             kod_orp=o["nazev_orp"],
