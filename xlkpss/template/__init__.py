@@ -241,12 +241,7 @@ class _Writer:
             ws.write_string(i, 0, fld.label, self.fmt_key_req if fld.required else self.fmt_key)
             fmt = self.fmt_kv_value[fld.type]
             value = values.get(fld.key)
-            if value is None:
-                ws.write_blank(i, 1, None, fmt)
-            elif isinstance(value, int):
-                ws.write_number(i, 1, value, fmt)
-            else:
-                ws.write_string(i, 1, str(value), fmt)
+            self._write_value(ws, i, 1, value, fmt)
             ws.write_string(i, 2, fld.help, self.fmt_help)
             v = self.validation(fld)
             if v:
@@ -255,9 +250,25 @@ class _Writer:
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
         ws.activate()
 
-    def write_table(self, sheet: SheetSpec) -> None:
+    @staticmethod
+    def _write_value(ws, row: int, col: int, value: object, fmt) -> None:
+        """A pre-filled value: numbers and dates typed, everything else as text (a name
+        starting with ``=`` stays text, never a formula)."""
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "ano" if value else "ne", fmt)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, (dt.date, dt.datetime)):
+            ws.write_datetime(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
+    def write_table(self, sheet: SheetSpec, rows: list[dict[str, object]] | None = None) -> None:
         ws = self.wb.add_worksheet(sheet.name)
-        last_row = sheet.rows  # header on row 0, data rows 1..rows
+        rows = rows or []
+        last_row = max(sheet.rows, len(rows))  # header on row 0, data rows 1..rows
         columns = []
         for c, fld in enumerate(sheet.fields):
             ws.set_column(c, c, fld.width or 14, self.cell_formats[fld.type])
@@ -274,6 +285,10 @@ class _Writer:
             v = self.validation(fld)
             if v:
                 ws.data_validation(1, c, last_row, c, v)
+        for r, values in enumerate(rows, start=1):
+            for c, fld in enumerate(sheet.fields):
+                if values.get(fld.key) is not None:
+                    self._write_value(ws, r, c, values[fld.key], self.cell_formats[fld.type])
         ws.set_row(0, 45)
         ws.freeze_panes(1, 0)
         ws.protect(
@@ -336,8 +351,15 @@ def build_template(
     year: int | None = None,
     scope: Territory | None = None,
     prefill: dict[str, object] | None = None,
+    rows: dict[str, list[dict[str, object]]] | None = None,
 ) -> Path:
-    """Write a blank (or pre-filled) template of ``kind`` to ``path`` atomically."""
+    """Write a blank (or pre-filled) template of ``kind`` to ``path`` atomically.
+
+    ``prefill`` sets identification values (field key → value as a person would type
+    it: code-list values as their dropdown text).  ``rows`` pre-fills table sheets
+    (sheet key → rows of field key → value); ``xlkpss rollover`` uses it for next
+    year's plan.  Numbers and dates are written typed, everything else as text.
+    """
     import xlsxwriter
 
     from xlkpss.codelists import STATE
@@ -369,7 +391,7 @@ def build_template(
             elif sheet.layout == "keyvalue":
                 w.write_keyvalue(sheet, values)
             else:
-                w.write_table(sheet)
+                w.write_table(sheet, (rows or {}).get(sheet.key))
         w.write_lists()
         w.write_meta()
         wb.close()
