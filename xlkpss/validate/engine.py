@@ -179,7 +179,7 @@ def parse_file(path: str | os.PathLike, engine: str = "calamine") -> ParsedFile:
         if key == "identifikace":
             continue
         pf.sheets[key] = _parse_records(data, lists, scoped, pf.issues)
-        if not data.records:
+        if not data.records and key == sub.template.table_sheets[0].key:
             pf.issues.append(make_issue("no-data", sheet=data.sheet_name))
     return pf
 
