@@ -42,7 +42,7 @@ PALETTE = (
     "#999999",  # grey
 )
 
-WIDTH = 480
+WIDTH = 420
 FONT = 14
 SMALL = 12
 BAR = 16

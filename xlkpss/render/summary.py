@@ -6,17 +6,19 @@ from a fresh merge or from a consolidated workbook read back with
 ``read_consolidated``.  The output depends only on ``c`` (the date shown is
 ``c.meta["generated"]``), so the same workbook always gives a byte-identical page.
 
-``build_summary(c)`` returns the page's content as plain data (figures, charts,
-tables), which the tests compare with the workbook.
+Every figure is taken from the consolidated sheets as the merge computed them
+(Přehled, Odevzdání, Kapacity, Cílové skupiny, Chybějící služby, Financování, Plnění
+plánu, Pokračuje, Konflikty, Meziroční změny, Chyby); the page only sums and arranges
+them, so it never disagrees with the workbook.  ``build_summary(c)`` returns the
+page's content as plain data (figures, charts with their tables, tables) for tests.
 
-Column headings come from the field spec (``load_spec().label``) or, for computed
-columns, from ``model.COLUMN_LABELS``; code values are shown through their code lists.
+Column headings come from ``model.column_label`` (the field spec for field columns,
+``COLUMN_LABELS`` for computed ones); code values are shown through their code lists.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,29 +27,28 @@ from typing import Any, Callable, Iterable, Sequence
 from xlkpss.codelists import codelist, normalize_key, orps, regions, territory
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
+from xlkpss.merge import model
 from xlkpss.merge.model import COLUMN_LABELS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour, stacked_bar_chart, text_colour
 from xlkpss.render.html import DASH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_text, is_blank, render_template
 from xlkpss.spec import load_spec
 
-__all__ = ["build_summary", "render_summary", "summary_html", "Figure", "Table"]
+__all__ = ["build_summary", "render_summary", "summary_html", "Figure", "Table", "HeatTable"]
 
-#: statuses of a submission that count as delivered (a rejected file is delivered but unusable)
+#: statuses of a submission whose data were merged
 _ACCEPTED = ("valid", "warnings")
-#: colour per submission status
-_STATUS_COLOURS = {
-    "valid": PALETTE[2],
-    "warnings": PALETTE[1],
-    "rejected": PALETTE[5],
-    "missing": "#CCCCCC",
-}
-#: colour per plan status code (codes from the spec's ``stavy_planu``); no status → light grey
+_STATUS_ORDER = ("valid", "warnings", "rejected", "missing")
+_STATUS_COLOURS = {"valid": PALETTE[2], "warnings": PALETTE[1], "rejected": PALETTE[5], "missing": "#CCCCCC"}
+#: colour per plan status code (codes of the spec list ``stavy_planu``); no status: light grey
 _PLAN_COLOURS = {"splneno": PALETTE[2], "castecne": PALETTE[6], "nesplneno": PALETTE[5], "zruseno": PALETTE[7]}
-_NO_STATUS = "bez hodnocení"
 _FORM_COLOURS = (PALETTE[0], PALETTE[1], PALETTE[2])
 _FUNDING_COLOURS = (PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2], PALETTE[7])
+#: the next lower territory level: an ORP is split into obce, a kraj into ORP, the state into kraje
+_SUBLEVEL = {"stat": "kraj", "kraj": "orp", "orp": "obec"}
+_LEVEL_WORDS = {"obec": "Obec", "orp": "ORP", "kraj": "Kraj"}
 #: at most this many rows of a problem list on the page (the workbook has them all)
-_SHORT_LIST = 15
+SHORT_LIST = 15
+_YES = (True, 1, "1", "ano", "Ano", "ANO", "True", "true", "x", "X")
 
 
 # ---------------------------------------------------------------------------
@@ -72,34 +73,39 @@ class Table:
     rows: list[list[str]]
     #: per column: True = number (right-aligned)
     numeric: list[bool] = field(default_factory=list)
-    #: per row: extra CSS class ("flag", "missing" …)
+    #: per row: extra CSS class ("flag", "status-rejected" …)
     row_classes: list[str] = field(default_factory=list)
     caption: str = ""
-    total: int | None = None  # rows in the workbook when the table is shortened
+    #: rows in the workbook (more than ``rows`` when the page shows a short list)
+    total: int = 0
+    keys: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.numeric:
             self.numeric = [False] * len(self.headers)
         if not self.row_classes:
             self.row_classes = [""] * len(self.rows)
+        if not self.total:
+            self.total = len(self.rows)
 
     @property
     def shortened(self) -> bool:
-        return self.total is not None and self.total > len(self.rows)
+        return self.total > len(self.rows)
 
 
 @dataclass
 class HeatTable:
     corner: str
     columns: list[str]
-    rows: list[tuple[str, list[tuple[str, str, str, str]], str]]  # label, cells (text, bg, fg, title), total
+    #: label, cells (text, background, text colour, tooltip), row total
+    rows: list[tuple[str, list[tuple[str, str, str, str]], str]]
     totals: list[str]
     total_label: str
     caption: str
 
 
 # ---------------------------------------------------------------------------
-# Labels: only from the spec, the model's COLUMN_LABELS and the code lists
+# Values and labels
 # ---------------------------------------------------------------------------
 
 
@@ -107,47 +113,46 @@ def _spec_label(sheet: str, key: str) -> str:
     return load_spec().label(sheet, key)
 
 
-def _short(label: str) -> str:
-    """``Náklady celkem (Kč)`` → ``Náklady celkem`` where the value already says Kč."""
-    return re.sub(r"\s*\((Kč|%)\)$", "", label)
+def _bare(label: str) -> str:
+    """``Náklady celkem (Kč)`` → ``Náklady celkem`` where the value itself says Kč or %."""
+    for suffix in (" (Kč)", " (%)"):
+        if label.endswith(suffix):
+            return label[: -len(suffix)]
+    return label
 
 
-def _field(sheet: str, key: str):
-    for f in load_spec().all_fields():
-        if f.sheet == sheet and f.key == key:
-            return f
+def _field(sheet_key: str, column: str):
+    spec = load_spec()
+    for sheet in model.SPEC_SHEETS.get(sheet_key, ()):
+        for t in spec.templates.values():
+            for s in t.sheets:
+                if s.key == sheet:
+                    for f in s.fields:
+                        if f.key == column:
+                            return f
     return None
 
 
-def column_label(key: str, sheets: Sequence[str] = ("sluzby", "plan", "identifikace")) -> str:
-    """The heading of a consolidated column: spec label for fields, COLUMN_LABELS otherwise."""
-    for sheet in sheets:
-        f = _field(sheet, key)
-        if f is not None:
-            return f.label
-    return COLUMN_LABELS.get(key, key)
-
-
-def _code_label(listname: str, value: Any, display: bool = False) -> str:
-    """What a code (or a typed label) means, for people: ``pob`` → ``pobytová``."""
+def _code_item(listname: str, value: Any):
     if is_blank(value):
-        return DASH
-    item = codelist(listname).resolve(value)
-    if item is None:
-        return fmt_text(value)
-    return item.display if display else item.label
+        return None
+    return codelist(listname).resolve(value)
 
 
 def _code(listname: str, value: Any) -> str | None:
+    """The code of a code-list value (the workbook holds the dropdown text)."""
     if is_blank(value):
         return None
-    item = codelist(listname).resolve(value)
+    item = _code_item(listname, value)
     return item.code if item is not None else str(value)
 
 
-# ---------------------------------------------------------------------------
-# Small frame helpers (tables may lack columns: an old workbook, an empty merge)
-# ---------------------------------------------------------------------------
+def _code_text(listname: str, value: Any) -> str:
+    """A code-list value as people read it (the dropdown text: ``§49 Domovy pro seniory``)."""
+    item = _code_item(listname, value)
+    if item is None:
+        return fmt_text(value)
+    return item.display
 
 
 def _num(value: Any) -> float | None:
@@ -161,87 +166,122 @@ def _num(value: Any) -> float | None:
         return None
 
 
+def _fmt_auto(value: Any) -> str:
+    """A count or a measure: whole numbers without decimals, others with one."""
+    n = _num(value)
+    if n is None:
+        return fmt_text(value)
+    return fmt_number(n, 0 if n.is_integer() else 1)
+
+
+def _fmt_pct_auto(value: Any) -> str:
+    n = _num(value)
+    if n is None:
+        return DASH
+    return fmt_pct(n, 0 if n.is_integer() else 1)
+
+
+def _yes(value: Any) -> bool:
+    return value in _YES
+
+
 def _records(df) -> list[dict[str, Any]]:
     if df is None or len(df) == 0:
         return []
-    return [{k: (None if is_blank(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{str(k): (None if is_blank(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def _sum(records: Iterable[dict], key: str) -> float:
     return float(sum(v for v in (_num(r.get(key)) for r in records) if v is not None))
 
 
-def _formatter(key: str, sheets: Sequence[str]) -> tuple[Callable[[Any], str], bool]:
-    """How a column's values are shown, and whether it is numeric."""
-    for sheet in sheets:
-        f = _field(sheet, key)
-        if f is None:
-            continue
+def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]:
+    """How a column's values are shown, and whether the column is numeric (right-aligned)."""
+    f = _field(sheet_key, column)
+    if f is not None and column not in model.TERRITORY_COLUMNS:
         if f.type == "money":
             return fmt_money, True
-        if f.type == "integer":
-            return (lambda v: fmt_text(v) if _num(v) is None else fmt_number(v)), True
-        if f.type == "decimal":
-            return (lambda v: fmt_text(v) if _num(v) is None else fmt_number(v, 0 if float(_num(v)).is_integer() else 1)), True
+        if f.type in ("integer", "decimal"):
+            return _fmt_auto, column not in ("prevzato_z_roku",)
         if f.type == "date":
             return fmt_date, False
         if f.type == "code" and f.codelist and f.codelist != "obce":
-            cl = f.codelist
-            return (lambda v, cl=cl: _code_label(cl, v, display=cl == "druhy_sluzeb")), False
+            return (lambda v, cl=f.codelist: _code_text(cl, v)), False
         return fmt_text, False
-    if key in ("share", "pct_done", "change_pct"):
-        return (lambda v: fmt_pct(v, 1) if _num(v) is not None and not float(_num(v)).is_integer() else fmt_pct(v)), True
-    if key == "per_1000":
-        return (lambda v: fmt_number(v, 2)), True
-    if key in ("date_filled",):
-        return fmt_date, False
-    if key == "status":
+    if column == "status":
         return (lambda v: STATUS_LABELS.get(str(v), fmt_text(v))), False
-    if key == "submitter_type":
-        return (lambda v: _code_label("typ_predkladatele", v)), False
-    if key == "kind":
-        return _kind_title, False
-    if key in ("services", "capacity", "population", "items", "errors", "warnings", "rows_read",
-               "rows_merged", "rows_excluded", "src_row", "prev", "curr", "carried_from"):
-        return (lambda v: fmt_text(v) if _num(v) is None else fmt_number(v, 0 if float(_num(v)).is_integer() else 1)), key not in ("carried_from", "src_row")
-    if key == "flag":
-        return (lambda v: "ano" if v in (True, 1, "1", "ano", "True", "true") else ""), False
+    if column == "submitter_type":
+        return (lambda v: model.SUBMITTER_TYPE_LABELS.get(str(v), fmt_text(v))), False
+    if column == "kind":
+        return (lambda v: model.KIND_LABELS.get(str(v), fmt_text(v))), False
+    if column in ("date_filled",):
+        return fmt_date, False
+    if column.endswith("_pct") or column.startswith("pct_") or column in ("share", "completeness") or column.startswith("share_"):
+        return _fmt_pct_auto, True
+    if column == "per_1000":
+        return (lambda v: fmt_number(v, 1) if _num(v) is not None else DASH), True
+    if column.startswith(("prev_costs", "curr_costs")) or column in ("funding_total",):
+        return fmt_money, True
+    if column in ("flag", "core", "expected", "leaf"):
+        return (lambda v: "ano" if _yes(v) else ""), False
+    if column in ("druh",):
+        return (lambda v: _code_text("druhy_sluzeb", v)), False
+    if column == "field":
+        return _field_label, False
+    if column in ("services", "capacity", "population", "items", "errors", "warnings", "rows_read", "rows_merged",
+                  "rows_excluded", "prev", "curr", "prev_capacity", "curr_capacity", "total") or column.startswith("n_"):
+        return _fmt_auto, True
     return fmt_text, False
 
 
-def _kind_title(value: Any) -> str:
-    """``sluzby`` → the template's title from the spec."""
-    try:
-        return load_spec().template(str(value)).title
-    except Exception:  # noqa: BLE001 - an unknown kind shows as it is
-        return fmt_text(value)
+def _field_label(value: Any) -> str:
+    """A conflict's field: a spec key shows as its label."""
+    if is_blank(value):
+        return DASH
+    f = _field("services", str(value))
+    return f.label if f is not None else str(value)
 
 
-def _generic_table(df, columns: Sequence[str] | None = None, *, sheets: Sequence[str] = ("sluzby", "plan", "identifikace"),
-                   limit: int | None = None, caption: str = "", drop_empty: bool = True) -> Table:
-    """Any consolidated sheet as a display table, labels from the spec / COLUMN_LABELS."""
-    records = _records(df)
+def _table(c: Consolidated, sheet_key: str, columns: Sequence[str] | None = None, *, records: list[dict] | None = None,
+           limit: int | None = None, caption: str = "") -> Table:
+    """A consolidated sheet (or some of its rows) as a display table, blank columns left out."""
+    recs = _records(c.table(sheet_key)) if records is None else records
     if columns is None:
-        columns = [c for c in (list(df.columns) if df is not None else []) if not str(c).startswith("src_")]
-    else:
-        columns = [c for c in columns if df is not None and c in df.columns]
-    if drop_empty:
-        columns = [c for c in columns if any(r.get(c) is not None for r in records)]
-    fmts = [_formatter(c, sheets) for c in columns]
-    shown = records if limit is None else records[:limit]
-    rows = [[fmt(r.get(c)) for c, (fmt, _) in zip(columns, fmts)] for r in shown]
+        columns = [k for k in model.SHEET_COLUMNS.get(sheet_key, ()) if not k.startswith("src_") and k != "sha256"]
+    columns = [k for k in columns if any(r.get(k) is not None for r in recs)]
+    fmts = [_formatter(sheet_key, k) for k in columns]
+    shown = recs if limit is None else recs[:limit]
     return Table(
-        headers=[column_label(c, sheets) for c in columns],
-        rows=rows,
-        numeric=[n for _, n in fmts],
+        headers=[model.column_label(sheet_key, k) for k in columns],
+        rows=[[fmt(r.get(k)) for k, (fmt, _) in zip(columns, fmts)] for r in shown],
+        numeric=[num for _, num in fmts],
         caption=caption,
-        total=len(records),
+        total=len(recs),
+        keys=list(columns),
     )
 
 
 # ---------------------------------------------------------------------------
-# Sections
+# Territory levels
 # ---------------------------------------------------------------------------
+
+
+def _level(c: Consolidated) -> str:
+    return str(c.meta.get("level") or "orp")
+
+
+def _split(c: Consolidated, sheet_key: str) -> tuple[list[dict], list[dict]]:
+    """Rows of a per-territory sheet for the whole territory, and per lower-level territory.
+
+    Without a ``territory_level`` column every row counts for the whole territory.
+    """
+    recs = _records(c.table(sheet_key))
+    level = _level(c)
+    if not recs or not any("territory_level" in r for r in recs):
+        return recs, []
+    top = [r for r in recs if str(r.get("territory_level") or "") == level]
+    sub = [r for r in recs if str(r.get("territory_level") or "") == _SUBLEVEL.get(level, "")]
+    return (top or sub), sub
 
 
 def _territory_title(meta: dict) -> str:
@@ -250,118 +290,141 @@ def _territory_title(meta: dict) -> str:
     code = str(meta.get("territory_code") or "")
     if not name and code:
         try:
-            t = territory(**{level if level in ("orp", "kraj", "obec") else "orp": code})
-            name = t.name
+            name = territory(**{level if level in ("orp", "kraj", "obec") else "orp": code}).name
         except Exception:  # noqa: BLE001 - an unknown code simply shows as the code
             name = code
     prefix = {"orp": "ORP ", "obec": "obec "}.get(level, "")
     return f"{prefix}{name}".strip() or DASH
 
 
+def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
+    """Lower-level territories (obce of an ORP, ORP of a kraj) that have no service."""
+    level, code = _level(c), str(c.meta.get("territory_code") or "")
+    if not code:
+        return []
+    try:
+        if level == "orp":
+            names = [(m.code, m.name) for m in territory(orp=code).municipalities]
+        elif level == "kraj":
+            names = [(o["kod_orp"], o["nazev_orp"]) for o in orps().values() if o["kod_kraje"] == code]
+        elif level == "stat":
+            names = [(k["kod_kraje"], k["nazev_kraje"]) for k in regions().values()]
+        else:
+            return []
+    except Exception:  # noqa: BLE001 - unknown territory: no list
+        return []
+    return sorted((n for k, n in names if k not in present), key=normalize_key)
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
 def _completeness(c: Consolidated) -> dict[str, Any]:
     subs = _records(c.table("submissions"))
-    counts = Counter(str(r.get("status") or "") for r in subs)
-    order = [s for s in ("valid", "warnings", "rejected", "missing") if s in STATUS_LABELS]
-    series = [Series(STATUS_LABELS[s], _STATUS_COLOURS[s]) for s in order]
+    expected_rows = [r for r in subs if r.get("expected") is None or _yes(r.get("expected"))]
+    counts = Counter(str(r.get("status") or "") for r in expected_rows)
+    order = [s for s in _STATUS_ORDER if s in STATUS_LABELS]
     expected = sum(counts[s] for s in order)
-    pct = c.meta.get("completeness")
-    if _num(pct) is None:
-        pct = 100 * sum(counts[s] for s in _ACCEPTED) / expected if expected else None
+    accepted = sum(counts[s] for s in _ACCEPTED)
+    pct = _num(c.meta.get("completeness"))
+    if pct is None and expected:
+        pct = 100 * accepted / expected
     chart = stacked_bar_chart(
         "graf-odevzdani",
         "Odevzdání podkladů podle stavu",
-        [("Předkladatelé", [counts[s] for s in order])],
-        series,
-        label_header=COLUMN_LABELS["status"],
+        [("Očekávaní předkladatelé", [counts[s] for s in order])],
+        [Series(STATUS_LABELS[s], _STATUS_COLOURS[s]) for s in order],
+        label_header=COLUMN_LABELS["territory_name"],
         total_header="Celkem",
     )
     delivered = [r for r in subs if r.get("status") not in ("missing", "superseded")]
-    missing = [r for r in subs if r.get("status") == "missing"]
-    cols = ["submitter_name", "submitter_type", "territory_name", "kind", "status", "date_filled", "errors", "warnings"]
-    table = _generic_table(_frame(delivered), cols)
+    missing = [r for r in expected_rows if r.get("status") == "missing"]
+    cols = ["territory_name", "submitter_name", "submitter_type", "kind", "status", "date_filled", "errors", "warnings", "note"]
+    table = _table(c, "submissions", cols, records=delivered)
     table.row_classes = ["status-" + str(r.get("status") or "") for r in delivered]
-    missing_names = [
-        " – ".join(x for x in (fmt_text(r.get("submitter_name")) if r.get("submitter_name") else None,
-                                fmt_text(r.get("territory_name")) if r.get("territory_name") and r.get("territory_name") != r.get("submitter_name") else None) if x)
-        or fmt_text(r.get("territory_code") or r.get("submitter_code"))
-        for r in missing
-    ]
+    missing_names = []
+    for r in missing:
+        name = r.get("territory_name") or r.get("submitter_name") or r.get("territory_code") or r.get("submitter_code")
+        what = model.KIND_LABELS.get(str(r.get("kind") or ""), "")
+        missing_names.append(f"{fmt_text(name)}" + (f" ({what})" if what and r.get("kind") else ""))
     return {
-        "pct": _num(pct),
-        "pct_text": fmt_pct(_num(pct)) if _num(pct) is not None else DASH,
-        "counts": [(STATUS_LABELS[s], counts[s], "status-" + s) for s in order],
+        "pct": pct,
+        "pct_text": fmt_pct(pct) if pct is not None else DASH,
+        "counts": [(STATUS_LABELS[s], counts[s], "status-" + s, s) for s in order],
         "expected": expected,
-        "delivered": len(delivered),
-        "accepted": sum(counts[s] for s in _ACCEPTED),
+        "delivered": expected - counts["missing"],
+        "files": len(delivered),
+        "accepted": accepted,
         "chart": chart,
         "table": table,
         "missing": missing_names,
-        "superseded": counts["superseded"],
+        "superseded": sum(1 for r in subs if r.get("status") == "superseded"),
     }
 
 
-def _frame(records: list[dict]):
-    import pandas as pd
-
-    return pd.DataFrame(records)
-
-
-def _services(c: Consolidated) -> list[dict[str, Any]]:
-    return _records(c.table("services"))
-
-
-def _headline(c: Consolidated, services: list[dict], plan: dict) -> list[Figure]:
-    figs: list[Figure] = []
+def _headline(c: Consolidated) -> list[Figure]:
+    """The cards: the merge's overview sheet (Přehled) when present, else from the services."""
+    rows = _records(c.table("overview"))
+    figs = []
+    for r in rows:
+        unit = str(r.get("unit") or "").strip()
+        raw = _num(r.get("value"))
+        if unit == "Kč":
+            value = fmt_money(raw)
+        elif unit == "%":
+            value = _fmt_pct_auto(raw)
+        else:
+            value = _fmt_auto(r.get("value")) + (f"\u00a0{unit}" if unit and raw is not None else "")
+        figs.append(Figure(str(r.get("metric") or len(figs)), _bare(fmt_text(r.get("label"))), value,
+                           fmt_text(r.get("note")) if r.get("note") is not None else "", raw))
+    if figs:
+        return figs
+    services = _records(c.table("services"))
     n = len(services)
-    registered = sum(1 for s in services if _code("ano_ne", s.get("registrovana")) == "ano")
-    figs.append(Figure("services", COLUMN_LABELS["services"], fmt_number(n), f"z toho registrovaných {fmt_number(registered)}", n))
-    providers = {str(s.get("ico_poskytovatele") or s.get("poskytovatel")) for s in services if s.get("ico_poskytovatele") or s.get("poskytovatel")}
-    figs.append(Figure("providers", "Poskytovatelé", fmt_number(len(providers)), f"podle pole {_spec_label('sluzby', 'ico_poskytovatele')}", len(providers)))
+    figs.append(Figure("services", COLUMN_LABELS["services"], fmt_number(n), "", n))
     by_type: dict[str, float] = defaultdict(float)
     for s in services:
-        t = _code("typy_kapacity", s.get("typ_kapacity"))
-        v = _num(s.get("kapacita"))
+        t, v = _code("typy_kapacity", s.get("typ_kapacity")), _num(s.get("kapacita"))
         if t and v is not None:
             by_type[t] += v
     for item in codelist("typy_kapacity"):
         if item.code in by_type:
             figs.append(Figure(f"capacity_{item.code}", f"{_spec_label('sluzby', 'kapacita')} – {item.label}",
-                               fmt_number(by_type[item.code]), "", by_type[item.code]))
-    users = _sum(services, "pocet_uzivatelu")
-    figs.append(Figure("users", _spec_label("sluzby", "pocet_uzivatelu"), fmt_number(users), "", users))
-    fte = _sum(services, "uvazky")
-    figs.append(Figure("fte", _spec_label("sluzby", "uvazky"), fmt_number(fte, 0 if fte.is_integer() else 1), "", fte))
+                               _fmt_auto(by_type[item.code]), "", by_type[item.code]))
+    for key in ("pocet_uzivatelu", "uvazky"):
+        v = _sum(services, key)
+        figs.append(Figure(key, _spec_label("sluzby", key), _fmt_auto(v), "", v))
     costs = _sum(services, "naklady")
-    figs.append(Figure("costs", _short(_spec_label("sluzby", "naklady")), fmt_money(costs), "", costs))
-    if plan["leaves"]:
-        figs.append(Figure("plan_done", "Splněné aktivity plánu", fmt_pct(plan["pct_done"]),
-                           f"{fmt_number(plan['done'])} z {fmt_number(plan['leaves'])}", plan["pct_done"]))
+    figs.append(Figure("naklady", _bare(_spec_label("sluzby", "naklady")), fmt_money(costs), "", costs))
     return figs
 
 
-def _capacity(services: list[dict]) -> list[Chart]:
+def _capacity(c: Consolidated) -> list[Chart]:
+    """One chart per capacity type (beds, clients, contacts do not add up): druh × forma."""
+    top, _ = _split(c, "capacities")
     forms = list(codelist("formy"))
     series = [Series(f.label, _FORM_COLOURS[i % len(_FORM_COLOURS)]) for i, f in enumerate(forms)]
-    druhy = codelist("druhy_sluzeb")
     cube: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
-    for s in services:
-        t, d, f = _code("typy_kapacity", s.get("typ_kapacity")), _code("druhy_sluzeb", s.get("druh")), _code("formy", s.get("forma"))
-        v = _num(s.get("kapacita"))
+    for r in top:
+        t, d, f = _code("typy_kapacity", r.get("typ_kapacity")), _code("druhy_sluzeb", r.get("druh")), _code("formy", r.get("forma"))
+        v = _num(r.get("capacity"))
         if t and d and f and v is not None:
             cube[t][d][f] += v
+    order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     charts = []
-    order = {i.code: n for n, i in enumerate(druhy)}
     for item in codelist("typy_kapacity"):
         if item.code not in cube:
             continue
         rows = [
-            (_code_label("druhy_sluzeb", d, display=True), [cube[item.code][d].get(f.code, 0) for f in forms])
+            (_code_text("druhy_sluzeb", d), [cube[item.code][d].get(f.code, 0) for f in forms])
             for d in sorted(cube[item.code], key=lambda d: order.get(d, 999))
         ]
         charts.append(
             stacked_bar_chart(
                 f"graf-kapacita-{item.code}",
-                f"{_spec_label('sluzby', 'kapacita')} ({item.label}) podle druhu a formy",
+                f"{_spec_label('sluzby', 'kapacita')} – {item.label}",
                 rows,
                 series,
                 label_header=_spec_label("sluzby", "druh"),
@@ -371,176 +434,161 @@ def _capacity(services: list[dict]) -> list[Chart]:
     return charts
 
 
-def _territory_key(level: str) -> tuple[str, str, str]:
-    """Which territory columns split a heat table: an ORP by obce, a kraj by ORP, the state by kraje."""
-    if level == "kraj":
-        return "kod_orp", "nazev_orp", "nazev_orp"
-    if level == "stat":
-        return "kod_kraje", "nazev_kraje", "nazev_kraje"
-    return "kod_obce", "nazev_obce", "nazev_obce"
+def _heat(corner: str, caption: str, row_labels: list[str], col_labels: list[str],
+          values: dict[tuple[int, int], float], tips: dict[tuple[int, int], str] | None = None,
+          row_totals: list[float] | None = None) -> HeatTable:
+    top = max(values.values(), default=0)
+    rows = []
+    for i, label in enumerate(row_labels):
+        cells = []
+        for j, col in enumerate(col_labels):
+            v = values.get((i, j), 0)
+            bg = heat_colour(v, top)
+            tip = f"{label} – {col}: {_fmt_auto(v)}" + (f" ({tips[(i, j)]})" if tips and tips.get((i, j)) else "")
+            cells.append((_fmt_auto(v) if v else "", bg, text_colour(bg) if bg else "", tip))
+        total = row_totals[i] if row_totals is not None else sum(values.get((i, j), 0) for j in range(len(col_labels)))
+        rows.append((label, cells, _fmt_auto(total)))
+    totals = [_fmt_auto(sum(values.get((i, j), 0) for i in range(len(row_labels)))) for j in range(len(col_labels))]
+    return HeatTable(corner, col_labels, rows, totals, "Celkem", caption)
 
 
-def _coverage(c: Consolidated, services: list[dict]) -> dict[str, Any]:
-    level = str(c.meta.get("level") or "orp")
-    code_key, name_key, label_key = _territory_key(level)
+def _service_coverage(c: Consolidated) -> dict[str, Any]:
+    """Heat table of service types × lower-level territories (number of services)."""
+    _, sub = _split(c, "capacities")
     names: dict[str, str] = {}
-    counts: dict[str, Counter] = defaultdict(Counter)
-    capacity: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s in services:
-        code = s.get(code_key)
-        name = s.get(name_key)
-        if code is None and level == "orp" and s.get("obec") is not None:
-            item = codelist("obce").resolve(s.get("obec"))
-            code, name = (item.code, item.label) if item else (s.get("obec"), s.get("obec"))
-        if code is None:
+    counts: dict[tuple[str, str], float] = defaultdict(float)
+    tips: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in sub:
+        code, d = str(r.get("territory_code") or r.get("territory_name") or ""), _code("druhy_sluzeb", r.get("druh"))
+        if not code or d is None:
             continue
-        code = str(code)
-        names[code] = str(name or code)
-        d = _code("druhy_sluzeb", s.get("druh"))
-        if d is None:
-            continue
-        counts[d][code] += 1
-        if _num(s.get("kapacita")) is not None:
-            capacity[(d, code)].append(f"{fmt_number(_num(s.get('kapacita')))} {_code_label('typy_kapacity', s.get('typ_kapacity'))}")
+        names[code] = str(r.get("territory_name") or code)
+        counts[(d, code)] += _num(r.get("services")) or 0
+        if _num(r.get("capacity")) is not None:
+            tips[(d, code)].append(f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}")
     cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
-    top = max((n for cnt in counts.values() for n in cnt.values()), default=0)
-    rows = []
-    for d in sorted(counts, key=lambda d: order.get(d, 999)):
-        label = _code_label("druhy_sluzeb", d, display=True)
-        cells = []
-        for code in cols:
-            n = counts[d].get(code, 0)
-            bg = heat_colour(n, top)
-            title = f"{label} – {names[code]}: {n}" + (f" ({', '.join(capacity[(d, code)])})" if capacity[(d, code)] else "")
-            cells.append((fmt_number(n) if n else "", bg, text_colour(bg) if bg else "", title))
-        rows.append((label, cells, fmt_number(sum(counts[d].values()))))
-    totals = [fmt_number(sum(counts[d].get(code, 0) for d in counts)) for code in cols]
-    heat = HeatTable(
-        corner=_spec_label("sluzby", "druh"),
-        columns=[names[k] for k in cols],
-        rows=rows,
-        totals=totals,
-        total_label="Celkem",
-        caption=f"{COLUMN_LABELS['services']} podle druhu a území ({COLUMN_LABELS[label_key]})",
+    druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
+    level_word = _LEVEL_WORDS.get(_SUBLEVEL.get(_level(c), ""), COLUMN_LABELS["territory_name"])
+    heat = _heat(
+        _spec_label("sluzby", "druh"),
+        f"{COLUMN_LABELS['services']} podle druhu služby a území ({level_word})",
+        [_code_text("druhy_sluzeb", d) for d in druhy],
+        [names[k] for k in cols],
+        {(i, j): counts[(d, k)] for i, d in enumerate(druhy) for j, k in enumerate(cols) if counts.get((d, k))},
+        {(i, j): ", ".join(tips[(d, k)]) for i, d in enumerate(druhy) for j, k in enumerate(cols) if tips.get((d, k))},
     )
-    without: list[str] = []
-    code = str(c.meta.get("territory_code") or "")
-    if level in ("orp", "kraj") and code:
-        try:
-            t = territory(**{level: code})
-            if level == "orp":
-                without = sorted((m.name for m in t.municipalities if m.code not in names), key=normalize_key)
-            else:
-                without = sorted((o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == code and o["kod_orp"] not in names), key=normalize_key)
-        except Exception:  # noqa: BLE001 - unknown territory: no list
-            without = []
-    return {"heat": heat if rows else None, "without": without, "unit": COLUMN_LABELS[label_key]}
+    return {"heat": heat if druhy else None, "without": _territories_without(c, set(names)), "level_word": level_word}
 
 
-def _gaps(c: Consolidated) -> Table:
-    df = c.table("gaps")
-    return _generic_table(df, sheets=("sluzby",))
+def _gaps(c: Consolidated) -> dict[str, Any]:
+    top, sub = _split(c, "gaps")
+    recs = _records(c.table("gaps"))
+    cols = ["territory_name", "druh", "kategorie", "core", "population", "note"]
+    core = [r for r in recs if _yes(r.get("core"))]
+    return {
+        "table": _table(c, "gaps", cols, records=recs),
+        "n": len(recs),
+        "n_core": len(core),
+        "n_top": len(top) if sub else 0,
+    }
 
 
-def _target_groups(services: list[dict]) -> dict[str, Any]:
-    groups = load_spec().template("sluzby").sheet("sluzby").group("cilova_skupina")
-    keys = [f.key for f in groups]
-    cl = codelist("cilove_skupiny")
-    counts: Counter = Counter()
-    capacity: Counter = Counter()
-    for s in services:
-        seen = {_code("cilove_skupiny", s.get(k)) for k in keys} - {None}
-        for g in seen:
-            counts[g] += 1
-    order = {i.code: n for n, i in enumerate(cl)}
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], 999)))
-    label = re.sub(r"\s*\d+$", "", groups[0].label) if groups else "Cílová skupina"
+def _target_groups(c: Consolidated) -> dict[str, Any]:
+    """Bar chart of services per target group (Cílové skupiny, column total) and the heat matrix."""
+    recs = _records(c.table("coverage"))
+    label = model.column_label("coverage", "target_group")
+    known = set(model.SHEET_COLUMNS["coverage"])
+    df = c.table("coverage")
+    terr_cols = [str(k) for k in (df.columns if df is not None else []) if str(k) not in known]
+    items = [(fmt_text(r.get("target_group")), _num(r.get("total")) or 0) for r in recs if r.get("target_group") is not None]
+    present = sorted([it for it in items if it[1] > 0], key=lambda kv: -kv[1])
     chart = bar_chart(
         "graf-cilove-skupiny",
-        f"{COLUMN_LABELS['services']} podle cílových skupin",
-        [(_code_label("cilove_skupiny", g), n) for g, n in items],
+        f"{COLUMN_LABELS['services']} podle cílové skupiny",
+        present,
         label_header=label,
         value_header=COLUMN_LABELS["services"],
         colour=PALETTE[0],
     )
-    uncovered = [i.label for i in cl if i.code not in counts]
-    del capacity
-    return {"chart": chart, "uncovered": uncovered, "group_label": label}
+    covered = {normalize_key(name) for name, v in items if v > 0}
+    uncovered = [i.label for i in codelist("cilove_skupiny") if normalize_key(i.label) not in covered]
+    heat = None
+    if terr_cols and present:
+        rows = [r for r in recs if (_num(r.get("total")) or 0) > 0]
+        rows.sort(key=lambda r: -(_num(r.get("total")) or 0))
+        heat = _heat(
+            label,
+            f"{COLUMN_LABELS['services']} podle cílové skupiny a území",
+            [fmt_text(r.get("target_group")) for r in rows],
+            terr_cols,
+            {(i, j): _num(r.get(k)) or 0 for i, r in enumerate(rows) for j, k in enumerate(terr_cols) if _num(r.get(k))},
+            row_totals=[_num(r.get("total")) or 0 for r in rows],
+        )
+    return {"chart": chart, "uncovered": uncovered, "heat": heat}
 
 
-def _funding(services: list[dict]) -> dict[str, Any]:
-    sheet = load_spec().template("sluzby").sheet("sluzby")
-    sources = [f for f in sheet.fields if f.funding]
-    series = [Series(_short(f.label), _FUNDING_COLOURS[i % len(_FUNDING_COLOURS)]) for i, f in enumerate(sources)]
+def _funding(c: Consolidated) -> dict[str, Any]:
+    """Funding structure: shares of the sources, for all services and per category of service."""
+    top, _ = _split(c, "funding")
+    sources = [f for f in load_spec().template("sluzby").sheet("sluzby").fields if f.funding]
+    series = [Series(_bare(f.label), _FUNDING_COLOURS[i % len(_FUNDING_COLOURS)]) for i, f in enumerate(sources)]
     druhy = codelist("druhy_sluzeb")
-    by_cat: dict[str, list[float]] = {}
     cats: list[str] = []
     for item in druhy:
         cat = item.extra.get("kategorie") or ""
-        if cat not in cats:
+        if cat and cat not in cats:
             cats.append(cat)
-    for s in services:
-        d = druhy.resolve(s.get("druh")) if s.get("druh") is not None else None
-        cat = (d.extra.get("kategorie") if d else None) or "ostatní"
+    by_cat: dict[str, list[float]] = {}
+    for r in top:
+        item = _code_item("druhy_sluzeb", r.get("druh"))
+        cat = fmt_text(r.get("kategorie")) if r.get("kategorie") else ((item.extra.get("kategorie") if item else None) or DASH)
         row = by_cat.setdefault(cat, [0.0] * len(sources))
         for i, f in enumerate(sources):
-            row[i] += _num(s.get(f.key)) or 0.0
-    total = [sum(by_cat[c][i] for c in by_cat) for i in range(len(sources))]
-    rows = [("Všechny služby", total)] + [(cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + ["ostatní"] if cat in by_cat]
+            row[i] += _num(r.get(f.key)) or 0.0
+    total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
+    rows = [("Všechny služby", total)] + [
+        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats)) if cat in by_cat
+    ]
     chart = stacked_bar_chart(
         "graf-financovani",
         "Struktura zdrojů financování",
         rows,
         series,
-        label_header=_spec_label("sluzby", "druh"),
-        total_header="Celkem",
+        label_header=COLUMN_LABELS["kategorie"],
+        total_header=_bare(COLUMN_LABELS["funding_total"]),
         percent=True,
         fmt=fmt_money,
     )
-    costs = _sum(services, "naklady")
+    costs = _sum(top, "naklady")
     funded = sum(total)
     return {
         "chart": chart,
-        "costs": fmt_money(costs),
-        "funded": fmt_money(funded),
-        "costs_label": _short(_spec_label("sluzby", "naklady")),
+        "costs": costs,
+        "funded": funded,
+        "costs_text": fmt_money(costs),
+        "funded_text": fmt_money(funded),
+        "costs_label": _bare(_spec_label("sluzby", "naklady")),
+        "funded_label": _bare(COLUMN_LABELS["funding_total"]),
         "ratio": fmt_pct(100 * funded / costs) if costs else DASH,
+        "sources": [(s.label, fmt_money(v), fmt_pct(100 * v / funded) if funded else DASH) for s, v in zip(series, total)],
     }
 
 
 def _plan(c: Consolidated) -> dict[str, Any]:
-    acts = _records(c.table("activities"))
+    """Fulfilment per priority (Plnění plánu) as stacked bars of statuses, and the carry-over list."""
+    recs = _records(c.table("plan_summary"))
     statuses = list(codelist("stavy_planu"))
-    series = [Series(i.label, _PLAN_COLOURS.get(i.code, PALETTE[7])) for i in statuses] + [Series(_NO_STATUS, "#DDDDDD")]
-    by_owner: dict[str, list[dict]] = defaultdict(list)
-    for a in acts:
-        by_owner[str(a.get("submitter") or a.get("territory_name") or a.get("nazev_obce") or "")].append(a)
+    keys = [f"n_{i.code}" for i in statuses] + ["n_bez_stavu"]
+    series = [Series(i.label, _PLAN_COLOURS.get(i.code, PALETTE[7])) for i in statuses]
+    series.append(Series(COLUMN_LABELS["n_bez_stavu"].lower(), "#DDDDDD"))
+    owners = {str(r.get("submitter") or r.get("territory_name") or "") for r in recs}
     rows = []
-    leaves_total = done_total = 0
-    evaluated_total = 0
-    for owner in sorted(by_owner, key=normalize_key):
-        items = by_owner[owner]
-        numbers = {str(a.get("cislo")) for a in items if a.get("cislo") is not None}
-        names = {str(a.get("cislo")): str(a.get("nazev") or "") for a in items}
-        per_priority: dict[str, Counter] = defaultdict(Counter)
-        for a in items:
-            num = str(a.get("cislo") or "")
-            if not num or any(other.startswith(num + ".") for other in numbers):
-                continue  # not a leaf: its children carry the status
-            prio = num.split(".")[0]
-            st = _code("stavy_planu", a.get("stav")) or _NO_STATUS
-            per_priority[prio][st] += 1
-        for prio in sorted(per_priority, key=lambda p: int(p) if p.isdigit() else 999):
-            cnt = per_priority[prio]
-            label = f"{prio} {names.get(prio, '')}".strip()
-            if len(by_owner) > 1 and owner:
-                label = f"{owner}: {label}"
-            values = [cnt.get(i.code, 0) for i in statuses] + [cnt.get(_NO_STATUS, 0)]
-            rows.append((label, values))
-            leaves_total += sum(values)
-            done_total += cnt.get("splneno", 0)
-            evaluated_total += sum(values) - cnt.get(_NO_STATUS, 0)
+    for r in recs:
+        label = f"{fmt_text(r.get('priority'))} {fmt_text(r.get('priority_name')) if r.get('priority_name') else ''}".strip()
+        if len(owners) > 1:
+            label = f"{fmt_text(r.get('territory_name') or r.get('submitter'))}: {label}"
+        rows.append((label, [_num(r.get(k)) or 0 for k in keys]))
     chart = stacked_bar_chart(
         "graf-plneni",
         "Plnění plánu podle priorit",
@@ -551,51 +599,53 @@ def _plan(c: Consolidated) -> dict[str, Any]:
         percent=True,
         fmt=fmt_number,
     )
-    carry = c.table("carryover")
-    if carry is None or len(carry) == 0:
-        carry = _frame([a for a in acts if _code("ano_ne", a.get("pokracuje")) == "ano"])
-    cols = ["submitter", "cislo", "nazev", "realizator", "termin", "stav", "carried_from", "prevzato_z_roku", "pocet_prevzeti"]
-    carry_table = _generic_table(carry, cols, sheets=("plan",))
+    items = _sum(recs, "items")
+    done = _sum(recs, "n_splneno")
+    unevaluated = _sum(recs, "n_bez_stavu")
+    carry_cols = ["territory_name", "cislo", "nazev", "realizator", "termin", "stav", "reason", "prevzato_z_roku", "pocet_prevzeti"]
+    carry = _table(c, "carryover", carry_cols)
     return {
         "chart": chart,
-        "leaves": leaves_total,
-        "done": done_total,
-        "evaluated": evaluated_total,
-        "pct_done": 100 * done_total / leaves_total if leaves_total else None,
-        "carryover": carry_table,
-        "has_plan": bool(acts),
+        "has_plan": bool(recs) or bool(_records(c.table("activities"))),
+        "n_items": items,
+        "done": done,
+        "evaluated": items - unevaluated,
+        "pct_done": 100 * done / items if items else None,
+        "carryover": carry,
+        "plans": len(owners),
     }
 
 
 def _problems(c: Consolidated) -> dict[str, Any]:
-    conflicts = c.table("conflicts")
+    conflicts = _records(c.table("conflicts"))
     subs = _records(c.table("submissions"))
     rejected = [r for r in subs if r.get("status") == "rejected"]
     errors = _records(c.table("errors"))
     by_code = Counter(str(e.get("code") or "") for e in errors)
     error_rows = [
-        [ISSUES[code].title_cs if code in ISSUES else (code or DASH), code, fmt_number(n)]
+        [ISSUES[code].title_cs if code in ISSUES else (code or DASH), code or DASH, fmt_number(n)]
         for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    rej_table = _generic_table(_frame(rejected), ["submitter_name", "file", "errors", "warnings"])
+    conflict_cols = ["identifikator", "nazev_sluzby", "field", "kept_submitter", "kept_value", "other_submitter", "other_value"]
     return {
-        "conflicts": _generic_table(conflicts, limit=_SHORT_LIST),
-        "n_conflicts": len(conflicts) if conflicts is not None else 0,
-        "rejected": rej_table,
+        "conflicts": _table(c, "conflicts", conflict_cols, limit=SHORT_LIST),
+        "n_conflicts": len(conflicts),
+        "rejected": _table(c, "submissions", ["territory_name", "submitter_name", "file", "errors", "note"], records=rejected),
         "n_rejected": len(rejected),
-        "errors": Table(["Problém", COLUMN_LABELS["code"], "Počet"], error_rows[:_SHORT_LIST], [False, False, True],
-                        total=len(error_rows)),
+        "errors": Table(["Problém", COLUMN_LABELS["code"], COLUMN_LABELS["items"]], error_rows[:SHORT_LIST],
+                        [False, False, True], total=len(error_rows)),
         "n_errors": len(errors),
     }
 
 
 def _changes(c: Consolidated) -> Table | None:
-    df = c.table("changes")
-    if df is None or len(df) == 0:
+    recs = _records(c.table("changes"))
+    if not recs:
         return None
-    t = _generic_table(df)
-    if "flag" in df.columns:
-        t.row_classes = ["flag" if v in (True, 1, "1", "ano", "True", "true") else "" for v in df["flag"].tolist()]
+    recs.sort(key=lambda r: (not _yes(r.get("flag")),))
+    t = _table(c, "changes", [k for k in model.SHEET_COLUMNS["changes"] if k not in ("territory_code", "row_kind")],
+               records=recs, limit=SHORT_LIST * 2)
+    t.row_classes = ["flag" if _yes(r.get("flag")) else "" for r in recs[: len(t.rows)]]
     return t
 
 
@@ -607,30 +657,27 @@ def _changes(c: Consolidated) -> Table | None:
 def build_summary(c: Consolidated) -> dict[str, Any]:
     """The page's content as plain data: figures, charts (with their tables) and tables."""
     meta = dict(c.meta)
-    services = _services(c)
-    plan = _plan(c)
-    title_territory = _territory_title(meta)
+    place = _territory_title(meta)
     year = meta.get("year")
+    year_text = fmt_text(year) if year is not None else DASH
     return {
-        "lang": "cs",
         "meta": meta,
-        "territory": title_territory,
-        "year": fmt_text(year) if year is not None else DASH,
+        "territory": place,
+        "year": year_text,
         "generated": fmt_date(meta.get("generated")),
         "version": fmt_text(meta.get("version") or meta.get("xlkpss_version") or ""),
-        "title": f"Souhrn komunitního plánování sociálních služeb – {title_territory}" + (f", {fmt_text(year)}" if year is not None else ""),
+        "title": f"Souhrn komunitního plánování sociálních služeb – {place}, {year_text}",
         "completeness": _completeness(c),
-        "figures": _headline(c, services, plan),
-        "capacity": _capacity(services),
-        "coverage": _coverage(c, services),
+        "figures": _headline(c),
+        "capacity": _capacity(c),
+        "coverage": _service_coverage(c),
         "gaps": _gaps(c),
-        "target_groups": _target_groups(services),
-        "funding": _funding(services),
-        "plan": plan,
+        "target_groups": _target_groups(c),
+        "funding": _funding(c),
+        "plan": _plan(c),
         "problems": _problems(c),
         "changes": _changes(c),
         "sheets": SHEETS,
-        "n_services": len(services),
     }
 
 
