@@ -18,7 +18,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from browser import cli_capture, have_playwright, open_page, require_chromium
 
 pytestmark = pytest.mark.chromium

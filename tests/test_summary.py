@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import html5lib
 import pandas as pd
@@ -136,7 +137,7 @@ def make_consolidated() -> Consolidated:
     )
 
 
-def sample_page(directory) -> "Path":
+def sample_page(directory) -> Path:
     """The summary page of the sample merge, written into ``directory`` (used by test_browser)."""
     return render_summary(make_consolidated(), directory / "souhrn.html")
 
@@ -199,7 +200,7 @@ def test_labels_from_spec(page):
 
 
 def test_charts_have_accessible_names_and_tables(page):
-    svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)
     assert len(svgs) >= 5
     for svg in svgs:
         assert 'role="img"' in svg

@@ -13,20 +13,21 @@ every segment also carries its number (on the bar when it fits, always in the ta
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from xlkpss.render.html import fmt_number, fmt_pct
 
 __all__ = [
+    "PALETTE",
     "Chart",
     "Series",
-    "PALETTE",
     "bar_chart",
-    "stacked_bar_chart",
     "heat_colour",
+    "stacked_bar_chart",
     "text_colour",
 ]
 
@@ -49,7 +50,7 @@ BAR = 16
 ROW = 44  # label line + bar + gap
 CHAR = 0.58  # average glyph width / font size (DejaVu Sans, Liberation Sans)
 
-Formatter = Callable[[object], str]
+Formatter = Callable[[Any], str]
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,11 @@ def _fmt_num(v: float) -> str:
 def _svg_open(chart_id: str, title: str, description: str, height: float) -> list[str]:
     t, d = f"{chart_id}-title", f"{chart_id}-desc"
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
-        f'role="img" aria-labelledby="{escape(t)} {escape(d)}" font-size="{FONT}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+            f'viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
+            f'role="img" aria-labelledby="{escape(t)} {escape(d)}" font-size="{FONT}">'
+        ),
         f'<title id="{escape(t)}">{escape(title)}</title>',
         f'<desc id="{escape(d)}">{escape(description)}</desc>',
     ]

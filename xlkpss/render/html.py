@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -111,7 +111,7 @@ def fmt_text(value: Any) -> str:
     return str(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _css_text(name: str) -> str:
     return resources.files("xlkpss.render").joinpath("templates", name).read_text(encoding="utf-8")
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from xlkpss.codelists import codelist, normalize_key, orps, regions, territory
 from xlkpss.fsutil import atomic_path
@@ -33,7 +34,7 @@ from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour,
 from xlkpss.render.html import DASH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_text, is_blank, render_template
 from xlkpss.spec import load_spec
 
-__all__ = ["build_summary", "render_summary", "summary_html", "Figure", "Table", "HeatTable"]
+__all__ = ["Figure", "HeatTable", "Table", "build_summary", "render_summary", "summary_html"]
 
 #: statuses of a submission whose data were merged
 _ACCEPTED = ("valid", "warnings")
@@ -216,7 +217,7 @@ def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]
         return (lambda v: model.KIND_LABELS.get(str(v), fmt_text(v))), False
     if column in ("date_filled",):
         return fmt_date, False
-    if column.endswith("_pct") or column.startswith("pct_") or column in ("share", "completeness") or column.startswith("share_"):
+    if column.endswith("_pct") or column.startswith(("pct_", "share_")) or column in ("share", "completeness"):
         return _fmt_pct_auto, True
     if column == "per_1000":
         return (lambda v: fmt_number(v, 1) if _num(v) is not None else DASH), True
@@ -367,7 +368,7 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
 def _headline(c: Consolidated) -> list[Figure]:
     """The cards: the merge's overview sheet (Přehled) when present, else from the services."""
     rows = _records(c.table("overview"))
-    figs = []
+    figs: list[Figure] = []
     for r in rows:
         unit = str(r.get("unit") or "").strip()
         raw = _num(r.get("value"))
