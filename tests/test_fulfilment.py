@@ -8,12 +8,12 @@ import datetime as dt
 import warnings
 from pathlib import Path
 
+import lo  # tests/lo.py
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
-import lo  # tests/lo.py
 from support import make_submission
+
 from xlkpss.cli import main
 from xlkpss.plan import MARK, PlanRefused, build_tree, continues, load_plans, marks, period_years
 from xlkpss.plan.tree import stats_by_priority
@@ -43,28 +43,81 @@ PLAN_IDENT = {
 
 # seed 004 shaped: priorita → opatření (with a goal sentence) → aktivita, every status
 PLAN_ROWS = [
-    {"cislo": "1", "uroven": "priorita", "nazev": "Cílené vytváření finančních prostředků pro udržení a rozvoj sociálních služeb"},
-    {"cislo": "1.1", "uroven": "opatření", "nazev": "Přímá podpora poskytovatelů sociálních služeb",
-     "popis": "Vyčlenit část ročního rozpočtu statutárního města Chomutova na podporu subjektů poskytujících sociální služby."},
-    {"cislo": "1.1.1", "uroven": "aktivita", "nazev": "vyčlenit část rozpočtu na provoz MÚSS Chomutov", "realizator": "Odbor sociálních věcí",
-     "rozpocet": 2_774_600, "cerpano": 2_650_000, "indikator": "počet podpořených služeb", "cilova_hodnota": 12, "dosazena_hodnota": 11,
-     "stav": "splněno", "pokracuje": "ano"},
-    {"cislo": "1.1.2", "uroven": "aktivita", "nazev": "vyčlenit část rozpočtu pro podporu ostatních poskytovatelů", "stav": "splněno",
-     "indikator": "počet poskytovatelů", "cilova_hodnota": 5, "dosazena_hodnota": 5.5, "komentar": "Navýšeno rozpočtovým opatřením."},
+    {
+        "cislo": "1",
+        "uroven": "priorita",
+        "nazev": "Cílené vytváření finančních prostředků pro udržení a rozvoj sociálních služeb",
+    },
+    {
+        "cislo": "1.1",
+        "uroven": "opatření",
+        "nazev": "Přímá podpora poskytovatelů sociálních služeb",
+        "popis": "Vyčlenit část ročního rozpočtu statutárního města Chomutova na podporu subjektů poskytujících sociální služby.",
+    },
+    {
+        "cislo": "1.1.1",
+        "uroven": "aktivita",
+        "nazev": "vyčlenit část rozpočtu na provoz MÚSS Chomutov",
+        "realizator": "Odbor sociálních věcí",
+        "rozpocet": 2_774_600,
+        "cerpano": 2_650_000,
+        "indikator": "počet podpořených služeb",
+        "cilova_hodnota": 12,
+        "dosazena_hodnota": 11,
+        "stav": "splněno",
+        "pokracuje": "ano",
+    },
+    {
+        "cislo": "1.1.2",
+        "uroven": "aktivita",
+        "nazev": "vyčlenit část rozpočtu pro podporu ostatních poskytovatelů",
+        "stav": "splněno",
+        "indikator": "počet poskytovatelů",
+        "cilova_hodnota": 5,
+        "dosazena_hodnota": 5.5,
+        "komentar": "Navýšeno rozpočtovým opatřením.",
+    },
     {"cislo": "1.2", "uroven": "opatření", "nazev": "Spolufinancování projektů"},
-    {"cislo": "1.2.1", "uroven": "aktivita", "nazev": "vytvořit pravidla pro spolufinancování rozvojových projektů", "stav": "nesplněno"},
+    {
+        "cislo": "1.2.1",
+        "uroven": "aktivita",
+        "nazev": "vytvořit pravidla pro spolufinancování rozvojových projektů",
+        "stav": "nesplněno",
+    },
     {"cislo": "1.2.2", "uroven": "aktivita", "nazev": INJECTION, "stav": "částečně splněno"},
     {"cislo": "2", "uroven": "priorita", "nazev": "Aktivní zapojení veřejnosti do plánování sociálních služeb"},
     {"cislo": "2.1", "uroven": "opatření", "nazev": "Informovanost veřejnosti o sociálních službách"},
-    {"cislo": "2.1.1", "uroven": "aktivita", "nazev": "zřídit informační box na magistrátu", "stav": "zrušeno", "pokracuje": "ano"},
+    {
+        "cislo": "2.1.1",
+        "uroven": "aktivita",
+        "nazev": "zřídit informační box na magistrátu",
+        "stav": "zrušeno",
+        "pokracuje": "ano",
+    },
     {"cislo": "2.1.2", "uroven": "aktivita", "nazev": "seznamovat veřejnost se zákonem o sociálních službách"},
-    {"cislo": "2.1.10", "uroven": "aktivita", "nazev": "uspořádat seminář pro uživatele", "stav": "nesplněno", "pokracuje": "ne"},
+    {
+        "cislo": "2.1.10",
+        "uroven": "aktivita",
+        "nazev": "uspořádat seminář pro uživatele",
+        "stav": "nesplněno",
+        "pokracuje": "ne",
+    },
 ]
 
 PROJECTS = [
-    {"projekt": "Vybudování sociálních bytů pro rodiny s dětmi", "realizator": "Statutární město Chomutov", "termin_dokonceni": "2027",
-     "rozpocet": 12_000_000, "stav": "probíhá"},
-    {"projekt": "Vybudování centra osobní hygieny v DPS Merkur", "realizator": "MÚSS Chomutov", "termin_dokonceni": "2026", "stav": "dokončen"},
+    {
+        "projekt": "Vybudování sociálních bytů pro rodiny s dětmi",
+        "realizator": "Statutární město Chomutov",
+        "termin_dokonceni": "2027",
+        "rozpocet": 12_000_000,
+        "stav": "probíhá",
+    },
+    {
+        "projekt": "Vybudování centra osobní hygieny v DPS Merkur",
+        "realizator": "MÚSS Chomutov",
+        "termin_dokonceni": "2026",
+        "stav": "dokončen",
+    },
 ]
 
 
@@ -72,8 +125,12 @@ def make_plan(path: Path, rows=None, ident=None, projects=None) -> Path:
     values = dict(PLAN_IDENT)
     values.update(ident or {})
     make_submission(
-        path, "plan", PLAN_ROWS if rows is None else rows, ident=values,
-        sheet_rows={"projekty": PROJECTS if projects is None else projects}, orp="4203",
+        path,
+        "plan",
+        PLAN_ROWS if rows is None else rows,
+        ident=values,
+        sheet_rows={"projekty": PROJECTS if projects is None else projects},
+        orp="4203",
     )
     _text_not_formulas(path)
     return path
@@ -108,7 +165,14 @@ def jirkov_file(tmp_path_factory) -> Path:
         {"cislo": "2", "uroven": "priorita", "nazev": "Rodiny s dětmi"},
         {"cislo": "2.1", "uroven": "aktivita", "nazev": "podpořit nízkoprahový klub", "stav": "nesplněno"},
     ]
-    ident = {"kod_obce": "563099", "ico": "00261904", "nazev": "Město Jirkov", "nazev_planu": None, "obdobi": "2026", "misto": "Jirkov"}
+    ident = {
+        "kod_obce": "563099",
+        "ico": "00261904",
+        "nazev": "Město Jirkov",
+        "nazev_planu": None,
+        "obdobi": "2026",
+        "misto": "Jirkov",
+    }
     return make_plan(tmp_path_factory.mktemp("jirkov") / "plan_jirkov_2026.xlsx", rows, ident, projects=[])
 
 
@@ -308,7 +372,13 @@ def test_sheet_names_are_valid_and_unique():
     used: set[str] = {SUMMARY_SHEET.casefold()}
     names = [
         sheet_name(n, used)
-        for n in ["Souhrn", "Obec: Horní/Dolní [test]*?", "Sdružení obcí mikroregionu Podkrušnohoří a okolí", "Sdružení obcí mikroregionu Podkrušnohoří a okolí", "'"]
+        for n in [
+            "Souhrn",
+            "Obec: Horní/Dolní [test]*?",
+            "Sdružení obcí mikroregionu Podkrušnohoří a okolí",
+            "Sdružení obcí mikroregionu Podkrušnohoří a okolí",
+            "'",
+        ]
     ]
     assert names[0] == "Souhrn (2)"
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names)
@@ -341,9 +411,17 @@ def test_html_has_the_same_content_and_escapes(plan_file, tmp_path):
     html = render_fulfilment_html(plans, year=2026)
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Obec &lt;b&gt;Zlá&lt;/b&gt;" in html
-    for text in ("Plán splněn", "Plán nesplněn", "Plán pro rok 2027", "vyčlenit část rozpočtu na provoz MÚSS Chomutov",
-                 "Naplánované projekty KP sociálních služeb", "Kateřina Pecháčková", "Souhrn plnění", "2\u00a0774\u00a0600\u00a0Kč",
-                 "size: A4 landscape"):
+    for text in (
+        "Plán splněn",
+        "Plán nesplněn",
+        "Plán pro rok 2027",
+        "vyčlenit část rozpočtu na provoz MÚSS Chomutov",
+        "Naplánované projekty KP sociálních služeb",
+        "Kateřina Pecháčková",
+        "Souhrn plnění",
+        "2\u00a0774\u00a0600\u00a0Kč",
+        "size: A4 landscape",
+    ):
         assert text in html, text
     assert 'data-pct="33.3"' in html
 
@@ -353,7 +431,9 @@ def test_html_has_the_same_content_and_escapes(plan_file, tmp_path):
 
 def test_cli_writes_workbook_and_html(plan_file, tmp_path):
     out, page = tmp_path / "plneni.xlsx", tmp_path / "plneni.html"
-    res = CliRunner().invoke(main, ["fulfilment", str(plan_file), "--year", "2026", "-o", str(out), "--html", str(page)])
+    res = CliRunner().invoke(
+        main, ["fulfilment", str(plan_file), "--year", "2026", "-o", str(out), "--html", str(page)]
+    )
     assert res.exit_code == 0, res.output
     assert out.is_file() and page.is_file()
     assert "Plán splněn" in page.read_text(encoding="utf-8")
@@ -434,7 +514,16 @@ def test_libreoffice_prints_the_fulfilment_sheet(plan_file, jirkov_file, tmp_pat
     out = write_fulfilment(plans, tmp_path / "plneni.xlsx", year=2026)
     (pdf,) = lo.convert([out], "pdf", tmp_path / "pdf")
     text = lo.pdf_text(pdf)
-    for expected in ("Plán splněn", "Plán nesplněn", "Plán pro rok 2027", "vyčlenit část rozpočtu na provoz MÚSS Chomutov",
-                     "rozšířit pečovatelskou službu", "Priorita č. 2: Aktivní zapojení veřejnosti", "Plnění plánů – souhrn",
-                     "Zpracoval(a): Kateřina Pecháčková", MARK, INJECTION[:10]):
+    for expected in (
+        "Plán splněn",
+        "Plán nesplněn",
+        "Plán pro rok 2027",
+        "vyčlenit část rozpočtu na provoz MÚSS Chomutov",
+        "rozšířit pečovatelskou službu",
+        "Priorita č. 2: Aktivní zapojení veřejnosti",
+        "Plnění plánů – souhrn",
+        "Zpracoval(a): Kateřina Pecháčková",
+        MARK,
+        INJECTION[:10],
+    ):
         assert expected in text, expected

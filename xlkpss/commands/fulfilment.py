@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-FORCE_HINT = "Opravte chyby (podrobně: xlkpss validate SOUBOR), nebo použijte --force a vyhodnocení vytvořte i přesto."
+FORCE_HINT = "Opravte chyby (podrobně: xlkpss validate SOUBOR), nebo použijte --force a soubor zpracujte i přesto."
 
 
 def refusal(exc) -> click.ClickException:
@@ -14,7 +14,8 @@ def refusal(exc) -> click.ClickException:
     text = exc.message()
     if exc.forceable:
         text += "\n" + FORCE_HINT
-    return click.ClickException("soubory nelze zpracovat:\n" + text)
+    head = "soubor nelze zpracovat" if len(exc.files) == 1 else f"soubory nelze zpracovat ({len(exc.files)})"
+    return click.ClickException(f"{head}:\n{text}")
 
 
 def warn_forced(plans) -> None:
@@ -25,11 +26,24 @@ def warn_forced(plans) -> None:
 
 @click.command("fulfilment")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--year", type=click.IntRange(2000, 2100), help="Hodnocený rok (výchozí: Rok z listu Identifikace). Soubor za jiný rok je chyba.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Kam uložit sešit .xlsx s vyhodnocením.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), help="Uložit totéž jako stránku HTML k tisku.")
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    help="Hodnocený rok (výchozí: Rok z listu Identifikace). Soubor za jiný rok je chyba.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Kam uložit sešit .xlsx s vyhodnocením."
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Uložit totéž jako stránku HTML k tisku.",
+)
 @click.option("--force", is_flag=True, help="Zpracovat i soubory s chybami (jinak se odmítnou s výpisem chyb).")
-def command(paths: tuple[Path, ...], year: int | None, output: Path | None, html_path: Path | None, force: bool) -> None:
+def command(
+    paths: tuple[Path, ...], year: int | None, output: Path | None, html_path: Path | None, force: bool
+) -> None:
     """Vyhodnocení plnění plánu: Plán splněn / Plán nesplněn / Plán pro příští rok.
 
     Pro každý vyplněný soubor vyhodnocení plánu (PATHS: soubory nebo složky) vytvoří

@@ -10,8 +10,19 @@ import click
 @click.command("rollover")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to-year", type=click.IntRange(2000, 2100), help="Rok nového plánu (výchozí: rok vyhodnocení + 1).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Kam uložit nový plán (.xlsx).")
-@click.option("--date", "filled", type=click.DateTime(formats=["%d.%m.%Y", "%Y-%m-%d"]), help="Datum vyplnění nového plánu (d.m.rrrr; výchozí dnes).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Kam uložit nový plán (.xlsx).",
+)
+@click.option(
+    "--date",
+    "filled",
+    type=click.DateTime(formats=["%d.%m.%Y", "%Y-%m-%d"]),
+    help="Datum vyplnění nového plánu (d.m.rrrr; výchozí dnes).",
+)
 @click.option("--force", is_flag=True, help="Převést i soubor s chybami (jinak se odmítne s výpisem chyb).")
 def command(path: Path, to_year: int | None, output: Path, filled, force: bool) -> None:
     """Plán na příští rok z vyhodnocení PATH.

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from xlkpss.plan.tree import (
     MARK,
@@ -130,7 +131,11 @@ class RefusedFile:
                 return f"{name}: je to šablona „{what}“, ne vyhodnocení plánu."
             return f"{name}: není to vyhodnocení plánu (šablona „{_plan_title()}“)."
         n = len(self.errors)
-        head = f"{name}: soubor nelze použít – {_errors_word(n)}:" if self.reason == "unreadable" else f"{name}: obsahuje {_errors_word(n)}:"
+        head = (
+            f"{name}: soubor nelze použít – {_errors_word(n)}:"
+            if self.reason == "unreadable"
+            else f"{name}: obsahuje {_errors_word(n)}:"
+        )
         lines = [head]
         lines += [f"  - {e.message(lang)}" for e in self.errors[:SHOWN_ERRORS]]
         if n > SHOWN_ERRORS:
@@ -199,7 +204,11 @@ def plans_from_results(results: Iterable[Any], *, force: bool = False) -> list[P
         if "projekty" in r.frames:
             from xlkpss.plan.tree import _rows
 
-            projects = [p for p in _rows(r.frames["projekty"]) if any(v is not None for k, v in p.items() if not k.startswith("_"))]
+            projects = [
+                p
+                for p in _rows(r.frames["projekty"])
+                if any(v is not None for k, v in p.items() if not k.startswith("_"))
+            ]
         plans.append(
             Plan(
                 path=Path(r.path),

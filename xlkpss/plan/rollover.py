@@ -34,7 +34,15 @@ from typing import Any
 from xlkpss.plan import Plan, period_years
 from xlkpss.plan.tree import PlanItem, continues
 
-__all__ = ["CARRIED_FIELDS", "RolloverError", "RolloverResult", "next_plan_rows", "next_projects", "next_identification", "write_rollover"]
+__all__ = [
+    "CARRIED_FIELDS",
+    "RolloverError",
+    "RolloverResult",
+    "next_identification",
+    "next_plan_rows",
+    "next_projects",
+    "write_rollover",
+]
 
 #: fields of a carried item copied unchanged (everything else starts blank)
 CARRIED_FIELDS = (
@@ -89,7 +97,7 @@ def _display(sheet_key: str, key: str, value: Any) -> Any:
     if value is None:
         return None
     f = get_template("plan").sheet(sheet_key).field(key)
-    if f.type == "code" and f.dropdown:
+    if f.type == "code" and f.dropdown and f.codelist:
         cl = codelist(f.codelist)
         return cl.get(value).display if value in cl else value
     if f.type in ("integer",) and isinstance(value, float) and value.is_integer():

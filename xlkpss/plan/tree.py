@@ -30,8 +30,9 @@ without a status are left out; ``zrušeno`` counts as a status, i.e. as not fulf
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = [
     "MARK",
@@ -96,8 +97,8 @@ class PlanItem:
     row: int | None = None
     values: dict[str, Any] = field(default_factory=dict)
     excluded: bool = False
-    parent: "PlanItem | None" = field(default=None, repr=False)
-    children: list["PlanItem"] = field(default_factory=list, repr=False)
+    parent: PlanItem | None = field(default=None, repr=False)
+    children: list[PlanItem] = field(default_factory=list, repr=False)
 
     def get(self, key: str) -> Any:
         return self.values.get(key)
@@ -125,14 +126,14 @@ class PlanItem:
         return not self.is_activity
 
     @property
-    def priority(self) -> "PlanItem | None":
+    def priority(self) -> PlanItem | None:
         """The top-level ancestor (the priority) or None for an orphan without one."""
         node = self
         while node.parent is not None:
             node = node.parent
         return node if node.number and node.depth == 1 else None
 
-    def walk(self) -> Iterator["PlanItem"]:
+    def walk(self) -> Iterator[PlanItem]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -302,7 +303,7 @@ class FulfilmentStats:
         self.spent += float(item.get("cerpano") or 0)
 
     @classmethod
-    def of(cls, items: list[PlanItem]) -> "FulfilmentStats":
+    def of(cls, items: list[PlanItem]) -> FulfilmentStats:
         stats = cls()
         for item in items:
             if item.is_activity:

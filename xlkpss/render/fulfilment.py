@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from xlkpss.plan import FulfilmentStats, Plan, PlanItem, marks
 from xlkpss.plan.tree import CANCELLED_WORD, MARK, PARTIAL_WORD
@@ -50,13 +51,6 @@ def _label(sheet: str, key: str) -> str:
     from xlkpss.spec import get_template
 
     return get_template("plan").sheet(sheet).field(key).label
-
-
-def _level_label(code: str | None) -> str:
-    from xlkpss.codelists import codelist
-
-    cl = codelist("urovne_planu")
-    return cl.get(code).label if code in cl else ""
 
 
 def _project_status(code: Any) -> str:
@@ -281,7 +275,9 @@ class _Formats:
         self.title = f({"bold": True, "font_size": 14, "font_color": "#1F3864", "text_wrap": True, "valign": "top"})
         self.info = f({"font_size": 10, "font_color": "#404040"})
         self.warn = f({"font_size": 10, "font_color": "#C00000", "bold": True, "text_wrap": True, "valign": "top"})
-        self.head = f({**border, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"})
+        self.head = f(
+            {**border, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"}
+        )
         self.section = f({"bold": True, "font_size": 12, "font_color": "#1F3864"})
         self.prio = f({**border, "bold": True, "text_wrap": True, "bg_color": "#BDD7EE"})
         self.heading = f({**border, "bold": True, "text_wrap": True, "bg_color": "#F2F2F2"})
@@ -338,7 +334,7 @@ def _wrap_lines(text: str, width: float, size: float = 11, bold: bool = False) -
     return lines
 
 
-def _height(*cells: tuple[str, float] | tuple[str, float, float, bool], minimum: float = _LINE) -> float:
+def _height(*cells: tuple[Any, ...], minimum: float = _LINE) -> float:
     """Row height (points) for cells given as (text, width[, font size, bold])."""
     best = minimum
     for cell in cells:
@@ -362,7 +358,9 @@ def _print_setup(ws, header_row: int, footer_name: str) -> None:
     ws.set_footer(f"&L{name}&RStrana &P z &N")
 
 
-def _merged_text(ws, r: int, last: int, text: str, fmt, size: float = 11, bold: bool = False, width: float | None = None) -> None:
+def _merged_text(
+    ws, r: int, last: int, text: str, fmt, size: float = 11, bold: bool = False, width: float | None = None
+) -> None:
     ws.merge_range(r, 0, r, last, "", fmt)
     ws.write_string(r, 0, text, fmt)
     ws.set_row(r, _height((text, width or sum(_WIDTHS[: last + 1]), size, bold)))
@@ -453,7 +451,12 @@ def _write_plan_row(ws, fm: _Formats, r: int, row: FulfilmentRow) -> None:
         ws.write_blank(r, c, None, fm.mark)
     _write_marks(ws, fm, r, row)
     ws.write_string(r, 5, row.realizator, fm.cell)
-    for c, value, kind in ((6, row.planned, "money"), (7, row.spent, "money"), (9, row.target, "n"), (10, row.achieved, "n")):
+    for c, value, kind in (
+        (6, row.planned, "money"),
+        (7, row.spent, "money"),
+        (9, row.target, "n"),
+        (10, row.achieved, "n"),
+    ):
         if value is None:
             ws.write_blank(r, c, None, fm.cell)
         else:
@@ -491,7 +494,10 @@ def _write_projects(ws, fm: _Formats, r: int, projects: list[dict[str, Any]]) ->
     ws.write_string(r, 5, labels["realizator"], fm.head)
     ws.write_string(r, 6, labels["rozpocet"], fm.head)
     ws.write_string(r, 7, labels["stav"], fm.head)
-    ws.set_row(r, _height((labels["termin_dokonceni"], sum(_WIDTHS[2:5]), 11, True), (labels["rozpocet"], _WIDTHS[6], 11, True)))
+    ws.set_row(
+        r,
+        _height((labels["termin_dokonceni"], sum(_WIDTHS[2:5]), 11, True), (labels["rozpocet"], _WIDTHS[6], 11, True)),
+    )
     if not projects:
         ws.write_string(r + 1, 1, "Žádné projekty nejsou uvedeny.", fm.note)
         return
@@ -538,9 +544,7 @@ def summary_rows(sheets: Sequence[FulfilmentSheet]) -> list[dict[str, Any]]:
     """One row per plan (``level`` = "plan") followed by its priorities (``level`` = "priority")."""
     out = []
     for s in sheets:
-        for level, name, stats in [("plan", s.title, s.stats)] + [
-            ("priority", n, st) for n, st in s.by_priority
-        ]:
+        for level, name, stats in [("plan", s.title, s.stats)] + [("priority", n, st) for n, st in s.by_priority]:
             out.append(
                 {
                     "level": level,
@@ -588,12 +592,19 @@ def _write_summary(wb, fm: _Formats, ws, sheets: Sequence[FulfilmentSheet], name
             else:
                 ws.write_blank(r, 0, None, text_fmt)
             ws.write_string(r, 1, row["plan"], text_fmt if bold else fm.indented)
-            ws.set_row(r, _height((row["submitter"] if bold else "", widths[0], 11, bold), (row["plan"] + "   ", widths[1], 11, bold)))
+            ws.set_row(
+                r,
+                _height(
+                    (row["submitter"] if bold else "", widths[0], 11, bold), (row["plan"] + "   ", widths[1], 11, bold)
+                ),
+            )
             if row["year"]:
                 ws.write_number(r, 2, row["year"], fm.bold_cell if bold else fm.cell)
             else:
                 ws.write_blank(r, 2, None, text_fmt)
-            for c, key in enumerate(("activities", "done", "partial", "not_done", "cancelled", "no_status", "continuing"), start=3):
+            for c, key in enumerate(
+                ("activities", "done", "partial", "not_done", "cancelled", "no_status", "continuing"), start=3
+            ):
                 ws.write_number(r, c, row[key], fm.bold_int if bold else fm.int)
             if row["pct_done"] is None:
                 ws.write_string(r, 10, "–", text_fmt)
