@@ -22,7 +22,7 @@ import xlkpss
 from xlkpss.cli import main as cli
 from xlkpss.codelists import STATE, codelist, municipalities, orps, territory
 from xlkpss.spec import get_template, load_spec
-from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, build_template
+from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, YEAR_FORMAT, build_template, num_format
 from xlkpss.template.refresh import DEFAULT_DIR, stale_templates, write_templates
 
 KINDS = tuple(load_spec().templates)
@@ -370,16 +370,27 @@ def test_number_formats(tpl_blank, kind):
             else:
                 cell = ws[_field_cell(sheet, i)]
                 fmt, locked = cell.number_format, cell.protection.locked
-            assert fmt == (NUM_FORMATS[f.type] or "General"), f.label
+            assert fmt == (num_format(f) or "General"), f.label
             assert locked is False, f"{f.label}: input cells must stay editable on the protected sheet"
             if f.type == "money":
                 assert fmt == MONEY_FORMAT
                 n_money += 1
     assert n_money >= (7 if kind == "sluzby" else 3)
     # spaces only inside quotes: a Czech LibreOffice reads "0 " as a thousands scaler
-    for typ, fmt in NUM_FORMATS.items():
+    for typ, fmt in {**NUM_FORMATS, "year": YEAR_FORMAT}.items():
         if fmt:
             assert not re.search(r'[0#]\s', re.sub(r'"[^"]*"', "", fmt)), (typ, fmt)
+
+
+def test_years_have_no_thousands_separator(tpl_orp_chomutov):
+    """Rok 2026 must not print as "2 026" (or "2,026")."""
+    ident = get_template("sluzby").sheet("identifikace")
+    ws = _open(tpl_orp_chomutov["sluzby"])[ident.name]
+    cell = ws[_field_cell(ident, [f.key for f in ident.fields].index("rok"))]
+    assert cell.value == 2026 and cell.number_format == YEAR_FORMAT == "0"
+    plan = get_template("plan").sheet("plan")
+    assert num_format(plan.field("prevzato_z_roku")) == YEAR_FORMAT
+    assert num_format(get_template("sluzby").sheet("sluzby").field("kapacita")) == NUM_FORMATS["integer"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

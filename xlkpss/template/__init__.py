@@ -25,8 +25,10 @@ __all__ = [
     "LISTS_SHEET",
     "META_SHEET",
     "NUM_FORMATS",
+    "YEAR_FORMAT",
     "build_template",
     "list_ranges",
+    "num_format",
     "prefill_identification",
 ]
 
@@ -49,6 +51,22 @@ NUM_FORMATS: dict[str, str | None] = {
     "email": "@",
     "phone": "@",
 }
+
+#: Four-digit whole numbers (years such as Rok 2000–2100) show no thousands separator:
+#: "2026", not "2 026".
+YEAR_FORMAT = "0"
+
+
+def num_format(fld: Field) -> str | None:
+    """The number format of a field's input cells."""
+    if fld.type == "integer" and fld.min is not None and fld.max is not None and 1000 <= fld.min and fld.max <= 9999:
+        return YEAR_FORMAT
+    return NUM_FORMATS[fld.type]
+
+
+def _format_key(fld: Field) -> str:
+    return "year" if num_format(fld) == YEAR_FORMAT else fld.type
+
 
 _FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0)
 _DATE_MIN = dt.date(2000, 1, 1)
@@ -141,6 +159,8 @@ class _Writer:
                 props["num_format"] = nf
             self.cell_formats[typ] = f(props)
         self.fmt_kv_value = {typ: f({**({"num_format": nf} if nf else {}), "locked": False, "border": 1, "bg_color": "#FFFFFF"}) for typ, nf in NUM_FORMATS.items()}
+        self.cell_formats["year"] = f({"locked": False, "num_format": YEAR_FORMAT})
+        self.fmt_kv_value["year"] = f({"num_format": YEAR_FORMAT, "locked": False, "border": 1, "bg_color": "#FFFFFF"})
 
     # -- validations -----------------------------------------------------------------
     def validation(self, fld: Field) -> dict | None:
@@ -239,7 +259,7 @@ class _Writer:
             ws.write_string(0, col, text, self.fmt_head)
         for i, fld in enumerate(sheet.fields, start=1):
             ws.write_string(i, 0, fld.label, self.fmt_key_req if fld.required else self.fmt_key)
-            fmt = self.fmt_kv_value[fld.type]
+            fmt = self.fmt_kv_value[_format_key(fld)]
             value = values.get(fld.key)
             self._write_value(ws, i, 1, value, fmt)
             ws.write_string(i, 2, fld.help, self.fmt_help)
@@ -271,7 +291,7 @@ class _Writer:
         last_row = max(sheet.rows, len(rows))  # header on row 0, data rows 1..rows
         columns = []
         for c, fld in enumerate(sheet.fields):
-            ws.set_column(c, c, fld.width or 14, self.cell_formats[fld.type])
+            ws.set_column(c, c, fld.width or 14, self.cell_formats[_format_key(fld)])
             columns.append({"header": fld.label, "header_format": self.fmt_head_req if self._required(fld) else self.fmt_head})
         ws.add_table(
             0,
@@ -288,7 +308,7 @@ class _Writer:
         for r, values in enumerate(rows, start=1):
             for c, fld in enumerate(sheet.fields):
                 if values.get(fld.key) is not None:
-                    self._write_value(ws, r, c, values[fld.key], self.cell_formats[fld.type])
+                    self._write_value(ws, r, c, values[fld.key], self.cell_formats[_format_key(fld)])
         ws.set_row(0, 45)
         ws.freeze_panes(1, 0)
         ws.protect(
