@@ -304,7 +304,8 @@ class _Formats:
 
 #: column widths of the plan table (characters)
 _WIDTHS = [8, 46, 10, 10, 10, 20, 15, 15, 22, 10, 10, 30]
-_LINE = 15.0  # points per line of 11 pt text
+_LINE = 15.0  # points: one line of 11 pt text (Excel's default row height)
+_NEXT_LINE = 14.0  # points per further line (DejaVu/Calibri 11 pt line spacing)
 
 
 def _wrap_lines(text: str, width: float, size: float = 11, bold: bool = False) -> int:
@@ -315,7 +316,7 @@ def _wrap_lines(text: str, width: float, size: float = 11, bold: bool = False) -
     deliberately generous: LibreOffice substitutes DejaVu Sans for Calibri, which is
     wider; a blank line too many is better than clipped text on paper.
     """
-    capacity = max(4, int(width * 1.05 * 11 / size / (1.1 if bold else 1.0)))
+    capacity = max(4, int(width * 1.15 * 11 / size / (1.1 if bold else 1.0)))
     lines = 0
     for paragraph in str(text).split("\n"):
         n, used = 1, 0
@@ -344,7 +345,7 @@ def _height(*cells: tuple[Any, ...], minimum: float = _LINE) -> float:
         if not text:
             continue
         lines = _wrap_lines(text, width, size, bold)
-        best = max(best, lines * _LINE * size / 11 + (3 if lines > 1 else 0))
+        best = max(best, (_LINE + (lines - 1) * _NEXT_LINE) * size / 11 + (3 if lines > 1 else 0))
     return min(best, 409)  # Excel's maximum row height
 
 
