@@ -262,3 +262,15 @@ def test_cli_refuses_errors_unless_forced(tmp_path):
 def test_cli_help():
     res = CliRunner().invoke(main, ["rollover", "--help"])
     assert res.exit_code == 0 and "--to-year" in res.output and "--force" in res.output
+
+
+def test_chomutov_sample_rolls_over_cleanly(tmp_path):
+    sample = Path(__file__).resolve().parents[1] / "samples" / "orp_4203_chomutov" / "plan_chomutov_2026.xlsx"
+    if not sample.is_file():
+        pytest.skip("samples/ not generated yet (scripts/make_samples.py)")
+    (p,) = load_plans([sample])
+    res = write_rollover(p, tmp_path / "plan_2027.xlsx", to_year=2027, today=DAY)
+    assert res.carried > 0 and res.dropped > 0
+    (checked,) = validate_paths([res.path])
+    assert not checked.errors, [i.message() for i in checked.errors]
+    assert checked.frames["plan"]["stav"].isna().all()
