@@ -102,6 +102,10 @@ def run_schema(sheet: SheetSpec, frame) -> list[tuple[int, str, str, Any]]:
         return []
     out: list[tuple[int, str, str, Any]] = []
     seen_dupes: set[int] = set()
+    # An empty value in a unique key is no duplicate (unregistered services have no
+    # identifier: two of them in the same form are two services); pandas would count
+    # the empty values as equal.
+    keyless = frame[list(compiled.unique)].isna().any(axis=1) if compiled.unique else None
     for rec in fc.itertuples(index=False):
         idx = rec.index
         if idx is None or (isinstance(idx, float) and idx != idx):
@@ -109,7 +113,7 @@ def run_schema(sheet: SheetSpec, frame) -> list[tuple[int, str, str, Any]]:
         idx = int(idx)
         check = str(rec.check)
         if check == "multiple_fields_uniqueness":
-            if idx in seen_dupes:
+            if idx in seen_dupes or (keyless is not None and bool(keyless.iloc[idx])):
                 continue
             seen_dupes.add(idx)
             out.append((idx, compiled.unique[0], "duplicate-row", None))
