@@ -15,7 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Consolidated", "COLUMN_LABELS", "SHEETS", "STATUS_LABELS", "PROVENANCE_COLUMNS", "TERRITORY_COLUMNS"]
+__all__ = [
+    "Consolidated",
+    "COLUMN_LABELS",
+    "SHEETS",
+    "SHEET_COLUMNS",
+    "SPEC_SHEETS",
+    "STATUS_LABELS",
+    "KIND_LABELS",
+    "SUBMITTER_TYPE_LABELS",
+    "PROVENANCE_COLUMNS",
+    "TERRITORY_COLUMNS",
+    "column_label",
+]
 
 #: sheet key -> Czech sheet name, in workbook order
 SHEETS: dict[str, str] = {
@@ -29,6 +41,7 @@ SHEETS: dict[str, str] = {
     "plan_summary": "Plnění plánu",
     "activities": "Aktivity",
     "carryover": "Pokračuje",
+    "projects": "Projekty",
     "conflicts": "Konflikty",
     "changes": "Meziroční změny",
     "errors": "Chyby",
@@ -41,6 +54,7 @@ STATUS_LABELS: dict[str, str] = {
     "rejected": "odmítnuto",
     "missing": "chybí",
     "superseded": "nahrazeno novějším",
+    "outside": "mimo území",
 }
 
 #: where every merged row came from; survives an ORP → kraj roll-up unchanged
@@ -98,6 +112,177 @@ COLUMN_LABELS: dict[str, str] = {
     "field": "Údaj",
     "values": "Hodnoty podle předkladatelů",
 }
+
+
+# --- added by the merge stage (xlkpss.merge.consolidate) ---------------------------------
+COLUMN_LABELS.update(
+    {
+        "territory_level": "Úroveň území",
+        "expected": "Započteno do úplnosti",
+        "note": "Poznámka",
+        "via": "Převzato ze souhrnu",
+        "completeness": "Úplnost (%)",
+        "reported_by": "Hlásí také",
+        "kategorie": "Kategorie služby",
+        "funding_total": "Zdroje celkem (Kč)",
+        "priority_name": "Název priority",
+        "pct_spent": "Čerpáno z plánu (%)",
+        "evaluated": "Hodnocená položka",
+        "kept_submitter": "Započteno podle",
+        "kept_value": "Započtená hodnota",
+        "kept_src": "Zdroj započtené hodnoty",
+        "other_submitter": "Jiný předkladatel",
+        "other_value": "Jiná hodnota",
+        "other_src": "Zdroj jiné hodnoty",
+        "row_kind": "Řádek",
+        "prev_capacity": "Kapacita minulý rok",
+        "curr_capacity": "Kapacita letos",
+        "capacity_change_pct": "Změna kapacity (%)",
+        "prev_costs": "Náklady minulý rok (Kč)",
+        "curr_costs": "Náklady letos (Kč)",
+        "costs_change_pct": "Změna nákladů (%)",
+        "metric": "Klíč",
+        "label": "Ukazatel",
+        "value": "Hodnota",
+        "unit": "Jednotka",
+        "target_group": "Cílová skupina",
+        "total": "Celkem",
+        "n_bez_stavu": "Bez hodnocení",
+    }
+)
+
+
+def _derived_labels() -> None:
+    """Labels of computed columns named after spec fields and code lists (never retyped)."""
+    from xlkpss.spec import load_spec
+
+    spec = load_spec()
+    sluzby = spec.template("sluzby").sheet("sluzby")
+    for f in sluzby.fields:
+        if f.funding:
+            bare = f.label.replace(" (Kč)", "")
+            COLUMN_LABELS.setdefault(f"share_{f.key}", f"Podíl – {bare} (%)")
+    for code, label in spec.codelists["stavy_planu"]["items"]:
+        COLUMN_LABELS.setdefault(f"n_{code}", label[:1].upper() + label[1:])
+
+
+_derived_labels()
+
+#: file kind -> Czech word (Odevzdání, column ``kind``)
+KIND_LABELS: dict[str, str] = {"sluzby": "služby", "plan": "plán", "souhrn": "souhrn ORP", "": "neznámý"}
+
+#: submitter type -> Czech word (column ``submitter_type``); codes of the spec list
+#: ``typ_predkladatele`` plus ``souhrn`` for a consolidated ORP workbook in a regional merge
+SUBMITTER_TYPE_LABELS: dict[str, str] = {"obec": "obec", "orp": "ORP", "poskytovatel": "poskytovatel", "souhrn": "ORP (souhrn)"}
+
+#: which spec sheets name the field columns of a consolidated sheet (label lookup order)
+SPEC_SHEETS: dict[str, tuple[str, ...]] = {
+    "services": ("sluzby",),
+    "capacities": ("sluzby",),
+    "gaps": ("sluzby",),
+    "funding": ("sluzby",),
+    "conflicts": ("sluzby",),
+    "changes": ("sluzby",),
+    "activities": ("plan", "identifikace"),
+    "carryover": ("plan", "identifikace"),
+    "plan_summary": ("plan", "identifikace"),
+    "projects": ("projekty", "identifikace"),
+}
+
+_ALWAYS_COMPUTED = frozenset(PROVENANCE_COLUMNS) | frozenset(TERRITORY_COLUMNS)
+
+
+def _spec_columns(sheet: str) -> list[str]:
+    from xlkpss.spec import load_spec
+
+    for t in load_spec().templates.values():
+        for s in t.sheets:
+            if s.key == sheet:
+                return [f.key for f in s.fields]
+    return []
+
+
+def column_label(sheet_key: str, column: str) -> str:
+    """The Czech heading of ``column`` on consolidated sheet ``sheet_key``.
+
+    Territory and provenance columns, then spec fields of the sheet's spec sheets
+    (``SPEC_SHEETS``), then ``COLUMN_LABELS``; a column the model does not know (a
+    territory name in the coverage matrix) is its own label.
+    """
+    from xlkpss.spec import load_spec
+
+    if column in _ALWAYS_COMPUTED:
+        return COLUMN_LABELS[column]
+    spec = load_spec()
+    for sheet in SPEC_SHEETS.get(sheet_key, ()):
+        if column in _spec_columns(sheet):
+            return spec.label(sheet, column)
+    return COLUMN_LABELS.get(column, column)
+
+
+def _sheet_columns() -> dict[str, tuple[str, ...]]:
+    funding = [k for k in _spec_columns("sluzby") if k.startswith("zdroj_")]
+    plan = _spec_columns("plan")
+    return {
+        "overview": ("label", "value", "unit", "note", "metric"),
+        "submissions": (
+            "territory_code", "territory_name", "submitter_type", "submitter_code", "submitter_name", "kind",
+            "expected", "status", "file", "date_filled", "rows_read", "rows_merged", "rows_excluded",
+            "errors", "warnings", "completeness", "note", "sha256",
+        ),
+        "services": (
+            *TERRITORY_COLUMNS, *(k for k in _spec_columns("sluzby") if k != "obec"), "reported_by",
+            "submitter_type", "submitter_code", "date_filled", *PROVENANCE_COLUMNS, "via",
+        ),
+        "capacities": (
+            "territory_level", "territory_code", "territory_name", "druh", "forma", "typ_kapacity",
+            "services", "capacity", "population", "per_1000",
+        ),
+        # coverage: "target_group", one column per territory (named by the territory), "total"
+        "coverage": ("target_group", "total"),
+        "gaps": ("territory_level", "territory_code", "territory_name", "druh", "kategorie", "core", "population", "note"),
+        "funding": (
+            "territory_level", "territory_code", "territory_name", "druh", "services", "naklady", *funding,
+            "funding_total", "share", *(f"share_{k}" for k in funding),
+        ),
+        "plan_summary": (
+            "territory_code", "territory_name", "submitter", "nazev_planu", "priority", "priority_name", "items",
+            "n_splneno", "n_castecne", "n_nesplneno", "n_zruseno", "n_bez_stavu", "pct_done",
+            "rozpocet", "cerpano", "pct_spent", "src_file", "src_sha256",
+        ),
+        "activities": (
+            *TERRITORY_COLUMNS, "submitter_type", "submitter_code", "nazev_planu", "obdobi", "priority", "evaluated",
+            *plan, "date_filled", *PROVENANCE_COLUMNS, "via",
+        ),
+        "carryover": (
+            "reason", *TERRITORY_COLUMNS, "nazev_planu", "priority", *plan, *PROVENANCE_COLUMNS, "via",
+        ),
+        "projects": (
+            *TERRITORY_COLUMNS, "submitter_type", "submitter_code", *_spec_columns("projekty"),
+            *PROVENANCE_COLUMNS, "via",
+        ),
+        "conflicts": (
+            "identifikator", "nazev_sluzby", "kod_orp", "nazev_orp", "field", "kept_submitter", "kept_value",
+            "other_submitter", "other_value", "values", "kept_src", "other_src",
+        ),
+        "changes": (
+            "row_kind", "territory_code", "territory_name", "identifikator", "nazev_sluzby", "druh", "forma",
+            "typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct", "prev_costs", "curr_costs",
+            "costs_change_pct", "flag", "note",
+        ),
+        "errors": (
+            "src_file", "src_sheet", "src_row", "src_cell", "submitter", "reason", "code", "field", "value",
+            "message", "src_sha256", "via",
+        ),
+    }
+
+
+#: sheet key -> its columns, in workbook order.  Values are what the workbook shows:
+#: code-list fields hold the Czech dropdown text (``§49 Domovy pro seniory``,
+#: ``pobytová``), yes/no columns ``ano``/``ne``; only ``status`` holds a key of
+#: ``STATUS_LABELS`` (the workbook shows the Czech word).  Numbers are Python
+#: int/float, dates ``datetime.date``, blanks None; frames have dtype object.
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = _sheet_columns()
 
 
 @dataclass

@@ -1,0 +1,146 @@
+"""``xlkpss merge``: submissions (and consolidated ORP workbooks) → one consolidated workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+
+def _parse_core(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def html_summary(consolidated, out: Path, quiet: bool) -> Path | None:
+    """Write the HTML summary when the renderer exists; otherwise say so (stderr)."""
+    try:
+        from xlkpss.render.summary import render_summary
+    except ImportError:
+        if not quiet:
+            click.echo("Poznámka: HTML souhrn zatím není k dispozici (modul xlkpss.render.summary chybí); soubor nebyl vytvořen.", err=True)
+        return None
+    return render_summary(consolidated, out)
+
+
+def summary_lines(c, out: Path) -> list[str]:
+    """What the user reads after a merge (Czech)."""
+    from xlkpss.merge.model import STATUS_LABELS
+
+    m = c.meta
+    subs = c.table("submissions")
+    counts: dict[str, int] = {}
+    if len(subs):
+        for s in subs["status"].tolist():
+            counts[s] = counts.get(s, 0) + 1
+    where = f"{'ORP ' if m['level'] == 'orp' else ''}{m['territory_name']} ({m['territory_code']}), rok {m['year']}"
+    pct = m.get("completeness")
+    lines = [
+        f"Souhrnný sešit uložen: {out}",
+        f"  území: {where}",
+        f"  úplnost: {pct:g} % ({m['delivered']} z {m['expected']} očekávaných předkladatelů)" if pct is not None else "  úplnost: –",
+        "  soubory: " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0])) if k in STATUS_LABELS),
+        f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
+        f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
+    ]
+    return lines
+
+
+@click.command("merge")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Kam uložit souhrnný sešit (.xlsx).")
+@click.option("--level", type=click.Choice(["orp", "kraj"]), help="Úroveň souhrnu: orp (obce a poskytovatelé ORP) nebo kraj (souhrny ORP). Výchozí: podle --orp/--kraj, jinak kraj, jsou-li mezi vstupy souhrny ORP.")
+@click.option("--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné.")
+@click.option("--kraj", metavar="KÓD", help="Slučovaný kraj (kód NUTS 3, např. CZ042); výchozí: určí se ze souborů.")
+@click.option("--year", type=click.IntRange(2000, 2100), help="Slučovaný rok; soubory za jiný rok se odmítnou. Výchozí: určí se ze souborů.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Souhrnný sešit za minulý rok: list Meziroční změny.")
+@click.option("--threshold", type=click.FloatRange(0, 10000), default=30.0, show_default=True, help="Práh meziroční změny v % (vyznačí se změny nad ním).")
+@click.option("--core-services", metavar="SEZNAM", help="Základní druhy služeb zvýrazněné, když v území chybějí (kódy MPSV, § nebo názvy oddělené čárkou). Výchozí ze spec.toml [gaps].")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Uložit také HTML souhrn pro zastupitelstvo.")
+@click.option("--strict", is_flag=True, help="Při jakékoli chybě skončit (kód 1) a nic neuložit, místo vyřazení chybných řádků.")
+@click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.")
+@click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
+def command(paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet) -> None:
+    """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP nebo kraje.
+
+    \b
+    Souhrn ORP:   xlkpss merge dosle/ --orp 4203 -o souhrn_orp_4203.xlsx
+    Souhrn kraje: xlkpss merge souhrn_orp_*.xlsx --kraj CZ042 -o souhrn_kraj.xlsx
+
+    Každý řádek je dohledatelný (soubor, list, řádek, SHA-256); pro každý soubor platí
+    přečteno = sloučeno + vyřazeno. Návratový kód: 0 = souhrn uložen, 1 = nelze
+    sloučit (nebo chyba v režimu --strict), 2 = chybné zadání.
+    """
+    from xlkpss.cli import _progress, _territory
+    from xlkpss.fsutil import OutputError
+    from xlkpss.merge.consolidate import MergeError, merge_paths
+    from xlkpss.merge.workbook import is_consolidated, write_consolidated
+    from xlkpss.validate.engine import collect_paths
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"soubor nebo složka neexistuje: {', '.join(missing)}")
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("souhrnný sešit se ukládá jako .xlsx", param_hint="-o")
+    if orp and kraj:
+        raise click.UsageError("zadejte buď --orp, nebo --kraj, ne obojí")
+    if level == "orp" and kraj:
+        raise click.UsageError("--level orp nelze kombinovat s --kraj (použijte --orp)")
+    if level == "kraj" and orp:
+        raise click.UsageError("--level kraj nelze kombinovat s --orp (použijte --kraj)")
+    territory = _territory(None, orp, kraj) if (orp or kraj) else None
+    gen = None
+    if generated:
+        try:
+            gen = dt.date.fromisoformat(generated)
+        except ValueError:
+            raise click.BadParameter(f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated") from None
+    inputs = collect_paths(paths)
+    given = {p.resolve() for p in paths if p.is_file()}
+    resolved_inputs = {p.resolve() for p in inputs}
+    if html_out is not None and html_out.resolve() in resolved_inputs:
+        raise click.UsageError(f"HTML souhrn by přepsal vstupní soubor {html_out}")
+    if output.resolve() in resolved_inputs:
+        # a consolidated workbook found in an input folder is the output of an earlier
+        # run: skip it; anything else (or a file named explicitly) is an input
+        if output.resolve() in given or not is_consolidated(output):
+            raise click.UsageError(f"výstup {output} by přepsal vstupní soubor; zvolte jiný název (-o)")
+        if not quiet:
+            click.echo(f"Poznámka: {output} je výstup dřívějšího slučování; mezi vstupy se vynechá a přepíše.", err=True)
+    try:
+        c = merge_paths(
+            paths,
+            level=level,
+            territory=territory,
+            year=year,
+            previous=previous,
+            core_services=_parse_core(core_services),
+            strict=strict,
+            generated=gen,
+            threshold=threshold,
+            exclude=[output] + ([html_out] if html_out else []),
+            progress=_progress(quiet, "Kontroluji"),
+        )
+    except MergeError as exc:
+        raise click.ClickException(str(exc)) from None
+    protect = [p for p in inputs if p.resolve() != output.resolve()]
+    if previous is not None:
+        protect.append(previous)
+    if previous is not None and output.resolve() == previous.resolve():
+        raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
+    try:
+        out = write_consolidated(c, output, protect_inputs=protect)
+    except OutputError as exc:
+        raise click.ClickException(f"výstup nelze uložit: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"výstup {output} nelze uložit: {exc.strerror or exc}") from None
+    html_path = html_summary(c, html_out, quiet) if html_out is not None else None
+    if not quiet:
+        for line in summary_lines(c, out):
+            click.echo(line, err=True)
+        if html_path is not None:
+            click.echo(f"HTML souhrn uložen: {html_path}", err=True)
+    sys.exit(0)

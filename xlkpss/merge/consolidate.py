@@ -1,0 +1,1126 @@
+"""Stage 4: validated submissions (and consolidated ORP workbooks) → one ``Consolidated``.
+
+``merge_results`` is the library call: it takes validation results (``FileResult``)
+and, for a regional merge, consolidated ORP workbooks read back with
+``read_consolidated``, and returns every sheet of the consolidated workbook as data.
+``merge_paths`` does the whole job from paths (partition, validate, infer the
+territory and year, merge).
+
+Rules (documented in the README):
+
+* **Submitter identity** is (file kind, typ_predkladatele, kód obce or IČO, rok); for a
+  consolidated ORP workbook (kind ``souhrn``, ORP code, rok).  Of several files with the
+  same identity the newest wins (``datum_vyplneni``, then file time, then file name);
+  the older ones get status ``superseded`` and their rows are *excluded* with the
+  reason ``nahrazeno novějším souborem``.  Rejected files never supersede anything.
+* **Nothing lost**: for every input file ``rows_read = rows_merged + rows_excluded``
+  (rows of the Služby / Plán / Projekty sheets).  A row is merged when it appears in
+  Služby, Aktivity or Projekty; every excluded row (an error, a rejected, superseded or
+  out-of-territory file, a duplicate report of a service) has a line in Chyby.
+* **One service is counted once**: the same registered service (identifikátor) reported
+  by several submitters is kept from the preferred report — the provider's (it registers
+  the service and knows its capacity and costs), then the ORP's, then the obec's; among
+  equals the newest — and the other reports are excluded as duplicates.  Where their
+  values (druh, forma, kapacita, typ kapacity, náklady, IČO) differ, Konflikty shows
+  them side by side.  Unregistered services (no identifikátor) cannot be matched and are
+  all kept.
+* **Completeness** (as DHIS2's reporting rate): expected submitters are all obce of the
+  ORP (ORP merge) or all ORP of the kraj (regional merge); an expected submitter counts
+  as delivered when it has at least one accepted file (status valid or warnings).  A file
+  of type ``orp`` counts for the seat obec.  Providers are listed but not expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from xlkpss import __version__
+from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions
+from xlkpss.i18n import format_number
+from xlkpss.merge.model import (
+    KIND_LABELS,
+    SHEET_COLUMNS,
+    SUBMITTER_TYPE_LABELS,
+    Consolidated,
+    column_label,
+)
+from xlkpss.spec import get_template, load_spec
+
+__all__ = [
+    "LEVELS",
+    "MERGE_CODES",
+    "MergeError",
+    "Source",
+    "clean_value",
+    "core_service_codes",
+    "merge_paths",
+    "merge_results",
+]
+
+LEVELS = ("orp", "kraj")
+#: lower = preferred when the same service is reported by several submitters
+SUBMITTER_RANK = {"poskytovatel": 0, "orp": 1, "obec": 2, "souhrn": 3}
+ACCEPTED = ("valid", "warnings")
+DEFAULT_THRESHOLD = 30.0
+
+#: codes of the lines the merge adds to Chyby (validation issues keep their own codes)
+MERGE_CODES: dict[str, str] = {
+    "superseded": "Nahrazeno novějším souborem",
+    "file-rejected": "Soubor odmítnut",
+    "outside-merge-territory": "Mimo slučované území",
+    "year-mismatch": "Jiný rok",
+    "duplicate-service": "Služba hlášena vícekrát",
+    "duplicate-row": "Řádek už sloučen z jiného souhrnu",
+    "summary-level": "Souhrn nelze sloučit na této úrovni",
+}
+
+_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj"}
+
+
+class MergeError(Exception):
+    """The merge cannot continue (the message is Czech and says what to do)."""
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------
+
+
+def clean_value(value: Any) -> Any:
+    """pandas NA/NaN → None; numpy scalars → Python; whole floats → int; datetimes at
+    midnight → date; empty strings → None.  Every value in a ``Consolidated`` is clean."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return value
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if hasattr(value, "item") and not isinstance(value, (dt.date, dt.datetime)):
+        try:
+            value = value.item()
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, dt.datetime):
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date()
+        return value
+    if hasattr(value, "to_pydatetime"):
+        return clean_value(value.to_pydatetime())
+    return value
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    if frame is None or len(frame) == 0:
+        return []
+    cols = [str(c) for c in frame.columns]
+    return [{c: clean_value(v) for c, v in zip(cols, values)} for values in frame.itertuples(index=False, name=None)]
+
+
+def _frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
+    import pandas as pd
+
+    cols = list(columns or SHEET_COLUMNS[sheet])
+    data = {c: [clean_value(r.get(c)) for r in rows] for c in cols}
+    return pd.DataFrame(data, columns=cols, dtype=object)
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def _fmt(value: Any) -> str:
+    """A value for a side-by-side comparison cell (Czech numbers)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "ano" if value else "ne"
+    if isinstance(value, (int, float)):
+        return format_number(value, 0 if float(value).is_integer() else 2).replace("\u00a0", " ")
+    if isinstance(value, dt.date):
+        return f"{value.day}. {value.month}. {value.year}"
+    return str(value)
+
+
+def _date_ordinal(value: Any) -> int:
+    if isinstance(value, dt.datetime):
+        return value.toordinal()
+    if isinstance(value, dt.date):
+        return value.toordinal()
+    return 0
+
+
+def _display(fieldspec, value: Any) -> Any:
+    """A typed field value as the workbook shows it (code → Czech dropdown text)."""
+    value = clean_value(value)
+    if value is None:
+        return None
+    if fieldspec.type == "code":
+        if fieldspec.codelist == "obce":
+            m = municipalities().get(str(value))
+            return m.name if m else str(value)
+        cl = codelist(fieldspec.codelist)
+        if value in cl:
+            return cl.get(value).display
+        return str(value)
+    return value
+
+
+def _code(listname: str, value: Any) -> str | None:
+    """The code a displayed value (or a code) stands for, or None."""
+    if value is None:
+        return None
+    item = codelist(listname).resolve(value)
+    return item.code if item is not None else None
+
+
+def core_service_codes(values: Iterable[str] | None = None) -> list[str]:
+    """Service types whose absence is highlighted: MPSV codes, § numbers or names
+    (``4``, ``§40``, ``pečovatelská služba``); default: spec.toml ``[gaps] core_services``."""
+    raw = list(values) if values is not None else list(load_spec().gaps.get("core_services", []))
+    druhy = codelist("druhy_sluzeb")
+    out: list[str] = []
+    bad: list[str] = []
+    for v in raw:
+        text = str(v).strip()
+        if not text:
+            continue
+        item = druhy.resolve(text)
+        if item is None:
+            bad.append(text)
+        elif item.code not in out:
+            out.append(item.code)
+    if bad:
+        raise MergeError(
+            "neznámý druh služby v seznamu základních služeb: "
+            + ", ".join(bad)
+            + " (uveďte kód MPSV, paragraf nebo název, např. 4, §40 nebo Pečovatelská služba)"
+        )
+    return out
+
+
+def _territory_row(kod_obce: str | None = None, kod_orp: str | None = None, kod_kraje: str | None = None) -> dict[str, Any]:
+    """The six territory columns from the narrowest code known."""
+    out: dict[str, Any] = dict.fromkeys(("kod_obce", "nazev_obce", "kod_orp", "nazev_orp", "kod_kraje", "nazev_kraje"))
+    m = municipalities().get(str(kod_obce)) if kod_obce else None
+    if m is not None:
+        out.update(kod_obce=m.code, nazev_obce=m.name, kod_orp=m.orp, nazev_orp=m.orp_name, kod_kraje=m.kraj, nazev_kraje=m.kraj_name)
+        return out
+    o = orps().get(str(kod_orp)) if kod_orp else None
+    if o is not None:
+        out.update(kod_orp=o["kod_orp"], nazev_orp=o["nazev_orp"], kod_kraje=o["kod_kraje"], nazev_kraje=o["nazev_kraje"])
+        return out
+    k = regions().get(str(kod_kraje)) if kod_kraje else None
+    if k is not None:
+        out.update(kod_kraje=k["kod_kraje"], nazev_kraje=k["nazev_kraje"])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Sources: one per input file
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """One input file — a submission or a consolidated ORP workbook — and what became of it."""
+
+    path: Path
+    name: str
+    sha256: str
+    mtime: float
+    kind: str  # "sluzby" | "plan" | "souhrn" | "" (not recognised)
+    result: Any = None  # FileResult for a submission
+    summary: Consolidated | None = None  # for a consolidated ORP workbook
+    ident: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
+    note: str = ""
+    unit: str | None = None  # code of the expected submitter this file counts for
+    errors: int = 0
+    warnings: int = 0
+    rows_read: int = 0
+    rows_merged: int = 0
+    rows_excluded: int = 0
+    superseded_by: "Source | None" = None
+
+    # --- identification -------------------------------------------------------------
+    @property
+    def submitter_type(self) -> str | None:
+        if self.kind == "souhrn":
+            return "souhrn"
+        return self.ident.get("typ_predkladatele")
+
+    @property
+    def submitter_code(self) -> str | None:
+        if self.kind == "souhrn":
+            return str(self.ident.get("kod_orp") or "") or None
+        if self.submitter_type == "poskytovatel":
+            return self.ident.get("ico")
+        return self.ident.get("kod_obce") or self.ident.get("ico")
+
+    @property
+    def identity(self) -> tuple | None:
+        code = self.submitter_code
+        if not self.kind or not self.submitter_type or not code or not self.ident.get("rok"):
+            return None
+        return (self.kind, self.submitter_type, code, self.ident.get("rok"))
+
+    @property
+    def submitter_name(self) -> str:
+        name = self.ident.get("nazev")
+        if name:
+            return str(name)
+        if self.kind == "souhrn":
+            return f"ORP {self.ident.get('nazev_orp') or self.ident.get('kod_orp') or ''}".strip()
+        return self.path.stem
+
+    @property
+    def submitter(self) -> str:
+        """``Město Jirkov (obec 563099)``, ``Charita Kadaň (poskytovatel, IČO 12345678)``."""
+        typ = self.submitter_type
+        code = self.submitter_code
+        if typ == "poskytovatel":
+            return f"{self.submitter_name} (poskytovatel, IČO {code})" if code else f"{self.submitter_name} (poskytovatel)"
+        if typ == "souhrn":
+            return f"{self.submitter_name} (souhrn)"
+        if typ:
+            word = SUBMITTER_TYPE_LABELS.get(typ, typ)
+            return f"{self.submitter_name} ({word} {code})" if code else f"{self.submitter_name} ({word})"
+        return self.submitter_name
+
+    @property
+    def date_filled(self) -> Any:
+        return self.ident.get("datum_vyplneni")
+
+    def newer_key(self) -> tuple:
+        """Sort key: larger = newer (date filled, then file time, then name for determinism)."""
+        return (_date_ordinal(self.date_filled), self.mtime, self.name)
+
+
+def _display_names(paths: Sequence[Path]) -> dict[Path, str]:
+    """Names shown in the workbook: relative to the common folder of all inputs."""
+    if not paths:
+        return {}
+    resolved = [Path(p).resolve() for p in paths]
+    try:
+        root = Path(os.path.commonpath([str(p.parent) for p in resolved]))
+    except ValueError:  # different drives (Windows)
+        return {Path(p): Path(p).name for p in paths}
+    return {Path(p): r.relative_to(root).as_posix() for p, r in zip(paths, resolved)}
+
+
+# ---------------------------------------------------------------------------
+# The merge
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Lines:
+    """Rows of the record sheets and of Chyby, with per-source accounting."""
+
+    services: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    nested_submissions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _error_line(src: Source, *, code: str, reason: str, message: str, sheet: str | None = None, row: int | None = None,
+                cell: str | None = None, field_label: str | None = None, value: Any = None) -> dict[str, Any]:
+    return {
+        "src_file": src.name,
+        "src_sheet": sheet,
+        "src_row": row,
+        "src_cell": cell,
+        "submitter": src.submitter,
+        "reason": reason,
+        "code": code,
+        "field": field_label,
+        "value": None if value in (None, "") else str(value),
+        "message": message,
+        "src_sha256": src.sha256,
+        "via": None,
+    }
+
+
+def _make_sources(results: Sequence[Any], summaries: Sequence[Consolidated]) -> list[Source]:
+    paths = [Path(r.path) for r in results] + [Path(s.meta.get("source_path") or s.meta.get("file") or "souhrn.xlsx") for s in summaries]
+    names = _display_names(paths)
+    out: list[Source] = []
+    for r in results:
+        p = Path(r.path)
+        src = Source(path=p, name=names.get(p, p.name), sha256=r.sha256 or "", mtime=float(r.mtime or 0.0), kind=r.kind or "", result=r)
+        src.ident = {k: clean_value(v) for k, v in (r.ident or {}).items()}
+        src.errors, src.warnings = len(r.errors), len(r.warnings)
+        src.rows_read = int(r.rows)
+        out.append(src)
+    for c in summaries:
+        p = Path(c.meta.get("source_path") or c.meta.get("file") or "souhrn.xlsx")
+        src = Source(path=p, name=names.get(p, p.name), sha256=str(c.meta.get("sha256") or ""), mtime=float(c.meta.get("mtime") or 0.0),
+                     kind="souhrn", summary=c)
+        code = str(c.meta.get("territory_code") or "")
+        o = orps().get(code)
+        src.ident = {
+            "kod_orp": code,
+            "nazev_orp": o["nazev_orp"] if o else c.meta.get("territory_name"),
+            "kod_kraje": o["kod_kraje"] if o else None,
+            "nazev": f"ORP {o['nazev_orp']}" if o else str(c.meta.get("territory_name") or code),
+            "rok": clean_value(c.meta.get("year")),
+            "datum_vyplneni": _parse_iso(c.meta.get("generated")),
+        }
+        src.errors = len(c.table("errors"))
+        src.warnings = int(sum(_num(v) or 0 for v in (c.table("submissions").get("warnings", []) if len(c.table("submissions")) else [])))
+        src.rows_read = len(c.table("services")) + len(c.table("activities")) + len(c.table("projects"))
+        out.append(src)
+    out.sort(key=lambda s: (s.name, s.sha256))
+    return out
+
+
+def _parse_iso(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_territory(level: str, territory: Territory, *, kod_obce: Any = None, kod_orp: Any = None, kod_kraje: Any = None) -> bool | None:
+    """Is the declared place inside the merge territory?  None when nothing is declared."""
+    if kod_obce and str(kod_obce) in municipalities():
+        return territory.contains(str(kod_obce))
+    if kod_orp and str(kod_orp) in orps():
+        o = orps()[str(kod_orp)]
+        return o["kod_orp"] == territory.code if level == "orp" else o["kod_kraje"] == territory.code
+    if kod_kraje and level == "kraj":
+        return str(kod_kraje) == territory.code
+    return None
+
+
+def _assign_status(sources: list[Source], level: str, territory: Territory, year: int, lines: _Lines) -> None:
+    """rejected / outside / superseded / valid / warnings, and the expected unit of each file."""
+    for src in sources:
+        r = src.result
+        if src.kind == "souhrn":
+            c = src.summary
+            assert c is not None
+            if str(c.meta.get("level") or "") != "orp" or level != "kraj":
+                src.status = "rejected"
+                src.note = "souhrn kraje nelze znovu slučovat" if str(c.meta.get("level")) == "kraj" else "souhrn ORP patří do souhrnu kraje (--level kraj)"
+                lines.errors.append(_error_line(src, code="summary-level", reason=MERGE_CODES["summary-level"], message=src.note))
+                continue
+            if clean_value(c.meta.get("year")) != year:
+                src.status = "rejected"
+                src.note = f"souhrn je za rok {c.meta.get('year')}, slučuje se rok {year}"
+                lines.errors.append(_error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=src.note))
+                continue
+            inside = _in_territory(level, territory, kod_orp=src.ident.get("kod_orp"))
+            if not inside:
+                src.status = "outside"
+                src.note = f"ORP {src.ident.get('nazev_orp')} neleží v území {territory.describe()}"
+                lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"], message=src.note))
+                continue
+            src.unit = str(src.ident.get("kod_orp"))
+            complete = _num(c.meta.get("completeness"))
+            src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
+            continue
+        if r is None or not src.kind or r.rejected:
+            src.status = "rejected"
+            src.note = "soubor nelze použít"
+            errs = [i for i in r.issues if i.severity == "error"] if r is not None else []
+            for i in errs:
+                lines.errors.append(_error_line(src, code=i.code, reason=MERGE_CODES["file-rejected"], message=i.body(), sheet=i.sheet,
+                                                row=i.row, cell=i.cell, field_label=i.column, value=i.value))
+            if not errs:
+                lines.errors.append(_error_line(src, code="file-rejected", reason=MERGE_CODES["file-rejected"], message="Soubor nelze použít."))
+            src.unit = _unit_of(src, level, territory)
+            continue
+        rok = src.ident.get("rok")
+        if rok != year:
+            src.status = "rejected"
+            src.note = f"údaje za rok {rok}, slučuje se rok {year}"
+            lines.errors.append(_error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=f"Soubor je za rok {rok}, slučuje se rok {year}.",
+                                            sheet=r.sheet_names.get("identifikace"),
+                                            field_label=get_template(src.kind).sheet("identifikace").field("rok").label, value=rok))
+            src.unit = _unit_of(src, level, territory)
+            continue
+        if src.submitter_type != "poskytovatel":
+            inside = _in_territory(level, territory, kod_obce=src.ident.get("kod_obce"), kod_orp=src.ident.get("kod_orp"),
+                                   kod_kraje=src.ident.get("kod_kraje"))
+            if inside is False:
+                src.status = "outside"
+                src.note = f"předkladatel neleží v území {territory.describe()}"
+                lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"],
+                                                message=f"Předkladatel neleží v území {territory.describe()}; soubor nebyl sloučen."))
+                continue
+        src.unit = _unit_of(src, level, territory)
+        excluded = r.rows_excluded()
+        unexplained = [i for i in r.warnings if not i.explained]
+        src.status = "warnings" if (excluded or unexplained or r.errors) else "valid"
+    _resolve_resubmissions(sources, lines)
+
+
+def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
+    """The expected submitter a file counts for (an obec of the ORP / an ORP of the kraj)."""
+    if src.kind == "souhrn":
+        return str(src.ident.get("kod_orp") or "") or None
+    typ = src.submitter_type
+    if typ == "poskytovatel" or typ is None:
+        return None
+    obec = src.ident.get("kod_obce")
+    m = municipalities().get(str(obec)) if obec else None
+    if level == "orp":
+        return m.code if m is not None and m.orp == territory.code else None
+    orp = m.orp if m is not None else src.ident.get("kod_orp")
+    o = orps().get(str(orp)) if orp else None
+    return o["kod_orp"] if o is not None and o["kod_kraje"] == territory.code else None
+
+
+def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
+    groups: dict[tuple, list[Source]] = defaultdict(list)
+    for src in sources:
+        if src.status in ACCEPTED and src.identity is not None:
+            groups[src.identity].append(src)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: s.newer_key(), reverse=True)
+        newest = group[0]
+        for old in group[1:]:
+            old.status = "superseded"
+            old.superseded_by = newest
+            when = _fmt(newest.date_filled) if newest.date_filled else "novější"
+            old.note = f"nahrazeno souborem {newest.name} (vyplněno {when})"
+            lines.errors.append(
+                _error_line(old, code="superseded", reason=MERGE_CODES["superseded"],
+                            message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); jeho {old.rows_read} řádků nebylo sloučeno.")
+            )
+
+
+# --- rows of one submission ------------------------------------------------------------
+
+
+def _issues_by_row(result, sheet_name: str) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for i in result.issues:
+        if i.severity == "error" and i.sheet == sheet_name and i.row is not None:
+            out[int(i.row)].append(i)
+    return out
+
+
+def _submission_rows(src: Source, level: str, territory: Territory, lines: _Lines) -> None:
+    """Services, plan items and projects of one accepted submission (or exclusions)."""
+    r = src.result
+    t = get_template(src.kind)
+    merged = excluded = outside = 0
+    base = {
+        "submitter": src.submitter,
+        "submitter_type": SUBMITTER_TYPE_LABELS.get(src.submitter_type or "", src.submitter_type),
+        "submitter_code": src.submitter_code,
+        "date_filled": src.date_filled,
+        "src_file": src.name,
+        "src_sha256": src.sha256,
+        "via": None,
+    }
+    own_territory = _territory_row(src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None,
+                                   src.ident.get("kod_orp"), src.ident.get("kod_kraje"))
+    for sheet in t.table_sheets:
+        frame = r.frames.get(sheet.key)
+        if frame is None or not len(frame):
+            continue
+        sheet_name = r.sheet_names.get(sheet.key, sheet.name)
+        issues = _issues_by_row(r, sheet_name)
+        for rec in _records(frame):
+            row = int(rec["_row"])
+            prov = {**base, "src_sheet": sheet_name, "src_row": row, "src_cell": f"A{row}"}
+            if rec.get("_excluded"):
+                excluded += 1
+                found = issues.get(row) or []
+                for i in found:
+                    lines.errors.append(_error_line(src, code=i.code, reason="řádek vyřazen (chyba)", message=i.body(), sheet=sheet_name,
+                                                    row=row, cell=i.cell, field_label=i.column, value=i.value))
+                if not found:
+                    lines.errors.append(_error_line(src, code="row-excluded", reason="řádek vyřazen (chyba)", message="Řádek obsahuje chybu.",
+                                                    sheet=sheet_name, row=row, cell=f"A{row}"))
+                continue
+            values = {f.key: _display(f, rec.get(f.key)) for f in sheet.fields}
+            if sheet.key == "sluzby":
+                obec = clean_value(rec.get("obec"))
+                inside = _in_territory(level, territory, kod_obce=obec)
+                if inside is False:
+                    excluded += 1
+                    outside += 1
+                    lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"],
+                                                    message=f"Obec poskytování {values.get('obec')} neleží v území {territory.describe()}; řádek nebyl sloučen.",
+                                                    sheet=sheet_name, row=row, cell=f"A{row}", field_label=sheet.field("obec").label, value=values.get("obec")))
+                    continue
+                terr = _territory_row(obec) if obec else own_territory
+                values.pop("obec", None)
+                lines.services.append({**terr, **values, **prov, "reported_by": None})
+            elif sheet.key == "plan":
+                lines.activities.append({**own_territory, **values, **prov, "nazev_planu": src.ident.get("nazev_planu"),
+                                         "obdobi": src.ident.get("obdobi")})
+            else:
+                lines.projects.append({**own_territory, **values, **prov})
+            merged += 1
+    src.rows_merged, src.rows_excluded = merged, excluded
+    if merged == 0 and outside and outside == excluded and src.submitter_type == "poskytovatel":
+        src.status = "outside"
+        src.note = f"žádná služba v území {territory.describe()}"
+
+
+def _summary_rows(src: Source, lines: _Lines) -> None:
+    """Rows of a consolidated ORP workbook, provenance unchanged, ``via`` = the workbook."""
+    c = src.summary
+    assert c is not None
+    n = 0
+    for key, target in (("services", lines.services), ("activities", lines.activities), ("projects", lines.projects)):
+        for rec in _records(c.table(key)):
+            rec["via"] = rec.get("via") or src.name
+            target.append(rec)
+            n += 1
+    for rec in _records(c.table("errors")):
+        rec["via"] = rec.get("via") or src.name
+        lines.errors.append(rec)
+    for rec in _records(c.table("conflicts")):
+        lines.conflicts.append(rec)
+    for rec in _records(c.table("submissions")):
+        rec["via"] = src.name
+        lines.nested_submissions.append(rec)
+    src.rows_merged, src.rows_excluded = n, 0
+
+
+def _excluded_rows_of_source(src: Source) -> None:
+    src.rows_merged, src.rows_excluded = 0, src.rows_read
+
+
+# --- rows carried twice (the same file in two ORP workbooks) ----------------------------------
+
+
+def _drop_repeated_rows(rows: list[dict[str, Any]], sources_by_name: dict[str, Source], lines: _Lines, sheet_label: str) -> list[dict[str, Any]]:
+    seen: dict[tuple, dict[str, Any]] = {}
+    out = []
+    for rec in rows:
+        key = (rec.get("src_sha256"), rec.get("src_sheet"), rec.get("src_row"))
+        if rec.get("src_sha256") and key in seen:
+            first = seen[key]
+            via = sources_by_name.get(rec.get("via") or "")
+            if via is not None:
+                _move_to_excluded(rec, sources_by_name)
+                line = _error_line(via, code="duplicate-row", reason=MERGE_CODES["duplicate-row"],
+                                   message=f"Řádek souboru {rec.get('src_file')} ({sheet_label}) je už sloučen přes {first.get('via') or first.get('src_file')}.",
+                                   sheet=rec.get("src_sheet"), row=rec.get("src_row"), cell=rec.get("src_cell"))
+                line.update(src_file=rec.get("src_file"), submitter=rec.get("submitter"), src_sha256=rec.get("src_sha256"), via=via.name)
+                lines.errors.append(line)
+            continue
+        seen[key] = rec
+        out.append(rec)
+    return out
+
+
+# --- one service counted once ----------------------------------------------------------------
+
+_CONFLICT_FIELDS = ("druh", "typ_kapacity", "kapacita", "naklady", "ico_poskytovatele")
+
+
+def _report_key(rec: dict[str, Any]) -> tuple:
+    return (rec.get("submitter_type"), rec.get("submitter_code") or rec.get("submitter"), rec.get("src_sha256"))
+
+
+def _rank(rec: dict[str, Any]) -> tuple:
+    typ_word = rec.get("submitter_type")
+    typ = next((k for k, v in SUBMITTER_TYPE_LABELS.items() if v == typ_word or k == typ_word), "obec")
+    return (SUBMITTER_RANK.get(typ, 9), -_date_ordinal(rec.get("date_filled")), str(rec.get("src_file") or ""), str(rec.get("src_sha256") or ""))
+
+
+def _where(rec: dict[str, Any]) -> str:
+    via = f" (přes {rec['via']})" if rec.get("via") else ""
+    return f"{rec.get('src_file')}, {rec.get('src_sheet')}!{rec.get('src_cell') or ('A' + str(rec.get('src_row')))}{via}"
+
+
+def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> None:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rec in lines.services:
+        ident = rec.get("identifikator")
+        if ident:
+            groups[str(ident)].append(rec)
+    drop: set[int] = set()
+    for ident, recs in groups.items():
+        reports: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+        for rec in recs:
+            reports[_report_key(rec)].append(rec)
+        if len(reports) < 2:
+            continue
+        ordered = sorted(reports.values(), key=lambda rs: _rank(rs[0]))
+        kept = ordered[0]
+        others = ordered[1:]
+        also = set()
+        for rec in recs:
+            if rec.get("reported_by"):
+                also.update(x.strip() for x in str(rec["reported_by"]).split(";") if x.strip())
+        for rs in others:
+            also.add(str(rs[0].get("submitter")))
+            _compare_reports(ident, kept, rs, lines)
+            for rec in rs:
+                drop.add(id(rec))
+                _move_to_excluded(rec, sources_by_name)
+                line = {
+                    "src_file": rec.get("src_file"),
+                    "src_sheet": rec.get("src_sheet"),
+                    "src_row": rec.get("src_row"),
+                    "src_cell": rec.get("src_cell"),
+                    "submitter": rec.get("submitter"),
+                    "reason": MERGE_CODES["duplicate-service"],
+                    "code": "duplicate-service",
+                    "field": column_label("services", "identifikator"),
+                    "value": ident,
+                    "message": f"Služba {ident} ({rec.get('nazev_sluzby')}) je započtena podle hlášení {kept[0].get('submitter')} ({_where(kept[0])}).",
+                    "src_sha256": rec.get("src_sha256"),
+                    "via": rec.get("via"),
+                }
+                lines.errors.append(line)
+        also.discard(str(kept[0].get("submitter")))
+        for rec in kept:
+            rec["reported_by"] = "; ".join(sorted(also, key=normalize_key)) or None
+    lines.services = [r for r in lines.services if id(r) not in drop]
+
+
+def _move_to_excluded(rec: dict[str, Any], sources_by_name: dict[str, Source]) -> None:
+    """Account a merged row as excluded for the input file it came in with."""
+    if rec.get("via"):
+        owner = sources_by_name.get(str(rec["via"]))
+    else:
+        owner = sources_by_name.get(str(rec.get("src_file") or ""))
+        if owner is not None and owner.sha256 != rec.get("src_sha256"):
+            owner = None
+    if owner is not None:
+        owner.rows_merged -= 1
+        owner.rows_excluded += 1
+
+
+def _compare_reports(ident: str, kept: list[dict[str, Any]], other: list[dict[str, Any]], lines: _Lines) -> None:
+    """Konflikty: what differs between the counted report and another one."""
+    base = {
+        "identifikator": ident,
+        "nazev_sluzby": kept[0].get("nazev_sluzby"),
+        "kod_orp": kept[0].get("kod_orp"),
+        "nazev_orp": kept[0].get("nazev_orp"),
+        "kept_submitter": kept[0].get("submitter"),
+        "other_submitter": other[0].get("submitter"),
+    }
+    out: list[dict[str, Any]] = []
+    forms_k = sorted({str(r.get("forma")) for r in kept if r.get("forma")})
+    forms_o = sorted({str(r.get("forma")) for r in other if r.get("forma")})
+    if forms_k != forms_o:
+        out.append({**base, "field": column_label("services", "forma"), "kept_value": ", ".join(forms_k) or "—",
+                    "other_value": ", ".join(forms_o) or "—", "kept_src": _where(kept[0]), "other_src": _where(other[0])})
+    pairs: list[tuple[dict[str, Any], dict[str, Any], str]] = []
+    by_form_o = {r.get("forma"): r for r in other}
+    for rk in kept:
+        ro = by_form_o.get(rk.get("forma"))
+        if ro is not None:
+            pairs.append((rk, ro, f" ({rk.get('forma')})" if len(kept) > 1 or len(other) > 1 else ""))
+    if not pairs and len(kept) == 1 and len(other) == 1:
+        pairs.append((kept[0], other[0], ""))
+    for rk, ro, suffix in pairs:
+        for key in _CONFLICT_FIELDS:
+            a, b = rk.get(key), ro.get(key)
+            if _same(a, b):
+                continue
+            out.append({**base, "field": column_label("services", key) + suffix, "kept_value": _fmt(a), "other_value": _fmt(b),
+                        "kept_src": _where(rk), "other_src": _where(ro)})
+    for rec in out:
+        rec["values"] = f"{rec['kept_submitter']}: {rec['kept_value']} | {rec['other_submitter']}: {rec['other_value']}"
+    lines.conflicts.extend(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None and b is None:
+        return True
+    na, nb = _num(a), _num(b)
+    if na is not None and nb is not None:
+        return abs(na - nb) < 0.005
+    return normalize_key(a) == normalize_key(b) if a is not None and b is not None else False
+
+
+# --- Odevzdání -----------------------------------------------------------------------------------
+
+
+def _submission_line(src: Source, level: str, territory: Territory, expected_units: dict[str, str]) -> dict[str, Any]:
+    unit = src.unit if src.unit in expected_units else None
+    complete = _num(src.summary.meta.get("completeness")) if src.summary is not None else None
+    return {
+        "territory_code": unit or (src.ident.get("kod_obce") if level == "orp" else src.ident.get("kod_orp")),
+        "territory_name": expected_units.get(unit or "") or _unit_name(src, level),
+        "submitter_type": SUBMITTER_TYPE_LABELS.get(src.submitter_type or "", src.submitter_type),
+        "submitter_code": src.submitter_code,
+        "submitter_name": src.submitter_name,
+        "kind": KIND_LABELS.get(src.kind, src.kind or KIND_LABELS[""]),
+        "expected": "ano" if unit else "ne",
+        "status": src.status,
+        "file": src.name,
+        "date_filled": src.date_filled,
+        "rows_read": src.rows_read,
+        "rows_merged": src.rows_merged,
+        "rows_excluded": src.rows_excluded,
+        "errors": src.errors,
+        "warnings": src.warnings,
+        "completeness": complete,
+        "note": src.note or None,
+        "sha256": src.sha256 or None,
+    }
+
+
+def _unit_name(src: Source, level: str) -> str | None:
+    if level == "orp":
+        m = municipalities().get(str(src.ident.get("kod_obce") or ""))
+        return m.name if m else None
+    o = orps().get(str(src.ident.get("kod_orp") or ""))
+    return o["nazev_orp"] if o else None
+
+
+def _expected_units(level: str, territory: Territory) -> dict[str, str]:
+    """code -> name of every expected submitter, sorted by name."""
+    if level == "orp":
+        units = {m.code: m.name for m in territory.municipalities}
+    else:
+        units = {o["kod_orp"]: o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == territory.code}
+    return dict(sorted(units.items(), key=lambda kv: (normalize_key(kv[1]), kv[0])))
+
+
+_STATUS_ORDER = {"valid": 0, "warnings": 1, "rejected": 2, "outside": 3, "superseded": 4, "missing": 5}
+
+
+def _submissions(sources: list[Source], level: str, territory: Territory) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    units = _expected_units(level, territory)
+    by_unit: dict[str, list[Source]] = defaultdict(list)
+    others: list[Source] = []
+    for src in sources:
+        if src.unit in units:
+            by_unit[src.unit].append(src)
+        else:
+            others.append(src)
+    rows: list[dict[str, Any]] = []
+    delivered = 0
+    for code, name in units.items():
+        mine = sorted(by_unit.get(code, []), key=lambda s: (_STATUS_ORDER.get(s.status, 9), s.kind, s.name))
+        if any(s.status in ACCEPTED for s in mine):
+            delivered += 1
+        for src in mine:
+            rows.append(_submission_line(src, level, territory, units))
+        if not mine:
+            typ = "obec" if level == "orp" else "souhrn"
+            rows.append({
+                "territory_code": code, "territory_name": name, "submitter_type": SUBMITTER_TYPE_LABELS[typ],
+                "submitter_code": code, "submitter_name": name if level == "orp" else f"ORP {name}", "kind": None,
+                "expected": "ano", "status": "missing", "file": None, "date_filled": None, "rows_read": 0,
+                "rows_merged": 0, "rows_excluded": 0, "errors": 0, "warnings": 0, "completeness": None,
+                "note": None, "sha256": None,
+            })
+    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), normalize_key(s.submitter_name), s.name)):
+        rows.append(_submission_line(src, level, territory, units))
+    stats = {
+        "expected": len(units),
+        "delivered": delivered,
+        "completeness": round(100.0 * delivered / len(units), 1) if units else None,
+    }
+    return rows, stats
+
+
+def _obce_completeness(territory: Territory, sources: list[Source], nested: list[dict[str, Any]]) -> float | None:
+    """Kraj: share of the kraj's obce with an accepted file (from the ORP workbooks and raw files)."""
+    munis = [m.code for m in territory.municipalities]
+    if not munis:
+        return None
+    done: set[str] = set()
+    for rec in nested:
+        if rec.get("expected") == "ano" and rec.get("status") in ACCEPTED and rec.get("territory_code"):
+            done.add(str(rec["territory_code"]))
+    for src in sources:
+        if src.kind != "souhrn" and src.status in ACCEPTED and src.submitter_type in ("obec", "orp"):
+            code = str(src.ident.get("kod_obce") or "")
+            if code:
+                done.add(code)
+    return round(100.0 * len(done & set(munis)) / len(munis), 1)
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def merge_results(
+    results: Sequence[Any],
+    *,
+    level: str,
+    territory: Territory,
+    year: int,
+    previous: Consolidated | None = None,
+    core_services: Iterable[str] | None = None,
+    strict: bool = False,
+    generated: dt.date | str | None = None,
+    summaries: Sequence[Consolidated] = (),
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Consolidated:
+    """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks).
+
+    ``territory`` is the ORP (level ``orp``) or the kraj (level ``kraj``); ``previous`` a
+    consolidated workbook of the previous year (read with ``read_consolidated``) for the
+    year-over-year sheet; ``core_services`` the service types highlighted when missing
+    (default: spec ``[gaps] core_services``); ``strict`` raises ``MergeError`` instead of
+    excluding anything because of an error; ``generated`` is the date written into the
+    workbook (default today — pass it for reproducible output); ``threshold`` is the
+    year-over-year change in % that is flagged.
+    """
+    from xlkpss.merge import tables
+
+    if level not in LEVELS:
+        raise MergeError(f"neznámá úroveň {level!r}; použijte orp nebo kraj")
+    if territory.level != level:
+        raise MergeError(f"území {territory.describe()} není {_LEVEL_WORD.get(level, level)}")
+    gen = _parse_iso(generated) if generated is not None else dt.date.today()
+    if gen is None:
+        raise MergeError(f"neplatné datum vytvoření {generated!r} (očekává se rrrr-mm-dd)")
+    core = core_service_codes(core_services)
+
+    lines = _Lines()
+    sources = _make_sources(results, summaries)
+    _assign_status(sources, level, territory, year, lines)
+    for src in sources:
+        if src.status in ACCEPTED:
+            if src.kind == "souhrn":
+                _summary_rows(src, lines)
+            else:
+                _submission_rows(src, level, territory, lines)
+        else:
+            _excluded_rows_of_source(src)
+    by_name = {s.name: s for s in sources}
+    if level == "kraj":
+        lines.services = _drop_repeated_rows(lines.services, by_name, lines, "Služby")
+        lines.activities = _drop_repeated_rows(lines.activities, by_name, lines, "Plán")
+        lines.projects = _drop_repeated_rows(lines.projects, by_name, lines, "Projekty")
+    _deduplicate_services(lines, by_name)
+    if strict:
+        _check_strict(sources, lines)
+
+    submissions, stats = _submissions(sources, level, territory)
+    services = sorted(lines.services, key=_service_order)
+    activities = tables.annotate_activities(lines.activities)
+    projects = sorted(lines.projects, key=lambda r: (normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""), str(r.get("src_file")), r.get("src_row") or 0))
+    errors = sorted(lines.errors, key=lambda r: (str(r.get("via") or ""), str(r.get("src_file") or ""), str(r.get("src_sheet") or ""), r.get("src_row") or 0, str(r.get("code"))))
+    conflicts = _unique(sorted(lines.conflicts, key=lambda r: (str(r.get("identifikator")), str(r.get("field")), str(r.get("other_submitter")))))
+
+    meta: dict[str, Any] = {
+        "kind": "souhrn",
+        "level": level,
+        "territory_code": territory.code,
+        "territory_name": territory.name,
+        "year": year,
+        "generated": gen.isoformat(),
+        "version": __version__,
+        "completeness": stats["completeness"],
+        "expected": stats["expected"],
+        "delivered": stats["delivered"],
+        "population": territory.population,
+        "population_note": "počet obyvatel k 1. 1. 2019 (ČSÚ, neoficiální údaj v číselníku obcí)",
+        "core_services": core,
+        "threshold": float(threshold),
+        "inputs": len(sources),
+        "rows_read": sum(s.rows_read for s in sources),
+        "rows_merged": sum(s.rows_merged for s in sources),
+        "rows_excluded": sum(s.rows_excluded for s in sources),
+    }
+    if level == "kraj":
+        meta["completeness_obce"] = _obce_completeness(territory, sources, lines.nested_submissions)
+    if previous is not None:
+        meta["previous_year"] = clean_value(previous.meta.get("year"))
+        meta["previous_file"] = str(previous.meta.get("file") or "")
+
+    c = Consolidated(meta=meta)
+    c.tables["submissions"] = _frame("submissions", submissions)
+    c.tables["services"] = _frame("services", services)
+    c.tables["activities"] = _frame("activities", activities)
+    c.tables["projects"] = _frame("projects", projects)
+    c.tables["errors"] = _frame("errors", errors)
+    c.tables["conflicts"] = _frame("conflicts", conflicts)
+    tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    return c
+
+
+def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = set()
+    out = []
+    for r in rows:
+        key = tuple(sorted((k, str(v)) for k, v in r.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _service_order(r: dict[str, Any]) -> tuple:
+    druhy = codelist("druhy_sluzeb")
+    item = druhy.resolve(r.get("druh")) if r.get("druh") else None
+    return (
+        normalize_key(r.get("nazev_orp") or ""),
+        normalize_key(r.get("nazev_obce") or ""),
+        druhy.items.index(item) if item else 999,
+        str(r.get("identifikator") or ""),
+        normalize_key(r.get("nazev_sluzby") or ""),
+        str(r.get("forma") or ""),
+        str(r.get("src_file") or ""),
+        r.get("src_row") or 0,
+    )
+
+
+def _check_strict(sources: list[Source], lines: _Lines) -> None:
+    problems: list[str] = []
+    for e in lines.errors:
+        if e.get("code") in ("superseded", "duplicate-service", "duplicate-row"):
+            continue
+        where = ", ".join(x for x in (str(e.get("src_file") or ""), e.get("src_sheet") or "", e.get("src_cell") or "") if x)
+        problems.append(f"{where}: {e.get('message')}")
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  … a dalších {len(problems) - 20}" if len(problems) > 20 else ""
+        raise MergeError(
+            f"režim --strict: {len(problems)} chyb, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
+            f"(chybné řádky se pak vyřadí a vypíší na list Chyby).\n  {shown}{more}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# From paths
+# ---------------------------------------------------------------------------
+
+
+def merge_paths(
+    paths: Iterable[str | os.PathLike],
+    *,
+    level: str | None = None,
+    territory: Territory | None = None,
+    year: int | None = None,
+    previous: str | os.PathLike | None = None,
+    core_services: Iterable[str] | None = None,
+    strict: bool = False,
+    generated: dt.date | str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    exclude: Iterable[str | os.PathLike] = (),
+    progress: Callable[[int, int], None] | None = None,
+    engine: str = "calamine",
+) -> Consolidated:
+    """The whole merge from files and folders: consolidated ORP workbooks are recognised
+    (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the territory and
+    the year are inferred from the files when not given and unique."""
+    from xlkpss.merge.workbook import ConsolidatedReadError, is_consolidated, read_consolidated
+    from xlkpss.validate.engine import collect_paths, validate_paths
+
+    skip = {Path(p).resolve() for p in exclude}
+    files = [p for p in collect_paths(paths) if p.resolve() not in skip]
+    if not files:
+        raise MergeError("nenalezen žádný soubor .xlsx, .xlsm, .xls ani .ods ke sloučení")
+    summary_paths = [p for p in files if is_consolidated(p)]
+    raw = [p for p in files if p not in summary_paths]
+    summaries: list[Consolidated] = []
+    for p in summary_paths:
+        try:
+            summaries.append(read_consolidated(p))
+        except ConsolidatedReadError as exc:
+            raise MergeError(f"{p}: {exc}") from None
+    if level is None:
+        level = territory.level if territory is not None and territory.level in LEVELS else ("kraj" if summaries else "orp")
+    if level not in LEVELS:
+        raise MergeError(f"neznámá úroveň {level!r}; použijte orp nebo kraj")
+    if summaries and level == "orp":
+        names = ", ".join(p.name for p in summary_paths)
+        raise MergeError(f"souhrnný sešit ({names}) lze sloučit jen do souhrnu kraje: použijte --level kraj")
+    results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
+    if territory is None:
+        territory = _infer_territory(level, results, summaries)
+    elif territory.level != level:
+        raise MergeError(f"území {territory.describe()} neodpovídá úrovni {level} (použijte --{level} KÓD)")
+    if year is None:
+        year = _infer_year(results, summaries)
+    prev = None
+    if previous is not None:
+        if not is_consolidated(previous):
+            raise MergeError(f"--previous: {previous} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
+        try:
+            prev = read_consolidated(previous)
+        except ConsolidatedReadError as exc:
+            raise MergeError(f"--previous: {exc}") from None
+    return merge_results(results, level=level, territory=territory, year=year, previous=prev, core_services=core_services,
+                         strict=strict, generated=generated, summaries=summaries, threshold=threshold)
+
+
+def _infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
+    from xlkpss.codelists import territory as make_territory
+
+    primary: set[str] = set()
+    fallback: set[str] = set()
+    for r in results:
+        if r.rejected or not r.ident:
+            continue
+        ident = r.ident
+        orp = clean_value(ident.get("kod_orp"))
+        obec = clean_value(ident.get("kod_obce"))
+        if obec and str(obec) in municipalities():
+            orp = municipalities()[str(obec)].orp
+        if not orp or str(orp) not in orps():
+            continue
+        code = str(orp) if level == "orp" else orps()[str(orp)]["kod_kraje"]
+        (primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback).add(code)
+    for c in summaries:
+        code = str(c.meta.get("territory_code") or "")
+        if code in orps():
+            primary.add(code if level == "orp" else orps()[code]["kod_kraje"])
+    found = primary or fallback
+    what = "ORP" if level == "orp" else "kraj"
+    option = f"--{level}"
+    if not found:
+        raise MergeError(f"z dodaných souborů nelze určit {what}; zadejte ho volbou {option} KÓD")
+    if len(found) > 1:
+        names = ", ".join(
+            sorted(f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})" for c in found)
+        )
+        raise MergeError(f"soubory jsou z více území ({names}); zadejte slučované území volbou {option} KÓD")
+    code = found.pop()
+    return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
+
+
+def _infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int:
+    years: set[int] = set()
+    for r in results:
+        if not r.rejected and r.ident and clean_value(r.ident.get("rok")):
+            years.add(int(clean_value(r.ident.get("rok"))))
+    for c in summaries:
+        y = clean_value(c.meta.get("year"))
+        if y:
+            years.add(int(y))
+    if not years:
+        raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
+    if len(years) > 1:
+        raise MergeError(f"soubory jsou za více let ({', '.join(map(str, sorted(years)))}); zadejte slučovaný rok volbou --year RRRR")
+    return years.pop()

@@ -1,0 +1,666 @@
+"""The consolidated workbook: write a ``Consolidated`` to .xlsx and read it back.
+
+Writing (xlsxwriter): Czech sheet names, one Excel table per sheet (filters, frozen
+header), Czech number formats that survive a Czech LibreOffice (spaces only inside
+quotes: ``#,##0" Kč"``), print setup (A4 landscape, fit to width, header row repeated).
+Totals are live formulas (SUMIFS/COUNTIFS over Služby and Aktivity) *with their computed
+value cached*, so a program that never recalculates reads the right numbers and a
+LibreOffice or Excel recalculation gives the same ones.  Text from submissions is always
+written as text (``strings_to_formulas`` off and ``write_string``): a provider called
+``=HYPERLINK(…)`` stays a name.  A hidden sheet ``_xlkpss`` (kind ``souhrn``) makes the
+workbook recognisable, so it can be an input of a regional merge.  The bytes depend only
+on the data and ``meta["generated"]`` (fixed document dates).  The file is written
+atomically and never over an input.
+
+Reading: ``read_consolidated`` (python-calamine through the safe reader, cached values)
+returns the same ``Consolidated`` the merge produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from xlkpss import __version__
+from xlkpss.fsutil import OutputError, atomic_path, sha256_file
+from xlkpss.merge.consolidate import clean_value
+from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
+from xlkpss.read.recognise import col_letter
+from xlkpss.spec import load_spec
+
+__all__ = [
+    "ConsolidatedReadError",
+    "META_SHEET",
+    "FORMAT_VERSION",
+    "NUMBER_FORMATS",
+    "TABLE_NAMES",
+    "is_consolidated",
+    "read_consolidated",
+    "write_consolidated",
+]
+
+META_SHEET = "_xlkpss"
+META_KIND = "souhrn"
+#: version of the consolidated workbook layout (``_xlkpss`` row ``format_version``)
+FORMAT_VERSION = 1
+
+#: Excel table name per sheet (ASCII: table names cannot contain spaces or most symbols)
+TABLE_NAMES = {
+    "overview": "TabPrehled",
+    "submissions": "TabOdevzdani",
+    "services": "TabSluzby",
+    "capacities": "TabKapacity",
+    "coverage": "TabCiloveSkupiny",
+    "gaps": "TabChybejiciSluzby",
+    "funding": "TabFinancovani",
+    "plan_summary": "TabPlneniPlanu",
+    "activities": "TabAktivity",
+    "carryover": "TabPokracuje",
+    "projects": "TabProjekty",
+    "conflicts": "TabKonflikty",
+    "changes": "TabMezirocniZmeny",
+    "errors": "TabChyby",
+}
+
+#: number formats; every space sits inside quotes (a Czech LibreOffice reads an unquoted
+#: space after a digit as a thousands scaler and shows 12 500 Kč as "13Kč")
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "money": '#,##0" Kč"',
+    "pct": '0.0" %"',
+    "dec": "#,##0.0#",
+    "per1000": "#,##0.00",
+    "date": "d.m.yyyy",
+    "year": "0",
+    "dec1": "0.0",
+}
+
+_OVERVIEW_TITLE_ROWS = 3  # title, subtitle, blank; the table header is on row 4
+_FIXED_TIME = dt.time(0, 0, 0)
+_MAX_TEXT = 32767
+_FILLS = {
+    "valid": "#C6EFCE",
+    "warnings": "#FFEB9C",
+    "rejected": "#FFC7CE",
+    "missing": "#D9D9D9",
+    "superseded": "#EDEDED",
+    "outside": "#E4DFEC",
+    "core": "#FFC7CE",
+    "flag": "#FFEB9C",
+}
+
+_INT_COLS = {
+    "services", "capacity", "population", "rows_read", "rows_merged", "rows_excluded", "errors", "warnings", "items",
+    "src_row", "prev_capacity", "curr_capacity", "total", "n_bez_stavu",
+}
+_MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
+_PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
+_DATE_COLS = {"date_filled"}
+
+
+class ConsolidatedReadError(Exception):
+    """A file is not a readable consolidated workbook (Czech message)."""
+
+
+# ---------------------------------------------------------------------------
+# Recognising a consolidated workbook cheaply
+# ---------------------------------------------------------------------------
+
+_SHEET_NAME = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"')
+
+
+def _sheet_names_of_zip(path: str | os.PathLike) -> set[str]:
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/workbook.xml")
+        if info.file_size > 5_000_000:
+            return set()
+        text = z.read(info).decode("utf-8", "replace")
+    return {html.unescape(n) for n in _SHEET_NAME.findall(text)}
+
+
+def is_consolidated(path: str | os.PathLike) -> bool:
+    """True for an .xlsx that looks like a consolidated workbook (its sheet list has
+    ``_xlkpss``, Odevzdání and Služby).  Reads only the zip directory and
+    ``xl/workbook.xml``; ``read_consolidated`` then checks the metadata."""
+    try:
+        names = _sheet_names_of_zip(path)
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, ValueError):
+        return False
+    return META_SHEET in names and SHEETS["submissions"] in names and SHEETS["services"] in names
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+
+
+def _field_types() -> dict[str, str]:
+    """field key -> spec type (the first definition wins; keys are unique per meaning)."""
+    out: dict[str, str] = {}
+    for f in load_spec().all_fields():
+        out.setdefault(f.key, f.type)
+    return out
+
+
+def _kind_of(sheet: str, col: str) -> str:
+    """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
+    if sheet == "coverage" and col != "target_group":
+        return "int"
+    if col in _INT_COLS or col.startswith("n_"):
+        return "int"
+    if col in _MONEY_COLS:
+        return "money"
+    if col in _PCT_COLS or col.startswith("share"):
+        return "pct"
+    if col == "per_1000":
+        return "per1000"
+    if col in _DATE_COLS:
+        return "date"
+    if col in ("prevzato_z_roku", "rok"):
+        return "year"
+    ftype = _field_types().get(col)
+    if sheet in ("submissions", "errors", "conflicts", "overview") and col not in ("date_filled",):
+        ftype = None
+    return {"integer": "int", "money": "money", "decimal": "dec", "date": "date"}.get(ftype or "", "text")
+
+
+@dataclass
+class _SheetLayout:
+    name: str
+    columns: list[str]
+    header_row: int  # 0-based
+    n_rows: int  # data rows written (≥ 1: an empty table gets one blank row)
+
+    @property
+    def first(self) -> int:
+        """Excel (1-based) row of the first data row."""
+        return self.header_row + 2
+
+    @property
+    def last(self) -> int:
+        return self.header_row + 1 + self.n_rows
+
+    def letter(self, col: str) -> str:
+        return col_letter(self.columns.index(col))
+
+    def rng(self, col: str, to: str | None = None) -> str:
+        """Absolute reference to a data column (or columns col..to) on this sheet."""
+        a, b = self.letter(col), self.letter(to or col)
+        return f"'{self.name}'!${a}${self.first}:${b}${self.last}"
+
+    def cell(self, col: str, i: int) -> str:
+        """Relative-column, absolute-free reference to data row i (0-based) on the same sheet."""
+        return f"${self.letter(col)}{self.first + i}"
+
+
+def _q(text: str) -> str:
+    """A string literal inside a formula."""
+    return '"' + str(text).replace('"', '""') + '"'
+
+
+def _result(value: Any) -> Any:
+    """The cached result of a formula: None (an IF that returns "") becomes ""."""
+    value = clean_value(value)
+    return "" if value is None else value
+
+
+class _Formulas:
+    """Formulas of the computed sheets, with the Python values as cached results."""
+
+    def __init__(self, c: Consolidated, layouts: dict[str, _SheetLayout]):
+        self.c = c
+        self.L = layouts
+        self.sources = [f.key for f in load_spec().template("sluzby").sheet("sluzby").fields if f.funding]
+        self.statuses = [(code, label) for code, label in load_spec().codelists["stavy_planu"]["items"]]
+
+    def for_sheet(self, key: str) -> Callable[[int, dict[str, Any]], dict[str, str]] | None:
+        return {
+            "capacities": self.capacities,
+            "funding": self.funding,
+            "plan_summary": self.plan_summary,
+            "coverage": self.coverage,
+            "overview": self.overview,
+        }.get(key)
+
+    def capacities(self, i: int, r: dict[str, Any]) -> dict[str, str]:
+        S, me = self.L["services"], self.L["capacities"]
+        if None in (r.get("territory_level"), r.get("druh"), r.get("forma"), r.get("typ_kapacity")):
+            return {}
+        crit = (
+            f"{S.rng(criteria_column(r['territory_level']))},{me.cell('territory_code', i)},"
+            f"{S.rng('druh')},{me.cell('druh', i)},{S.rng('forma')},{me.cell('forma', i)},"
+            f"{S.rng('typ_kapacity')},{me.cell('typ_kapacity', i)}"
+        )
+        out = {"services": f"=COUNTIFS({crit})", "capacity": f"=SUMIFS({S.rng('kapacita')},{crit})"}
+        if r.get("population"):
+            cap, pop = me.cell("capacity", i), me.cell("population", i)
+            out["per_1000"] = f'=IF({pop}>0,{cap}/{pop}*1000,"")'
+        return out
+
+    def funding(self, i: int, r: dict[str, Any]) -> dict[str, str]:
+        S, me = self.L["services"], self.L["funding"]
+        if r.get("territory_level") is None or r.get("druh") is None:
+            return {}
+        crit = f"{S.rng(criteria_column(r['territory_level']))},{me.cell('territory_code', i)}"
+        scope = crit
+        if r["druh"] != TOTAL_LABEL:
+            crit += f",{S.rng('druh')},{me.cell('druh', i)}"
+        out = {"services": f"=COUNTIFS({crit})"}
+        for col in ("naklady", *self.sources):
+            out[col] = f"=SUMIFS({S.rng(col)},{crit})"
+        out["funding_total"] = f"=SUM({me.cell(self.sources[0], i)}:{me.cell(self.sources[-1], i)})"
+        costs = me.cell("naklady", i)
+        total = f"SUMIFS({S.rng('naklady')},{scope})"
+        out["share"] = f'=IF({total}>0,{costs}/{total}*100,"")'
+        for col in self.sources:
+            out[f"share_{col}"] = f'=IF({costs}>0,{me.cell(col, i)}/{costs}*100,"")'
+        return out
+
+    def plan_summary(self, i: int, r: dict[str, Any]) -> dict[str, str]:
+        A, me = self.L["activities"], self.L["plan_summary"]
+        if r.get("priority") is None or r.get("src_sha256") is None:
+            return {}
+        crit = (
+            f"{A.rng('src_sha256')},{me.cell('src_sha256', i)},{A.rng('priority')},{me.cell('priority', i)},"
+            f"{A.rng('evaluated')},{_q('ano')}"
+        )
+        out = {"items": f"=COUNTIFS({crit})"}
+        for code, label in self.statuses:
+            out[f"n_{code}"] = f"=COUNTIFS({crit},{A.rng('stav')},{_q(label)})"
+        first, last = f"n_{self.statuses[0][0]}", f"n_{self.statuses[-1][0]}"
+        items = me.cell("items", i)
+        out["n_bez_stavu"] = f"={items}-SUM({me.cell(first, i)}:{me.cell(last, i)})"
+        rated = f"({items}-{me.cell('n_bez_stavu', i)})"
+        out["pct_done"] = f'=IF({rated}>0,{me.cell("n_splneno", i)}/{rated}*100,"")'
+        out["rozpocet"] = f"=SUMIFS({A.rng('rozpocet')},{crit})"
+        out["cerpano"] = f"=SUMIFS({A.rng('cerpano')},{crit})"
+        planned = me.cell("rozpocet", i)
+        out["pct_spent"] = f'=IF({planned}>0,{me.cell("cerpano", i)}/{planned}*100,"")'
+        return out
+
+    def coverage(self, i: int, r: dict[str, Any]) -> dict[str, str]:
+        me = self.L["coverage"]
+        units = [c for c in me.columns if c not in ("target_group", "total")]
+        if not units:
+            return {}
+        return {"total": f"=SUM({me.cell(units[0], i)}:{me.cell(units[-1], i)})"}
+
+    def overview(self, i: int, r: dict[str, Any]) -> dict[str, str]:
+        S, O = self.L["services"], self.L["submissions"]
+        P, K = self.L["plan_summary"], self.L["carryover"]
+        metric = str(r.get("metric") or "")
+        if metric in ("rows_read", "rows_merged", "rows_excluded"):
+            return {"value": f"=SUM({O.rng(metric)})"}
+        if metric == "services":
+            return {"value": f"=COUNTA({S.rng('nazev_sluzby')})"}
+        if metric.startswith("capacity:"):
+            label = next(i.display for i in _codelist("typy_kapacity") if i.code == metric.split(":", 1)[1])
+            return {"value": f"=SUMIFS({S.rng('kapacita')},{S.rng('typ_kapacity')},{_q(label)})"}
+        if metric == "costs":
+            return {"value": f"=SUM({S.rng('naklady')})"}
+        if metric == "funding":
+            return {"value": f"=SUM({S.rng(self.sources[0], self.sources[-1])})"}
+        if metric == "plan_items":
+            return {"value": f"=SUM({P.rng('items')})"}
+        if metric == "plan_done" and r.get("value") is not None:
+            rated = f"(SUM({P.rng('items')})-SUM({P.rng('n_bez_stavu')}))"
+            return {"value": f'=IF({rated}>0,SUM({P.rng("n_splneno")})/{rated}*100,"")'}
+        if metric == "carryover":
+            return {"value": f"=COUNTA({K.rng('reason')})"}
+        return {}
+
+
+def _codelist(name: str):
+    from xlkpss.codelists import codelist
+
+    return codelist(name)
+
+
+class _Writer:
+    def __init__(self, wb: Any, c: Consolidated):
+        self.wb = wb
+        self.c = c
+        self._formats: dict[tuple, Any] = {}
+
+    def fmt(self, kind: str = "text", fill: str | None = None, bold: bool = False, header: bool = False, wrap: bool = False) -> Any:
+        key = (kind, fill, bold, header, wrap)
+        if key not in self._formats:
+            props: dict[str, Any] = {"valign": "top"}
+            if kind in NUMBER_FORMATS:
+                props["num_format"] = NUMBER_FORMATS[kind]
+            if fill:
+                props["bg_color"] = _FILLS.get(fill, fill)
+            if bold:
+                props["bold"] = True
+            if header:
+                props.update({"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1})
+            if wrap:
+                props["text_wrap"] = True
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    # --- cells --------------------------------------------------------------------
+    def put(self, ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+        value = clean_value(value)
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_string(row, col, "ano" if value else "ne", fmt)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, dt.datetime):
+            ws.write_datetime(row, col, value, fmt)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, col, dt.datetime.combine(value, _FIXED_TIME), fmt)
+        else:
+            ws.write_string(row, col, str(value)[:_MAX_TEXT], fmt)
+
+
+def _labels(key: str, columns: list[str]) -> list[str]:
+    return [column_label(key, col) for col in columns]
+
+
+def _width(key: str, col: str, label: str, values: list[Any]) -> float:
+    spec_width = None
+    for f in load_spec().all_fields():
+        if f.key == col and f.width:
+            spec_width = f.width
+            break
+    longest = max((len(str(v)) for v in values[:300] if v is not None), default=0)
+    kind = _kind_of(key, col)
+    if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
+        longest = min(longest + (4 if kind == "money" else 1), 18)
+    base = spec_width or min(max(longest + 2, 8), 48)
+    return max(base, min(len(label) / 2.2 + 2, 22), 7)
+
+
+def _row_fill(key: str, r: dict[str, Any]) -> str | None:
+    if key == "gaps" and r.get("core") == "ano" and not r.get("note"):
+        return "core"
+    if key == "changes" and r.get("flag") == "ano":
+        return "flag"
+    return None
+
+
+def _escape_header(text: str) -> str:
+    return str(text).replace("&", "&&")
+
+
+def write_consolidated(c: Consolidated, path: str | os.PathLike, *, protect_inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Write ``c`` as a consolidated workbook to ``path`` (.xlsx), atomically; refuses to
+    overwrite any path in ``protect_inputs`` (``OutputError``)."""
+    import xlsxwriter
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"{path}: souhrnný sešit se ukládá jako .xlsx")
+    protect = {Path(p) for p in protect_inputs}
+    meta = dict(c.meta)
+    generated = dt.date.fromisoformat(str(meta.get("generated") or dt.date.today().isoformat())[:10])
+    title = f"Souhrn KPSS – {'ORP ' if meta.get('level') == 'orp' else ''}{meta.get('territory_name', '')}, {meta.get('year', '')}"
+
+    frames = {key: c.table(key) for key in SHEETS}
+    columns = {key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in SHEETS}
+    layouts = {
+        key: _SheetLayout(
+            name=SHEETS[key],
+            columns=columns[key],
+            header_row=_OVERVIEW_TITLE_ROWS if key == "overview" else 0,
+            n_rows=max(1, len(frames[key])),
+        )
+        for key in SHEETS
+    }
+    formulas = _Formulas(c, layouts)
+
+    with atomic_path(path, protect=protect) as tmp:
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": False},
+        )
+        wb.set_properties(
+            {
+                "title": title,
+                "subject": "Souhrnný sešit komunitního plánování sociálních služeb",
+                "author": "xlkpss",
+                "company": "",
+                "created": dt.datetime.combine(generated, _FIXED_TIME),
+                "comments": f"xlkpss {__version__}",
+            }
+        )
+        wb.set_custom_property("xlkpss_kind", META_KIND)
+        wb.set_custom_property("xlkpss_format_version", str(FORMAT_VERSION))
+        w = _Writer(wb, c)
+        for key in SHEETS:
+            _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
+        _write_meta(wb, c, layouts)
+        wb.worksheets()[0].activate()
+        wb.close()
+    return path
+
+
+def _write_sheet(w: _Writer, key: str, frame: Any, layout: _SheetLayout, formulas: _Formulas, title: str, meta: dict) -> None:
+    ws = w.wb.add_worksheet(layout.name)
+    cols = layout.columns
+    labels = _labels(key, cols)
+    if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
+        raise ValueError(f"{key}: duplicate column labels {labels}")
+    records = [{c: clean_value(v) for c, v in zip(cols, vals)} for vals in frame.itertuples(index=False, name=None)] if len(frame) else []
+    h = layout.header_row
+    if key == "overview":
+        ws.write_string(0, 0, title, w.wb.add_format({"bold": True, "font_size": 14}))
+        ws.write_string(1, 0, f"Vytvořeno {generated_text(meta)} programem xlkpss {meta.get('version', __version__)}; "
+                        "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.")
+    kinds = [_kind_of(key, col) for col in cols]
+    make = formulas.for_sheet(key)
+    for i, r in enumerate(records):
+        row = h + 1 + i
+        fill = _row_fill(key, r)
+        cells = make(i, r) if make else {}
+        for j, col in enumerate(cols):
+            kind = kinds[j]
+            value = r.get(col)
+            if key == "overview" and col == "value":
+                kind = _overview_kind(r)
+            cell_fill = fill
+            if col == "status" and value in STATUS_LABELS:
+                cell_fill = value
+                value = STATUS_LABELS[value]
+            fmt = w.fmt(kind if not isinstance(value, str) else "text", cell_fill, bold=(fill == "core"), wrap=(col in ("message", "note", "values") and key != "overview"))
+            if col in cells:
+                ws.write_formula(row, j, cells[col], w.fmt(kind, cell_fill, bold=(fill == "core")), _result(value))
+            else:
+                w.put(ws, row, j, value, fmt)
+    if not records:
+        for j in range(len(cols)):
+            ws.write_blank(h + 1, j, None, w.fmt(kinds[j]))
+    header_fmt = w.fmt(header=True)
+    ws.add_table(
+        h,
+        0,
+        layout.last - 1,
+        len(cols) - 1,
+        {
+            "name": TABLE_NAMES[key],
+            "columns": [{"header": label, "header_format": header_fmt} for label in labels],
+            "style": "Table Style Light 9",
+            "autofilter": True,
+        },
+    )
+    for j, col in enumerate(cols):
+        ws.set_column(j, j, _width(key, col, labels[j], [r.get(col) for r in records]))
+    if key == "overview":
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, 1, 60)
+        ws.set_column(3, 3, 70)
+        ws.set_column(4, 4, 16)
+    ws.set_row(h, 45)
+    ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
+    if key == "coverage" and records and len(cols) > 2:
+        ws.conditional_format(h + 1, 1, layout.last - 1, len(cols) - 2,
+                              {"type": "cell", "criteria": "==", "value": 0, "format": w.fmt(fill="core")})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(h)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_header(f"&L&B{_escape_header(layout.name)}&R{_escape_header(title)}")
+    ws.set_footer("&LVytvořeno programem xlkpss&CStrana &P z &N")
+
+
+def generated_text(meta: dict) -> str:
+    try:
+        d = dt.date.fromisoformat(str(meta.get("generated"))[:10])
+    except ValueError:
+        return str(meta.get("generated") or "")
+    return f"{d.day}. {d.month}. {d.year}"
+
+
+def _overview_kind(r: dict[str, Any]) -> str:
+    value = clean_value(r.get("value"))
+    unit = r.get("unit")
+    if isinstance(value, dt.date):
+        return "date"
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "text"
+    if unit == "%":
+        return "dec1"  # the unit column says %
+    if unit == "Kč":
+        return "int"
+    if r.get("metric") == "year":
+        return "year"
+    return "int" if float(value).is_integer() else "dec"
+
+
+def _write_meta(wb: Any, c: Consolidated, layouts: dict[str, _SheetLayout]) -> None:
+    ws = wb.add_worksheet(META_SHEET)
+    m = c.meta
+    rows: list[tuple[str, str]] = [
+        ("kind", META_KIND),
+        ("format_version", str(FORMAT_VERSION)),
+        ("generator", f"xlkpss {m.get('version', __version__)}"),
+        ("level", str(m.get("level", ""))),
+        ("territory", f"{m.get('level', '')}:{m.get('territory_code', '')}"),
+        ("territory_code", str(m.get("territory_code", ""))),
+        ("territory_name", str(m.get("territory_name", ""))),
+        ("year", str(m.get("year", ""))),
+        ("generated", str(m.get("generated", ""))),
+        ("version", str(m.get("version", __version__))),
+        ("meta", json.dumps(_jsonable(m), ensure_ascii=False, sort_keys=True)),
+    ]
+    for key, layout in layouts.items():
+        rows.append((f"columns:{key}", json.dumps(layout.columns, ensure_ascii=False)))
+        rows.append((f"header:{key}", str(layout.header_row)))
+    for r, (k, v) in enumerate(rows):
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, v[:_MAX_TEXT])
+    ws.hide()
+
+
+def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
+    skip = {"file", "source_path", "sha256", "mtime"}
+    out = {}
+    for k, v in meta.items():
+        if k in skip:
+            continue
+        v = clean_value(v)
+        out[k] = v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+
+def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Consolidated:
+    """Read a consolidated workbook back (cached values; no recalculation needed).
+
+    The result equals what ``merge_results`` returned for it (values as in the
+    workbook, ``status`` as keys); ``meta`` also gets ``file``, ``source_path``,
+    ``sha256`` and ``mtime`` of the file read.  Raises ``ConsolidatedReadError``.
+    """
+    import pandas as pd
+
+    from xlkpss.i18n import issue_text
+    from xlkpss.read.model import ReadError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConsolidatedReadError(f"soubor {path} neexistuje")
+    try:
+        if sandbox:
+            from xlkpss.read.sandbox import read_safely
+
+            raw = read_safely(path)
+        else:
+            from xlkpss.read.files import read_workbook
+
+            raw = read_workbook(path)
+    except ReadError as exc:
+        raise ConsolidatedReadError(f"{path.name}: {issue_text(exc.code, value=exc.value, expected=exc.expected)}") from None
+    meta_sheet = raw.sheet(META_SHEET)
+    kv: dict[str, str] = {}
+    if meta_sheet is not None:
+        for row in meta_sheet.rows:
+            if len(row) >= 2 and row[0] is not None:
+                kv[str(row[0]).strip()] = "" if row[1] is None else str(row[1])
+    if kv.get("kind") != META_KIND:
+        raise ConsolidatedReadError(f"{path.name} není souhrnný sešit xlkpss (chybí skrytý list {META_SHEET} s kind=souhrn)")
+    try:
+        version = int(kv.get("format_version") or "0")
+    except ValueError:
+        version = 0
+    if version > FORMAT_VERSION:
+        raise ConsolidatedReadError(f"{path.name} je v novějším formátu souhrnu ({version}); aktualizujte xlkpss")
+    try:
+        meta = json.loads(kv.get("meta") or "{}")
+    except json.JSONDecodeError:
+        raise ConsolidatedReadError(f"{path.name}: poškozená metadata na listu {META_SHEET}") from None
+    status_keys = {v: k for k, v in STATUS_LABELS.items()}
+    tables: dict[str, Any] = {}
+    for key, name in SHEETS.items():
+        try:
+            columns = json.loads(kv.get(f"columns:{key}") or "null") or list(SHEET_COLUMNS[key])
+            header_row = int(kv.get(f"header:{key}") or (_OVERVIEW_TITLE_ROWS if key == "overview" else 0))
+        except (json.JSONDecodeError, ValueError):
+            raise ConsolidatedReadError(f"{path.name}: poškozená metadata listu {name}") from None
+        sheet = raw.sheet(name)
+        if sheet is None:
+            tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
+            continue
+        header = [str(v).strip() if v is not None else "" for v in (sheet.rows[header_row] if header_row < len(sheet.rows) else [])]
+        labels = _labels(key, columns)
+        positions: dict[str, int | None] = {}
+        for col, label in zip(columns, labels):
+            positions[col] = header.index(label) if label in header else None
+        if all(p is None for p in positions.values()):
+            raise ConsolidatedReadError(f"{path.name}: list {name} nemá záhlaví souhrnu (řádek {header_row + 1})")
+        records = []
+        for row in sheet.rows[header_row + 1 :]:
+            values = {col: (clean_value(row[p]) if p is not None and p < len(row) else None) for col, p in positions.items()}
+            if all(v is None for v in values.values()):
+                continue
+            if "status" in values and values["status"] in status_keys:
+                values["status"] = status_keys[values["status"]]
+            for col in values:
+                if isinstance(values[col], str):
+                    values[col] = values[col]
+            records.append(values)
+        tables[key] = pd.DataFrame({c: [r[c] for r in records] for c in columns}, columns=columns, dtype=object)
+    meta.update(
+        {
+            "file": path.name,
+            "source_path": str(path),
+            "sha256": sha256_file(path),
+            "mtime": path.stat().st_mtime,
+        }
+    )
+    return Consolidated(meta=meta, tables=tables)
