@@ -9,7 +9,9 @@ sheet, and byte-for-byte determinism (committed ``workbook_templates/`` must be 
 from __future__ import annotations
 
 import ast
+import json
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -511,3 +513,66 @@ def test_warning_filter_catches_xlsxwriter_warnings(tmp_path):
         with pytest.raises(Warning):
             ws.data_validation(0, 0, 0, 0, {"validate": "list", "source": ["x" * 200, "y" * 200]})
     wb.close()
+
+
+# --- samples/ are real, fresh templates --------------------------------------------------------------
+
+SAMPLES = REPO / "samples"
+
+
+def _make_samples_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_samples", REPO / "scripts" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_samples", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_samples_are_fresh():
+    """samples/ is what scripts/make_samples.py writes today (byte for byte)."""
+    assert _make_samples_module().main(["--out", str(SAMPLES), "--check"]) == 0, "run: python scripts/make_samples.py"
+
+
+def test_samples_are_filled_templates():
+    workbooks = [p for p in sorted(SAMPLES.glob("orp_*/*.xlsx"))]
+    assert len(workbooks) >= 15
+    for path in workbooks:
+        wb = openpyxl.load_workbook(path)
+        meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
+        t = get_template(meta["kind"])
+        assert (meta["version"], meta["fingerprint"]) == (str(t.version), t.fingerprint), path.name
+        assert wb[LISTS_SHEET].sheet_state == "hidden" and wb[META_SHEET].sheet_state == "hidden"
+        assert wb.properties.modified.year == 2026, path.name
+        main = t.table_sheets[0]
+        assert wb[main.name].cell(row=2, column=1).value is not None, f"{path.name}: no rows"
+    orp_dirs = {p.parent.name for p in workbooks}
+    assert orp_dirs == {"orp_4203_chomutov", "orp_4204_kadan"}
+
+
+def test_invalid_samples_expected_json():
+    from xlkpss.i18n import ISSUES
+
+    expected = json.loads((SAMPLES / "invalid" / "EXPECTED.json").read_text(encoding="utf-8"))
+    files = sorted(p.name for p in (SAMPLES / "invalid").iterdir() if p.suffix == ".xlsx")
+    assert sorted(expected) == files
+    for name, issues in expected.items():
+        # exactly one known mistake per file; the ",- Kč" amount is accepted (normalised)
+        assert len(issues) == (0 if "prijato" in name else 1), name
+        for issue in issues:
+            assert set(issue) == {"code", "severity", "sheet", "cell"}
+            assert issue["severity"] == ISSUES[issue["code"]].severity, name
+            if issue["cell"]:
+                assert re.fullmatch(r"[A-Z]{1,2}\d+", issue["cell"])
+    assert (SAMPLES / "invalid" / "prazdny_soubor.xlsx").stat().st_size == 0
+
+
+def test_valid_samples_pass_validation():
+    from xlkpss.validate.engine import validate_paths
+
+    results = validate_paths([SAMPLES / "orp_4203_chomutov", SAMPLES / "orp_4204_kadan"], workers=1)
+    assert len(results) >= 15
+    problems = [(r.path.name, i.code, i.sheet, i.cell) for r in results for i in r.issues]
+    assert not problems
