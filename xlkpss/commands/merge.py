@@ -26,6 +26,14 @@ def html_summary(consolidated, out: Path, quiet: bool) -> Path | None:
     return render_summary(consolidated, out)
 
 
+def _pct(value) -> str:
+    from xlkpss.i18n import format_number
+
+    if value is None:
+        return "–"
+    return f"{format_number(value, 0 if float(value).is_integer() else 1)} %"
+
+
 def summary_lines(c, out: Path) -> list[str]:
     """What the user reads after a merge (Czech)."""
     from xlkpss.merge.model import STATUS_LABELS
@@ -41,7 +49,7 @@ def summary_lines(c, out: Path) -> list[str]:
     lines = [
         f"Souhrnný sešit uložen: {out}",
         f"  území: {where}",
-        f"  úplnost: {pct:g} % ({m['delivered']} z {m['expected']} očekávaných předkladatelů)" if pct is not None else "  úplnost: –",
+        f"  úplnost: {_pct(pct)} ({m['delivered']} z {m['expected']} očekávaných předkladatelů)",
         "  soubory: " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0])) if k in STATUS_LABELS),
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",

@@ -58,6 +58,8 @@ __all__ = [
     "Source",
     "clean_value",
     "core_service_codes",
+    "infer_territory",
+    "infer_year",
     "merge_paths",
     "merge_results",
 ]
@@ -1058,11 +1060,11 @@ def merge_paths(
         raise MergeError(f"souhrnný sešit ({names}) lze sloučit jen do souhrnu kraje: použijte --level kraj")
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
-        territory = _infer_territory(level, results, summaries)
+        territory = infer_territory(level, results, summaries)
     elif territory.level != level:
         raise MergeError(f"území {territory.describe()} neodpovídá úrovni {level} (použijte --{level} KÓD)")
     if year is None:
-        year = _infer_year(results, summaries)
+        year = infer_year(results, summaries)
     prev = None
     if previous is not None:
         if not is_consolidated(previous):
@@ -1075,7 +1077,8 @@ def merge_paths(
                          strict=strict, generated=generated, summaries=summaries, threshold=threshold)
 
 
-def _infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
+def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
+    """The ORP / kraj of the files when it is unique (obce and ORP files first, then providers)."""
     from xlkpss.codelists import territory as make_territory
 
     primary: set[str] = set()
@@ -1110,7 +1113,8 @@ def _infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Con
     return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
 
 
-def _infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int:
+def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int:
+    """The year of the usable files when it is unique; ``MergeError`` otherwise."""
     years: set[int] = set()
     for r in results:
         if not r.rejected and r.ident and clean_value(r.ident.get("rok")):

@@ -106,7 +106,7 @@ _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_
 _DATE_COLS = {"date_filled"}
 
 
-class ConsolidatedReadError(Exception):
+class ConsolidatedReadError(ValueError):
     """A file is not a readable consolidated workbook (Czech message)."""
 
 

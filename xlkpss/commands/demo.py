@@ -1,0 +1,205 @@
+"""``xlkpss demo``: the whole yearly job on the bundled samples, in one command.
+
+Blank templates → validation report of every sample (with annotated copies of the files
+that have problems) → a consolidated workbook for each sample ORP → the regional
+workbook from those ORP workbooks → HTML summaries → the plan fulfilment sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+#: sample ORP folders are named ``orp_<kód ORP>_<name>``
+_ORP_FOLDER = re.compile(r"^orp_(\d{4})(?:_|$)")
+
+
+def samples_dir() -> Path:
+    """``samples/`` next to the package (the repository checkout; the package is installed editable)."""
+    import xlkpss
+
+    return Path(xlkpss.__file__).resolve().parent.parent / "samples"
+
+
+@dataclass
+class DemoResult:
+    """What the demo wrote, in the order it is listed to the user."""
+
+    out_dir: Path
+    written: list[tuple[str, Path]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, what: str, path: Path | None) -> None:
+        if path is not None:
+            self.written.append((what, Path(path)))
+
+
+def _rel(path: Path) -> str:
+    """A path as the user can type it (relative to the current folder when inside it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=None) -> DemoResult:
+    """Run the demo into ``out_dir``; raises ``click.ClickException`` with a Czech message."""
+    from xlkpss.codelists import orps, territory
+    from xlkpss.fsutil import write_text_atomic
+    from xlkpss.merge.consolidate import MergeError, infer_year, merge_results
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+    from xlkpss.template import build_template
+    from xlkpss.spec import load_spec
+    from xlkpss.validate.annotate import annotate_all
+    from xlkpss.validate.engine import collect_paths, validate_paths
+    from xlkpss.validate.report import to_json, to_text
+
+    src = samples_dir()
+    orp_dirs = sorted(p for p in src.iterdir() if p.is_dir() and _ORP_FOLDER.match(p.name)) if src.is_dir() else []
+    if not orp_dirs:
+        raise click.ClickException(
+            f"ukázkové soubory nenalezeny (očekávány ve složce {src} s podsložkami orp_KÓD_název). "
+            "Demo běží z kopie repozitáře xlkpss (git clone …; pip install -e .); "
+            "vzorky vytvoří příkaz python scripts/make_samples.py."
+        )
+    inputs = collect_paths([src])
+    if out_dir.resolve() == src.resolve() or src.resolve() in out_dir.resolve().parents:
+        raise click.ClickException(f"výstupní složka {out_dir} nesmí být uvnitř vzorků {src}")
+    res = DemoResult(out_dir=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    # 1. validate every sample once (the ORP merges reuse the results)
+    results = validate_paths(inputs, progress=progress)
+    by_path = {Path(r.path).resolve(): r for r in results}
+    year = infer_year([r for r in results if r.valid], [])
+
+    # 2. blank templates for the first sample ORP
+    first_orp = _ORP_FOLDER.match(orp_dirs[0].name).group(1)  # type: ignore[union-attr]
+    scope = territory(orp=first_orp)
+    for kind, t in load_spec().templates.items():
+        res.add(f"Šablona „{t.title}“", build_template(kind, out_dir / "sablony" / t.filename, year=year, scope=scope))
+
+    # 3. validation report (text + JSON) and annotated copies of the files with problems
+    check = out_dir / "kontrola"
+    res.add("Kontrola vzorků (text)", write_text_atomic(check / "kontrola.txt", to_text(results), protect=set(inputs)))
+    res.add("Kontrola vzorků (JSON)", write_text_atomic(check / "kontrola.json", to_json(results) + "\n", protect=set(inputs)))
+    problems = [r for r in results if r.errors or r.warnings]
+    annotated = annotate_all(problems, check / "oznacene")
+    if annotated:
+        res.add(f"Označené kopie souborů s problémy ({len(annotated)})", check / "oznacene")
+    bad = sum(1 for r in results if not r.valid)
+    res.notes.append(f"zkontrolováno {len(results)} vzorků, {bad} s chybami (složka {src.name}/invalid ukazuje typické chyby)")
+
+    # 4. one consolidated workbook per sample ORP, then the regional workbook
+    orp_books: list[Path] = []
+    kraje: set[str] = set()
+    try:
+        for folder in orp_dirs:
+            code = _ORP_FOLDER.match(folder.name).group(1)  # type: ignore[union-attr]
+            if code not in orps():
+                res.notes.append(f"složka {folder.name}: neznámý kód ORP {code}, přeskočena")
+                continue
+            t = territory(orp=code)
+            kraje.add(orps()[code]["kod_kraje"])
+            mine = [by_path[p.resolve()] for p in collect_paths([folder]) if p.resolve() in by_path]
+            c = merge_results(mine, level="orp", territory=t, year=year, generated=generated)
+            book = out_dir / f"souhrn_orp_{code}_{_slug(t.name)}.xlsx"
+            write_consolidated(c, book, protect_inputs=inputs)
+            orp_books.append(book)
+            res.add(f"Souhrn ORP {t.name} ({_pct(c.meta['completeness'])} obcí)", book)
+            res.add(f"HTML souhrn ORP {t.name}", _html(c, book.with_suffix(".html"), res))
+        for kraj in sorted(kraje):
+            kt = territory(kraj=kraj)
+            summaries = [read_consolidated(b, sandbox=False) for b in orp_books if orps()[_code_of(b)]["kod_kraje"] == kraj]
+            c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries)
+            book = out_dir / f"souhrn_kraj_{kraj}.xlsx"
+            write_consolidated(c, book, protect_inputs=inputs + orp_books)
+            res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP)", book)
+            res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
+    except MergeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    # 5. the plan fulfilment sheet of the valid plan evaluations in the ORP folders
+    _fulfilment(results, orp_dirs, out_dir, year, inputs, res)
+    return res
+
+
+def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoResult) -> Path | None:
+    """The fulfilment workbook and page of the valid plan evaluations (when the renderer exists)."""
+    try:
+        from xlkpss.plan import plans_from_results
+        from xlkpss.render.fulfilment import write_fulfilment, write_fulfilment_html
+    except ImportError:
+        res.notes.append("vyhodnocení plnění plánu zatím není k dispozici (modul xlkpss.render.fulfilment chybí)")
+        return None
+    roots = [d.resolve() for d in orp_dirs]
+    plans_results = [r for r in results if r.kind == "plan" and r.valid and any(root in Path(r.path).resolve().parents for root in roots)]
+    if not plans_results:
+        return None
+    plans = plans_from_results(plans_results)
+    book = write_fulfilment(plans, out_dir / f"plneni_planu_{year}.xlsx", year=year, protect=inputs)
+    html = write_fulfilment_html(plans, out_dir / f"plneni_planu_{year}.html", year=year, protect=inputs)
+    res.add(f"Plnění plánů ({len(plans)} plány)", Path(book))
+    res.add("Plnění plánů (HTML k tisku)", Path(html))
+    return Path(book)
+
+
+def _html(c, path: Path, res: DemoResult) -> Path | None:
+    try:
+        from xlkpss.render.summary import render_summary
+    except ImportError:
+        if "HTML souhrn" not in " ".join(res.notes):
+            res.notes.append("HTML souhrn zatím není k dispozici (modul xlkpss.render.summary chybí)")
+        return None
+    return render_summary(c, path)
+
+
+def _pct(value) -> str:
+    from xlkpss.i18n import format_number
+
+    if value is None:
+        return "–"
+    return f"{format_number(value, 0 if float(value).is_integer() else 1)} %"
+
+
+def _code_of(book: Path) -> str:
+    return book.name.split("_")[2]
+
+
+def _slug(name: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+@click.command("demo")
+@click.argument("out_dir", required=False, default="xlkpss-demo", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření souhrnů (výchozí dnes).")
+@click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh.")
+def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
+    """Ukázka celého postupu na přiložených vzorcích (OUT_DIR, výchozí ./xlkpss-demo).
+
+    Vytvoří prázdné šablony, zkontroluje všechny vzorky (hlášení text + JSON a
+    označené kopie chybných souborů), sloučí vzorky každé ORP do souhrnného sešitu,
+    souhrny ORP do souhrnu kraje, k souhrnům HTML stránky a vyhodnocení plnění plánů,
+    a vypíše, kde co je. Vzorky se nemění.
+    """
+    from xlkpss.cli import _progress
+
+    try:
+        gen = dt.date.fromisoformat(generated) if generated else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated") from None
+    res = run_demo(out_dir, generated=gen, quiet=quiet, progress=_progress(quiet, "Kontroluji vzorky"))
+    click.echo(f"Ukázka xlkpss je hotová ve složce {_rel(out_dir)}:")
+    width = max(len(what) for what, _ in res.written) if res.written else 0
+    for what, path in res.written:
+        click.echo(f"  {what.ljust(width)}  {_rel(path)}")
+    for note in res.notes:
+        click.echo(f"  Poznámka: {note}")
+    click.echo("Dál: otevřete souhrnný sešit kraje v Excelu nebo LibreOffice, nebo HTML souhrn v prohlížeči.")
