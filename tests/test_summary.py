@@ -1,150 +1,102 @@
-"""HTML summary: content, escaping, labels from the spec, valid HTML5, self-contained."""
+"""HTML summary rendered from the sample merge (samples/orp_4203_chomutov): its figures
+equal the consolidated workbook's, labels come from the spec, submitted text is
+escaped, the page is valid HTML5, self-contained and deterministic."""
 
 from __future__ import annotations
 
+import ast
+import atexit
+import math
 import re
+import shutil
+import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import html5lib
-import pandas as pd
 import pytest
+from click.testing import CliRunner
+from support import GOOD_SERVICE, make_submission
 
+from xlkpss.codelists import codelist, territory
 from xlkpss.merge.model import COLUMN_LABELS, Consolidated
 from xlkpss.render.summary import build_summary, render_summary, summary_html
 from xlkpss.spec import load_spec
 
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "orp_4203_chomutov"
 XSS = "<script>alert(1)</script>"
+GENERATED = "2026-04-01"
 
 
-def _frame(sheet: str, rows: list[dict]) -> pd.DataFrame:
-    """A consolidated sheet with the model's columns (missing ones blank)."""
-    from xlkpss.merge.model import SHEET_COLUMNS
-
-    cols = list(SHEET_COLUMNS.get(sheet, ()))
-    extra = [k for r in rows for k in r if k not in cols]
-    cols += list(dict.fromkeys(extra))
-    return pd.DataFrame([{k: r.get(k) for k in cols} for r in rows], columns=cols, dtype=object)
+# ---------------------------------------------------------------------------
+# The sample merge (shared with test_browser)
+# ---------------------------------------------------------------------------
 
 
-def _service(**kw):
-    base = {
-        "identifikator": "1234567", "registrovana": "ano", "nazev_sluzby": "Domov pro seniory Jirkov",
-        "poskytovatel": "Městský ústav sociálních služeb", "ico_poskytovatele": "00075655",
-        "druh": "§49 Domovy pro seniory", "forma": "pobytová", "kapacita": 120, "typ_kapacity": "lůžka",
-        "pocet_uzivatelu": 143, "uvazky": 48.5, "obec": "Jirkov", "cilova_skupina_1": "senioři",
-        "naklady": 48_500_000, "zdroj_mpsv_kraj": 15_200_000, "zdroj_obec": 9_800_000, "zdroj_uhrady": 19_600_000,
-        "zdroj_zp": 2_400_000, "zdroj_eu": 0, "zdroj_ostatni": 1_500_000,
-        "kod_obce": "563099", "nazev_obce": "Jirkov", "kod_orp": "4203", "nazev_orp": "Chomutov",
-        "kod_kraje": "CZ042", "nazev_kraje": "Ústecký kraj", "submitter": "Město Jirkov",
-    }
-    base.update(kw)
-    return base
+def _merge(folder: Path, out_dir: Path) -> tuple[Consolidated, Path | None]:
+    """Merge a folder of submissions; with the workbook stage, write the consolidated
+    workbook and read it back, so the page is rendered from what the workbook holds."""
+    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.validate.engine import collect_paths, validate_paths
+
+    results = validate_paths(collect_paths([folder]))
+    c = merge_results(results, level="orp", territory=territory(orp="4203"), year=2026, generated=GENERATED)
+    try:
+        from xlkpss.merge.workbook import read_consolidated, write_consolidated
+    except ImportError:  # the workbook stage has not landed yet
+        return c, None
+    path = out_dir / "orp_4203_chomutov.xlsx"
+    write_consolidated(c, path)
+    return read_consolidated(path), path
 
 
-SERVICES = [
-    _service(),
-    _service(identifikator="2345678", nazev_sluzby="Pečovatelská služba Chomutov", druh="§40 Pečovatelská služba",
-             forma="terénní", kapacita=300, typ_kapacity="klienti", obec="Chomutov", kod_obce="562971",
-             nazev_obce="Chomutov", naklady=6_000_000, zdroj_mpsv_kraj=2_000_000, zdroj_obec=2_774_600,
-             zdroj_uhrady=1_000_000, zdroj_zp=0, zdroj_ostatni=0, pocet_uzivatelu=280, uvazky=12,
-             cilova_skupina_2="osoby se zdravotním postižením"),
-    _service(identifikator="3456789", nazev_sluzby="Klub Kotelna", poskytovatel=XSS, ico_poskytovatele="25432915",
-             druh="§62 Nízkoprahová zařízení pro děti a mládež", forma="ambulantní", kapacita=25, typ_kapacity="klienti",
-             obec="Chomutov", kod_obce="562971", nazev_obce="Chomutov", naklady=1_200_000, zdroj_mpsv_kraj=900_000,
-             zdroj_obec=200_000, zdroj_uhrady=0, zdroj_zp=0, zdroj_ostatni=100_000, pocet_uzivatelu=90, uvazky=3,
-             cilova_skupina_1="děti a mládež ve věku od 6 do 26 let ohrožené společensky nežádoucími jevy"),
-]
+@lru_cache(maxsize=1)
+def _sample() -> tuple[Consolidated, Path | None]:
+    # one merge per test session, shared by test_summary and test_browser
+    out_dir = Path(tempfile.mkdtemp(prefix="xlkpss-sample-"))
+    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    return _merge(SAMPLES, out_dir)
 
 
-def _capacities() -> list[dict]:
-    rows = []
-    for s in SERVICES:
-        for level, code, name in (("orp", "4203", "Chomutov"), ("obec", s["kod_obce"], s["nazev_obce"])):
-            rows.append({"territory_level": level, "territory_code": code, "territory_name": name, "druh": s["druh"],
-                         "forma": s["forma"], "typ_kapacity": s["typ_kapacity"], "services": 1, "capacity": s["kapacita"]})
-    return rows
+def sample_consolidated() -> tuple[Consolidated, Path | None]:
+    """(consolidated data read back from the sample workbook, the workbook path)."""
+    if not SAMPLES.is_dir():
+        pytest.fail(f"samples missing: {SAMPLES}")
+    return _sample()
 
 
-def _funding() -> list[dict]:
-    keys = ["naklady", "zdroj_mpsv_kraj", "zdroj_obec", "zdroj_uhrady", "zdroj_zp", "zdroj_eu", "zdroj_ostatni"]
-    return [{"territory_level": "orp", "territory_code": "4203", "territory_name": "Chomutov", "druh": s["druh"],
-             "services": 1, **{k: s[k] for k in keys}} for s in SERVICES]
+def sample_page(out_dir: Path) -> Path:
+    """The summary page of the sample merge, written into ``out_dir`` (used by test_browser)."""
+    c, _ = sample_consolidated()
+    return render_summary(c, out_dir / "souhrn.html")
 
 
-def make_consolidated() -> Consolidated:
-    """A small hand-made consolidated data set shaped like the model (ORP Chomutov)."""
-    submissions = [
-        {"territory_code": "562971", "territory_name": "Chomutov", "submitter_type": "obec", "submitter_code": "00261891",
-         "submitter_name": "Statutární město Chomutov", "kind": "sluzby", "expected": True, "status": "valid",
-         "date_filled": "2026-03-02", "errors": 0, "warnings": 0, "file": "chomutov.xlsx"},
-        {"territory_code": "563099", "territory_name": "Jirkov", "submitter_type": "obec", "submitter_code": "00261904",
-         "submitter_name": "Město Jirkov", "kind": "sluzby", "expected": True, "status": "warnings",
-         "date_filled": "2026-03-05", "errors": 0, "warnings": 2, "file": "jirkov.xlsx"},
-        {"territory_code": "563340", "territory_name": "Spořice", "submitter_type": "obec", "submitter_name": "Obec Spořice",
-         "kind": "sluzby", "expected": True, "status": "rejected", "errors": 3, "warnings": 0, "file": "sporice.xls"},
-        {"territory_code": "563013", "territory_name": "Březno", "submitter_type": "obec", "kind": "sluzby",
-         "expected": True, "status": "missing"},
-        {"territory_code": "25432915", "territory_name": "Chomutov", "submitter_type": "poskytovatel",
-         "submitter_code": "25432915", "submitter_name": XSS, "kind": "sluzby", "expected": False, "status": "valid",
-         "date_filled": "2026-03-01", "errors": 0, "warnings": 0, "file": "kotelna.xlsx"},
-    ]
-    plan_summary = [
-        {"territory_code": "562971", "territory_name": "Chomutov", "submitter": "Statutární město Chomutov", "priority": "1",
-         "priority_name": "Finanční podpora sociálních služeb", "items": 2, "n_splneno": 1, "n_castecne": 0,
-         "n_nesplneno": 1, "n_zruseno": 0, "n_bez_stavu": 0, "pct_done": 50.0},
-        {"territory_code": "562971", "territory_name": "Chomutov", "submitter": "Statutární město Chomutov", "priority": "2",
-         "priority_name": "Senioři", "items": 1, "n_splneno": 0, "n_castecne": 1, "n_nesplneno": 0, "n_zruseno": 0,
-         "n_bez_stavu": 0, "pct_done": 0.0},
-    ]
-    carryover = [
-        {"reason": "pokračuje", "territory_name": "Chomutov", "cislo": "1.1.1", "nazev": "vyčlenit část rozpočtu",
-         "realizator": "Odbor sociálních věcí", "termin": "12/2026", "stav": "splněno", "rozpocet": 2_774_600},
-        {"reason": "nesplněno", "territory_name": "Chomutov", "cislo": "1.1.2", "nazev": "pravidla spolufinancování",
-         "stav": "nesplněno"},
-    ]
-    coverage = [
-        {"target_group": "senioři", "Chomutov": 0, "Jirkov": 1, "total": 1},
-        {"target_group": "osoby se zdravotním postižením", "Chomutov": 1, "Jirkov": 0, "total": 1},
-        {"target_group": "děti a mládež ve věku od 6 do 26 let ohrožené společensky nežádoucími jevy", "Chomutov": 1,
-         "Jirkov": 0, "total": 1},
-    ]
-    overview = [
-        {"metric": "services", "label": "Počet služeb", "value": 3, "unit": ""},
-        {"metric": "naklady", "label": "Náklady celkem (Kč)", "value": 55_700_000, "unit": "Kč"},
-    ]
-    tables = {
-        "overview": _frame("overview", overview),
-        "services": _frame("services", SERVICES),
-        "submissions": _frame("submissions", submissions),
-        "capacities": _frame("capacities", _capacities()),
-        "coverage": pd.DataFrame(coverage, dtype=object),
-        "gaps": _frame("gaps", [{"territory_level": "obec", "territory_code": "563099", "territory_name": "Jirkov",
-                                 "druh": "§37 Odborné sociální poradenství", "kategorie": "sociální poradenství",
-                                 "core": True, "population": 18000}]),
-        "funding": _frame("funding", _funding()),
-        "plan_summary": _frame("plan_summary", plan_summary),
-        "carryover": _frame("carryover", carryover),
-        "conflicts": _frame("conflicts", [{"identifikator": "1234567", "nazev_sluzby": "Domov pro seniory Jirkov",
-                                           "field": "kapacita", "kept_submitter": "Město Jirkov", "kept_value": 120,
-                                           "other_submitter": "MÚSS", "other_value": 110}]),
-        "errors": _frame("errors", [{"src_file": "sporice.xls", "code": "file-corrupt", "message": "x"}] * 3),
-    }
-    return Consolidated(
-        meta={"level": "orp", "territory_code": "4203", "territory_name": "Chomutov", "year": 2026,
-              "generated": "2026-04-01", "version": "0.1.0"},
-        tables=tables,
+def evil_page(out_dir: Path) -> Path:
+    """The page of a merge with a provider named ``<script>alert(1)</script>``."""
+    folder = out_dir / "evil"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "obec_562971_chomutov_sluzby_2026.xlsx", folder)
+    make_submission(
+        folder / "poskytovatel_evil.xlsx",
+        rows=[{**GOOD_SERVICE, "identifikator": "9876543", "poskytovatel": XSS, "nazev_sluzby": f"Klub {XSS}",
+               "druh": "§62 Nízkoprahová zařízení pro děti a mládež", "forma": "ambulantní", "kapacita": 25,
+               "typ_kapacity": "klienti", "obec": "Chomutov"}],
+        ident={"typ_predkladatele": "poskytovatel", "kod_obce": None, "ico": "00075655", "nazev": XSS},
     )
-
-
-def sample_page(directory) -> Path:
-    """The summary page of the sample merge, written into ``directory`` (used by test_browser)."""
-    return render_summary(make_consolidated(), directory / "souhrn.html")
+    c, _ = _merge(folder, out_dir)
+    return render_summary(c, out_dir / "evil.html")
 
 
 @pytest.fixture(scope="module")
-def consolidated() -> Consolidated:
-    return make_consolidated()
+def sample() -> tuple[Consolidated, Path | None]:
+    return sample_consolidated()
+
+
+@pytest.fixture(scope="module")
+def consolidated(sample) -> Consolidated:
+    return sample[0]
 
 
 @pytest.fixture(scope="module")
@@ -152,51 +104,200 @@ def page(consolidated) -> str:
     return summary_html(consolidated)
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
+@pytest.fixture(scope="module")
+def doc(page):
+    return html5lib.parse(page, namespaceHTMLElements=False)
+
+
+# ---------------------------------------------------------------------------
+# Reading the page
+# ---------------------------------------------------------------------------
+
+
+def _text(el) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).replace("\u00a0", " ").strip()
+
+
+def _page_text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("\u00a0", " ")
+
+
+def _num(text: str) -> float:
+    """``2 774 600 Kč`` / ``60,5 %`` / ``1 234 Kč (40 %)`` → a float."""
+    text = text.split(" (")[0].replace("\u00a0", " ").replace("Kč", "").replace("%", "").replace(" ", "")
+    return float(text.replace(",", "."))
+
+
+def _figure(doc, key: str) -> str:
+    for el in doc.iter():
+        if el.get("data-figure") == key:
+            value = el.find(".//*[@class='card-value']")
+            return _text(value if value is not None else el)
+    raise KeyError(key)
+
+
+def _chart_table(doc, chart_id: str) -> tuple[list[str], list[list[str]]]:
+    for fig in doc.iter("figure"):
+        if fig.get("data-chart") == chart_id:
+            table = fig.find(".//table")
+            headers = [_text(th) for th in table.find("thead").iter("th")]
+            rows = [[_text(cell) for cell in tr if cell.tag in ("th", "td")] for tr in table.find("tbody").iter("tr")]
+            return headers, rows
+    raise KeyError(chart_id)
+
+
+def _records(c: Consolidated, sheet: str) -> list[dict]:
+    df = c.table(sheet)
+    return [] if df is None or len(df) == 0 else df.to_dict("records")
+
+
+def _n(v) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(f) else f
+
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+
+
+def test_samples_merge_has_content(consolidated):
+    assert len(consolidated.table("services")) >= 10
+    assert len(consolidated.table("plan_summary")) >= 2
 
 
 def test_valid_html5(page):
-    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
-    parser.parse(page)  # raises on any parse error
-    assert page.startswith("<!DOCTYPE html>")
-
-
-def test_provider_name_is_escaped(page):
-    assert XSS not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<script" not in page.lower()
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)  # raises on any parse error
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"cs\">")
 
 
 def test_self_contained(page):
-    for pattern in (r"\bsrc=", r"<link(?![^>]*href=\"data:)", r"url\(", r"@import", r"https?://(?!www\.w3\.org/2000/svg)"):
-        assert not re.search(pattern, page), pattern
+    assert not re.search(r"<script|\bsrc=|@import|url\(", page, flags=re.IGNORECASE)
+    links = re.findall(r"<link\b[^>]*>", page)
+    assert all('href="data:' in link for link in links)
+    # the only URL is the SVG namespace (an identifier, never fetched)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {"http://www.w3.org/2000/svg"}
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
 def test_deterministic(consolidated, tmp_path):
     a = render_summary(consolidated, tmp_path / "a.html").read_bytes()
     b = render_summary(consolidated, tmp_path / "b.html").read_bytes()
     assert a == b
+    assert GENERATED not in a.decode()  # shown the Czech way
+    assert "1.\u00a04.\u00a02026" in a.decode()
 
 
-def test_figures(consolidated, page):
-    s = build_summary(consolidated)
-    figs = {f.key: f for f in s["figures"]}
-    assert figs["services"].raw == 3
-    assert figs["naklady"].value == "55\u00a0700\u00a0000\u00a0Kč"
-    assert s["funding"]["costs"] == 55_700_000
-    text = _text(page)
-    assert "55 700 000 Kč" in text
-    assert "2 774 600 Kč" in text  # money formatting of the carried-over activity budget
+def test_header(doc, consolidated):
+    metas = {el.get("data-meta"): _text(el) for el in doc.iter() if el.get("data-meta")}
+    assert metas["territory"] == "ORP Chomutov"
+    assert metas["year"] == "2026"
+    assert metas["generated"] == "1. 4. 2026"
+    assert _num(metas["completeness"]) == pytest.approx(consolidated.meta["completeness"], abs=0.5)
 
 
-def test_labels_from_spec(page):
-    spec = load_spec()
-    for key in ("druh", "kapacita", "naklady"):
-        assert spec.label("sluzby", key).replace(" (Kč)", "") in _text(page)
-    for key in ("cislo", "realizator", "termin"):
-        assert spec.label("plan", key) in _text(page)
-    assert COLUMN_LABELS["services"] in _text(page)
+def test_headline_figures_equal_workbook(doc, consolidated):
+    services = _records(consolidated, "services")
+    overview = {r["metric"]: r for r in _records(consolidated, "overview")}
+    assert _num(_figure(doc, "services")) == len(services) == _n(overview["services"]["value"])
+    assert _num(_figure(doc, "costs")) == sum(_n(s["naklady"]) for s in services) == _n(overview["costs"]["value"])
+    assert _figure(doc, "costs").endswith("Kč")
+    for item in codelist("typy_kapacity"):
+        key = f"capacity:{item.code}"
+        expected = sum(_n(s["kapacita"]) for s in services if codelist("typy_kapacity").resolve(s["typ_kapacity"]) == item)
+        if expected:
+            assert _num(_figure(doc, key)) == expected == _n(overview[key]["value"])
+    assert _num(_figure(doc, "pocet_uzivatelu")) == sum(_n(s["pocet_uzivatelu"]) for s in services)
+    assert _num(_figure(doc, "uvazky")) == pytest.approx(sum(_n(s["uvazky"]) for s in services), abs=0.05)
+    assert _num(_figure(doc, "plan_done")) == pytest.approx(_n(overview["plan_done"]["value"]), abs=0.05)
+    assert _num(_figure(doc, "carryover")) == len(consolidated.table("carryover"))
+
+
+def test_capacity_charts_equal_workbook(doc, consolidated):
+    services = _records(consolidated, "services")
+    types = codelist("typy_kapacity")
+    for item in types:
+        mine = [s for s in services if types.resolve(s["typ_kapacity"]) == item]
+        if not mine:
+            continue
+        headers, rows = _chart_table(doc, f"graf-kapacita-{item.code}")
+        assert headers[0] == load_spec().label("sluzby", "druh")
+        assert headers[-1] == load_spec().label("sluzby", "kapacita")
+        assert headers[1:-1] == [f.label for f in codelist("formy")]
+        assert sum(_num(r[-1]) for r in rows) == sum(_n(s["kapacita"]) for s in mine)
+        by_druh = {}
+        for s in mine:
+            label = codelist("druhy_sluzeb").resolve(s["druh"]).display
+            by_druh[label] = by_druh.get(label, 0) + _n(s["kapacita"])
+        assert {r[0]: _num(r[-1]) for r in rows} == by_druh
+
+
+def test_coverage_heat_table_equals_workbook(doc, consolidated):
+    heat = next(t for t in doc.iter("table") if "heat" in (t.get("class") or ""))
+    columns = [_text(th) for th in heat.find("thead").iter("th")][1:-1]
+    totals = [_text(td) for td in heat.find("tfoot").iter("td")][:-1]
+    per_obec = {}
+    for r in _records(consolidated, "capacities"):
+        if r["territory_level"] == "obec":
+            per_obec[r["territory_name"]] = per_obec.get(r["territory_name"], 0) + _n(r["services"])
+    assert dict(zip(columns, map(_num, totals))) == per_obec
+    assert sum(per_obec.values()) == len(consolidated.table("services"))
+
+
+def test_funding_equals_workbook(doc, consolidated):
+    services = _records(consolidated, "services")
+    headers, rows = _chart_table(doc, "graf-financovani")
+    sources = [f for f in load_spec().template("sluzby").sheet("sluzby").fields if f.funding]
+    assert headers[1:-1] == [f.label.replace(" (Kč)", "") for f in sources]
+    total_row = rows[0]
+    for f, cell in zip(sources, total_row[1:-1]):
+        assert _num(cell) == sum(_n(s[f.key]) for s in services), f.key
+    assert _num(_figure(doc, "funding-costs")) == sum(_n(s["naklady"]) for s in services)
+
+
+def test_plan_fulfilment_equals_workbook(doc, consolidated):
+    plan = _records(consolidated, "plan_summary")
+    headers, rows = _chart_table(doc, "graf-plneni")
+    assert headers[1:5] == [i.label for i in codelist("stavy_planu")]
+    assert len(rows) == len(plan)
+    for row, rec in zip(rows, plan):
+        assert str(rec["priority_name"]) in row[0]
+        assert _num(row[-1]) == _n(rec["items"])
+        assert _num(row[1]) == _n(rec["n_splneno"])
+    assert _num(_figure(doc, "plan-done")) == sum(_n(r["n_splneno"]) for r in plan)
+    assert _num(_figure(doc, "plan-items")) == sum(_n(r["items"]) for r in plan)
+
+
+def test_carryover_list(page, consolidated):
+    carry = _records(consolidated, "carryover")
+    assert f"Pokračuje v příštím roce ({len(carry)})" in _page_text(page)
+    for rec in carry:
+        assert str(rec["nazev"]).replace("\u00a0", " ") in _page_text(page)
+
+
+def test_completeness_lists_missing(doc, page, consolidated):
+    subs = _records(consolidated, "submissions")
+    missing = sorted(r["territory_name"] for r in subs if r["status"] == "missing")
+    shown = sorted(_text(li) for ul in doc.iter("ul") if ul.get("data-list") == "missing" for li in ul)
+    assert shown == missing
+    assert f"Chybí podklady ({len(missing)})" in _page_text(page)
+    assert _num(_figure(doc, "status-missing")) == len(missing)
+
+
+def test_target_groups_equal_workbook(doc, consolidated):
+    coverage = {r["target_group"]: _n(r["total"]) for r in _records(consolidated, "coverage") if _n(r["total"])}
+    _, rows = _chart_table(doc, "graf-cilove-skupiny")
+    assert {r[0]: _num(r[1]) for r in rows} == coverage
+
+
+def test_problem_counts(doc, consolidated):
+    subs = _records(consolidated, "submissions")
+    assert _num(_figure(doc, "conflicts")) == len(consolidated.table("conflicts"))
+    assert _num(_figure(doc, "rejected")) == sum(1 for r in subs if r["status"] == "rejected")
+    assert _num(_figure(doc, "errors")) == len(consolidated.table("errors"))
 
 
 def test_charts_have_accessible_names_and_tables(page):
@@ -204,23 +305,85 @@ def test_charts_have_accessible_names_and_tables(page):
     assert len(svgs) >= 5
     for svg in svgs:
         assert 'role="img"' in svg
-        assert "<title" in svg and "aria-labelledby" in svg
+        ids = re.search(r'aria-labelledby="([^"]+)"', svg).group(1).split()
+        for i in ids:
+            assert f'id="{i}"' in svg
+        assert re.search(r"<title id=[^>]+>[^<]+</title>", svg)
     assert page.count('<details class="chart-data">') == len(svgs)
 
 
-def test_completeness_lists_missing(page):
-    text = _text(page)
-    assert "Chybí podklady (1)" in text
-    assert "Březno" in text
+def test_labels_from_spec(page):
+    text = _page_text(page)
+    spec = load_spec()
+    for key in ("druh", "kapacita"):
+        assert spec.label("sluzby", key) in text
+    for key in ("cislo", "nazev", "realizator", "termin", "stav"):
+        assert spec.label("plan", key) in text
+    assert COLUMN_LABELS["services"] in text
+
+
+def test_no_label_retyped_in_renderer():
+    """Field labels come from the spec: none is written out in the renderer or its templates."""
+    # "ORP" is also a level word (ORP, kraj), not only the label of Identifikace → ORP
+    labels = {f.label for f in load_spec().all_fields() if len(f.label) > 3}
+    render = ROOT / "xlkpss" / "render"
+    strings = set()
+    for py in ("summary.py", "charts.py", "html.py"):
+        for node in ast.walk(ast.parse((render / py).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value.strip())
+    for tpl in ("summary.html.j2", "_macros.html.j2"):
+        source = (render / "templates" / tpl).read_text(encoding="utf-8")
+        strings |= {t.strip() for t in re.findall(r">([^<>{}]+)<", source)}
+    assert sorted(labels & strings) == []
+
+
+def test_provider_name_is_escaped(tmp_path):
+    page = evil_page(tmp_path).read_text(encoding="utf-8")
+    assert XSS not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page.lower()
+    html5lib.HTMLParser(strict=True).parse(page)
 
 
 def test_empty_consolidated_renders(tmp_path):
     path = render_summary(Consolidated(meta={"level": "orp", "territory_code": "4203", "year": 2026}), tmp_path / "e.html")
-    html5lib.HTMLParser(strict=True).parse(path.read_text(encoding="utf-8"))
-    assert "Žádné údaje" in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    html5lib.HTMLParser(strict=True).parse(text)
+    assert "Žádné údaje" in text and "ORP Chomutov" in text
+
+
+def test_build_summary_is_plain_data(consolidated):
+    s = build_summary(consolidated)
+    assert s["territory"] == "ORP Chomutov"
+    assert {f.key for f in s["figures"]} >= {"services", "costs", "completeness"}
 
 
 def test_render_is_fast(consolidated):
     t0 = time.perf_counter()
     summary_html(consolidated)
     assert time.perf_counter() - t0 < 2
+
+
+def test_report_command(sample, tmp_path):
+    c, workbook = sample
+    if workbook is None:
+        pytest.skip("xlkpss.merge.workbook not available yet")
+    from xlkpss.cli import main
+
+    out = tmp_path / "souhrn.html"
+    result = CliRunner().invoke(main, ["report", str(workbook), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == render_summary(c, tmp_path / "direct.html").read_bytes()
+
+
+def test_report_command_rejects_other_files(tmp_path):
+    from xlkpss.cli import main
+
+    bad = tmp_path / "x.xlsx"
+    bad.write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, ["report", str(bad), "-o", str(tmp_path / "s.html")])
+    assert result.exit_code != 0
+    assert not (tmp_path / "s.html").exists()
+    result = CliRunner().invoke(main, ["report", str(bad), "-o", str(tmp_path / "s.pdf")])
+    assert result.exit_code == 2

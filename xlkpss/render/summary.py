@@ -44,9 +44,14 @@ _STATUS_COLOURS = {"valid": PALETTE[2], "warnings": PALETTE[1], "rejected": PALE
 _PLAN_COLOURS = {"splneno": PALETTE[2], "castecne": PALETTE[6], "nesplneno": PALETTE[5], "zruseno": PALETTE[7]}
 _FORM_COLOURS = (PALETTE[0], PALETTE[1], PALETTE[2])
 _FUNDING_COLOURS = (PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2], PALETTE[7])
-#: the next lower territory level: an ORP is split into obce, a kraj into ORP, the state into kraje
+#: ``territory_level`` word of the whole territory and of its parts (an ORP is split into
+#: obce, a kraj into ORP); the words are those of ``xlkpss.merge.tables.LEVEL_WORDS``
+_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 _SUBLEVEL = {"stat": "kraj", "kraj": "orp", "orp": "obec"}
-_LEVEL_WORDS = {"obec": "Obec", "orp": "ORP", "kraj": "Kraj"}
+#: the druh cell of a total row on Financování (``xlkpss.merge.tables.TOTAL_LABEL``)
+_TOTAL_ROW = "Celkem"
+#: Přehled metrics shown as cards, in this order (``capacity:*`` = one card per capacity type)
+_CARD_METRICS = ("services", "capacity:*", "costs", "funding", "completeness", "core_missing", "plan_done", "carryover")
 #: at most this many rows of a problem list on the page (the workbook has them all)
 SHORT_LIST = 15
 _YES = (True, 1, "1", "ano", "Ano", "ANO", "True", "true", "x", "X")
@@ -278,10 +283,15 @@ def _split(c: Consolidated, sheet_key: str) -> tuple[list[dict], list[dict]]:
     """
     recs = _records(c.table(sheet_key))
     level = _level(c)
-    if not recs or not any("territory_level" in r for r in recs):
+    if not recs or all(r.get("territory_level") is None for r in recs):
         return recs, []
-    top = [r for r in recs if str(r.get("territory_level") or "") == level]
-    sub = [r for r in recs if str(r.get("territory_level") or "") == _SUBLEVEL.get(level, "")]
+    whole, part = _LEVEL_WORD.get(level, level), _LEVEL_WORD.get(_SUBLEVEL.get(level, ""), "")
+
+    def word(r: dict) -> str:
+        return normalize_key(r.get("territory_level") or "")
+
+    top = [r for r in recs if word(r) == normalize_key(whole)]
+    sub = [r for r in recs if word(r) == normalize_key(part)]
     return (top or sub), sub
 
 
@@ -325,9 +335,20 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
 def _completeness(c: Consolidated) -> dict[str, Any]:
     subs = _records(c.table("submissions"))
     expected_rows = [r for r in subs if r.get("expected") is None or _yes(r.get("expected"))]
-    counts = Counter(str(r.get("status") or "") for r in expected_rows)
+    # one expected submitter (an obec of the ORP, an ORP of the kraj) may send several
+    # files: it counts once, with its best status
+    best: dict[str, str] = {}
+    rank = {s: n for n, s in enumerate(_STATUS_ORDER)}
+    for r in expected_rows:
+        unit = str(r.get("territory_code") or r.get("submitter_code") or r.get("territory_name") or id(r))
+        status = str(r.get("status") or "")
+        if status not in rank:
+            continue
+        if unit not in best or rank[status] < rank[best[unit]]:
+            best[unit] = status
+    counts = Counter(best.values())
     order = [s for s in _STATUS_ORDER if s in STATUS_LABELS]
-    expected = sum(counts[s] for s in order)
+    expected = len(best)
     accepted = sum(counts[s] for s in _ACCEPTED)
     pct = _num(c.meta.get("completeness"))
     if pct is None and expected:
@@ -345,6 +366,13 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
     cols = ["territory_name", "submitter_name", "submitter_type", "kind", "status", "date_filled", "errors", "warnings", "note"]
     table = _table(c, "submissions", cols, records=delivered)
     table.row_classes = ["status-" + str(r.get("status") or "") for r in delivered]
+    by_unit: dict[str, str] = {}
+    for r in expected_rows:
+        if r.get("status") in _ACCEPTED:
+            by_unit[str(r.get("territory_code") or r.get("territory_name"))] = fmt_text(r.get("territory_name") or r.get("submitter_name"))
+    submitted = sorted(set(by_unit.values()), key=normalize_key)
+    others = sorted({fmt_text(r.get("submitter_name")) for r in delivered if r not in expected_rows and r.get("status") in _ACCEPTED},
+                    key=normalize_key)
     missing_names = []
     for r in missing:
         name = r.get("territory_name") or r.get("submitter_name") or r.get("territory_code") or r.get("submitter_code")
@@ -361,44 +389,40 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
         "chart": chart,
         "table": table,
         "missing": missing_names,
+        "submitted": submitted,
+        "others": others,
         "superseded": sum(1 for r in subs if r.get("status") == "superseded"),
     }
 
 
 def _headline(c: Consolidated) -> list[Figure]:
-    """The cards: the merge's overview sheet (Přehled) when present, else from the services."""
-    rows = _records(c.table("overview"))
+    """The cards: chosen figures of the merge's overview sheet (Přehled, its labels), plus
+    the users and staff of the services (Služby, spec labels)."""
+    rows = {str(r.get("metric")): r for r in _records(c.table("overview")) if r.get("metric") is not None}
     figs: list[Figure] = []
-    for r in rows:
-        unit = str(r.get("unit") or "").strip()
-        raw = _num(r.get("value"))
-        if unit == "Kč":
-            value = fmt_money(raw)
-        elif unit == "%":
-            value = _fmt_pct_auto(raw)
+    for metric in _CARD_METRICS:
+        if metric.endswith(":*"):
+            chosen = [r for k, r in rows.items() if k.startswith(metric[:-1])]
         else:
-            value = _fmt_auto(r.get("value")) + (f"\u00a0{unit}" if unit and raw is not None else "")
-        figs.append(Figure(str(r.get("metric") or len(figs)), _bare(fmt_text(r.get("label"))), value,
-                           fmt_text(r.get("note")) if r.get("note") is not None else "", raw))
-    if figs:
-        return figs
+            chosen = [rows[metric]] if metric in rows else []
+        for r in chosen:
+            unit = str(r.get("unit") or "").strip()
+            raw = _num(r.get("value"))
+            if unit == "Kč":
+                value = fmt_money(raw)
+            elif unit == "%":
+                value = _fmt_pct_auto(raw)
+            else:
+                value = _fmt_auto(r.get("value"))
+            figs.append(Figure(str(r.get("metric")), _bare(fmt_text(r.get("label"))), value, "", raw))
     services = _records(c.table("services"))
-    n = len(services)
-    figs.append(Figure("services", COLUMN_LABELS["services"], fmt_number(n), "", n))
-    by_type: dict[str, float] = defaultdict(float)
-    for s in services:
-        t, v = _code("typy_kapacity", s.get("typ_kapacity")), _num(s.get("kapacita"))
-        if t and v is not None:
-            by_type[t] += v
-    for item in codelist("typy_kapacity"):
-        if item.code in by_type:
-            figs.append(Figure(f"capacity_{item.code}", f"{_spec_label('sluzby', 'kapacita')} – {item.label}",
-                               _fmt_auto(by_type[item.code]), "", by_type[item.code]))
-    for key in ("pocet_uzivatelu", "uvazky"):
-        v = _sum(services, key)
-        figs.append(Figure(key, _spec_label("sluzby", key), _fmt_auto(v), "", v))
-    costs = _sum(services, "naklady")
-    figs.append(Figure("naklady", _bare(_spec_label("sluzby", "naklady")), fmt_money(costs), "", costs))
+    if services:
+        at = 1 + sum(1 for f in figs if f.key == "services" or f.key.startswith("capacity:"))
+        for key in ("pocet_uzivatelu", "uvazky"):
+            if any(s.get(key) is not None for s in services):
+                v = _sum(services, key)
+                figs.insert(at, Figure(key, _spec_label("sluzby", key), _fmt_auto(v), "", v))
+                at += 1
     return figs
 
 
@@ -470,7 +494,7 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
     cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
-    level_word = _LEVEL_WORDS.get(_SUBLEVEL.get(_level(c), ""), COLUMN_LABELS["territory_name"])
+    level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
     heat = _heat(
         _spec_label("sluzby", "druh"),
         f"{COLUMN_LABELS['services']} podle druhu služby a území ({level_word})",
@@ -483,15 +507,21 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
 
 
 def _gaps(c: Consolidated) -> dict[str, Any]:
-    top, sub = _split(c, "gaps")
+    """Missing service types (Chybějící služby): the core ones as a table, the others as a list."""
     recs = _records(c.table("gaps"))
-    cols = ["territory_name", "druh", "kategorie", "core", "population", "note"]
     core = [r for r in recs if _yes(r.get("core"))]
+    places = {str(r.get("territory_name") or "") for r in recs}
+    cols = (["territory_name"] if len(places) > 1 else []) + ["druh", "kategorie", "note"]
+    others: dict[str, list[str]] = defaultdict(list)
+    for r in recs:
+        if not _yes(r.get("core")):
+            others[fmt_text(r.get("territory_name"))].append(_code_text("druhy_sluzeb", r.get("druh")))
     return {
-        "table": _table(c, "gaps", cols, records=recs),
+        "core": _table(c, "gaps", cols, records=core),
+        "others": sorted(others.items(), key=lambda kv: normalize_key(kv[0])),
         "n": len(recs),
         "n_core": len(core),
-        "n_top": len(top) if sub else 0,
+        "core_label": model.column_label("gaps", "core"),
     }
 
 
@@ -502,6 +532,7 @@ def _target_groups(c: Consolidated) -> dict[str, Any]:
     known = set(model.SHEET_COLUMNS["coverage"])
     df = c.table("coverage")
     terr_cols = [str(k) for k in (df.columns if df is not None else []) if str(k) not in known]
+    terr_cols = [k for k in terr_cols if any(_num(r.get(k)) for r in recs)]
     items = [(fmt_text(r.get("target_group")), _num(r.get("total")) or 0) for r in recs if r.get("target_group") is not None]
     present = sorted([it for it in items if it[1] > 0], key=lambda kv: -kv[1])
     chart = bar_chart(
@@ -541,13 +572,19 @@ def _funding(c: Consolidated) -> dict[str, Any]:
         if cat and cat not in cats:
             cats.append(cat)
     by_cat: dict[str, list[float]] = {}
+    totals = [r for r in top if r.get("druh") == _TOTAL_ROW]
     for r in top:
+        if r.get("druh") == _TOTAL_ROW:
+            continue
         item = _code_item("druhy_sluzeb", r.get("druh"))
         cat = fmt_text(r.get("kategorie")) if r.get("kategorie") else ((item.extra.get("kategorie") if item else None) or DASH)
         row = by_cat.setdefault(cat, [0.0] * len(sources))
         for i, f in enumerate(sources):
             row[i] += _num(r.get(f.key)) or 0.0
-    total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
+    if totals:
+        total = [sum(_num(r.get(f.key)) or 0.0 for r in totals) for f in sources]
+    else:
+        total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
     rows = [("Všechny služby", total)] + [
         (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats)) if cat in by_cat
     ]
@@ -561,7 +598,7 @@ def _funding(c: Consolidated) -> dict[str, Any]:
         percent=True,
         fmt=fmt_money,
     )
-    costs = _sum(top, "naklady")
+    costs = _sum(totals, "naklady") if totals else _sum(top, "naklady")
     funded = sum(total)
     return {
         "chart": chart,
@@ -603,15 +640,18 @@ def _plan(c: Consolidated) -> dict[str, Any]:
     items = _sum(recs, "items")
     done = _sum(recs, "n_splneno")
     unevaluated = _sum(recs, "n_bez_stavu")
-    carry_cols = ["territory_name", "cislo", "nazev", "realizator", "termin", "stav", "reason", "prevzato_z_roku", "pocet_prevzeti"]
-    carry = _table(c, "carryover", carry_cols)
+    carry_recs = _records(c.table("carryover"))
+    # where the item comes from, when the list mixes several plans
+    where = [k for k in ("nazev_orp", "nazev_obce") if len({r.get(k) for r in carry_recs}) > 1]
+    carry_cols = [*where, "cislo", "nazev", "realizator", "termin", "stav", "reason", "prevzato_z_roku", "pocet_prevzeti"]
+    carry = _table(c, "carryover", carry_cols, records=carry_recs)
     return {
         "chart": chart,
         "has_plan": bool(recs) or bool(_records(c.table("activities"))),
         "n_items": items,
         "done": done,
         "evaluated": items - unevaluated,
-        "pct_done": 100 * done / items if items else None,
+        "pct_done": 100 * done / (items - unevaluated) if items - unevaluated else None,
         "carryover": carry,
         "plans": len(owners),
     }
@@ -679,6 +719,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
         "problems": _problems(c),
         "changes": _changes(c),
         "sheets": SHEETS,
+        "labels": {"territory": COLUMN_LABELS["territory_name"], "year": _spec_label("identifikace", "rok")},
     }
 
 
