@@ -179,6 +179,7 @@ class _Cfb:
                 raise _CfbError("tabulka FAT ukazuje mimo soubor")
             fat.extend(struct.unpack_from(f"<{self.ssz // 4}I", buf, self._off(s)))
         self.fat = fat
+        self.ents = self.entries()
 
     def _off(self, sect: int) -> int:
         return (sect + 1) * self.ssz
@@ -217,7 +218,7 @@ class _Cfb:
 
     def root_children(self) -> dict[str, int]:
         """Case-folded name -> entry index of the root storage's direct children."""
-        ents = self.entries()
+        ents = self.ents
         found: dict[str, int] = {}
         stack = [ents[0][4]]
         seen: set[int] = set()
@@ -230,12 +231,11 @@ class _Cfb:
             if typ in (1, 2):
                 found[name.casefold()] = i
             stack.extend((left, right))
-        self._ents = ents
         return found
 
     def stream_head(self, index: int, n: int) -> bytes:
         """The first ``n`` bytes (at most one sector) of a stream."""
-        ents = self._ents
+        ents = self.ents
         _name, _typ, _l, _r, _c, start, size = ents[index]
         n = min(n, size)
         if size >= self.mini_cutoff:
