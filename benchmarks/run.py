@@ -1,0 +1,469 @@
+"""End-to-end benchmark: validate all → ORP merges → regional (and national) merges → HTML.
+
+    .venv/bin/python -m benchmarks.run --preset national          # ~8,460 files
+    .venv/bin/python -m benchmarks.run --preset region            # one kraj, ~520 files
+    .venv/bin/python -m benchmarks.run --preset region --orps 2   # CI smoke size
+
+The workload comes from :mod:`benchmarks.workload` (cached under /tmp/xlkpss-bench).
+Printed per stage: wall time, rows/s, files/s and the peak resident memory so far
+(``getrusage`` maxrss of this process and of the largest child).  In the same run:
+
+- **raw read**: python-calamine reading every sheet of every file (``to_python``),
+  nothing else, with the same number of processes — the floor for the read stage;
+- **read stage**: ``read_workbook`` (sniffing, safety checks, formula-error scan,
+  normalisation) of every file in the sandbox pool;
+- **naive baseline**: one process, openpyxl ``load_workbook`` + a pandas DataFrame per
+  sheet, then the same recognition, parsing, pandera schema and cross checks one file
+  at a time.  On more files than ``--baseline-sample`` it runs on a random sample and
+  the time is extrapolated per file (printed as such).
+
+``--json PATH`` writes all figures and the reconciliation counts (used by the smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from benchmarks.workload import PRESETS, YEAR, Workload, generate
+
+GENERATED = dt.date(YEAR + 1, 1, 15)
+
+
+def _workers() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def peak_mb() -> tuple[float, float]:
+    """(this process, largest child) peak RSS in MB so far."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    files: int = 0
+    rows: int = 0
+    note: str = ""
+    peak_self_mb: float = 0.0
+    peak_child_mb: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        rate = []
+        if self.rows:
+            rate.append(f"{self.rows / self.seconds:,.0f} rows/s")
+        if self.files:
+            rate.append(f"{self.files / self.seconds:,.1f} files/s")
+        return (
+            f"{self.name:<34} {self.seconds:8.2f} s  {self.files:>6} files {self.rows:>8} rows  "
+            f"{', '.join(rate):<32} peak {self.peak_self_mb:,.0f} / {self.peak_child_mb:,.0f} MB  {self.note}"
+        )
+
+
+class Bench:
+    def __init__(self, log: Callable[[str], None] = print):
+        self.stages: list[Stage] = []
+        self.log = log
+
+    @contextmanager
+    def stage(self, name: str, files: int = 0, rows: int = 0, note: str = ""):
+        st = Stage(name, 0.0, files, rows, note)
+        t0 = time.perf_counter()
+        yield st
+        st.seconds = time.perf_counter() - t0
+        st.peak_self_mb, st.peak_child_mb = peak_mb()
+        self.stages.append(st)
+        self.log(st.line())
+
+    def get(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+# --------------------------------------------------------------------------------------
+# reference readers (run in worker processes)
+# --------------------------------------------------------------------------------------
+
+
+def _raw_calamine(path: str) -> int:
+    import python_calamine as pc
+
+    cells = 0
+    with pc.CalamineWorkbook.from_path(path) as wb:
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                cells += len(row)
+    return cells
+
+
+def _read_stage(path: str) -> int:
+    from xlkpss.read.files import read_workbook
+
+    wb = read_workbook(path)
+    return sum(len(r) for s in wb.sheets for r in s.rows)
+
+
+def _pool_map(func: Callable[[str], Any], paths: list[str], workers: int) -> list[Any]:
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(workers) as pool:
+        return pool.map(func, paths, chunksize=16)
+
+
+def naive_parse(path: Path):
+    """The naive reader: openpyxl (full load) + one pandas DataFrame per sheet."""
+    import warnings
+
+    import openpyxl
+    import pandas as pd
+
+    from xlkpss.read.files import _norm, _trim
+    from xlkpss.read.model import RawSheet, RawWorkbook
+    from xlkpss.validate.engine import parse_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        owb = openpyxl.load_workbook(path, data_only=True)
+    sheets = []
+    for ws in owb.worksheets:
+        df = pd.DataFrame(ws.values)
+        rows = [_trim([_norm(v) for v in rec]) for rec in df.itertuples(index=False, name=None)]
+        while rows and not rows[-1]:
+            rows.pop()
+        sheets.append(RawSheet(ws.title, rows, hidden=ws.sheet_state != "visible"))
+    raw = RawWorkbook(path=Path(path), format="xlsx", sheets=sheets)
+    return parse_workbook(Path(path), raw)
+
+
+def naive_validate(paths: list[Path]) -> list[Any]:
+    from xlkpss.validate.engine import validate_parsed
+
+    return [validate_parsed([naive_parse(p)])[0] for p in paths]
+
+
+def _naive_chunk(paths: list[str]) -> tuple[float, list[tuple[int, int, tuple]]]:
+    t0 = time.perf_counter()
+    res = naive_validate([Path(p) for p in paths])
+    return time.perf_counter() - t0, [(r.rows, r.rows_excluded(), _issue_key(r)) for r in res]
+
+
+def _issue_key(r) -> tuple:
+    return tuple(sorted((i.code, i.sheet or "", i.cell or "") for i in r.issues))
+
+
+# --------------------------------------------------------------------------------------
+# merge stages (fork workers share the validation results copy-on-write)
+# --------------------------------------------------------------------------------------
+
+_SHARED: dict[str, Any] = {}
+
+
+def _merge_orp(code: str) -> dict[str, Any]:
+    from xlkpss.codelists import territory
+    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.workbook import write_consolidated
+
+    t0 = time.perf_counter()
+    results = [_SHARED["results"][i] for i in _SHARED["by_orp"][code]]
+    c = merge_results(results, level="orp", territory=territory(orp=code), year=YEAR, generated=GENERATED)
+    t1 = time.perf_counter()
+    out = Path(_SHARED["out"]) / "orp" / f"souhrn_orp_{code}.xlsx"
+    write_consolidated(c, out)
+    t2 = time.perf_counter()
+    m = c.meta
+    return {"orp": code, "path": str(out), "merge_s": t1 - t0, "write_s": t2 - t1, "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"]}
+
+
+def _merge_kraj(args: tuple[str, list[str]]) -> dict[str, Any]:
+    from xlkpss.codelists import territory
+    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+
+    kraj, paths = args
+    t0 = time.perf_counter()
+    summaries = [read_consolidated(p) for p in paths]
+    t1 = time.perf_counter()
+    c = merge_results([], level="kraj", territory=territory(kraj=kraj), year=YEAR, generated=GENERATED, summaries=summaries)
+    t2 = time.perf_counter()
+    out = Path(_SHARED["out"]) / "kraj" / f"souhrn_kraj_{kraj}.xlsx"
+    write_consolidated(c, out)
+    t3 = time.perf_counter()
+    m = c.meta
+    return {"kraj": kraj, "path": str(out), "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
+            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"], "services": len(c.table("services"))}
+
+
+def _html(path: str) -> dict[str, Any]:
+    from xlkpss.merge.workbook import read_consolidated
+    from xlkpss.render.summary import render_summary
+
+    t0 = time.perf_counter()
+    c = read_consolidated(path)
+    t1 = time.perf_counter()
+    out = Path(path).with_suffix(".html")
+    render_summary(c, out)
+    return {"path": str(out), "read_s": t1 - t0, "render_s": time.perf_counter() - t1, "bytes": out.stat().st_size}
+
+
+def _fork_map(func, items, workers):
+    import multiprocessing as mp
+
+    if workers <= 1 or len(items) <= 1:
+        return [func(i) for i in items]
+    with mp.get_context("fork").Pool(workers, maxtasksperchild=50) as pool:
+        return pool.map(func, items, chunksize=1)
+
+
+# --------------------------------------------------------------------------------------
+# single-file latency
+# --------------------------------------------------------------------------------------
+
+
+def _cli_wall(args: list[str], repeat: int = 5) -> float:
+    exe = Path(sys.executable).with_name("xlkpss")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "xlkpss"]
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+# --------------------------------------------------------------------------------------
+
+
+def run(
+    w: Workload,
+    *,
+    out_dir: Path,
+    workers: int | None = None,
+    baseline_sample: int | None = None,
+    skip_baseline: bool = False,
+    skip_reference: bool = False,
+    seed: int = 1,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    from xlkpss.read.sandbox import map_safely
+    from xlkpss.read.model import ReadError
+    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, validate_parsed
+
+    workers = workers or _workers()
+    bench = Bench(log)
+    paths = w.paths()
+    n_files, n_rows = len(paths), w.total_rows()
+    n_cells_rows = n_rows + n_files  # table rows + one identification record per file
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("orp", "kraj"):
+        (out_dir / sub).mkdir(exist_ok=True)
+    log(f"workload {w.root} — {n_files} files, {n_rows:,} table rows, {sum(f.bytes for f in w.files) / 1e6:.1f} MB, "
+        f"{sum(f.libreoffice for f in w.files)} saved by LibreOffice; {workers} worker processes; "
+        f"{'reused cache' if w.reused else f'generated in {w.generated_s:.1f} s'}")
+    log(f"{'stage':<34} {'wall':>10}  {'':>6} {'':>14}  {'rate':<32} peak self / child")
+
+    # -- 1. validate ---------------------------------------------------------------------
+    t_all = time.perf_counter()
+    with bench.stage("validate: read+parse (workers)", n_files, n_cells_rows):
+        parsed: list[Any] = []
+        for path, outcome in map_safely(_parse_for_pool("calamine"), paths, workers=workers):
+            if isinstance(outcome, ReadError):
+                from xlkpss.validate.issues import make_issue
+
+                pf = ParsedFile(path=Path(path))
+                pf.issues.append(make_issue(outcome.code, value=outcome.value, expected=outcome.expected))
+                parsed.append(pf)
+            else:
+                parsed.append(outcome)
+    with bench.stage("validate: schema+checks (batched)", n_files, n_cells_rows):
+        results = validate_parsed(parsed)
+    del parsed
+    validate_s = time.perf_counter() - t_all
+    bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows, "", *peak_mb()))
+    log(bench.stages[-1].line())
+
+    rows_validated = sum(r.rows for r in results)
+    rows_excluded_validation = sum(r.rows_excluded() for r in results)
+    issues = sum(len(r.issues) for r in results)
+
+    # -- 2. ORP merges -------------------------------------------------------------------
+    by_orp: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(w.files):
+        by_orp[f.kod_orp].append(i)
+    _SHARED.update(results=results, by_orp=by_orp, out=str(out_dir))
+    orp_codes = sorted(by_orp)
+    with bench.stage("merge: ORP workbooks", len(orp_codes), n_rows) as st:
+        orp_out = _fork_map(_merge_orp, orp_codes, workers)
+        st.note = f"merge {sum(o['merge_s'] for o in orp_out):.1f} s + write {sum(o['write_s'] for o in orp_out):.1f} s (CPU, summed)"
+    # -- 3. regional merges --------------------------------------------------------------
+    from xlkpss.codelists import orps
+
+    by_kraj: dict[str, list[str]] = defaultdict(list)
+    for o in orp_out:
+        by_kraj[orps()[o["orp"]]["kod_kraje"]].append(o["path"])
+    kraj_items = sorted(by_kraj.items())
+    with bench.stage("merge: regional workbooks", len(kraj_items), sum(o["rows_merged"] for o in orp_out)) as st:
+        kraj_out = _fork_map(_merge_kraj, kraj_items, workers)
+        st.note = (f"read {sum(k['read_s'] for k in kraj_out):.1f} s + merge {sum(k['merge_s'] for k in kraj_out):.1f} s "
+                   f"+ write {sum(k['write_s'] for k in kraj_out):.1f} s (CPU, summed)")
+    # -- 4. national ---------------------------------------------------------------------
+    from xlkpss.merge import consolidate
+
+    national = None
+    if "stat" in getattr(consolidate, "LEVELS", ()):
+        with bench.stage("merge: national workbook", len(kraj_out)):
+            from xlkpss.codelists import STATE
+            from xlkpss.merge.workbook import read_consolidated, write_consolidated
+
+            summaries = [read_consolidated(k["path"]) for k in kraj_out]
+            c = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
+            national = str(out_dir / "souhrn_cr.xlsx")
+            write_consolidated(c, national)
+    else:
+        log("merge: national workbook             — not run: xlkpss.merge supports levels "
+            f"{getattr(consolidate, 'LEVELS', ())} only (no merge of regional workbooks into one national)")
+    # -- 5. HTML -------------------------------------------------------------------------
+    html_inputs = [national] if national else [k["path"] for k in kraj_out]
+    with bench.stage("HTML summary" + (" (national)" if national else " (each kraj)"), len(html_inputs)) as st:
+        html_out = _fork_map(_html, html_inputs, workers)
+        st.note = f"read back {sum(h['read_s'] for h in html_out):.1f} s + render {sum(h['render_s'] for h in html_out):.1f} s (CPU, summed)"
+    end_to_end = time.perf_counter() - t_all
+    bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "", *peak_mb()))
+    log(bench.stages[-1].line())
+    pipeline_peak = max(peak_mb())
+
+    # -- reconciliation ------------------------------------------------------------------
+    rows_read = sum(o["rows_read"] for o in orp_out)
+    rows_merged = sum(o["rows_merged"] for o in orp_out)
+    rows_excluded = sum(o["rows_excluded"] for o in orp_out)
+    recon = {
+        "files_generated": n_files,
+        "files_validated": len(results),
+        "rows_generated": n_rows,
+        "rows_validated": rows_validated,
+        "rows_read_by_orp_merges": rows_read,
+        "rows_merged": rows_merged,
+        "rows_excluded": rows_excluded,
+        "rows_excluded_expected": w.expected_excluded(),
+        "rows_excluded_by_validation": rows_excluded_validation,
+        "files_rejected": sum(r.rejected for r in results),
+        "files_rejected_expected": sum(f.rejected for f in w.files),
+        "issues": issues,
+        "orp_workbooks": len(orp_out),
+        "kraj_workbooks": len(kraj_out),
+        "kraj_rows_read": sum(k["rows_read"] for k in kraj_out),
+        "kraj_rows_merged": sum(k["rows_merged"] for k in kraj_out),
+        "html_pages": len(html_out),
+        "national": national is not None,
+    }
+    ok = (
+        recon["files_validated"] == n_files
+        and rows_read == n_rows
+        and rows_merged + rows_excluded == n_rows
+        and rows_excluded == recon["rows_excluded_expected"]
+    )
+    log(f"reconciliation: files {len(results)}/{n_files}; rows generated {n_rows:,} = merged {rows_merged:,} + excluded {rows_excluded:,} "
+        f"(expected excluded {recon['rows_excluded_expected']:,}); rejected files {recon['files_rejected']} "
+        f"(expected {recon['files_rejected_expected']}) — {'OK' if ok else 'MISMATCH'}")
+    del results
+    _SHARED.clear()
+
+    # -- reference reads and the naive baseline ------------------------------------------
+    ratio = {}
+    if not skip_reference:
+        str_paths = [str(p) for p in paths]
+        with bench.stage("reference: raw python-calamine read", n_files, n_cells_rows, f"{workers} processes, all sheets, to_python only"):
+            _pool_map(_raw_calamine, str_paths, workers)
+        with bench.stage("read stage: read_workbook (sandbox)", n_files, n_cells_rows, f"{workers} processes"):
+            for _p, _o in map_safely(_read_stage, str_paths, workers=workers):
+                pass
+        raw_s = bench.get("reference: raw python-calamine read").seconds
+        read_s = bench.get("read stage: read_workbook (sandbox)").seconds
+        ratio["read_vs_raw_calamine"] = read_s / raw_s
+        log(f"read stage / raw calamine read: {read_s / raw_s:.2f}×")
+    if not skip_baseline:
+        sample = list(range(n_files))
+        limit = baseline_sample if baseline_sample is not None else (n_files if n_files <= 600 else 400)
+        if limit < n_files:
+            sample = sorted(random.Random(seed).sample(sample, limit))
+        with bench.stage("naive baseline: openpyxl+pandas/file", len(sample), sum(sum(w.files[i].rows.values()) + 1 for i in sample), "1 process") as st:
+            secs, base = _run_isolated(_naive_chunk, [str(paths[i]) for i in sample])
+        est = secs * n_files / len(sample)
+        st.extra["estimated_full_s"] = est
+        note = f"measured on {len(sample)} of {n_files} files, extrapolated per file" if len(sample) < n_files else "all files"
+        ratio["baseline_vs_validate"] = est / validate_s
+        log(f"naive baseline: {est:.1f} s for {n_files} files ({note}); validate {validate_s:.1f} s → {est / validate_s:.1f}× faster")
+        log(f"naive baseline end to end estimate (+ the same merges and HTML): {est + end_to_end - validate_s:.1f} s → "
+            f"{(est + end_to_end - validate_s) / end_to_end:.1f}× faster end to end")
+        ratio["baseline_vs_end_to_end"] = (est + end_to_end - validate_s) / end_to_end
+
+    # -- latency of one submission and of --help -------------------------------------------
+    typical = next((p for p, f in zip(paths, w.files) if f.role == "obec" and not f.rejected and f.rows.get("sluzby", 0) >= 5), paths[0])
+    latency = {"validate_one_s": _cli_wall(["validate", "-q", str(typical)]), "help_s": _cli_wall(["--help"])}
+    log(f"one submission: `xlkpss validate -q {typical.name}` {latency['validate_one_s']:.2f} s; `xlkpss --help` {latency['help_s']:.3f} s (median of 5)")
+
+    return {
+        "workload": {"root": str(w.root), "preset": w.preset, "seed": w.seed, "files": n_files, "rows": n_rows, "bytes": sum(f.bytes for f in w.files),
+                     "libreoffice": sum(f.libreoffice for f in w.files), "generated_s": w.generated_s, "reused": w.reused},
+        "machine": {"cpus": workers, "python": sys.version.split()[0], "platform": sys.platform},
+        "stages": [s.__dict__ for s in bench.stages],
+        "reconciliation": recon,
+        "reconciled": ok,
+        "ratios": ratio,
+        "latency": latency,
+        "pipeline_peak_mb": pipeline_peak,
+        "orp": orp_out,
+        "kraj": kraj_out,
+        "html": html_out,
+    }
+
+
+def _run_isolated(func, arg):
+    """Run ``func(arg)`` in a child process (its memory does not count as the pipeline's)."""
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(1) as pool:
+        return pool.apply(func, (arg,))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="region")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--orps", type=int, help="keep only the first N ORPs of the territory (region preset)")
+    ap.add_argument("--libreoffice", type=int, help="files re-saved through LibreOffice (default per preset)")
+    ap.add_argument("--root", type=Path, help="workload cache folder (default /tmp/xlkpss-bench)")
+    ap.add_argument("--out", type=Path, help="where merged workbooks and HTML go (default <workload>/out)")
+    ap.add_argument("--workers", type=int)
+    ap.add_argument("--baseline-sample", type=int, help="files for the naive baseline (default: all up to 600, else 400)")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-reference", action="store_true", help="skip the raw calamine and read-stage reference runs")
+    ap.add_argument("--json", type=Path, help="write all figures here")
+    a = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    kw = {"root": a.root} if a.root else {}
+    w = generate(a.preset, seed=a.seed, orps=a.orps, libreoffice=a.libreoffice, **kw)
+    gen_s = time.perf_counter() - t0
+    print(f"workload ready in {gen_s:.1f} s")
+    res = run(w, out_dir=a.out or (w.root / "out"), workers=a.workers, baseline_sample=a.baseline_sample,
+              skip_baseline=a.no_baseline, skip_reference=a.no_reference, seed=a.seed)
+    if a.json:
+        a.json.write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
+    return 0 if res["reconciled"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
