@@ -35,32 +35,26 @@ GENERATED = "2026-04-01"
 # ---------------------------------------------------------------------------
 
 
-def _merge(folder: Path, out_dir: Path) -> tuple[Consolidated, Path | None]:
-    """Merge a folder of submissions; with the workbook stage, write the consolidated
-    workbook and read it back, so the page is rendered from what the workbook holds."""
-    from xlkpss.merge.consolidate import merge_results
-    from xlkpss.validate.engine import collect_paths, validate_paths
+def _merge(folder: Path, out_dir: Path, orp: str = "4203") -> tuple[Consolidated, Path]:
+    """Merge a folder of submissions into a consolidated workbook and read it back, so
+    the page is rendered from what the workbook holds."""
+    from xlkpss.merge.consolidate import merge_paths
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
 
-    results = validate_paths(collect_paths([folder]))
-    c = merge_results(results, level="orp", territory=territory(orp="4203"), year=2026, generated=GENERATED)
-    try:
-        from xlkpss.merge.workbook import read_consolidated, write_consolidated
-    except ImportError:  # the workbook stage has not landed yet
-        return c, None
-    path = out_dir / "orp_4203_chomutov.xlsx"
-    write_consolidated(c, path)
+    c = merge_paths([folder], level="orp", territory=territory(orp=orp), generated=GENERATED)
+    path = write_consolidated(c, out_dir / f"orp_{orp}.xlsx")
     return read_consolidated(path), path
 
 
 @lru_cache(maxsize=1)
-def _sample() -> tuple[Consolidated, Path | None]:
+def _sample() -> tuple[Consolidated, Path]:
     # one merge per test session, shared by test_summary and test_browser
     out_dir = Path(tempfile.mkdtemp(prefix="xlkpss-sample-"))
     atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
     return _merge(SAMPLES, out_dir)
 
 
-def sample_consolidated() -> tuple[Consolidated, Path | None]:
+def sample_consolidated() -> tuple[Consolidated, Path]:
     """(consolidated data read back from the sample workbook, the workbook path)."""
     if not SAMPLES.is_dir():
         pytest.fail(f"samples missing: {SAMPLES}")
@@ -90,7 +84,7 @@ def evil_page(out_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[Consolidated, Path | None]:
+def sample() -> tuple[Consolidated, Path]:
     return sample_consolidated()
 
 
@@ -367,14 +361,47 @@ def test_render_is_fast(consolidated):
 
 def test_report_command(sample, tmp_path):
     c, workbook = sample
-    if workbook is None:
-        pytest.skip("xlkpss.merge.workbook not available yet")
     from xlkpss.cli import main
 
     out = tmp_path / "souhrn.html"
     result = CliRunner().invoke(main, ["report", str(workbook), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == render_summary(c, tmp_path / "direct.html").read_bytes()
+    # without -o: next to the workbook
+    result = CliRunner().invoke(main, ["report", str(workbook)])
+    assert result.exit_code == 0, result.output
+    assert workbook.with_suffix(".html").read_bytes() == out.read_bytes()
+
+
+def test_merge_html_equals_report_from_workbook(tmp_path):
+    """The page written by ``merge --html`` can be regenerated from the workbook alone."""
+    from xlkpss.cli import main
+
+    runner = CliRunner()
+    wb, a, b = tmp_path / "orp.xlsx", tmp_path / "merge.html", tmp_path / "report.html"
+    result = runner.invoke(main, ["merge", str(SAMPLES), "-o", str(wb), "--html", str(a), "--generated", GENERATED, "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["report", str(wb), "-o", str(b)])
+    assert result.exit_code == 0, result.output
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_regional_summary(sample, tmp_path):
+    """A kraj merged from ORP workbooks: territories are ORP, ORP without data are named."""
+    from xlkpss.merge.consolidate import merge_paths
+
+    _, chomutov = sample
+    _, kadan = _merge(ROOT / "samples" / "orp_4204_kadan", tmp_path, orp="4204")
+    c = merge_paths([chomutov, kadan], level="kraj", territory=territory(kraj="CZ042"), generated=GENERATED)
+    page = summary_html(c)
+    html5lib.HTMLParser(strict=True).parse(page)
+    doc = html5lib.parse(page, namespaceHTMLElements=False)
+    text = _page_text(page)
+    assert "Souhrn za Ústecký kraj" in text
+    heat = next(t for t in doc.iter("table") if "heat" in (t.get("class") or ""))
+    assert [_text(th) for th in heat.find("thead").iter("th")][1:-1] == ["Chomutov", "Kadaň"]
+    assert "ORP nedodalo údaje" in text and "Žatec" in text
+    assert _num(_figure(doc, "services")) == len(c.table("services"))
 
 
 def test_report_command_rejects_other_files(tmp_path):

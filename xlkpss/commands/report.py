@@ -26,7 +26,7 @@ def command(workbook: Path, output: Path | None, lang: str) -> None:
     Příklad:
       xlkpss report orp_chomutov.xlsx -o souhrn.html
     """
-    from xlkpss.merge.workbook import read_consolidated
+    from xlkpss.merge.workbook import ConsolidatedReadError, read_consolidated
     from xlkpss.render.summary import render_summary
 
     output = output or workbook.with_suffix(".html")
@@ -34,6 +34,8 @@ def command(workbook: Path, output: Path | None, lang: str) -> None:
         raise click.BadParameter("stránka se ukládá jako .html", param_hint="-o")
     try:
         consolidated = read_consolidated(workbook)
+    except ConsolidatedReadError as exc:
+        raise click.ClickException(str(exc)) from None
     except (ValueError, KeyError, OSError) as exc:
         raise click.ClickException(f"{workbook}: není to souhrnný sešit xlkpss ({exc})") from None
     path = render_summary(consolidated, output, lang=lang)

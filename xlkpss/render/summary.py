@@ -513,12 +513,17 @@ def _gaps(c: Consolidated) -> dict[str, Any]:
     places = {str(r.get("territory_name") or "") for r in recs}
     cols = (["territory_name"] if len(places) > 1 else []) + ["druh", "kategorie", "note"]
     others: dict[str, list[str]] = defaultdict(list)
+    # a territory without data has one row without druh, whose note says why
+    unknown: dict[str, list[str]] = defaultdict(list)
     for r in recs:
-        if not _yes(r.get("core")):
+        if r.get("druh") is None:
+            unknown[fmt_text(r.get("note"))].append(fmt_text(r.get("territory_name")))
+        elif not _yes(r.get("core")):
             others[fmt_text(r.get("territory_name"))].append(_code_text("druhy_sluzeb", r.get("druh")))
     return {
         "core": _table(c, "gaps", cols, records=core),
         "others": sorted(others.items(), key=lambda kv: normalize_key(kv[0])),
+        "unknown": sorted((note, sorted(names, key=normalize_key)) for note, names in unknown.items()),
         "n": len(recs),
         "n_core": len(core),
         "core_label": model.column_label("gaps", "core"),
