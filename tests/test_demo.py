@@ -1,0 +1,59 @@
+"""``xlkpss demo``: the whole job on the bundled samples in one command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from xlkpss.cli import main
+from xlkpss.merge.workbook import is_consolidated, read_consolidated
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_demo_writes_every_output_and_lists_it(tmp_path):
+    before = {p: p.stat().st_mtime_ns for p in SAMPLES.rglob("*") if p.is_file()}
+    out = tmp_path / "ukazka"
+    res = CliRunner().invoke(main, ["demo", str(out), "--generated", "2026-04-01", "-q"])
+    assert res.exit_code == 0, res.output
+    listed = [line.split()[-1] for line in res.output.splitlines() if line.startswith("  ") and "Poznámka" not in line]
+    assert listed and all(Path(p).exists() for p in listed), res.output
+    assert (out / "sablony" / "sablona_sluzby.xlsx").is_file() and (out / "sablony" / "sablona_plan.xlsx").is_file()
+    report = json.loads((out / "kontrola" / "kontrola.json").read_text(encoding="utf-8"))
+    valid = {Path(f["path"]).name: f["valid"] for f in report["files"]}
+    expected = json.loads((SAMPLES / "invalid" / "EXPECTED.json").read_text(encoding="utf-8"))
+    for name, issues in expected.items():
+        assert valid[name] == (not any(i["severity"] == "error" for i in issues)), name
+    assert "kapacita_text_cca_20.xlsx" in (out / "kontrola" / "kontrola.txt").read_text(encoding="utf-8")
+    assert list((out / "kontrola" / "oznacene").glob("*_kontrola.xlsx"))
+    orp_books = sorted(out.glob("souhrn_orp_*.xlsx"))
+    kraj_books = sorted(out.glob("souhrn_kraj_*.xlsx"))
+    assert len(orp_books) >= 2 and len(kraj_books) == 1
+    assert all(is_consolidated(p) for p in orp_books + kraj_books)
+    kraj = read_consolidated(kraj_books[0])
+    assert kraj.meta["level"] == "kraj" and kraj.meta["generated"] == "2026-04-01"
+    orp_services = sum(len(read_consolidated(p).table("services")) for p in orp_books)
+    assert len(kraj.table("services")) == orp_services
+    wb = openpyxl.load_workbook(kraj_books[0], read_only=True)
+    assert "Odevzdání" in wb.sheetnames
+    wb.close()
+    try:
+        import xlkpss.render.summary  # noqa: F401
+    except ImportError:
+        assert "HTML souhrn zatím není" in res.output
+    else:
+        assert kraj_books[0].with_suffix(".html").is_file()
+    # the samples are inputs: never touched
+    assert before == {p: p.stat().st_mtime_ns for p in SAMPLES.rglob("*") if p.is_file()}
+
+
+def test_demo_without_samples_says_where_they_should_be(tmp_path, monkeypatch):
+    import xlkpss.commands.demo as demo
+
+    monkeypatch.setattr(demo, "samples_dir", lambda: tmp_path / "nic")
+    res = CliRunner().invoke(main, ["demo", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    assert "ukázkové soubory nenalezeny" in res.output and "Traceback" not in res.output
