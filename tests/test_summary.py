@@ -414,3 +414,30 @@ def test_report_command_rejects_other_files(tmp_path):
     assert not (tmp_path / "s.html").exists()
     result = CliRunner().invoke(main, ["report", str(bad), "-o", str(tmp_path / "s.pdf")])
     assert result.exit_code == 2
+
+
+def test_year_over_year_changes(sample, tmp_path):
+    """With --previous: the whole territory's change and the services changed above the threshold."""
+    import copy
+
+    from xlkpss.merge.consolidate import merge_paths
+    from xlkpss.merge.workbook import write_consolidated
+
+    c, _ = sample
+    prev = copy.deepcopy(c)
+    prev.meta["year"] = 2025
+    services = prev.tables["services"]
+    first = services.index[0]
+    services.loc[first, "kapacita"] = 2 * services.loc[first, "kapacita"]
+    prev_path = write_consolidated(prev, tmp_path / "orp_2025.xlsx")
+    curr = merge_paths([SAMPLES], level="orp", territory=territory(orp="4203"), generated=GENERATED, previous=prev_path)
+    page = summary_html(curr)
+    html5lib.HTMLParser(strict=True).parse(page)
+    doc = html5lib.parse(page, namespaceHTMLElements=False)
+    flagged = [r for r in _records(curr, "changes") if r["flag"] == "ano" and not str(r["row_kind"]).endswith("(ORP)")]
+    assert flagged
+    assert _num(_figure(doc, "changes-flagged")) == len(flagged)
+    text = _page_text(page)
+    assert "Meziroční změny" in text and "za rok 2025" in text
+    assert "\u221250 %" in text  # the doubled capacity of last year halves
+    assert str(services.loc[first, "nazev_sluzby"]) in text

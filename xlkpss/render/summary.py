@@ -187,6 +187,15 @@ def _fmt_pct_auto(value: Any) -> str:
     return fmt_pct(n, 0 if n.is_integer() else 1)
 
 
+def _fmt_change(value: Any) -> str:
+    """A year-over-year change: ``+12,5 %`` / ``−30 %`` (a real minus sign)."""
+    n = _num(value)
+    if n is None:
+        return DASH
+    sign = "+" if n > 0 else "\u2212" if n < 0 else ""
+    return sign + _fmt_pct_auto(abs(n))
+
+
 def _yes(value: Any) -> bool:
     return value in _YES
 
@@ -222,6 +231,8 @@ def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]
         return (lambda v: model.KIND_LABELS.get(str(v), fmt_text(v))), False
     if column in ("date_filled",):
         return fmt_date, False
+    if column.endswith("change_pct"):
+        return _fmt_change, True
     if column.endswith("_pct") or column.startswith(("pct_", "share_")) or column in ("share", "completeness"):
         return _fmt_pct_auto, True
     if column == "per_1000":
@@ -258,7 +269,9 @@ def _table(c: Consolidated, sheet_key: str, columns: Sequence[str] | None = None
     fmts = [_formatter(sheet_key, k) for k in columns]
     shown = recs if limit is None else recs[:limit]
     return Table(
-        headers=[model.column_label(sheet_key, k) for k in columns],
+        # the values say Kč and % themselves
+        headers=[_bare(model.column_label(sheet_key, k)) if fmt in (fmt_money, _fmt_pct_auto, _fmt_change) else
+                 model.column_label(sheet_key, k) for k, (fmt, _) in zip(columns, fmts)],
         rows=[[fmt(r.get(k)) for k, (fmt, _) in zip(columns, fmts)] for r in shown],
         numeric=[num for _, num in fmts],
         caption=caption,
@@ -684,15 +697,25 @@ def _problems(c: Consolidated) -> dict[str, Any]:
     }
 
 
-def _changes(c: Consolidated) -> Table | None:
+def _changes(c: Consolidated) -> dict[str, Any] | None:
+    """Year over year (Meziroční změny): the whole territory, then the changes above the threshold."""
     recs = _records(c.table("changes"))
     if not recs:
         return None
-    recs.sort(key=lambda r: (not _yes(r.get("flag")),))
-    t = _table(c, "changes", [k for k in model.SHEET_COLUMNS["changes"] if k not in ("territory_code", "row_kind")],
-               records=recs, limit=SHORT_LIST * 2)
-    t.row_classes = ["flag" if _yes(r.get("flag")) else "" for r in recs[: len(t.rows)]]
-    return t
+    whole = normalize_key(f"území ({_LEVEL_WORD.get(_level(c), '')})")
+    totals = [r for r in recs if normalize_key(r.get("row_kind") or "") == whole]
+    flagged = [r for r in recs if _yes(r.get("flag")) and r not in totals]
+    total_cols = ["typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct", "prev_costs", "curr_costs",
+                  "costs_change_pct"]
+    flag_cols = ["territory_name", "nazev_sluzby", "typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct",
+                 "prev_costs", "curr_costs", "costs_change_pct", "note"]
+    return {
+        "totals": _table(c, "changes", total_cols, records=totals),
+        "flagged": _table(c, "changes", flag_cols, records=flagged, limit=SHORT_LIST * 2),
+        "n_flagged": len(flagged),
+        "previous_year": fmt_text(c.meta.get("previous_year")) if c.meta.get("previous_year") is not None else "",
+        "threshold": fmt_pct(_num(c.meta.get("threshold"))) if _num(c.meta.get("threshold")) is not None else "",
+    }
 
 
 # ---------------------------------------------------------------------------
