@@ -72,7 +72,7 @@ def template(kind: str, output: Path, year: int | None, obec: str | None, orp: s
 
 def _progress(quiet: bool, label: str):
     """A progress callback for long runs (stderr), or None when quiet / few files."""
-    if quiet:
+    if quiet or not sys.stderr.isatty():
         return None
     state = {"bar": None}
 

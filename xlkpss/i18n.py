@@ -186,18 +186,34 @@ UI: dict[str, dict[str, str]] = {
     "did_you_mean": {"cs": " Měli jste na mysli „{s}“?", "en": " Did you mean „{s}“?"},
     "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
     "totals": {
-        "cs": "{files} souborů, {ok} v pořádku, {bad} s chybami; {errors} chyb, {warnings} upozornění",
+        "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami; {errors_cs}, {warnings} upozornění",
         "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",
     },
     "file_total": {
-        "cs": "{path}: {rows} řádků, {errors} chyb, {warnings} upozornění",
+        "cs": "{path}: {rows_cs}, {errors_cs}, {warnings} upozornění",
         "en": "{path}: {rows} rows, {errors} errors, {warnings} warnings",
     },
 }
 
 
+_PLURALS = {
+    "rows": ("řádek", "řádky", "řádků"),
+    "errors": ("chyba", "chyby", "chyb"),
+    "files": ("soubor", "soubory", "souborů"),
+}
+
+
+def plural_cs(n: int, forms: tuple[str, str, str]) -> str:
+    """Czech plural: 1 chyba, 2–4 chyby, 0 and 5+ chyb."""
+    form = forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
+    return f"{n} {form}"
+
+
 def ui(key: str, lang: str = "cs", **kw) -> str:
     text = UI[key].get(lang) or UI[key]["cs"]
+    for name, forms in _PLURALS.items():
+        if name in kw and isinstance(kw[name], int):
+            kw[f"{name}_cs"] = plural_cs(kw[name], forms)
     return text.format(**kw) if kw else text
 
 

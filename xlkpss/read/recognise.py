@@ -153,6 +153,18 @@ def _guess_kind(raw: RawWorkbook) -> str | None:
     return best_kind
 
 
+def _instructions_names() -> set[str]:
+    return {s.name for t in load_spec().templates.values() for s in t.sheets if s.layout == "instructions"}
+
+
+def _looks_like_instructions(sheet: RawSheet) -> bool:
+    """The instructions sheet lists the labels of every sheet in one column; a key–value
+    sheet holds only its own.  Seeing table labels in column A means Návod (renamed)."""
+    table_labels = {_label_key(f.label) for t in load_spec().templates.values() for s in t.table_sheets for f in s.fields}
+    hits = sum(1 for row in sheet.rows[:200] if row and _label_key(row[0]) in table_labels)
+    return hits >= 3
+
+
 def _locate_sheet(raw: RawWorkbook, spec: SheetSpec, used: set[str]) -> tuple[RawSheet | None, Any]:
     exact = raw.sheet(spec.name)
     if exact is not None:
@@ -161,8 +173,11 @@ def _locate_sheet(raw: RawWorkbook, spec: SheetSpec, used: set[str]) -> tuple[Ra
             return exact, pos
     # renamed or reordered: the best sheet by label match
     best: tuple[int, RawSheet | None, Any] = (0, None, None)
+    skip = _instructions_names() | {META_SHEET}
     for sh in raw.sheets:
-        if sh.name in used or sh.name == META_SHEET:
+        if sh.name in used or sh.name in skip:
+            continue
+        if spec.layout == "keyvalue" and _looks_like_instructions(sh):
             continue
         score, pos = _match_score(sh, spec)
         if score > best[0]:
