@@ -70,7 +70,6 @@ COLUMN_LABELS: dict[str, str] = {
     "src_cell": "Zdrojová buňka",
     "src_sha256": "SHA-256 souboru",
     "submitter": "Předkladatel",
-    "kod_obce": "Kód obce",
     "nazev_obce": "Obec",
     "kod_orp": "Kód ORP",
     "nazev_orp": "ORP",
@@ -85,7 +84,6 @@ COLUMN_LABELS: dict[str, str] = {
     "status": "Stav",
     "file": "Soubor",
     "sha256": "SHA-256",
-    "date_filled": "Datum vyplnění",
     "rows_read": "Řádků přečteno",
     "rows_merged": "Řádků sloučeno",
     "rows_excluded": "Řádků vyřazeno",
@@ -100,7 +98,6 @@ COLUMN_LABELS: dict[str, str] = {
     "priority": "Priorita",
     "items": "Položek",
     "pct_done": "Splněno (%)",
-    "carried_from": "Převzato z roku",
     "reason": "Důvod",
     "message": "Popis",
     "code": "Kód problému",
@@ -108,7 +105,6 @@ COLUMN_LABELS: dict[str, str] = {
     "curr": "Tento rok",
     "change_pct": "Změna (%)",
     "flag": "Nad prahem",
-    "identifikator": "Identifikátor služby",
     "field": "Údaj",
     "values": "Hodnoty podle předkladatelů",
 }
@@ -145,7 +141,6 @@ COLUMN_LABELS.update(
         "label": "Ukazatel",
         "value": "Hodnota",
         "unit": "Jednotka",
-        "target_group": "Cílová skupina",
         "total": "Celkem",
         "n_bez_stavu": "Bez hodnocení",
     }
@@ -158,6 +153,13 @@ def _derived_labels() -> None:
 
     spec = load_spec()
     sluzby = spec.template("sluzby").sheet("sluzby")
+    ident = spec.template("sluzby").sheet("identifikace")
+    COLUMN_LABELS["kod_obce"] = ident.field("kod_obce").label
+    COLUMN_LABELS["date_filled"] = ident.field("datum_vyplneni").label
+    COLUMN_LABELS["carried_from"] = spec.label("plan", "prevzato_z_roku")
+    COLUMN_LABELS["identifikator"] = sluzby.field("identifikator").label
+    # "Cílová skupina {n}" without its number
+    COLUMN_LABELS["target_group"] = sluzby.group("cilova_skupina")[0].label.rsplit(" ", 1)[0]
     for f in sluzby.fields:
         if f.funding:
             bare = f.label.replace(" (Kč)", "")
