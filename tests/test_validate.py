@@ -278,3 +278,17 @@ def test_annotated_copy(tmp_path):
     assert link.hyperlink.location is None or link.hyperlink is not None
     # dropdowns of the copy keep working
     assert any(dv.type == "list" for dv in wb[SVC].data_validations.dataValidation)
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_invalid_samples_give_exactly_their_issues():
+    """Every file in samples/invalid/ gets exactly the issues it was made with."""
+    expected = json.loads((SAMPLES / "invalid" / "EXPECTED.json").read_text(encoding="utf-8"))
+    results = {r.path.name: r for r in validate_paths([SAMPLES / "invalid"])}
+    assert sorted(results) == sorted(expected)
+    for name, issues in expected.items():
+        got = sorted((i.code, i.severity, i.sheet, i.cell) for i in results[name].issues)
+        want = sorted((i["code"], i["severity"], i["sheet"], i["cell"]) for i in issues)
+        assert got == want, name
