@@ -51,7 +51,7 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
 
 
 def test_demo_without_samples_says_where_they_should_be(tmp_path, monkeypatch):
-    import xlkpss.commands.demo as demo
+    from xlkpss.commands import demo
 
     monkeypatch.setattr(demo, "samples_dir", lambda: tmp_path / "nic")
     res = CliRunner().invoke(main, ["demo", str(tmp_path / "out")])

@@ -14,21 +14,22 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import lo  # tests/lo.py
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_submission
 
 from xlkpss.cli import main
 from xlkpss.codelists import territory
 from xlkpss.fsutil import OutputError
-from xlkpss.merge.consolidate import MergeError, merge_paths, merge_results
+from xlkpss.merge.consolidate import MergeError, merge_paths
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, column_label
 from xlkpss.merge.workbook import (
     META_SHEET,
@@ -38,9 +39,6 @@ from xlkpss.merge.workbook import (
     write_consolidated,
 )
 from xlkpss.spec import get_template
-
-import lo  # tests/lo.py
-from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_submission
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -80,7 +78,13 @@ def read_sample(path: Path) -> dict[str, Any]:
     labels = {f.label: f.key for f in ident_spec.fields}
     ident = {labels[r[0]]: r[1] for r in wb[ident_spec.name].iter_rows(values_only=True) if r[0] in labels}
     tables = {s.key: _table(wb[s.name], s.key, kind) for s in t.table_sheets}
-    return {"path": path, "kind": kind, "ident": ident, "tables": tables, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {
+        "path": path,
+        "kind": kind,
+        "ident": ident,
+        "tables": tables,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
 
 
 def counted_services(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,7 +162,9 @@ class Books:
             code = folder.name.split("_")[1]
             c = merge_paths([folder], generated=GENERATED)
             assert c.meta["territory_code"] == code and c.meta["year"] == YEAR
-            self.orp[code] = write_consolidated(c, out / f"souhrn_orp_{code}.xlsx", protect_inputs=list(folder.iterdir()))
+            self.orp[code] = write_consolidated(
+                c, out / f"souhrn_orp_{code}.xlsx", protect_inputs=list(folder.iterdir())
+            )
             self.samples[code] = [read_sample(p) for p in sorted(folder.glob("*.xlsx"))]
         self.kraj_c = merge_paths(list(self.orp.values()), generated=GENERATED)
         self.kraj = write_consolidated(self.kraj_c, out / "souhrn_kraj.xlsx", protect_inputs=list(self.orp.values()))
@@ -192,7 +198,11 @@ def test_orp_capacities_equal_independent_totals(books: Books, code: str):
     expected_obec = _capacity_totals(services, key=lambda s: (s["obec"],))
     rows = sheet_records(books.orp[code], "capacities")
     whole = {(r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"] for r in rows if r["territory_level"] == "ORP"}
-    per_obec = {(r["territory_name"], r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"] for r in rows if r["territory_level"] == "obec"}
+    per_obec = {
+        (r["territory_name"], r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
+        for r in rows
+        if r["territory_level"] == "obec"
+    }
     assert whole == pytest.approx(expected_whole)
     assert per_obec == pytest.approx(expected_obec)
     # beds are never added to clients: every row has exactly one capacity type
@@ -253,7 +263,9 @@ def test_orp_nothing_lost(books: Books, code: str):
 
 @pytest.mark.parametrize("code", _orp_codes())
 def test_orp_completeness_counts_obce_with_a_file(books: Books, code: str):
-    obce = {str(s["ident"]["kod_obce"]) for s in books.samples[code] if s["ident"]["typ_predkladatele"] in ("obec", "ORP")}
+    obce = {
+        str(s["ident"]["kod_obce"]) for s in books.samples[code] if s["ident"]["typ_predkladatele"] in ("obec", "ORP")
+    }
     expected = len(territory(orp=code).municipalities)
     overview = {r["metric"]: r["value"] for r in sheet_records(books.orp[code], "overview")}
     assert overview["expected"] == expected
@@ -310,16 +322,26 @@ def test_regional_totals_equal_both_orp(books: Books):
     whole = {(r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"] for r in rows if r["territory_level"] == "kraj"}
     assert whole == pytest.approx(expected)
     for code in books.orp:
-        orp_whole = {(r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
-                     for r in sheet_records(books.orp[code], "capacities") if r["territory_level"] == "ORP"}
-        in_kraj = {(r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
-                   for r in rows if r["territory_level"] == "ORP" and r["territory_code"] == code}
+        orp_whole = {
+            (r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
+            for r in sheet_records(books.orp[code], "capacities")
+            if r["territory_level"] == "ORP"
+        }
+        in_kraj = {
+            (r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
+            for r in rows
+            if r["territory_level"] == "ORP" and r["territory_code"] == code
+        }
         assert in_kraj == orp_whole
     costs = sum(num(s["naklady"]) for s in services)
     funding = sheet_records(books.kraj, "funding")
-    assert next(r for r in funding if r["territory_level"] == "kraj" and r["druh"] == "Celkem")["naklady"] == pytest.approx(costs)
+    assert next(r for r in funding if r["territory_level"] == "kraj" and r["druh"] == "Celkem")[
+        "naklady"
+    ] == pytest.approx(costs)
     subs = sheet_records(books.kraj, "submissions")
-    delivered = {r["territory_code"] for r in subs if r["status"] in (STATUS_LABELS["valid"], STATUS_LABELS["warnings"])}
+    delivered = {
+        r["territory_code"] for r in subs if r["status"] in (STATUS_LABELS["valid"], STATUS_LABELS["warnings"])
+    }
     assert delivered == set(books.orp)
     overview = {r["metric"]: r["value"] for r in sheet_records(books.kraj, "overview")}
     assert overview["expected"] == 16  # ORP of Ústecký kraj
@@ -346,7 +368,9 @@ def test_regional_provenance_names_the_original_file_and_cell(books: Books):
         else:
             assert r["cislo"] in original
     # the same rows, provenance unchanged, in the ORP workbooks
-    orp_rows = {(r["src_file"], r["src_row"], r["src_sha256"]) for p in books.orp.values() for r in sheet_records(p, "services")}
+    orp_rows = {
+        (r["src_file"], r["src_row"], r["src_sha256"]) for p in books.orp.values() for r in sheet_records(p, "services")
+    }
     assert {(r["src_file"], r["src_row"], r["src_sha256"]) for r in sheet_records(books.kraj, "services")} == orp_rows
 
 
@@ -374,7 +398,12 @@ def test_orp_workbook_in_an_orp_merge_is_refused(books: Books):
 # Reconciliation with every kind of trouble at once
 # ---------------------------------------------------------------------------
 
-PROVIDER = {"typ_predkladatele": "poskytovatel", "kod_obce": None, "ico": "00075655", "nazev": "Městský ústav sociálních služeb"}
+PROVIDER = {
+    "typ_predkladatele": "poskytovatel",
+    "kod_obce": None,
+    "ico": "00075655",
+    "nazev": "Městský ústav sociálních služeb",
+}
 CHOMUTOV = {"kod_obce": "562971", "ico": "00261891", "nazev": "Statutární město Chomutov"}
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
@@ -392,21 +421,52 @@ def trouble(tmp_path_factory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("trouble")
     inp = d / "dosle"
     inp.mkdir()
-    pecovatelska = {**GOOD_SERVICE, "identifikator": "7654321", "nazev_sluzby": "Pečovatelská služba Jirkov", "druh": "§40 Pečovatelská služba",
-                    "forma": "terénní", "kapacita": 30, "typ_kapacity": "klienti", "naklady": 1_000_000, "zdroj_mpsv_kraj": 500_000,
-                    "zdroj_obec": 500_000, "zdroj_uhrady": 0, "zdroj_zp": 0, "zdroj_ostatni": 0}
+    pecovatelska = {
+        **GOOD_SERVICE,
+        "identifikator": "7654321",
+        "nazev_sluzby": "Pečovatelská služba Jirkov",
+        "druh": "§40 Pečovatelská služba",
+        "forma": "terénní",
+        "kapacita": 30,
+        "typ_kapacity": "klienti",
+        "naklady": 1_000_000,
+        "zdroj_mpsv_kraj": 500_000,
+        "zdroj_obec": 500_000,
+        "zdroj_uhrady": 0,
+        "zdroj_zp": 0,
+        "zdroj_ostatni": 0,
+    }
     # Jirkov sent twice: the older file is superseded, the newer one is merged
-    make_submission(inp / "jirkov_stary.xlsx", rows=[{**GOOD_SERVICE, "kapacita": 100}], ident={"datum_vyplneni": dt.date(2026, 2, 1)})
-    make_submission(inp / "jirkov.xlsx", rows=[GOOD_SERVICE, pecovatelska], ident={"datum_vyplneni": dt.date(2026, 3, 2)})
+    make_submission(
+        inp / "jirkov_stary.xlsx",
+        rows=[{**GOOD_SERVICE, "kapacita": 100}],
+        ident={"datum_vyplneni": dt.date(2026, 2, 1)},
+    )
+    make_submission(
+        inp / "jirkov.xlsx", rows=[GOOD_SERVICE, pecovatelska], ident={"datum_vyplneni": dt.date(2026, 3, 2)}
+    )
     # the provider reports the same home with another capacity → conflict, provider counted
-    make_submission(inp / "muss.xlsx", rows=[{**GOOD_SERVICE, "kapacita": 110, "poskytovatel": HYPERLINK}], ident=PROVIDER)
+    make_submission(
+        inp / "muss.xlsx", rows=[{**GOOD_SERVICE, "kapacita": 110, "poskytovatel": HYPERLINK}], ident=PROVIDER
+    )
     _as_text(inp / "muss.xlsx", "Služby", ["D2"])
     # Chomutov: one invalid row, one good row
     bad = {**GOOD_SERVICE, "identifikator": "1111111", "kapacita": "cca 20", "obec": "Chomutov"}
-    good = {**GOOD_SERVICE, "identifikator": "2222222", "nazev_sluzby": "Domov Písečná", "obec": "Chomutov", "kapacita": 90}
+    good = {
+        **GOOD_SERVICE,
+        "identifikator": "2222222",
+        "nazev_sluzby": "Domov Písečná",
+        "obec": "Chomutov",
+        "kapacita": 90,
+    }
     make_submission(inp / "chomutov.xlsx", rows=[bad, good], ident=CHOMUTOV)
     # a plan evaluation and a file that is no spreadsheet at all
-    make_submission(inp / "plan_jirkov.xlsx", kind="plan", rows=GOOD_PLAN_ROWS, ident={"nazev_planu": "Plán Jirkov", "obdobi": "2026"})
+    make_submission(
+        inp / "plan_jirkov.xlsx",
+        kind="plan",
+        rows=GOOD_PLAN_ROWS,
+        ident={"nazev_planu": "Plán Jirkov", "obdobi": "2026"},
+    )
     (inp / "odmitnuty.xlsx").write_bytes(b"kod;nazev\n1;text\n")
     c = merge_paths([inp], generated=GENERATED)
     out = write_consolidated(c, d / "souhrn.xlsx", protect_inputs=list(inp.iterdir()))
@@ -425,8 +485,22 @@ def test_reconciliation_with_invalid_rows_rejected_file_resubmission_and_conflic
         "plan_jirkov.xlsx": STATUS_LABELS["valid"],
         "odmitnuty.xlsx": STATUS_LABELS["rejected"],
     }
-    expected_read = {"jirkov_stary.xlsx": 1, "jirkov.xlsx": 2, "muss.xlsx": 1, "chomutov.xlsx": 2, "plan_jirkov.xlsx": 4, "odmitnuty.xlsx": 0}
-    expected_merged = {"jirkov_stary.xlsx": 0, "jirkov.xlsx": 1, "muss.xlsx": 1, "chomutov.xlsx": 1, "plan_jirkov.xlsx": 4, "odmitnuty.xlsx": 0}
+    expected_read = {
+        "jirkov_stary.xlsx": 1,
+        "jirkov.xlsx": 2,
+        "muss.xlsx": 1,
+        "chomutov.xlsx": 2,
+        "plan_jirkov.xlsx": 4,
+        "odmitnuty.xlsx": 0,
+    }
+    expected_merged = {
+        "jirkov_stary.xlsx": 0,
+        "jirkov.xlsx": 1,
+        "muss.xlsx": 1,
+        "chomutov.xlsx": 1,
+        "plan_jirkov.xlsx": 4,
+        "odmitnuty.xlsx": 0,
+    }
     services = sheet_records(out, "services")
     activities = sheet_records(out, "activities")
     errors = sheet_records(out, "errors")
@@ -497,7 +571,7 @@ def test_workbook_structure(books: Books):
     assert wb[META_SHEET].sheet_state == "hidden"
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
     assert meta["kind"] == "souhrn" and meta["level"] == "kraj" and meta["year"] == str(YEAR)
-    for key, name in SHEETS.items():
+    for name in SHEETS.values():
         ws = wb[name]
         assert len(ws.tables) == 1, name
         table = next(iter(ws.tables.values()))
@@ -575,8 +649,12 @@ def test_cli_merge_outputs_and_guards(books: Books, tmp_path):
 def test_territory_and_year_are_inferred_or_asked_for(tmp_path):
     make_submission(tmp_path / "a.xlsx", rows=[GOOD_SERVICE])
     kadan = {**GOOD_SERVICE, "obec": "Kadaň"}
-    make_submission(tmp_path / "b.xlsx", rows=[kadan], orp="4204",
-                    ident={"kod_obce": "563102", "ico": "00261912", "nazev": "Město Kadaň", "kod_orp": "Kadaň"})
+    make_submission(
+        tmp_path / "b.xlsx",
+        rows=[kadan],
+        orp="4204",
+        ident={"kod_obce": "563102", "ico": "00261912", "nazev": "Město Kadaň", "kod_orp": "Kadaň"},
+    )
     with pytest.raises(MergeError, match="více území"):
         merge_paths([tmp_path], generated=GENERATED)
     c = merge_paths([tmp_path], territory=territory(orp="4203"), generated=GENERATED)
@@ -605,12 +683,28 @@ def test_previous_year_changes_are_flagged(tmp_path):
     now = tmp_path / "2026"
     last.mkdir()
     now.mkdir()
-    make_submission(last / "jirkov.xlsx", rows=[{**GOOD_SERVICE, "kapacita": 80}], year=2025,
-                    ident={"rok": 2025, "datum_vyplneni": dt.date(2025, 3, 1)})
+    make_submission(
+        last / "jirkov.xlsx",
+        rows=[{**GOOD_SERVICE, "kapacita": 80}],
+        year=2025,
+        ident={"rok": 2025, "datum_vyplneni": dt.date(2025, 3, 1)},
+    )
     make_submission(now / "jirkov.xlsx", rows=[GOOD_SERVICE])
     prev = write_consolidated(merge_paths([last], generated="2025-04-01"), tmp_path / "souhrn_2025.xlsx")
-    res = CliRunner().invoke(main, ["merge", str(now), "-o", str(tmp_path / "souhrn_2026.xlsx"), "--previous", str(prev),
-                                    "--generated", GENERATED, "-q"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "merge",
+            str(now),
+            "-o",
+            str(tmp_path / "souhrn_2026.xlsx"),
+            "--previous",
+            str(prev),
+            "--generated",
+            GENERATED,
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.output
     changes = sheet_records(tmp_path / "souhrn_2026.xlsx", "changes")
     service = next(r for r in changes if r["identifikator"] == GOOD_SERVICE["identifikator"])
@@ -641,8 +735,18 @@ def _soffice(inputs: list[Path], target: str, outdir: Path) -> list[Path]:
         user = Path(prof) / "user"
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_RECALC, encoding="utf-8")
-        cmd = ["soffice", f"-env:UserInstallation={Path(prof).as_uri()}", "--headless", "--norestore", "--nolockcheck",
-               "--convert-to", lo.CONVERT_FILTERS[target], "--outdir", str(outdir), *map(str, inputs)]
+        cmd = [
+            "soffice",
+            f"-env:UserInstallation={Path(prof).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            lo.CONVERT_FILTERS[target],
+            "--outdir",
+            str(outdir),
+            *map(str, inputs),
+        ]
         res = lo._run(cmd, env=dict(os.environ), timeout=lo.TIMEOUT)
     ext = lo.CONVERT_FILTERS[target].split(":")[0]
     outs = [outdir / f"{p.stem}.{ext}" for p in inputs]
@@ -669,7 +773,9 @@ def test_libreoffice_prints_and_recalculates_to_the_written_totals(books: Books,
             a, b = cached[sheet][ref].value, after[sheet][ref].value
             a, b = (None if a == "" else a), (None if b == "" else b)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-                assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6), f"{original.name} {sheet}!{ref} {formula}: {a} != {b}"
+                assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6), (
+                    f"{original.name} {sheet}!{ref} {formula}: {a} != {b}"
+                )
             else:
                 assert a == b, f"{original.name} {sheet}!{ref} {formula}: {a!r} != {b!r}"
             checked += 1

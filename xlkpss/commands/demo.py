@@ -52,8 +52,8 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     from xlkpss.fsutil import write_text_atomic
     from xlkpss.merge.consolidate import MergeError, infer_year, merge_results
     from xlkpss.merge.workbook import read_consolidated, write_consolidated
-    from xlkpss.template import build_template
     from xlkpss.spec import load_spec
+    from xlkpss.template import build_template
     from xlkpss.validate.annotate import annotate_all
     from xlkpss.validate.engine import collect_paths, validate_paths
     from xlkpss.validate.report import to_json, to_text
@@ -80,19 +80,26 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     # 2. blank templates for the first sample ORP
     first_orp = _ORP_FOLDER.match(orp_dirs[0].name).group(1)  # type: ignore[union-attr]
     scope = territory(orp=first_orp)
-    for kind, t in load_spec().templates.items():
-        res.add(f"Šablona „{t.title}“", build_template(kind, out_dir / "sablony" / t.filename, year=year, scope=scope))
+    for kind, spec in load_spec().templates.items():
+        res.add(
+            f"Šablona „{spec.title}“", build_template(kind, out_dir / "sablony" / spec.filename, year=year, scope=scope)
+        )
 
     # 3. validation report (text + JSON) and annotated copies of the files with problems
     check = out_dir / "kontrola"
     res.add("Kontrola vzorků (text)", write_text_atomic(check / "kontrola.txt", to_text(results), protect=set(inputs)))
-    res.add("Kontrola vzorků (JSON)", write_text_atomic(check / "kontrola.json", to_json(results) + "\n", protect=set(inputs)))
+    res.add(
+        "Kontrola vzorků (JSON)",
+        write_text_atomic(check / "kontrola.json", to_json(results) + "\n", protect=set(inputs)),
+    )
     problems = [r for r in results if r.errors or r.warnings]
     annotated = annotate_all(problems, check / "oznacene")
     if annotated:
         res.add(f"Označené kopie souborů s problémy ({len(annotated)})", check / "oznacene")
     bad = sum(1 for r in results if not r.valid)
-    res.notes.append(f"zkontrolováno {len(results)} vzorků, {bad} s chybami (složka {src.name}/invalid ukazuje typické chyby)")
+    res.notes.append(
+        f"zkontrolováno {len(results)} vzorků, {bad} s chybami (složka {src.name}/invalid ukazuje typické chyby)"
+    )
 
     # 4. one consolidated workbook per sample ORP, then the regional workbook
     orp_books: list[Path] = []
@@ -114,7 +121,9 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             res.add(f"HTML souhrn ORP {t.name}", _html(c, book.with_suffix(".html"), res))
         for kraj in sorted(kraje):
             kt = territory(kraj=kraj)
-            summaries = [read_consolidated(b, sandbox=False) for b in orp_books if orps()[_code_of(b)]["kod_kraje"] == kraj]
+            summaries = [
+                read_consolidated(b, sandbox=False) for b in orp_books if orps()[_code_of(b)]["kod_kraje"] == kraj
+            ]
             c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries)
             book = out_dir / f"souhrn_kraj_{kraj}.xlsx"
             write_consolidated(c, book, protect_inputs=inputs + orp_books)
@@ -137,7 +146,11 @@ def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoRe
         res.notes.append("vyhodnocení plnění plánu zatím není k dispozici (modul xlkpss.render.fulfilment chybí)")
         return None
     roots = [d.resolve() for d in orp_dirs]
-    plans_results = [r for r in results if r.kind == "plan" and r.valid and any(root in Path(r.path).resolve().parents for root in roots)]
+    plans_results = [
+        r
+        for r in results
+        if r.kind == "plan" and r.valid and any(root in Path(r.path).resolve().parents for root in roots)
+    ]
     if not plans_results:
         return None
     plans = plans_from_results(plans_results)

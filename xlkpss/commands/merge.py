@@ -21,7 +21,10 @@ def html_summary(consolidated, out: Path, quiet: bool) -> Path | None:
         from xlkpss.render.summary import render_summary
     except ImportError:
         if not quiet:
-            click.echo("Poznámka: HTML souhrn zatím není k dispozici (modul xlkpss.render.summary chybí); soubor nebyl vytvořen.", err=True)
+            click.echo(
+                "Poznámka: HTML souhrn zatím není k dispozici (modul xlkpss.render.summary chybí); soubor nebyl vytvořen.",
+                err=True,
+            )
         return None
     return render_summary(consolidated, out)
 
@@ -50,7 +53,12 @@ def summary_lines(c, out: Path) -> list[str]:
         f"Souhrnný sešit uložen: {out}",
         f"  území: {where}",
         f"  úplnost: {_pct(pct)} ({m['delivered']} z {m['expected']} očekávaných předkladatelů)",
-        "  soubory: " + ", ".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0])) if k in STATUS_LABELS),
+        "  soubory: "
+        + ", ".join(
+            f"{STATUS_LABELS[k]} {v}"
+            for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0]))
+            if k in STATUS_LABELS
+        ),
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
     ]
@@ -59,19 +67,62 @@ def summary_lines(c, out: Path) -> list[str]:
 
 @click.command("merge")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Kam uložit souhrnný sešit (.xlsx).")
-@click.option("--level", type=click.Choice(["orp", "kraj"]), help="Úroveň souhrnu: orp (obce a poskytovatelé ORP) nebo kraj (souhrny ORP). Výchozí: podle --orp/--kraj, jinak kraj, jsou-li mezi vstupy souhrny ORP.")
-@click.option("--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Kam uložit souhrnný sešit (.xlsx).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["orp", "kraj"]),
+    help="Úroveň souhrnu: orp (obce a poskytovatelé ORP) nebo kraj (souhrny ORP). Výchozí: podle --orp/--kraj, jinak kraj, jsou-li mezi vstupy souhrny ORP.",
+)
+@click.option(
+    "--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné."
+)
 @click.option("--kraj", metavar="KÓD", help="Slučovaný kraj (kód NUTS 3, např. CZ042); výchozí: určí se ze souborů.")
-@click.option("--year", type=click.IntRange(2000, 2100), help="Slučovaný rok; soubory za jiný rok se odmítnou. Výchozí: určí se ze souborů.")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Souhrnný sešit za minulý rok: list Meziroční změny.")
-@click.option("--threshold", type=click.FloatRange(0, 10000), default=30.0, show_default=True, help="Práh meziroční změny v % (vyznačí se změny nad ním).")
-@click.option("--core-services", metavar="SEZNAM", help="Základní druhy služeb zvýrazněné, když v území chybějí (kódy MPSV, § nebo názvy oddělené čárkou). Výchozí ze spec.toml [gaps].")
-@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Uložit také HTML souhrn pro zastupitelstvo.")
-@click.option("--strict", is_flag=True, help="Při jakékoli chybě skončit (kód 1) a nic neuložit, místo vyřazení chybných řádků.")
-@click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.")
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    help="Slučovaný rok; soubory za jiný rok se odmítnou. Výchozí: určí se ze souborů.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Souhrnný sešit za minulý rok: list Meziroční změny.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 10000),
+    default=30.0,
+    show_default=True,
+    help="Práh meziroční změny v % (vyznačí se změny nad ním).",
+)
+@click.option(
+    "--core-services",
+    metavar="SEZNAM",
+    help="Základní druhy služeb zvýrazněné, když v území chybějí (kódy MPSV, § nebo názvy oddělené čárkou). Výchozí ze spec.toml [gaps].",
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Uložit také HTML souhrn pro zastupitelstvo.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Při jakékoli chybě skončit (kód 1) a nic neuložit, místo vyřazení chybných řádků."
+)
+@click.option(
+    "--generated",
+    metavar="RRRR-MM-DD",
+    help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
-def command(paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet) -> None:
+def command(
+    paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet
+) -> None:
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP nebo kraje.
 
     \b
@@ -105,7 +156,9 @@ def command(paths, output, level, orp, kraj, year, previous, threshold, core_ser
         try:
             gen = dt.date.fromisoformat(generated)
         except ValueError:
-            raise click.BadParameter(f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated") from None
+            raise click.BadParameter(
+                f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated"
+            ) from None
     inputs = collect_paths(paths)
     given = {p.resolve() for p in paths if p.is_file()}
     resolved_inputs = {p.resolve() for p in inputs}
@@ -117,7 +170,9 @@ def command(paths, output, level, orp, kraj, year, previous, threshold, core_ser
         if output.resolve() in given or not is_consolidated(output):
             raise click.UsageError(f"výstup {output} by přepsal vstupní soubor; zvolte jiný název (-o)")
         if not quiet:
-            click.echo(f"Poznámka: {output} je výstup dřívějšího slučování; mezi vstupy se vynechá a přepíše.", err=True)
+            click.echo(
+                f"Poznámka: {output} je výstup dřívějšího slučování; mezi vstupy se vynechá a přepíše.", err=True
+            )
     try:
         c = merge_paths(
             paths,

@@ -33,11 +33,13 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions
@@ -115,7 +117,7 @@ def clean_value(value: Any) -> Any:
         except (AttributeError, ValueError):
             pass
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return None
         if value.is_integer() and abs(value) < 2**53:
             return int(value)
@@ -222,16 +224,27 @@ def core_service_codes(values: Iterable[str] | None = None) -> list[str]:
     return out
 
 
-def _territory_row(kod_obce: str | None = None, kod_orp: str | None = None, kod_kraje: str | None = None) -> dict[str, Any]:
+def _territory_row(
+    kod_obce: str | None = None, kod_orp: str | None = None, kod_kraje: str | None = None
+) -> dict[str, Any]:
     """The six territory columns from the narrowest code known."""
     out: dict[str, Any] = dict.fromkeys(("kod_obce", "nazev_obce", "kod_orp", "nazev_orp", "kod_kraje", "nazev_kraje"))
     m = municipalities().get(str(kod_obce)) if kod_obce else None
     if m is not None:
-        out.update(kod_obce=m.code, nazev_obce=m.name, kod_orp=m.orp, nazev_orp=m.orp_name, kod_kraje=m.kraj, nazev_kraje=m.kraj_name)
+        out.update(
+            kod_obce=m.code,
+            nazev_obce=m.name,
+            kod_orp=m.orp,
+            nazev_orp=m.orp_name,
+            kod_kraje=m.kraj,
+            nazev_kraje=m.kraj_name,
+        )
         return out
     o = orps().get(str(kod_orp)) if kod_orp else None
     if o is not None:
-        out.update(kod_orp=o["kod_orp"], nazev_orp=o["nazev_orp"], kod_kraje=o["kod_kraje"], nazev_kraje=o["nazev_kraje"])
+        out.update(
+            kod_orp=o["kod_orp"], nazev_orp=o["nazev_orp"], kod_kraje=o["kod_kraje"], nazev_kraje=o["nazev_kraje"]
+        )
         return out
     k = regions().get(str(kod_kraje)) if kod_kraje else None
     if k is not None:
@@ -264,7 +277,7 @@ class Source:
     rows_read: int = 0
     rows_merged: int = 0
     rows_excluded: int = 0
-    superseded_by: "Source | None" = None
+    superseded_by: Source | None = None
 
     # --- identification -------------------------------------------------------------
     @property
@@ -303,7 +316,9 @@ class Source:
         typ = self.submitter_type
         code = self.submitter_code
         if typ == "poskytovatel":
-            return f"{self.submitter_name} (poskytovatel, IČO {code})" if code else f"{self.submitter_name} (poskytovatel)"
+            return (
+                f"{self.submitter_name} (poskytovatel, IČO {code})" if code else f"{self.submitter_name} (poskytovatel)"
+            )
         if typ == "souhrn":
             return f"{self.submitter_name} (souhrn)"
         if typ:
@@ -349,8 +364,18 @@ class _Lines:
     nested_submissions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _error_line(src: Source, *, code: str, reason: str, message: str, sheet: str | None = None, row: int | None = None,
-                cell: str | None = None, field_label: str | None = None, value: Any = None) -> dict[str, Any]:
+def _error_line(
+    src: Source,
+    *,
+    code: str,
+    reason: str,
+    message: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    cell: str | None = None,
+    field_label: str | None = None,
+    value: Any = None,
+) -> dict[str, Any]:
     return {
         "src_file": src.name,
         "src_sheet": sheet,
@@ -368,20 +393,35 @@ def _error_line(src: Source, *, code: str, reason: str, message: str, sheet: str
 
 
 def _make_sources(results: Sequence[Any], summaries: Sequence[Consolidated]) -> list[Source]:
-    paths = [Path(r.path) for r in results] + [Path(s.meta.get("source_path") or s.meta.get("file") or "souhrn.xlsx") for s in summaries]
+    paths = [Path(r.path) for r in results] + [
+        Path(s.meta.get("source_path") or s.meta.get("file") or "souhrn.xlsx") for s in summaries
+    ]
     names = _display_names(paths)
     out: list[Source] = []
     for r in results:
         p = Path(r.path)
-        src = Source(path=p, name=names.get(p, p.name), sha256=r.sha256 or "", mtime=float(r.mtime or 0.0), kind=r.kind or "", result=r)
+        src = Source(
+            path=p,
+            name=names.get(p, p.name),
+            sha256=r.sha256 or "",
+            mtime=float(r.mtime or 0.0),
+            kind=r.kind or "",
+            result=r,
+        )
         src.ident = {k: clean_value(v) for k, v in (r.ident or {}).items()}
         src.errors, src.warnings = len(r.errors), len(r.warnings)
         src.rows_read = int(r.rows)
         out.append(src)
     for c in summaries:
         p = Path(c.meta.get("source_path") or c.meta.get("file") or "souhrn.xlsx")
-        src = Source(path=p, name=names.get(p, p.name), sha256=str(c.meta.get("sha256") or ""), mtime=float(c.meta.get("mtime") or 0.0),
-                     kind="souhrn", summary=c)
+        src = Source(
+            path=p,
+            name=names.get(p, p.name),
+            sha256=str(c.meta.get("sha256") or ""),
+            mtime=float(c.meta.get("mtime") or 0.0),
+            kind="souhrn",
+            summary=c,
+        )
         code = str(c.meta.get("territory_code") or "")
         o = orps().get(code)
         src.ident = {
@@ -393,7 +433,12 @@ def _make_sources(results: Sequence[Any], summaries: Sequence[Consolidated]) -> 
             "datum_vyplneni": _parse_iso(c.meta.get("generated")),
         }
         src.errors = len(c.table("errors"))
-        src.warnings = int(sum(_num(v) or 0 for v in (c.table("submissions").get("warnings", []) if len(c.table("submissions")) else [])))
+        src.warnings = int(
+            sum(
+                _num(v) or 0
+                for v in (c.table("submissions").get("warnings", []) if len(c.table("submissions")) else [])
+            )
+        )
         src.rows_read = len(c.table("services")) + len(c.table("activities")) + len(c.table("projects"))
         out.append(src)
     out.sort(key=lambda s: (s.name, s.sha256))
@@ -409,7 +454,9 @@ def _parse_iso(value: Any) -> dt.date | None:
         return None
 
 
-def _in_territory(level: str, territory: Territory, *, kod_obce: Any = None, kod_orp: Any = None, kod_kraje: Any = None) -> bool | None:
+def _in_territory(
+    level: str, territory: Territory, *, kod_obce: Any = None, kod_orp: Any = None, kod_kraje: Any = None
+) -> bool | None:
     """Is the declared place inside the merge territory?  None when nothing is declared."""
     if kod_obce and str(kod_obce) in municipalities():
         return territory.contains(str(kod_obce))
@@ -430,19 +477,34 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             assert c is not None
             if str(c.meta.get("level") or "") != "orp" or level != "kraj":
                 src.status = "rejected"
-                src.note = "souhrn kraje nelze znovu slučovat" if str(c.meta.get("level")) == "kraj" else "souhrn ORP patří do souhrnu kraje (--level kraj)"
-                lines.errors.append(_error_line(src, code="summary-level", reason=MERGE_CODES["summary-level"], message=src.note))
+                src.note = (
+                    "souhrn kraje nelze znovu slučovat"
+                    if str(c.meta.get("level")) == "kraj"
+                    else "souhrn ORP patří do souhrnu kraje (--level kraj)"
+                )
+                lines.errors.append(
+                    _error_line(src, code="summary-level", reason=MERGE_CODES["summary-level"], message=src.note)
+                )
                 continue
             if clean_value(c.meta.get("year")) != year:
                 src.status = "rejected"
                 src.note = f"souhrn je za rok {c.meta.get('year')}, slučuje se rok {year}"
-                lines.errors.append(_error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=src.note))
+                lines.errors.append(
+                    _error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=src.note)
+                )
                 continue
             inside = _in_territory(level, territory, kod_orp=src.ident.get("kod_orp"))
             if not inside:
                 src.status = "outside"
                 src.note = f"ORP {src.ident.get('nazev_orp')} neleží v území {territory.describe()}"
-                lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"], message=src.note))
+                lines.errors.append(
+                    _error_line(
+                        src,
+                        code="outside-merge-territory",
+                        reason=MERGE_CODES["outside-merge-territory"],
+                        message=src.note,
+                    )
+                )
                 continue
             src.unit = str(src.ident.get("kod_orp"))
             complete = _num(c.meta.get("completeness"))
@@ -453,29 +515,63 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             src.note = "soubor nelze použít"
             errs = [i for i in r.issues if i.severity == "error"] if r is not None else []
             for i in errs:
-                lines.errors.append(_error_line(src, code=i.code, reason=MERGE_CODES["file-rejected"], message=i.body(), sheet=i.sheet,
-                                                row=i.row, cell=i.cell, field_label=i.column, value=i.value))
+                lines.errors.append(
+                    _error_line(
+                        src,
+                        code=i.code,
+                        reason=MERGE_CODES["file-rejected"],
+                        message=i.body(),
+                        sheet=i.sheet,
+                        row=i.row,
+                        cell=i.cell,
+                        field_label=i.column,
+                        value=i.value,
+                    )
+                )
             if not errs:
-                lines.errors.append(_error_line(src, code="file-rejected", reason=MERGE_CODES["file-rejected"], message="Soubor nelze použít."))
+                lines.errors.append(
+                    _error_line(
+                        src, code="file-rejected", reason=MERGE_CODES["file-rejected"], message="Soubor nelze použít."
+                    )
+                )
             src.unit = _unit_of(src, level, territory)
             continue
         rok = src.ident.get("rok")
         if rok != year:
             src.status = "rejected"
             src.note = f"údaje za rok {rok}, slučuje se rok {year}"
-            lines.errors.append(_error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=f"Soubor je za rok {rok}, slučuje se rok {year}.",
-                                            sheet=r.sheet_names.get("identifikace"),
-                                            field_label=get_template(src.kind).sheet("identifikace").field("rok").label, value=rok))
+            lines.errors.append(
+                _error_line(
+                    src,
+                    code="year-mismatch",
+                    reason=MERGE_CODES["year-mismatch"],
+                    message=f"Soubor je za rok {rok}, slučuje se rok {year}.",
+                    sheet=r.sheet_names.get("identifikace"),
+                    field_label=get_template(src.kind).sheet("identifikace").field("rok").label,
+                    value=rok,
+                )
+            )
             src.unit = _unit_of(src, level, territory)
             continue
         if src.submitter_type != "poskytovatel":
-            inside = _in_territory(level, territory, kod_obce=src.ident.get("kod_obce"), kod_orp=src.ident.get("kod_orp"),
-                                   kod_kraje=src.ident.get("kod_kraje"))
+            inside = _in_territory(
+                level,
+                territory,
+                kod_obce=src.ident.get("kod_obce"),
+                kod_orp=src.ident.get("kod_orp"),
+                kod_kraje=src.ident.get("kod_kraje"),
+            )
             if inside is False:
                 src.status = "outside"
                 src.note = f"předkladatel neleží v území {territory.describe()}"
-                lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"],
-                                                message=f"Předkladatel neleží v území {territory.describe()}; soubor nebyl sloučen."))
+                lines.errors.append(
+                    _error_line(
+                        src,
+                        code="outside-merge-territory",
+                        reason=MERGE_CODES["outside-merge-territory"],
+                        message=f"Předkladatel neleží v území {territory.describe()}; soubor nebyl sloučen.",
+                    )
+                )
                 continue
         src.unit = _unit_of(src, level, territory)
         excluded = r.rows_excluded()
@@ -516,8 +612,12 @@ def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
             when = _fmt(newest.date_filled) if newest.date_filled else "novější"
             old.note = f"nahrazeno souborem {newest.name} (vyplněno {when})"
             lines.errors.append(
-                _error_line(old, code="superseded", reason=MERGE_CODES["superseded"],
-                            message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); jeho {old.rows_read} řádků nebylo sloučeno.")
+                _error_line(
+                    old,
+                    code="superseded",
+                    reason=MERGE_CODES["superseded"],
+                    message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); jeho {old.rows_read} řádků nebylo sloučeno.",
+                )
             )
 
 
@@ -546,8 +646,11 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
         "src_sha256": src.sha256,
         "via": None,
     }
-    own_territory = _territory_row(src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None,
-                                   src.ident.get("kod_orp"), src.ident.get("kod_kraje"))
+    own_territory = _territory_row(
+        src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None,
+        src.ident.get("kod_orp"),
+        src.ident.get("kod_kraje"),
+    )
     for sheet in t.table_sheets:
         frame = r.frames.get(sheet.key)
         if frame is None or not len(frame):
@@ -561,11 +664,31 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
                 excluded += 1
                 found = issues.get(row) or []
                 for i in found:
-                    lines.errors.append(_error_line(src, code=i.code, reason="řádek vyřazen (chyba)", message=i.body(), sheet=sheet_name,
-                                                    row=row, cell=i.cell, field_label=i.column, value=i.value))
+                    lines.errors.append(
+                        _error_line(
+                            src,
+                            code=i.code,
+                            reason="řádek vyřazen (chyba)",
+                            message=i.body(),
+                            sheet=sheet_name,
+                            row=row,
+                            cell=i.cell,
+                            field_label=i.column,
+                            value=i.value,
+                        )
+                    )
                 if not found:
-                    lines.errors.append(_error_line(src, code="row-excluded", reason="řádek vyřazen (chyba)", message="Řádek obsahuje chybu.",
-                                                    sheet=sheet_name, row=row, cell=f"A{row}"))
+                    lines.errors.append(
+                        _error_line(
+                            src,
+                            code="row-excluded",
+                            reason="řádek vyřazen (chyba)",
+                            message="Řádek obsahuje chybu.",
+                            sheet=sheet_name,
+                            row=row,
+                            cell=f"A{row}",
+                        )
+                    )
                 continue
             values = {f.key: _display(f, rec.get(f.key)) for f in sheet.fields}
             if sheet.key == "sluzby":
@@ -574,16 +697,33 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
                 if inside is False:
                     excluded += 1
                     outside += 1
-                    lines.errors.append(_error_line(src, code="outside-merge-territory", reason=MERGE_CODES["outside-merge-territory"],
-                                                    message=f"Obec poskytování {values.get('obec')} neleží v území {territory.describe()}; řádek nebyl sloučen.",
-                                                    sheet=sheet_name, row=row, cell=f"A{row}", field_label=sheet.field("obec").label, value=values.get("obec")))
+                    lines.errors.append(
+                        _error_line(
+                            src,
+                            code="outside-merge-territory",
+                            reason=MERGE_CODES["outside-merge-territory"],
+                            message=f"Obec poskytování {values.get('obec')} neleží v území {territory.describe()}; řádek nebyl sloučen.",
+                            sheet=sheet_name,
+                            row=row,
+                            cell=f"A{row}",
+                            field_label=sheet.field("obec").label,
+                            value=values.get("obec"),
+                        )
+                    )
                     continue
                 terr = _territory_row(obec) if obec else own_territory
                 values.pop("obec", None)
                 lines.services.append({**terr, **values, **prov, "reported_by": None})
             elif sheet.key == "plan":
-                lines.activities.append({**own_territory, **values, **prov, "nazev_planu": src.ident.get("nazev_planu"),
-                                         "obdobi": src.ident.get("obdobi")})
+                lines.activities.append(
+                    {
+                        **own_territory,
+                        **values,
+                        **prov,
+                        "nazev_planu": src.ident.get("nazev_planu"),
+                        "obdobi": src.ident.get("obdobi"),
+                    }
+                )
             else:
                 lines.projects.append({**own_territory, **values, **prov})
             merged += 1
@@ -621,7 +761,9 @@ def _excluded_rows_of_source(src: Source) -> None:
 # --- rows carried twice (the same file in two ORP workbooks) ----------------------------------
 
 
-def _drop_repeated_rows(rows: list[dict[str, Any]], sources_by_name: dict[str, Source], lines: _Lines, sheet_label: str) -> list[dict[str, Any]]:
+def _drop_repeated_rows(
+    rows: list[dict[str, Any]], sources_by_name: dict[str, Source], lines: _Lines, sheet_label: str
+) -> list[dict[str, Any]]:
     seen: dict[tuple, dict[str, Any]] = {}
     out = []
     for rec in rows:
@@ -631,10 +773,21 @@ def _drop_repeated_rows(rows: list[dict[str, Any]], sources_by_name: dict[str, S
             via = sources_by_name.get(rec.get("via") or "")
             if via is not None:
                 _move_to_excluded(rec, sources_by_name)
-                line = _error_line(via, code="duplicate-row", reason=MERGE_CODES["duplicate-row"],
-                                   message=f"Řádek souboru {rec.get('src_file')} ({sheet_label}) je už sloučen přes {first.get('via') or first.get('src_file')}.",
-                                   sheet=rec.get("src_sheet"), row=rec.get("src_row"), cell=rec.get("src_cell"))
-                line.update(src_file=rec.get("src_file"), submitter=rec.get("submitter"), src_sha256=rec.get("src_sha256"), via=via.name)
+                line = _error_line(
+                    via,
+                    code="duplicate-row",
+                    reason=MERGE_CODES["duplicate-row"],
+                    message=f"Řádek souboru {rec.get('src_file')} ({sheet_label}) je už sloučen přes {first.get('via') or first.get('src_file')}.",
+                    sheet=rec.get("src_sheet"),
+                    row=rec.get("src_row"),
+                    cell=rec.get("src_cell"),
+                )
+                line.update(
+                    src_file=rec.get("src_file"),
+                    submitter=rec.get("submitter"),
+                    src_sha256=rec.get("src_sha256"),
+                    via=via.name,
+                )
                 lines.errors.append(line)
             continue
         seen[key] = rec
@@ -654,12 +807,19 @@ def _report_key(rec: dict[str, Any]) -> tuple:
 def _rank(rec: dict[str, Any]) -> tuple:
     typ_word = rec.get("submitter_type")
     typ = next((k for k, v in SUBMITTER_TYPE_LABELS.items() if v == typ_word or k == typ_word), "obec")
-    return (SUBMITTER_RANK.get(typ, 9), -_date_ordinal(rec.get("date_filled")), str(rec.get("src_file") or ""), str(rec.get("src_sha256") or ""))
+    return (
+        SUBMITTER_RANK.get(typ, 9),
+        -_date_ordinal(rec.get("date_filled")),
+        str(rec.get("src_file") or ""),
+        str(rec.get("src_sha256") or ""),
+    )
 
 
 def _where(rec: dict[str, Any]) -> str:
     via = f" (přes {rec['via']})" if rec.get("via") else ""
-    return f"{rec.get('src_file')}, {rec.get('src_sheet')}!{rec.get('src_cell') or ('A' + str(rec.get('src_row')))}{via}"
+    return (
+        f"{rec.get('src_file')}, {rec.get('src_sheet')}!{rec.get('src_cell') or ('A' + str(rec.get('src_row')))}{via}"
+    )
 
 
 def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> None:
@@ -678,7 +838,7 @@ def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> 
         ordered = sorted(reports.values(), key=lambda rs: _rank(rs[0]))
         kept = ordered[0]
         others = ordered[1:]
-        also = set()
+        also: set[str] = set()
         for rec in recs:
             if rec.get("reported_by"):
                 also.update(x.strip() for x in str(rec["reported_by"]).split(";") if x.strip())
@@ -736,8 +896,16 @@ def _compare_reports(ident: str, kept: list[dict[str, Any]], other: list[dict[st
     forms_k = sorted({str(r.get("forma")) for r in kept if r.get("forma")})
     forms_o = sorted({str(r.get("forma")) for r in other if r.get("forma")})
     if forms_k != forms_o:
-        out.append({**base, "field": column_label("services", "forma"), "kept_value": ", ".join(forms_k) or "—",
-                    "other_value": ", ".join(forms_o) or "—", "kept_src": _where(kept[0]), "other_src": _where(other[0])})
+        out.append(
+            {
+                **base,
+                "field": column_label("services", "forma"),
+                "kept_value": ", ".join(forms_k) or "—",
+                "other_value": ", ".join(forms_o) or "—",
+                "kept_src": _where(kept[0]),
+                "other_src": _where(other[0]),
+            }
+        )
     pairs: list[tuple[dict[str, Any], dict[str, Any], str]] = []
     by_form_o = {r.get("forma"): r for r in other}
     for rk in kept:
@@ -751,8 +919,16 @@ def _compare_reports(ident: str, kept: list[dict[str, Any]], other: list[dict[st
             a, b = rk.get(key), ro.get(key)
             if _same(a, b):
                 continue
-            out.append({**base, "field": column_label("services", key) + suffix, "kept_value": _fmt(a), "other_value": _fmt(b),
-                        "kept_src": _where(rk), "other_src": _where(ro)})
+            out.append(
+                {
+                    **base,
+                    "field": column_label("services", key) + suffix,
+                    "kept_value": _fmt(a),
+                    "other_value": _fmt(b),
+                    "kept_src": _where(rk),
+                    "other_src": _where(ro),
+                }
+            )
     for rec in out:
         rec["values"] = f"{rec['kept_submitter']}: {rec['kept_value']} | {rec['other_submitter']}: {rec['other_value']}"
     lines.conflicts.extend(out)
@@ -815,7 +991,9 @@ def _expected_units(level: str, territory: Territory) -> dict[str, str]:
 _STATUS_ORDER = {"valid": 0, "warnings": 1, "rejected": 2, "outside": 3, "superseded": 4, "missing": 5}
 
 
-def _submissions(sources: list[Source], level: str, territory: Territory) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _submissions(
+    sources: list[Source], level: str, territory: Territory
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     units = _expected_units(level, territory)
     by_unit: dict[str, list[Source]] = defaultdict(list)
     others: list[Source] = []
@@ -834,13 +1012,28 @@ def _submissions(sources: list[Source], level: str, territory: Territory) -> tup
             rows.append(_submission_line(src, level, territory, units))
         if not mine:
             typ = "obec" if level == "orp" else "souhrn"
-            rows.append({
-                "territory_code": code, "territory_name": name, "submitter_type": SUBMITTER_TYPE_LABELS[typ],
-                "submitter_code": code, "submitter_name": name if level == "orp" else f"ORP {name}", "kind": None,
-                "expected": "ano", "status": "missing", "file": None, "date_filled": None, "rows_read": 0,
-                "rows_merged": 0, "rows_excluded": 0, "errors": 0, "warnings": 0, "completeness": None,
-                "note": None, "sha256": None,
-            })
+            rows.append(
+                {
+                    "territory_code": code,
+                    "territory_name": name,
+                    "submitter_type": SUBMITTER_TYPE_LABELS[typ],
+                    "submitter_code": code,
+                    "submitter_name": name if level == "orp" else f"ORP {name}",
+                    "kind": None,
+                    "expected": "ano",
+                    "status": "missing",
+                    "file": None,
+                    "date_filled": None,
+                    "rows_read": 0,
+                    "rows_merged": 0,
+                    "rows_excluded": 0,
+                    "errors": 0,
+                    "warnings": 0,
+                    "completeness": None,
+                    "note": None,
+                    "sha256": None,
+                }
+            )
     for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), normalize_key(s.submitter_name), s.name)):
         rows.append(_submission_line(src, level, territory, units))
     stats = {
@@ -930,9 +1123,30 @@ def merge_results(
     submissions, stats = _submissions(sources, level, territory)
     services = sorted(lines.services, key=_service_order)
     activities = tables.annotate_activities(lines.activities)
-    projects = sorted(lines.projects, key=lambda r: (normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""), str(r.get("src_file")), r.get("src_row") or 0))
-    errors = sorted(lines.errors, key=lambda r: (str(r.get("via") or ""), str(r.get("src_file") or ""), str(r.get("src_sheet") or ""), r.get("src_row") or 0, str(r.get("code"))))
-    conflicts = _unique(sorted(lines.conflicts, key=lambda r: (str(r.get("identifikator")), str(r.get("field")), str(r.get("other_submitter")))))
+    projects = sorted(
+        lines.projects,
+        key=lambda r: (
+            normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
+            str(r.get("src_file")),
+            r.get("src_row") or 0,
+        ),
+    )
+    errors = sorted(
+        lines.errors,
+        key=lambda r: (
+            str(r.get("via") or ""),
+            str(r.get("src_file") or ""),
+            str(r.get("src_sheet") or ""),
+            r.get("src_row") or 0,
+            str(r.get("code")),
+        ),
+    )
+    conflicts = _unique(
+        sorted(
+            lines.conflicts,
+            key=lambda r: (str(r.get("identifikator")), str(r.get("field")), str(r.get("other_submitter"))),
+        )
+    )
 
     meta: dict[str, Any] = {
         "kind": "souhrn",
@@ -1002,7 +1216,9 @@ def _check_strict(sources: list[Source], lines: _Lines) -> None:
     for e in lines.errors:
         if e.get("code") in ("superseded", "duplicate-service", "duplicate-row"):
             continue
-        where = ", ".join(x for x in (str(e.get("src_file") or ""), e.get("src_sheet") or "", e.get("src_cell") or "") if x)
+        where = ", ".join(
+            x for x in (str(e.get("src_file") or ""), e.get("src_sheet") or "", e.get("src_cell") or "") if x
+        )
         problems.append(f"{where}: {e.get('message')}")
     if problems:
         shown = "\n  ".join(problems[:20])
@@ -1052,7 +1268,9 @@ def merge_paths(
         except ConsolidatedReadError as exc:
             raise MergeError(f"{p}: {exc}") from None
     if level is None:
-        level = territory.level if territory is not None and territory.level in LEVELS else ("kraj" if summaries else "orp")
+        level = (
+            territory.level if territory is not None and territory.level in LEVELS else ("kraj" if summaries else "orp")
+        )
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp nebo kraj")
     if summaries and level == "orp":
@@ -1073,8 +1291,18 @@ def merge_paths(
             prev = read_consolidated(previous)
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
-    return merge_results(results, level=level, territory=territory, year=year, previous=prev, core_services=core_services,
-                         strict=strict, generated=generated, summaries=summaries, threshold=threshold)
+    return merge_results(
+        results,
+        level=level,
+        territory=territory,
+        year=year,
+        previous=prev,
+        core_services=core_services,
+        strict=strict,
+        generated=generated,
+        summaries=summaries,
+        threshold=threshold,
+    )
 
 
 def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
@@ -1106,7 +1334,10 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
         raise MergeError(f"z dodaných souborů nelze určit {what}; zadejte ho volbou {option} KÓD")
     if len(found) > 1:
         names = ", ".join(
-            sorted(f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})" for c in found)
+            sorted(
+                f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})"
+                for c in found
+            )
         )
         raise MergeError(f"soubory jsou z více území ({names}); zadejte slučované území volbou {option} KÓD")
     code = found.pop()
@@ -1126,5 +1357,7 @@ def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int
     if not years:
         raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
     if len(years) > 1:
-        raise MergeError(f"soubory jsou za více let ({', '.join(map(str, sorted(years)))}); zadejte slučovaný rok volbou --year RRRR")
+        raise MergeError(
+            f"soubory jsou za více let ({', '.join(map(str, sorted(years)))}); zadejte slučovaný rok volbou --year RRRR"
+        )
     return years.pop()

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "Consolidated",
     "COLUMN_LABELS",
+    "KIND_LABELS",
+    "PROVENANCE_COLUMNS",
     "SHEETS",
     "SHEET_COLUMNS",
     "SPEC_SHEETS",
     "STATUS_LABELS",
-    "KIND_LABELS",
     "SUBMITTER_TYPE_LABELS",
-    "PROVENANCE_COLUMNS",
     "TERRITORY_COLUMNS",
+    "Consolidated",
     "column_label",
 ]
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps
 from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
@@ -21,7 +22,7 @@ from xlkpss.merge.model import SHEETS, Consolidated, column_label
 from xlkpss.plan.tree import build_tree, continues, number_key
 from xlkpss.spec import get_template
 
-__all__ = ["annotate_activities", "derive", "scope_units", "TOTAL_LABEL", "LEVEL_WORDS", "criteria_column"]
+__all__ = ["LEVEL_WORDS", "TOTAL_LABEL", "annotate_activities", "criteria_column", "derive", "scope_units"]
 
 #: the druh cell of a total row (Financování)
 TOTAL_LABEL = "Celkem"
@@ -152,7 +153,7 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _plan_summary(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     statuses = [i.code for i in codelist("stavy_planu")]
-    for key, items in _plan_groups(activities).items():
+    for items in _plan_groups(activities).values():
         first = items[0]
         by_prio: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
         names = {str(r.get("cislo")): r.get("nazev") for r in items if r.get("cislo")}
@@ -191,14 +192,21 @@ def _plan_summary(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "src_sha256": first.get("src_sha256"),
                 }
             )
-    rows.sort(key=lambda r: (normalize_key(r.get("territory_name") or ""), normalize_key(r.get("submitter") or ""),
-                             str(r.get("src_file")), r["priority"] is None, number_key(r["priority"]) if r["priority"] else ()))
+    rows.sort(
+        key=lambda r: (
+            normalize_key(r.get("territory_name") or ""),
+            normalize_key(r.get("submitter") or ""),
+            str(r.get("src_file")),
+            r["priority"] is None,
+            number_key(r["priority"]) if r["priority"] else (),
+        )
+    )
     return rows
 
 
 def _carryover(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for _key, items in _plan_groups(activities).items():
+    for items in _plan_groups(activities).values():
         tree, by_row = _tree(items)
         for item in tree.items:
             if not continues(item):
@@ -229,7 +237,9 @@ def _scopes(level: str, territory: Territory) -> list[tuple[str, str, str, int |
     whole_word = LEVEL_WORDS[level]
     unit_word = "obec" if level == "orp" else "ORP"
     out = [(whole_word, territory.code, territory.name, territory.population, criteria_column(whole_word))]
-    out += [(unit_word, code, name, pop, criteria_column(unit_word)) for code, name, pop in scope_units(level, territory)]
+    out += [
+        (unit_word, code, name, pop, criteria_column(unit_word)) for code, name, pop in scope_units(level, territory)
+    ]
     return out
 
 
@@ -246,7 +256,9 @@ def _capacities(services: list[dict[str, Any]], level: str, territory: Territory
             cell = agg.setdefault(key, [0, 0.0])
             cell[0] += 1
             cell[1] += _n(s.get("kapacita"))
-        for (druh, forma, typ) in sorted(agg, key=lambda k: (_order("druhy_sluzeb", k[0]), _order("formy", k[1]), _order("typy_kapacity", k[2]))):
+        for druh, forma, typ in sorted(
+            agg, key=lambda k: (_order("druhy_sluzeb", k[0]), _order("formy", k[1]), _order("typy_kapacity", k[2]))
+        ):
             n, cap = agg[(druh, forma, typ)]
             rows.append(
                 {
@@ -277,7 +289,9 @@ def _funding(services: list[dict[str, Any]], level: str, territory: Territory) -
         for s in mine:
             if s.get("druh") is not None:
                 by_druh[s.get("druh")].append(s)
-        groups = [(d, by_druh[d]) for d in sorted(by_druh, key=lambda d: _order("druhy_sluzeb", d))] + [(TOTAL_LABEL, mine)]
+        groups = [(d, by_druh[d]) for d in sorted(by_druh, key=lambda d: _order("druhy_sluzeb", d))] + [
+            (TOTAL_LABEL, mine)
+        ]
         for druh, group in groups:
             costs = sum(_n(s.get("naklady")) for s in group)
             sums = {k: sum(_n(s.get(k)) for s in group) for k in sources}
@@ -298,14 +312,16 @@ def _funding(services: list[dict[str, Any]], level: str, territory: Territory) -
     return rows
 
 
-def _coverage(services: list[dict[str, Any]], level: str, territory: Territory) -> tuple[list[dict[str, Any]], list[str]]:
+def _coverage(
+    services: list[dict[str, Any]], level: str, territory: Territory
+) -> tuple[list[dict[str, Any]], list[str]]:
     units = scope_units(level, territory)
     col = "kod_obce" if level == "orp" else "kod_orp"
     group_keys = [f.key for f in get_template("sluzby").sheet("sluzby").group("cilova_skupina")]
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for s in services:
         unit = str(s.get(col) or "")
-        groups = {_code("cilove_skupiny", s.get(k)) for k in group_keys} - {None}
+        groups = {g for g in (_code("cilove_skupiny", s.get(k)) for k in group_keys) if g is not None}
         for g in groups:
             counts[(g, unit)] += 1
     names = [name for _code_, name, _pop in units]
@@ -322,22 +338,34 @@ def _coverage(services: list[dict[str, Any]], level: str, territory: Territory) 
     return rows, ["target_group", *names, "total"]
 
 
-def _gaps(services: list[dict[str, Any]], level: str, territory: Territory, core: list[str],
-          submissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _gaps(
+    services: list[dict[str, Any]], level: str, territory: Territory, core: list[str], submissions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     if level == "orp":
         scopes = [("ORP", territory.code, territory.name, territory.population, "kod_orp")]
     else:
         scopes = [("ORP", c, n, p, "kod_orp") for c, n, p in scope_units(level, territory)]
-    delivered = {str(r.get("territory_code")) for r in submissions if r.get("expected") == "ano" and r.get("status") in ACCEPTED}
+    delivered = {
+        str(r.get("territory_code")) for r in submissions if r.get("expected") == "ano" and r.get("status") in ACCEPTED
+    }
     rows = []
     druhy = codelist("druhy_sluzeb")
     for word, code, name, pop, col in scopes:
         present = {_code("druhy_sluzeb", s.get("druh")) for s in services if str(s.get(col) or "") == code}
         if level == "kraj" and code not in delivered:
             # no data is no evidence of a gap: one line instead of 34 false alarms
-            rows.append({"territory_level": word, "territory_code": code, "territory_name": name, "druh": None,
-                         "kategorie": None, "core": None, "population": pop,
-                         "note": "ORP nedodalo údaje – chybění služeb nelze posoudit"})
+            rows.append(
+                {
+                    "territory_level": word,
+                    "territory_code": code,
+                    "territory_name": name,
+                    "druh": None,
+                    "kategorie": None,
+                    "core": None,
+                    "population": pop,
+                    "note": "ORP nedodalo údaje – chybění služeb nelze posoudit",
+                }
+            )
             continue
         missing = [i for i in druhy if i.code not in present]
         missing.sort(key=lambda i: (i.code not in core, druhy.items.index(i)))
@@ -365,7 +393,12 @@ def _gaps(services: list[dict[str, Any]], level: str, territory: Territory, core
 def _service_key(s: dict[str, Any]) -> tuple:
     if s.get("identifikator"):
         return ("id", str(s["identifikator"]), str(s.get("forma") or ""))
-    return ("name", str(s.get("ico_poskytovatele") or ""), normalize_key(s.get("nazev_sluzby") or ""), str(s.get("forma") or ""))
+    return (
+        "name",
+        str(s.get("ico_poskytovatele") or ""),
+        normalize_key(s.get("nazev_sluzby") or ""),
+        str(s.get("forma") or ""),
+    )
 
 
 def _pct(prev: float | None, curr: float | None) -> float | None:
@@ -381,13 +414,15 @@ def _pct_text(value: float) -> str:
     return f"{sign}{format_number(abs(value), 1)} %".replace("\u00a0", " ")
 
 
-def _changes(services: list[dict[str, Any]], previous: Consolidated, level: str, territory: Territory, threshold: float) -> list[dict[str, Any]]:
+def _changes(
+    services: list[dict[str, Any]], previous: Consolidated, level: str, territory: Territory, threshold: float
+) -> list[dict[str, Any]]:
     col = "kod_orp" if level == "orp" else "kod_kraje"
     prev_services = [s for s in _records(previous.table("services")) if str(s.get(col) or "") == territory.code]
-    prev_by = {}
+    prev_by: dict[tuple, dict[str, Any]] = {}
     for s in prev_services:
         prev_by.setdefault(_service_key(s), s)
-    curr_by = {}
+    curr_by: dict[tuple, dict[str, Any]] = {}
     for s in services:
         curr_by.setdefault(_service_key(s), s)
     unit_col = "kod_obce" if level == "orp" else "kod_orp"
@@ -440,7 +475,10 @@ def _changes(services: list[dict[str, Any]], previous: Consolidated, level: str,
         curr_mine = [s for s in services if str(s.get(scol) or "") == code]
         if not prev_mine and not curr_mine:
             continue
-        types = sorted({s.get("typ_kapacity") for s in prev_mine + curr_mine if s.get("typ_kapacity")}, key=lambda t: _order("typy_kapacity", t))
+        types = sorted(
+            {s.get("typ_kapacity") for s in prev_mine + curr_mine if s.get("typ_kapacity")},
+            key=lambda t: _order("typy_kapacity", t),
+        )
         for typ in types:
             pc = sum(_n(s.get("kapacita")) for s in prev_mine if s.get("typ_kapacity") == typ)
             cc = sum(_n(s.get("kapacita")) for s in curr_mine if s.get("typ_kapacity") == typ)
@@ -487,12 +525,20 @@ def _territory_change(word, code, name, typ, pc, cc, cap_pct, pk, ck, cost_pct, 
 # ---------------------------------------------------------------------------
 
 
-def _overview(c: Consolidated, services: list[dict[str, Any]], level: str, territory: Territory, gaps: list[dict[str, Any]],
-              plan_rows: list[dict[str, Any]], carry: list[dict[str, Any]], changes: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def _overview(
+    c: Consolidated,
+    services: list[dict[str, Any]],
+    level: str,
+    territory: Territory,
+    gaps: list[dict[str, Any]],
+    plan_rows: list[dict[str, Any]],
+    carry: list[dict[str, Any]],
+    changes: list[dict[str, Any]] | None,
+) -> list[dict[str, Any]]:
     m = c.meta
     rows: list[dict[str, Any]] = []
 
-    def add(metric: str, label: str, value: Any, unit: str = "", note: str | None = None) -> None:
+    def add(metric: str, label: str, value: Any, unit: str | None = None, note: str | None = None) -> None:
         rows.append({"metric": metric, "label": label, "value": value, "unit": unit or None, "note": note})
 
     prefix = "ORP " if level == "orp" else ""
@@ -504,27 +550,54 @@ def _overview(c: Consolidated, services: list[dict[str, Any]], level: str, terri
     who = "obcí ORP" if level == "orp" else "ORP kraje"
     add("expected", f"Očekávaní předkladatelé ({who})", m["expected"], "předkladatelů")
     add("delivered", "Odevzdali (přijatý soubor)", m["delivered"], "předkladatelů")
-    add("completeness", "Úplnost odevzdání", m["completeness"], "%",
-        "podíl očekávaných předkladatelů s přijatým souborem (jako reporting rate v DHIS2)")
+    add(
+        "completeness",
+        "Úplnost odevzdání",
+        m["completeness"],
+        "%",
+        "podíl očekávaných předkladatelů s přijatým souborem (jako reporting rate v DHIS2)",
+    )
     if level == "kraj":
-        add("completeness_obce", "Úplnost odevzdání za obce kraje", m.get("completeness_obce"), "%",
-            "obce s přijatým souborem podle souhrnů ORP")
+        add(
+            "completeness_obce",
+            "Úplnost odevzdání za obce kraje",
+            m.get("completeness_obce"),
+            "%",
+            "obce s přijatým souborem podle souhrnů ORP",
+        )
     subs = _records(c.table("submissions"))
     add("rejected", "Odmítnuté soubory", sum(1 for s in subs if s.get("status") == "rejected"), "souborů")
-    add("superseded", "Nahrazené soubory (opakované odeslání)", sum(1 for s in subs if s.get("status") == "superseded"), "souborů")
+    add(
+        "superseded",
+        "Nahrazené soubory (opakované odeslání)",
+        sum(1 for s in subs if s.get("status") == "superseded"),
+        "souborů",
+    )
     add("rows_read", "Řádků přečteno", m["rows_read"], "řádků", "Služby, Plán a Projekty všech vstupních souborů")
     add("rows_merged", "Řádků sloučeno", m["rows_merged"], "řádků")
     add("rows_excluded", "Řádků vyřazeno", m["rows_excluded"], "řádků", "důvody na listu Chyby")
-    add("services", "Započtené služby", len(services), "služeb", "služba hlášená více předkladateli je započtena jednou")
+    add(
+        "services", "Započtené služby", len(services), "služeb", "služba hlášená více předkladateli je započtena jednou"
+    )
     by_type: dict[str, float] = defaultdict(float)
     for s in services:
         if s.get("typ_kapacity"):
             by_type[s["typ_kapacity"]] += _n(s.get("kapacita"))
     for item in codelist("typy_kapacity"):
         if item.display in by_type:
-            add(f"capacity:{item.code}", f"Kapacita – {item.label}", _clean_num(by_type[item.display]), item.label,
-                "kapacity různých typů se nesčítají")
-    add("costs", column_label("services", "naklady").replace(" (Kč)", ""), _clean_num(sum(_n(s.get("naklady")) for s in services)), "Kč")
+            add(
+                f"capacity:{item.code}",
+                f"Kapacita – {item.label}",
+                _clean_num(by_type[item.display]),
+                item.label,
+                "kapacity různých typů se nesčítají",
+            )
+    add(
+        "costs",
+        column_label("services", "naklady").replace(" (Kč)", ""),
+        _clean_num(sum(_n(s.get("naklady")) for s in services)),
+        "Kč",
+    )
     sources = [f.key for f in get_template("sluzby").sheet("sluzby").fields if f.funding]
     add("funding", "Zdroje financování celkem", _clean_num(sum(_n(s.get(k)) for s in services for k in sources)), "Kč")
     add("population", "Počet obyvatel", m.get("population"), "obyvatel", m.get("population_note"))
@@ -535,8 +608,13 @@ def _overview(c: Consolidated, services: list[dict[str, Any]], level: str, terri
     done = sum(r["n_splneno"] for r in plan_rows)
     with_status = evaluated - sum(r["n_bez_stavu"] for r in plan_rows)
     add("plan_items", "Hodnocené položky plánů", evaluated, "položek")
-    add("plan_done", "Splněno z hodnocených položek", 100.0 * done / with_status if with_status else None, "%",
-        "splněno / položky s vyplněným stavem")
+    add(
+        "plan_done",
+        "Splněno z hodnocených položek",
+        100.0 * done / with_status if with_status else None,
+        "%",
+        "splněno / položky s vyplněným stavem",
+    )
     add("carryover", "Položky pokračující v příštím roce", len(carry), "položek")
     add("conflicts", "Konflikty údajů", len(c.table("conflicts")), "rozdílů")
     add("errors", "Chyby a vyřazení", len(c.table("errors")), "záznamů")
@@ -559,8 +637,15 @@ def _overview(c: Consolidated, services: list[dict[str, Any]], level: str, terri
 # ---------------------------------------------------------------------------
 
 
-def derive(c: Consolidated, *, territory: Territory, level: str, core: Iterable[str] | None, previous: Consolidated | None,
-           threshold: float) -> None:
+def derive(
+    c: Consolidated,
+    *,
+    territory: Territory,
+    level: str,
+    core: Iterable[str] | None,
+    previous: Consolidated | None,
+    threshold: float,
+) -> None:
     """Fill every computed sheet of ``c`` from its record sheets."""
     core_list = list(core) if core is not None else core_service_codes()
     services = _records(c.table("services"))
@@ -582,4 +667,3 @@ def derive(c: Consolidated, *, territory: Territory, level: str, core: Iterable[
     # workbook order
     c.tables = {k: c.tables[k] for k in SHEETS if k in c.tables}
     c.meta["core_missing"] = sum(1 for g in gaps if g.get("core") == "ano" and not g.get("note"))
-

@@ -24,9 +24,10 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
@@ -37,11 +38,11 @@ from xlkpss.read.recognise import col_letter
 from xlkpss.spec import load_spec
 
 __all__ = [
-    "ConsolidatedReadError",
-    "META_SHEET",
     "FORMAT_VERSION",
+    "META_SHEET",
     "NUMBER_FORMATS",
     "TABLE_NAMES",
+    "ConsolidatedReadError",
     "is_consolidated",
     "read_consolidated",
     "write_consolidated",
@@ -98,8 +99,20 @@ _FILLS = {
 }
 
 _INT_COLS = {
-    "services", "capacity", "population", "rows_read", "rows_merged", "rows_excluded", "errors", "warnings", "items",
-    "src_row", "prev_capacity", "curr_capacity", "total", "n_bez_stavu",
+    "services",
+    "capacity",
+    "population",
+    "rows_read",
+    "rows_merged",
+    "rows_excluded",
+    "errors",
+    "warnings",
+    "items",
+    "src_row",
+    "prev_capacity",
+    "curr_capacity",
+    "total",
+    "n_bez_stavu",
 }
 _MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
 _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
@@ -330,7 +343,9 @@ class _Writer:
         self.c = c
         self._formats: dict[tuple, Any] = {}
 
-    def fmt(self, kind: str = "text", fill: str | None = None, bold: bool = False, header: bool = False, wrap: bool = False) -> Any:
+    def fmt(
+        self, kind: str = "text", fill: str | None = None, bold: bool = False, header: bool = False, wrap: bool = False
+    ) -> Any:
         key = (kind, fill, bold, header, wrap)
         if key not in self._formats:
             props: dict[str, Any] = {"valign": "top"}
@@ -394,7 +409,9 @@ def _escape_header(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
-def write_consolidated(c: Consolidated, path: str | os.PathLike, *, protect_inputs: Iterable[str | os.PathLike] = ()) -> Path:
+def write_consolidated(
+    c: Consolidated, path: str | os.PathLike, *, protect_inputs: Iterable[str | os.PathLike] = ()
+) -> Path:
     """Write ``c`` as a consolidated workbook to ``path`` (.xlsx), atomically; refuses to
     overwrite any path in ``protect_inputs`` (``OutputError``)."""
     import xlsxwriter
@@ -408,7 +425,9 @@ def write_consolidated(c: Consolidated, path: str | os.PathLike, *, protect_inpu
     title = f"Souhrn KPSS – {'ORP ' if meta.get('level') == 'orp' else ''}{meta.get('territory_name', '')}, {meta.get('year', '')}"
 
     frames = {key: c.table(key) for key in SHEETS}
-    columns = {key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in SHEETS}
+    columns = {
+        key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in SHEETS
+    }
     layouts = {
         key: _SheetLayout(
             name=SHEETS[key],
@@ -423,7 +442,12 @@ def write_consolidated(c: Consolidated, path: str | os.PathLike, *, protect_inpu
     with atomic_path(path, protect=protect) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": False},
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": False,
+            },
         )
         wb.set_properties(
             {
@@ -446,18 +470,28 @@ def write_consolidated(c: Consolidated, path: str | os.PathLike, *, protect_inpu
     return path
 
 
-def _write_sheet(w: _Writer, key: str, frame: Any, layout: _SheetLayout, formulas: _Formulas, title: str, meta: dict) -> None:
+def _write_sheet(
+    w: _Writer, key: str, frame: Any, layout: _SheetLayout, formulas: _Formulas, title: str, meta: dict
+) -> None:
     ws = w.wb.add_worksheet(layout.name)
     cols = layout.columns
     labels = _labels(key, cols)
     if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
         raise ValueError(f"{key}: duplicate column labels {labels}")
-    records = [{c: clean_value(v) for c, v in zip(cols, vals)} for vals in frame.itertuples(index=False, name=None)] if len(frame) else []
+    records = (
+        [{c: clean_value(v) for c, v in zip(cols, vals)} for vals in frame.itertuples(index=False, name=None)]
+        if len(frame)
+        else []
+    )
     h = layout.header_row
     if key == "overview":
         ws.write_string(0, 0, title, w.wb.add_format({"bold": True, "font_size": 14}))
-        ws.write_string(1, 0, f"Vytvořeno {generated_text(meta)} programem xlkpss {meta.get('version', __version__)}; "
-                        "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.")
+        ws.write_string(
+            1,
+            0,
+            f"Vytvořeno {generated_text(meta)} programem xlkpss {meta.get('version', __version__)}; "
+            "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.",
+        )
     kinds = [_kind_of(key, col) for col in cols]
     make = formulas.for_sheet(key)
     for i, r in enumerate(records):
@@ -473,7 +507,12 @@ def _write_sheet(w: _Writer, key: str, frame: Any, layout: _SheetLayout, formula
             if col == "status" and value in STATUS_LABELS:
                 cell_fill = value
                 value = STATUS_LABELS[value]
-            fmt = w.fmt(kind if not isinstance(value, str) else "text", cell_fill, bold=(fill == "core"), wrap=(col in ("message", "note", "values") and key != "overview"))
+            fmt = w.fmt(
+                kind if not isinstance(value, str) else "text",
+                cell_fill,
+                bold=(fill == "core"),
+                wrap=(col in ("message", "note", "values") and key != "overview"),
+            )
             if col in cells:
                 ws.write_formula(row, j, cells[col], w.fmt(kind, cell_fill, bold=(fill == "core")), _result(value))
             else:
@@ -504,8 +543,13 @@ def _write_sheet(w: _Writer, key: str, frame: Any, layout: _SheetLayout, formula
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
     if key == "coverage" and records and len(cols) > 2:
-        ws.conditional_format(h + 1, 1, layout.last - 1, len(cols) - 2,
-                              {"type": "cell", "criteria": "==", "value": 0, "format": w.fmt(fill="core")})
+        ws.conditional_format(
+            h + 1,
+            1,
+            layout.last - 1,
+            len(cols) - 2,
+            {"type": "cell", "criteria": "==", "value": 0, "format": w.fmt(fill="core")},
+        )
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -605,7 +649,9 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
 
             raw = read_workbook(path)
     except ReadError as exc:
-        raise ConsolidatedReadError(f"{path.name}: {issue_text(exc.code, value=exc.value, expected=exc.expected)}") from None
+        raise ConsolidatedReadError(
+            f"{path.name}: {issue_text(exc.code, value=exc.value, expected=exc.expected)}"
+        ) from None
     meta_sheet = raw.sheet(META_SHEET)
     kv: dict[str, str] = {}
     if meta_sheet is not None:
@@ -613,7 +659,9 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
             if len(row) >= 2 and row[0] is not None:
                 kv[str(row[0]).strip()] = "" if row[1] is None else str(row[1])
     if kv.get("kind") != META_KIND:
-        raise ConsolidatedReadError(f"{path.name} není souhrnný sešit xlkpss (chybí skrytý list {META_SHEET} s kind=souhrn)")
+        raise ConsolidatedReadError(
+            f"{path.name} není souhrnný sešit xlkpss (chybí skrytý list {META_SHEET} s kind=souhrn)"
+        )
     try:
         version = int(kv.get("format_version") or "0")
     except ValueError:
@@ -636,7 +684,10 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
         if sheet is None:
             tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
             continue
-        header = [str(v).strip() if v is not None else "" for v in (sheet.rows[header_row] if header_row < len(sheet.rows) else [])]
+        header = [
+            str(v).strip() if v is not None else ""
+            for v in (sheet.rows[header_row] if header_row < len(sheet.rows) else [])
+        ]
         labels = _labels(key, columns)
         positions: dict[str, int | None] = {}
         for col, label in zip(columns, labels):
@@ -645,14 +696,13 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
             raise ConsolidatedReadError(f"{path.name}: list {name} nemá záhlaví souhrnu (řádek {header_row + 1})")
         records = []
         for row in sheet.rows[header_row + 1 :]:
-            values = {col: (clean_value(row[p]) if p is not None and p < len(row) else None) for col, p in positions.items()}
+            values = {
+                col: (clean_value(row[p]) if p is not None and p < len(row) else None) for col, p in positions.items()
+            }
             if all(v is None for v in values.values()):
                 continue
             if "status" in values and values["status"] in status_keys:
                 values["status"] = status_keys[values["status"]]
-            for col in values:
-                if isinstance(values[col], str):
-                    values[col] = values[col]
             records.append(values)
         tables[key] = pd.DataFrame({c: [r[c] for r in records] for c in columns}, columns=columns, dtype=object)
     meta.update(
