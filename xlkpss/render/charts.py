@@ -48,7 +48,7 @@ FONT = 14
 SMALL = 12
 BAR = 16
 ROW = 44  # label line + bar + gap
-CHAR = 0.58  # average glyph width / font size (DejaVu Sans, Liberation Sans)
+CHAR = 0.55  # average glyph width / font size (DejaVu Sans, Liberation Sans; a little generous)
 
 Formatter = Callable[[Any], str]
 
