@@ -118,7 +118,9 @@ def open_page(html: Path, *, width: int = 1000, height: int = 800) -> Iterator[V
             browser.close()
 
 
-def cli_capture(html: Path, png: Path | None = None, pdf: Path | None = None, *, width: int = 1000, height: int = 2400) -> None:
+def cli_capture(
+    html: Path, png: Path | None = None, pdf: Path | None = None, *, width: int = 1000, height: int = 2400
+) -> None:
     """Screenshot and/or PDF through the Chromium command line (fallback without Playwright)."""
     exe = require_chromium()
     with tempfile.TemporaryDirectory() as profile:

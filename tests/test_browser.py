@@ -61,7 +61,9 @@ def visit(summary_file, tmp_path_factory):
         v.heat_cells = v.page.locator("table.heat td[style]").count()
         v.body_text = v.page.inner_text("body")
         v.page.set_viewport_size({"width": 375, "height": 800})
-        v.overflow = v.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        v.overflow = v.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         v.phone_png = v.screenshot(out / "summary_phone.png", full_page=False)
     v.dialogs = dialogs
     return v
@@ -121,8 +123,9 @@ def test_screenshot_and_pdf(visit):
     if shutil.which("pdftotext"):
         import subprocess
 
-        text = subprocess.run(["pdftotext", "-layout", str(visit.pdf_path), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(visit.pdf_path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "Hlavní údaje" in text and "Kč" in text
     if os.environ.get("XLKPSS_UPDATE_SCREENSHOT"):
         (ROOT / "docs").mkdir(exist_ok=True)

@@ -74,9 +74,19 @@ def evil_page(out_dir: Path) -> Path:
     shutil.copy(SAMPLES / "obec_562971_chomutov_sluzby_2026.xlsx", folder)
     make_submission(
         folder / "poskytovatel_evil.xlsx",
-        rows=[{**GOOD_SERVICE, "identifikator": "9876543", "poskytovatel": XSS, "nazev_sluzby": f"Klub {XSS}",
-               "druh": "§62 Nízkoprahová zařízení pro děti a mládež", "forma": "ambulantní", "kapacita": 25,
-               "typ_kapacity": "klienti", "obec": "Chomutov"}],
+        rows=[
+            {
+                **GOOD_SERVICE,
+                "identifikator": "9876543",
+                "poskytovatel": XSS,
+                "nazev_sluzby": f"Klub {XSS}",
+                "druh": "§62 Nízkoprahová zařízení pro děti a mládež",
+                "forma": "ambulantní",
+                "kapacita": 25,
+                "typ_kapacity": "klienti",
+                "obec": "Chomutov",
+            }
+        ],
         ident={"typ_predkladatele": "poskytovatel", "kod_obce": None, "ico": "00075655", "nazev": XSS},
     )
     c, _ = _merge(folder, out_dir)
@@ -165,7 +175,7 @@ def test_samples_merge_has_content(consolidated):
 
 def test_valid_html5(page):
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)  # raises on any parse error
-    assert page.startswith("<!DOCTYPE html>\n<html lang=\"cs\">")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="cs">')
 
 
 def test_self_contained(page):
@@ -201,7 +211,9 @@ def test_headline_figures_equal_workbook(doc, consolidated):
     assert _figure(doc, "costs").endswith("Kč")
     for item in codelist("typy_kapacity"):
         key = f"capacity:{item.code}"
-        expected = sum(_n(s["kapacita"]) for s in services if codelist("typy_kapacity").resolve(s["typ_kapacity"]) == item)
+        expected = sum(
+            _n(s["kapacita"]) for s in services if codelist("typy_kapacity").resolve(s["typ_kapacity"]) == item
+        )
         if expected:
             assert _num(_figure(doc, key)) == expected == _n(overview[key]["value"])
     assert _num(_figure(doc, "pocet_uzivatelu")) == sum(_n(s["pocet_uzivatelu"]) for s in services)
@@ -341,7 +353,9 @@ def test_provider_name_is_escaped(tmp_path):
 
 
 def test_empty_consolidated_renders(tmp_path):
-    path = render_summary(Consolidated(meta={"level": "orp", "territory_code": "4203", "year": 2026}), tmp_path / "e.html")
+    path = render_summary(
+        Consolidated(meta={"level": "orp", "territory_code": "4203", "year": 2026}), tmp_path / "e.html"
+    )
     text = path.read_text(encoding="utf-8")
     html5lib.HTMLParser(strict=True).parse(text)
     assert "Žádné údaje" in text and "ORP Chomutov" in text
@@ -379,7 +393,9 @@ def test_merge_html_equals_report_from_workbook(tmp_path):
 
     runner = CliRunner()
     wb, a, b = tmp_path / "orp.xlsx", tmp_path / "merge.html", tmp_path / "report.html"
-    result = runner.invoke(main, ["merge", str(SAMPLES), "-o", str(wb), "--html", str(a), "--generated", GENERATED, "-q"])
+    result = runner.invoke(
+        main, ["merge", str(SAMPLES), "-o", str(wb), "--html", str(a), "--generated", GENERATED, "-q"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["report", str(wb), "-o", str(b)])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,9 @@ import click
 @click.command(name="report")
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Kam uložit stránku (.html); výchozí: vedle sešitu se stejným jménem a příponou .html.",
 )
 @click.option("--lang", type=click.Choice(["cs"]), default="cs", show_default=True, help="Jazyk stránky.")

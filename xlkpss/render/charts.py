@@ -129,7 +129,8 @@ def _label_lines(label: str, y: float) -> tuple[list[str], float]:
     """SVG text of a row label (wrapped) starting at ``y``; returns the elements and the bar's y."""
     lines = _wrap(label)
     parts = [
-        f'<text x="0" y="{y + FONT + i * (FONT + 3):.0f}" class="label">{escape(line)}</text>' for i, line in enumerate(lines)
+        f'<text x="0" y="{y + FONT + i * (FONT + 3):.0f}" class="label">{escape(line)}</text>'
+        for i, line in enumerate(lines)
     ]
     return parts, y + FONT + (len(lines) - 1) * (FONT + 3) + 5
 
@@ -190,7 +191,9 @@ def bar_chart(
             f'<rect x="0" y="{by:.0f}" width="{max(w, 1.5 if v else 0):.1f}" height="{BAR}" '
             f'fill="{colour}"><title>{escape(label)}: {escape(text)}</title></rect>'
         )
-        out.append(f'<text x="{w + 6:.1f}" y="{by + BAR - 3:.0f}" font-size="{SMALL}" class="value">{escape(text)}</text>')
+        out.append(
+            f'<text x="{w + 6:.1f}" y="{by + BAR - 3:.0f}" font-size="{SMALL}" class="value">{escape(text)}</text>'
+        )
         y += _row_height(label)
     out.append("</svg>")
     rows = [[label, text] for (label, _), text in zip(values, texts)]
@@ -281,7 +284,9 @@ def stacked_bar_chart(
         if not total:
             out.append(f'<text x="0" y="{by + BAR - 3:.0f}" font-size="{SMALL}" class="value">žádné údaje</text>')
         elif not percent:
-            out.append(f'<text x="{x + 6:.1f}" y="{by + BAR - 3:.0f}" font-size="{SMALL}" class="value">{escape(ttext)}</text>')
+            out.append(
+                f'<text x="{x + 6:.1f}" y="{by + BAR - 3:.0f}" font-size="{SMALL}" class="value">{escape(ttext)}</text>'
+            )
     out.append("</svg>")
 
     table = []

@@ -245,8 +245,22 @@ def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]
         return (lambda v: _code_text("druhy_sluzeb", v)), False
     if column == "field":
         return _field_label, False
-    if column in ("services", "capacity", "population", "items", "errors", "warnings", "rows_read", "rows_merged",
-                  "rows_excluded", "prev", "curr", "prev_capacity", "curr_capacity", "total") or column.startswith("n_"):
+    if column in (
+        "services",
+        "capacity",
+        "population",
+        "items",
+        "errors",
+        "warnings",
+        "rows_read",
+        "rows_merged",
+        "rows_excluded",
+        "prev",
+        "curr",
+        "prev_capacity",
+        "curr_capacity",
+        "total",
+    ) or column.startswith("n_"):
         return _fmt_auto, True
     return fmt_text, False
 
@@ -259,8 +273,15 @@ def _field_label(value: Any) -> str:
     return f.label if f is not None else str(value)
 
 
-def _table(c: Consolidated, sheet_key: str, columns: Sequence[str] | None = None, *, records: list[dict] | None = None,
-           limit: int | None = None, caption: str = "") -> Table:
+def _table(
+    c: Consolidated,
+    sheet_key: str,
+    columns: Sequence[str] | None = None,
+    *,
+    records: list[dict] | None = None,
+    limit: int | None = None,
+    caption: str = "",
+) -> Table:
     """A consolidated sheet (or some of its rows) as a display table, blank columns left out."""
     recs = _records(c.table(sheet_key)) if records is None else records
     if columns is None:
@@ -270,8 +291,12 @@ def _table(c: Consolidated, sheet_key: str, columns: Sequence[str] | None = None
     shown = recs if limit is None else recs[:limit]
     return Table(
         # the values say Kč and % themselves
-        headers=[_bare(model.column_label(sheet_key, k)) if fmt in (fmt_money, _fmt_pct_auto, _fmt_change) else
-                 model.column_label(sheet_key, k) for k, (fmt, _) in zip(columns, fmts)],
+        headers=[
+            _bare(model.column_label(sheet_key, k))
+            if fmt in (fmt_money, _fmt_pct_auto, _fmt_change)
+            else model.column_label(sheet_key, k)
+            for k, (fmt, _) in zip(columns, fmts)
+        ],
         rows=[[fmt(r.get(k)) for k, (fmt, _) in zip(columns, fmts)] for r in shown],
         numeric=[num for _, num in fmts],
         caption=caption,
@@ -376,16 +401,34 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
     )
     delivered = [r for r in subs if r.get("status") not in ("missing", "superseded")]
     missing = [r for r in expected_rows if r.get("status") == "missing"]
-    cols = ["territory_name", "submitter_name", "submitter_type", "kind", "status", "date_filled", "errors", "warnings", "note"]
+    cols = [
+        "territory_name",
+        "submitter_name",
+        "submitter_type",
+        "kind",
+        "status",
+        "date_filled",
+        "errors",
+        "warnings",
+        "note",
+    ]
     table = _table(c, "submissions", cols, records=delivered)
     table.row_classes = ["status-" + str(r.get("status") or "") for r in delivered]
     by_unit: dict[str, str] = {}
     for r in expected_rows:
         if r.get("status") in _ACCEPTED:
-            by_unit[str(r.get("territory_code") or r.get("territory_name"))] = fmt_text(r.get("territory_name") or r.get("submitter_name"))
+            by_unit[str(r.get("territory_code") or r.get("territory_name"))] = fmt_text(
+                r.get("territory_name") or r.get("submitter_name")
+            )
     submitted = sorted(set(by_unit.values()), key=normalize_key)
-    others = sorted({fmt_text(r.get("submitter_name")) for r in delivered if r not in expected_rows and r.get("status") in _ACCEPTED},
-                    key=normalize_key)
+    others = sorted(
+        {
+            fmt_text(r.get("submitter_name"))
+            for r in delivered
+            if r not in expected_rows and r.get("status") in _ACCEPTED
+        },
+        key=normalize_key,
+    )
     missing_names = []
     for r in missing:
         name = r.get("territory_name") or r.get("submitter_name") or r.get("territory_code") or r.get("submitter_code")
@@ -446,7 +489,11 @@ def _capacity(c: Consolidated) -> list[Chart]:
     series = [Series(f.label, _FORM_COLOURS[i % len(_FORM_COLOURS)]) for i, f in enumerate(forms)]
     cube: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
     for r in top:
-        t, d, f = _code("typy_kapacity", r.get("typ_kapacity")), _code("druhy_sluzeb", r.get("druh")), _code("formy", r.get("forma"))
+        t, d, f = (
+            _code("typy_kapacity", r.get("typ_kapacity")),
+            _code("druhy_sluzeb", r.get("druh")),
+            _code("formy", r.get("forma")),
+        )
         v = _num(r.get("capacity"))
         if t and d and f and v is not None:
             cube[t][d][f] += v
@@ -472,9 +519,15 @@ def _capacity(c: Consolidated) -> list[Chart]:
     return charts
 
 
-def _heat(corner: str, caption: str, row_labels: list[str], col_labels: list[str],
-          values: dict[tuple[int, int], float], tips: dict[tuple[int, int], str] | None = None,
-          row_totals: list[float] | None = None) -> HeatTable:
+def _heat(
+    corner: str,
+    caption: str,
+    row_labels: list[str],
+    col_labels: list[str],
+    values: dict[tuple[int, int], float],
+    tips: dict[tuple[int, int], str] | None = None,
+    row_totals: list[float] | None = None,
+) -> HeatTable:
     top = max(values.values(), default=0)
     rows = []
     for i, label in enumerate(row_labels):
@@ -503,7 +556,9 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         names[code] = str(r.get("territory_name") or code)
         counts[(d, code)] += _num(r.get("services")) or 0
         if _num(r.get("capacity")) is not None:
-            tips[(d, code)].append(f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}")
+            tips[(d, code)].append(
+                f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}"
+            )
     cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
@@ -551,7 +606,9 @@ def _target_groups(c: Consolidated) -> dict[str, Any]:
     df = c.table("coverage")
     terr_cols = [str(k) for k in (df.columns if df is not None else []) if str(k) not in known]
     terr_cols = [k for k in terr_cols if any(_num(r.get(k)) for r in recs)]
-    items = [(fmt_text(r.get("target_group")), _num(r.get("total")) or 0) for r in recs if r.get("target_group") is not None]
+    items = [
+        (fmt_text(r.get("target_group")), _num(r.get("total")) or 0) for r in recs if r.get("target_group") is not None
+    ]
     present = sorted([it for it in items if it[1] > 0], key=lambda kv: -kv[1])
     chart = bar_chart(
         "graf-cilove-skupiny",
@@ -572,7 +629,12 @@ def _target_groups(c: Consolidated) -> dict[str, Any]:
             f"{COLUMN_LABELS['services']} podle cílové skupiny a území",
             [fmt_text(r.get("target_group")) for r in rows],
             terr_cols,
-            {(i, j): _num(r.get(k)) or 0 for i, r in enumerate(rows) for j, k in enumerate(terr_cols) if _num(r.get(k))},
+            {
+                (i, j): _num(r.get(k)) or 0
+                for i, r in enumerate(rows)
+                for j, k in enumerate(terr_cols)
+                if _num(r.get(k))
+            },
             row_totals=[_num(r.get("total")) or 0 for r in rows],
         )
     return {"chart": chart, "uncovered": uncovered, "heat": heat}
@@ -595,7 +657,11 @@ def _funding(c: Consolidated) -> dict[str, Any]:
         if r.get("druh") == _TOTAL_ROW:
             continue
         item = _code_item("druhy_sluzeb", r.get("druh"))
-        cat = fmt_text(r.get("kategorie")) if r.get("kategorie") else ((item.extra.get("kategorie") if item else None) or DASH)
+        cat = (
+            fmt_text(r.get("kategorie"))
+            if r.get("kategorie")
+            else ((item.extra.get("kategorie") if item else None) or DASH)
+        )
         row = by_cat.setdefault(cat, [0.0] * len(sources))
         for i, f in enumerate(sources):
             row[i] += _num(r.get(f.key)) or 0.0
@@ -627,7 +693,9 @@ def _funding(c: Consolidated) -> dict[str, Any]:
         "costs_label": _bare(_spec_label("sluzby", "naklady")),
         "funded_label": _bare(COLUMN_LABELS["funding_total"]),
         "ratio": fmt_pct(100 * funded / costs) if costs else DASH,
-        "sources": [(s.label, fmt_money(v), fmt_pct(100 * v / funded) if funded else DASH) for s, v in zip(series, total)],
+        "sources": [
+            (s.label, fmt_money(v), fmt_pct(100 * v / funded) if funded else DASH) for s, v in zip(series, total)
+        ],
     }
 
 
@@ -661,7 +729,17 @@ def _plan(c: Consolidated) -> dict[str, Any]:
     carry_recs = _records(c.table("carryover"))
     # where the item comes from, when the list mixes several plans
     where = [k for k in ("nazev_orp", "nazev_obce") if len({r.get(k) for r in carry_recs}) > 1]
-    carry_cols = [*where, "cislo", "nazev", "realizator", "termin", "stav", "reason", "prevzato_z_roku", "pocet_prevzeti"]
+    carry_cols = [
+        *where,
+        "cislo",
+        "nazev",
+        "realizator",
+        "termin",
+        "stav",
+        "reason",
+        "prevzato_z_roku",
+        "pocet_prevzeti",
+    ]
     carry = _table(c, "carryover", carry_cols, records=carry_recs)
     return {
         "chart": chart,
@@ -685,14 +763,28 @@ def _problems(c: Consolidated) -> dict[str, Any]:
         [ISSUES[code].title_cs if code in ISSUES else (code or DASH), code or DASH, fmt_number(n)]
         for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    conflict_cols = ["identifikator", "nazev_sluzby", "field", "kept_submitter", "kept_value", "other_submitter", "other_value"]
+    conflict_cols = [
+        "identifikator",
+        "nazev_sluzby",
+        "field",
+        "kept_submitter",
+        "kept_value",
+        "other_submitter",
+        "other_value",
+    ]
     return {
         "conflicts": _table(c, "conflicts", conflict_cols, limit=SHORT_LIST),
         "n_conflicts": len(conflicts),
-        "rejected": _table(c, "submissions", ["territory_name", "submitter_name", "file", "errors", "note"], records=rejected),
+        "rejected": _table(
+            c, "submissions", ["territory_name", "submitter_name", "file", "errors", "note"], records=rejected
+        ),
         "n_rejected": len(rejected),
-        "errors": Table(["Problém", COLUMN_LABELS["code"], COLUMN_LABELS["items"]], error_rows[:SHORT_LIST],
-                        [False, False, True], total=len(error_rows)),
+        "errors": Table(
+            ["Problém", COLUMN_LABELS["code"], COLUMN_LABELS["items"]],
+            error_rows[:SHORT_LIST],
+            [False, False, True],
+            total=len(error_rows),
+        ),
         "n_errors": len(errors),
     }
 
@@ -705,10 +797,27 @@ def _changes(c: Consolidated) -> dict[str, Any] | None:
     whole = normalize_key(f"území ({_LEVEL_WORD.get(_level(c), '')})")
     totals = [r for r in recs if normalize_key(r.get("row_kind") or "") == whole]
     flagged = [r for r in recs if _yes(r.get("flag")) and r not in totals]
-    total_cols = ["typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct", "prev_costs", "curr_costs",
-                  "costs_change_pct"]
-    flag_cols = ["territory_name", "nazev_sluzby", "typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct",
-                 "prev_costs", "curr_costs", "costs_change_pct", "note"]
+    total_cols = [
+        "typ_kapacity",
+        "prev_capacity",
+        "curr_capacity",
+        "capacity_change_pct",
+        "prev_costs",
+        "curr_costs",
+        "costs_change_pct",
+    ]
+    flag_cols = [
+        "territory_name",
+        "nazev_sluzby",
+        "typ_kapacity",
+        "prev_capacity",
+        "curr_capacity",
+        "capacity_change_pct",
+        "prev_costs",
+        "curr_costs",
+        "costs_change_pct",
+        "note",
+    ]
     return {
         "totals": _table(c, "changes", total_cols, records=totals),
         "flagged": _table(c, "changes", flag_cols, records=flagged, limit=SHORT_LIST * 2),
