@@ -374,6 +374,20 @@ def test_regional_provenance_names_the_original_file_and_cell(books: Books):
     assert {(r["src_file"], r["src_row"], r["src_sha256"]) for r in sheet_records(books.kraj, "services")} == orp_rows
 
 
+def test_regional_merge_of_a_workbook_and_its_own_files_counts_each_row_once(books: Books):
+    code = ORP_FOLDERS[0].name.split("_")[1]
+    c = merge_paths([books.orp[code], ORP_FOLDERS[0]], level="kraj", generated=GENERATED)
+    orp = read_consolidated(books.orp[code])
+    assert len(c.table("services")) == len(orp.table("services"))
+    assert len(c.table("activities")) == len(orp.table("activities"))
+    subs = c.table("submissions")
+    files = subs[subs["file"].notna()]
+    assert (files["rows_read"] == files["rows_merged"] + files["rows_excluded"]).all()
+    assert c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
+    assert c.meta["rows_merged"] == len(c.table("services")) + len(c.table("activities")) + len(c.table("projects"))
+    assert "duplicate-row" in set(c.table("errors")["code"])
+
+
 def test_orp_workbook_is_recognised_and_roundtrips(books: Books):
     code = next(iter(books.orp))
     assert is_consolidated(books.orp[code])

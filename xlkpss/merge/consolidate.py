@@ -764,34 +764,36 @@ def _excluded_rows_of_source(src: Source) -> None:
 def _drop_repeated_rows(
     rows: list[dict[str, Any]], sources_by_name: dict[str, Source], lines: _Lines, sheet_label: str
 ) -> list[dict[str, Any]]:
+    """A regional merge can receive the same submission row twice (one file merged into
+    two ORP workbooks, or given both raw and inside an ORP workbook): keep the first,
+    account the repeat as excluded for the input it came with, and say so in Chyby."""
     seen: dict[tuple, dict[str, Any]] = {}
     out = []
     for rec in rows:
         key = (rec.get("src_sha256"), rec.get("src_sheet"), rec.get("src_row"))
-        if rec.get("src_sha256") and key in seen:
-            first = seen[key]
-            via = sources_by_name.get(rec.get("via") or "")
-            if via is not None:
-                _move_to_excluded(rec, sources_by_name)
-                line = _error_line(
-                    via,
-                    code="duplicate-row",
-                    reason=MERGE_CODES["duplicate-row"],
-                    message=f"Řádek souboru {rec.get('src_file')} ({sheet_label}) je už sloučen přes {first.get('via') or first.get('src_file')}.",
-                    sheet=rec.get("src_sheet"),
-                    row=rec.get("src_row"),
-                    cell=rec.get("src_cell"),
-                )
-                line.update(
-                    src_file=rec.get("src_file"),
-                    submitter=rec.get("submitter"),
-                    src_sha256=rec.get("src_sha256"),
-                    via=via.name,
-                )
-                lines.errors.append(line)
+        if not rec.get("src_sha256") or key not in seen:
+            seen[key] = rec
+            out.append(rec)
             continue
-        seen[key] = rec
-        out.append(rec)
+        first = seen[key]
+        _move_to_excluded(rec, sources_by_name)
+        where = first.get("via") or first.get("src_file")
+        lines.errors.append(
+            {
+                "src_file": rec.get("src_file"),
+                "src_sheet": rec.get("src_sheet"),
+                "src_row": rec.get("src_row"),
+                "src_cell": rec.get("src_cell"),
+                "submitter": rec.get("submitter"),
+                "reason": MERGE_CODES["duplicate-row"],
+                "code": "duplicate-row",
+                "field": None,
+                "value": None,
+                "message": f"Řádek souboru {rec.get('src_file')} ({sheet_label}) je už sloučen ({where}).",
+                "src_sha256": rec.get("src_sha256"),
+                "via": rec.get("via"),
+            }
+        )
     return out
 
 
