@@ -8,6 +8,21 @@ workbook.  Column keys are field keys from the spec where a column *is* a field
 Writing: ``xlkpss.merge.workbook.write_consolidated(c, path)``.
 Reading back (for ``xlkpss report`` and for a regional merge of ORP workbooks):
 ``xlkpss.merge.workbook.read_consolidated(path) -> Consolidated``.
+
+Conventions of the frames (``SHEET_COLUMNS`` lists every sheet's columns in order):
+
+* values are what the workbook shows — code-list fields hold the Czech dropdown text
+  (``§49 Domovy pro seniory``, ``pobytová``, ``lůžka``), yes/no columns ``ano``/``ne``;
+  only ``submissions.status`` holds a key of ``STATUS_LABELS``;
+* ``services`` holds only the rows counted in totals (a service reported by several
+  submitters appears once, ``reported_by`` names the others), so summing a column of
+  ``services`` gives the total;
+* computed sheets with a whole-territory and per-unit split (capacities, funding) say
+  which in ``territory_level`` (``ORP``/``kraj`` for the whole, ``obec``/``ORP`` per unit);
+  funding has a total row per territory with ``druh`` = ``Celkem``;
+* ``coverage`` has ``target_group``, one column per unit named by the unit (obec of the
+  ORP / ORP of the kraj) and ``total``;
+* percentages are numbers 0–100, money in Kč, blanks None.
 """
 
 from __future__ import annotations
@@ -293,7 +308,12 @@ class Consolidated:
 
     #: level ("orp" | "kraj" | "stat"), territory_code, territory_name, year,
     #: generated (ISO date string, passed in for deterministic output), xlkpss version,
-    #: completeness (0–100), headline figures …
+    #: completeness (0–100), headline figures …  A merge also sets: kind ("souhrn"),
+    #: expected / delivered (expected submitters and those with an accepted file),
+    #: completeness_obce (kraj only), population (+ population_note: 2019, unofficial),
+    #: core_services (MPSV codes), core_missing, threshold, inputs, rows_read /
+    #: rows_merged / rows_excluded, previous_year / previous_file (with --previous).
+    #: ``read_consolidated`` adds file, source_path, sha256, mtime of the file read.
     meta: dict[str, Any] = field(default_factory=dict)
     #: sheet key (see SHEETS) -> DataFrame
     tables: dict[str, Any] = field(default_factory=dict)

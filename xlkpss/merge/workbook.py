@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import math
 import os
 import re
 import zipfile
@@ -84,6 +85,16 @@ NUMBER_FORMATS = {
     "dec1": "0.0",
 }
 
+#: column widths (characters) that still print legibly on one A4 landscape page
+_PRINT_WIDTH = 260
+#: sheets with at most this many columns always print one page wide
+_ONE_PAGE_COLUMNS = 25
+#: columns repeated on every printed page of a sheet wider than one page
+_PRINT_REPEAT = {
+    "services": ("identifikator", "nazev_sluzby"),
+    "activities": ("cislo", "nazev"),
+    "carryover": ("cislo", "nazev"),
+}
 _OVERVIEW_TITLE_ROWS = 3  # title, subtitle, blank; the table header is on row 4
 _FIXED_TIME = dt.time(0, 0, 0)
 _MAX_TEXT = 32767
@@ -390,6 +401,8 @@ def _width(key: str, col: str, label: str, values: list[Any]) -> float:
             spec_width = f.width
             break
     longest = max((len(str(v)) for v in values[:300] if v is not None), default=0)
+    if col in ("sha256", "src_sha256"):
+        return 14  # for programs; the full hash is in the cell
     kind = _kind_of(key, col)
     if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
         longest = min(longest + (4 if kind == "money" else 1), 18)
@@ -533,8 +546,9 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    for j, col in enumerate(cols):
-        ws.set_column(j, j, _width(key, col, labels[j], [r.get(col) for r in records]))
+    widths = [_width(key, col, labels[j], [r.get(col) for r in records]) for j, col in enumerate(cols)]
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
     if key == "overview":
         ws.set_column(0, 0, 44)
         ws.set_column(1, 1, 60)
@@ -552,8 +566,14 @@ def _write_sheet(
         )
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    # one page wide unless that would shrink the text below legibility (Služby has ~50
+    # columns): then as many pages wide as needed, the service / item named on each
+    pages_wide = 1 if len(cols) <= _ONE_PAGE_COLUMNS else max(1, math.ceil(sum(widths) / _PRINT_WIDTH))
+    ws.fit_to_pages(pages_wide, 0)
     ws.repeat_rows(h)
+    repeat = _PRINT_REPEAT.get(key)
+    if pages_wide > 1 and repeat and all(c in cols for c in repeat):
+        ws.repeat_columns(cols.index(repeat[0]), cols.index(repeat[1]))
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f"&L&B{_escape_header(layout.name)}&R{_escape_header(title)}")
     ws.set_footer("&LVytvořeno programem xlkpss&CStrana &P z &N")
