@@ -34,35 +34,92 @@ def _records(frame) -> Iterator[tuple[int, dict]]:
 # --- Služby ----------------------------------------------------------------------------
 
 
+class _ServicesContext:
+    def __init__(self, sheet: SheetSpec):
+        self.druhy = codelist("druhy_sluzeb")
+        self.formy = codelist("formy")
+        self.funding = [f.key for f in sheet.fields if f.funding]
+        self.groups = sheet.group("cilova_skupina")
+        self.munis = municipalities()
+
+
+def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> Iterator[Found]:
+    """The checks of one Služby row (``r``: field key -> value, NA as None, ``_bad``)."""
+    druhy, formy, groups, munis = ctx.druhy, ctx.formy, ctx.groups, ctx.munis
+    if r.get("registrovana") == "ano" and r.get("identifikator") is None and "identifikator" not in r.get("_bad", ()):
+        yield i, "identifikator", "identifier-required", None, {}
+    druh, forma = r.get("druh"), r.get("forma")
+    if druh and forma:
+        allowed = druhy.get(druh).extra.get("formy") or ()
+        if allowed and forma not in allowed:
+            yield i, "forma", "form-not-allowed", formy.get(forma).label, {
+                "expected": druhy.get(druh).display,
+                "allowed": ", ".join(formy.get(a).label for a in allowed),
+            }
+    if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
+        yield i, "typ_kapacity", "beds-not-residential", formy.get(forma).label, {}
+    costs = r.get("naklady")
+    total = sum(r.get(k) or 0 for k in ctx.funding)
+    if costs is not None and total > costs + 0.5:
+        yield i, "naklady", "funding-exceeds-costs", _kc(total), {"expected": _kc(costs)}
+    if groups and all(r.get(g.key) is None for g in groups) and not any(g.key in r.get("_bad", ()) for g in groups):
+        yield i, groups[0].key, "group-missing", None, {}
+    obec = r.get("obec")
+    if obec and declared_orp and obec in munis and munis[obec].orp != declared_orp:
+        yield i, "obec", "outside-territory", munis[obec].name, {"expected": f"ORP {orps()[declared_orp]['nazev_orp']}"}
+
+
 def services_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
-    druhy = codelist("druhy_sluzeb")
-    formy = codelist("formy")
-    funding = [f.key for f in sheet.fields if f.funding]
-    groups = sheet.group("cilova_skupina")
+    ctx = _ServicesContext(sheet)
     declared_orp = ident.get("kod_orp")
-    munis = municipalities()
     for i, r in _records(frame):
-        if r.get("registrovana") == "ano" and r.get("identifikator") is None and "identifikator" not in r.get("_bad", ()):
-            yield i, "identifikator", "identifier-required", None, {}
-        druh, forma = r.get("druh"), r.get("forma")
-        if druh and forma:
-            allowed = druhy.get(druh).extra.get("formy") or ()
-            if allowed and forma not in allowed:
-                yield i, "forma", "form-not-allowed", formy.get(forma).label, {
-                    "expected": druhy.get(druh).display,
-                    "allowed": ", ".join(formy.get(a).label for a in allowed),
-                }
-        if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
-            yield i, "typ_kapacity", "beds-not-residential", formy.get(forma).label, {}
-        costs = r.get("naklady")
-        total = sum(r.get(k) or 0 for k in funding)
-        if costs is not None and total > costs + 0.5:
-            yield i, "naklady", "funding-exceeds-costs", _kc(total), {"expected": _kc(costs)}
-        if groups and all(r.get(g.key) is None for g in groups) and not any(g.key in r.get("_bad", ()) for g in groups):
-            yield i, groups[0].key, "group-missing", None, {}
-        obec = r.get("obec")
-        if obec and declared_orp and obec in munis and munis[obec].orp != declared_orp:
-            yield i, "obec", "outside-territory", munis[obec].name, {"expected": f"ORP {orps()[declared_orp]['nazev_orp']}"}
+        yield from _service_row(i, r, ctx, declared_orp)
+
+
+def _services_candidates(frame, sheet: SheetSpec, declared_orp) -> Any:
+    """Rows of a batched Služby frame that *may* fail a check (a superset, vectorised);
+    the exact checks then run on these rows only."""
+    import numpy as np
+    import pandas as pd
+
+    def obj(key: str) -> Any:
+        return frame[key].to_numpy(dtype=object) if key in frame else np.full(len(frame), None, dtype=object)
+
+    def isna(key: str) -> Any:
+        return pd.isna(obj(key))
+
+    druhy = codelist("druhy_sluzeb")
+    reg, druh, forma, typ = obj("registrovana"), obj("druh"), obj("forma"), obj("typ_kapacity")
+    cand = (reg == "ano") & isna("identifikator")
+    forma_na = pd.isna(forma)
+    both = ~pd.isna(druh) & ~forma_na
+    if both.any():
+        allowed = {i.code: set(i.extra.get("formy") or ()) for i in druhy}
+        idx = np.flatnonzero(both)
+        bad_form = np.fromiter((bool(allowed.get(druh[j])) and forma[j] not in allowed[druh[j]] for j in idx), bool, len(idx))
+        cand[idx[bad_form]] = True
+    cand |= (typ == "luzka") & ~forma_na & (forma != "pob")
+    funding = [f.key for f in sheet.fields if f.funding]
+    if "naklady" in frame:
+        costs = frame["naklady"].to_numpy(dtype="float64", na_value=np.nan)
+        total = np.zeros(len(frame))
+        for k in funding:
+            if k in frame:
+                total = total + frame[k].to_numpy(dtype="float64", na_value=0.0)
+        with np.errstate(invalid="ignore"):
+            cand |= ~np.isnan(costs) & (total > costs + 0.5 - 1e-6 * (np.abs(costs) + np.abs(total) + 1))
+    groups = sheet.group("cilova_skupina")
+    if groups:
+        none = np.ones(len(frame), dtype=bool)
+        for g in groups:
+            none &= isna(g.key)
+        cand |= none
+    if "obec" in frame:
+        munis = municipalities()
+        obec_orp = pd.Series(obj("obec")).map(lambda c: munis[c].orp if c in munis else None).to_numpy(dtype=object)
+        declared = np.asarray(declared_orp, dtype=object)
+        cand |= ~pd.isna(obec_orp) & ~pd.isna(declared) & (obec_orp != declared)
+    return cand
 
 
 # --- Plán ------------------------------------------------------------------------------
@@ -71,8 +128,7 @@ _LEVEL_RANK = {"priorita": 1, "cil": 2, "opatreni": 3, "aktivita": 4}
 _LEVEL_LABEL = {"priorita": "priorita", "cil": "cíl", "opatreni": "opatření", "aktivita": "aktivita"}
 
 
-def plan_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
-    rows = list(_records(frame))
+def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
     by_number: dict[str, dict] = {}
     for _, r in rows:
         if r.get("cislo"):
@@ -102,10 +158,63 @@ def plan_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
             yield i, "cerpano", "plan-overspent", _kc(spent), {"expected": _kc(planned)}
 
 
+def plan_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
+    yield from _plan_rows(list(_records(frame)))
+
+
 ROW_CHECKS: dict[str, RowCheck] = {
     "sluzby": services_checks,
     "plan": plan_checks,
 }
+
+#: fields each row check reads (besides ``_bad``)
+_USES = {
+    "sluzby": ("registrovana", "identifikator", "druh", "forma", "typ_kapacity", "naklady", "obec"),
+    "plan": ("cislo", "uroven", "stav", "dosazena_hodnota", "cilova_hodnota", "indikator", "rozpocet", "cerpano"),
+}
+
+
+def batch_row_checks(
+    key: str, frame, sheet: SheetSpec, spans: list[tuple[int, int, int]], idents: dict[int, dict], bad: list
+) -> dict[int, list[Found]]:
+    """``ROW_CHECKS[key]`` over a frame batching many files (``spans``: file index, first
+    and end row of each file in ``frame``; ``bad``: per row, the fields that already
+    have an issue).  Returns per file what ``ROW_CHECKS[key]`` yields for that file's own
+    frame, in the same order, without building one frame per file."""
+    import numpy as np
+
+    out: dict[int, list[Found]] = {}
+    if key not in ROW_CHECKS or not len(frame):
+        return out
+    uses = list(_USES[key])
+    if key == "sluzby":
+        uses += [f.key for f in sheet.fields if f.funding or f.group == "cilova_skupina"]
+    cols = {k: [None if _isna(v) else v for v in frame[k].tolist()] for k in dict.fromkeys(uses) if k in frame}
+
+    def row(g: int) -> dict:
+        r = {k: v[g] for k, v in cols.items()}
+        r["_bad"] = frozenset(bad[g])
+        return r
+
+    if key == "sluzby":
+        ctx = _ServicesContext(sheet)
+        declared = np.empty(len(frame), dtype=object)
+        for file_idx, lo, hi in spans:
+            declared[lo:hi] = idents.get(file_idx, {}).get("kod_orp")
+        cand = np.flatnonzero(_services_candidates(frame, sheet, declared))
+        starts = np.array([lo for _, lo, _ in spans])
+        for g in cand.tolist():
+            s = int(np.searchsorted(starts, g, side="right")) - 1
+            file_idx, lo, _hi = spans[s]
+            found = list(_service_row(g - lo, row(g), ctx, declared[g]))
+            if found:
+                out.setdefault(file_idx, []).extend(found)
+        return out
+    for file_idx, lo, hi in spans:
+        found = list(_plan_rows([(g - lo, row(g)) for g in range(lo, hi)]))
+        if found:
+            out[file_idx] = found
+    return out
 
 
 # --- Identifikace ------------------------------------------------------------------------

@@ -214,12 +214,33 @@ def _frame(parsed: list[tuple[int, ParsedSheet]], spec: SheetSpec):
     return pd.DataFrame(data)
 
 
+@dataclass
+class _Group:
+    """One (kind, sheet key) batch: the rows of every file with that sheet in one frame."""
+
+    kind: str
+    key: str
+    spec: SheetSpec
+    frame: Any
+    parsed: list[tuple[int, ParsedSheet]]
+    offsets: dict[int, int]
+    excluded: Any = None  # numpy bool per row, filled in at the end
+
+    def spans(self) -> list[tuple[int, int, int]]:
+        return [(idx, self.offsets[idx], self.offsets[idx] + len(ps.rows)) for idx, ps in self.parsed]
+
+
 def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None) -> list[FileResult]:
-    """Schema + cross checks over many parsed files at once; one FileResult per file."""
-    import pandas as pd
+    """Schema + cross checks over many parsed files at once; one FileResult per file.
+
+    Everything is batched per (kind, sheet): one frame, one schema run, one vectorised
+    pass of the row checks; per-file frames are cut from the batch at the end.  The
+    result is the same as validating each file on its own (issues in the same order).
+    """
+    import numpy as np
 
     from xlkpss.spec import get_template
-    from xlkpss.validate.checks import ROW_CHECKS, ident_checks
+    from xlkpss.validate.checks import ROW_CHECKS, batch_row_checks, ident_checks
     from xlkpss.validate.schema import FILE_COL, ROW_COL, run_schema
 
     results = [
@@ -237,23 +258,30 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
         for pf in files
     ]
     # group sheets by (kind, sheet key) so each schema runs once over all files
-    groups: dict[tuple[str, str], list[tuple[int, ParsedSheet]]] = {}
+    by_key: dict[tuple[str, str], list[tuple[int, ParsedSheet]]] = {}
     for idx, pf in enumerate(files):
         for key, ps in pf.sheets.items():
-            groups.setdefault((pf.kind, key), []).append((idx, ps))
-    for (kind, key), parsed in groups.items():
+            by_key.setdefault((pf.kind, key), []).append((idx, ps))
+    groups: list[_Group] = []
+    for (kind, key), parsed in by_key.items():
         spec = get_template(kind).sheet(key)
         frame = _frame(parsed, spec)
-        bad_cells = {(idx, ps.rows[n], k) for idx, ps in parsed for n, b in enumerate(ps.bad) for k in b}
-        sheet_of = {idx: ps for idx, ps in parsed}
         offsets = {}
         start = 0
         for idx, ps in parsed:
             offsets[idx] = start
             start += len(ps.rows)
-        for fi, field_key, code, value in run_schema(spec, frame):
-            file_idx = int(frame.at[fi, FILE_COL])
-            excel_row = int(frame.at[fi, ROW_COL])
+        groups.append(_Group(kind, key, spec, frame, parsed, offsets))
+        failures = run_schema(spec, frame)
+        if not failures:
+            continue
+        bad_cells = {(idx, ps.rows[n], k) for idx, ps in parsed for n, b in enumerate(ps.bad) if b for k in b}
+        sheet_of = {idx: ps for idx, ps in parsed}
+        file_col = frame[FILE_COL].to_numpy()
+        row_col = frame[ROW_COL].to_numpy()
+        for fi, field_key, code, value in failures:
+            file_idx = int(file_col[fi])
+            excel_row = int(row_col[fi])
             if (file_idx, excel_row, field_key) in bad_cells:
                 continue  # one issue per cell
             bad_cells.add((file_idx, excel_row, field_key))
@@ -265,15 +293,31 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             if code == "duplicate-row":
                 params, value = _duplicate_params(frame, fi, spec)
             results[file_idx].issues.append(_issue_at(code, ps, spec, n, field_key, value, params))
-        for file_idx, ps in parsed:
-            lo = offsets[file_idx]
-            sub = frame.iloc[lo : lo + len(ps.rows)].reset_index(drop=True)
-            results[file_idx].frames[key] = sub.drop(columns=[FILE_COL])
-    # identification → typed dict, then cross checks per file
+    # identification → typed dict (a file has one identification record)
+    for g in groups:
+        if g.key != "identifikace":
+            continue
+        cols = {f.key: g.frame[f.key].tolist() for f in g.spec.fields}
+        for idx, ps in g.parsed:
+            if len(ps.rows):
+                at = g.offsets[idx]
+                results[idx].ident = {k: (None if _na(v[at]) else v[at]) for k, v in cols.items()}
+    # row checks, batched per sheet (vectorised pre-selection of suspicious rows)
+    found: dict[tuple[int, str], list] = {}
+    for g in groups:
+        if g.key in ROW_CHECKS:
+            bad = [b for _idx, ps in g.parsed for b in ps.bad]
+            for idx, rows in batch_row_checks(g.key, g.frame, g.spec, g.spans(), {i: results[i].ident for i, _ in g.parsed}, bad).items():
+                found[(idx, g.key)] = rows
+    groups_of: dict[int, list[_Group]] = {}
+    for g in groups:
+        g.excluded = np.zeros(len(g.frame), dtype=bool)
+        for idx, _ps in g.parsed:
+            groups_of.setdefault(idx, []).append(g)
+    # per file: identification checks, row-check issues, explained warnings, exclusions
     for idx, (pf, res) in enumerate(zip(files, results)):
-        if "identifikace" in res.frames and len(res.frames["identifikace"]):
-            row = res.frames["identifikace"].iloc[0].to_dict()
-            res.ident = {k: (None if _na(v) else v) for k, v in row.items() if not k.startswith("_")}
+        mine = groups_of.get(idx, [])
+        if "identifikace" in pf.sheets and len(pf.sheets["identifikace"].rows):
             ps = pf.sheets["identifikace"]
             spec = get_template(pf.kind).sheet("identifikace")
             for key, code, value, params in ident_checks(res.ident, expected_year):
@@ -281,18 +325,51 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
                     res.issues.append(_issue_at(code, ps, spec, 0, key, value, params))
                 else:
                     res.issues.append(make_issue(code, sheet=ps.sheet_name, value=value, **params))
-        for key, frame in res.frames.items():
-            check = ROW_CHECKS.get(key)
-            if check is None or not len(frame):
-                continue
-            ps = pf.sheets[key]
-            spec = get_template(pf.kind).sheet(key)
-            frame = frame.copy()
-            frame["_bad"] = [frozenset(b) for b in ps.bad]
-            for n, field_key, code, value, params in check(frame, spec, res.ident):
-                res.issues.append(_issue_at(code, ps, spec, n, field_key, value, params))
-        _explain_and_exclude(pf, res)
+        for g in mine:
+            ps = pf.sheets[g.key]
+            for n, field_key, code, value, params in found.get((idx, g.key), ()):
+                res.issues.append(_issue_at(code, ps, g.spec, n, field_key, value, params))
+        _explain_and_exclude(pf, res, mine, idx)
+    for g in groups:
+        for (idx, _ps), sub in zip(g.parsed, _split_frame(g)):
+            results[idx].frames[g.key] = sub
     return results
+
+
+def _split_frame(g: _Group) -> list[Any]:
+    """Per-file frames (``_row``, fields, ``_excluded``; index from 0) cut from a batch."""
+    import numpy as np
+    import pandas as pd
+
+    from xlkpss.validate.schema import FILE_COL
+
+    names = [c for c in g.frame.columns if c != FILE_COL] + ["_excluded"]
+    sources = []
+    for c in names[:-1]:
+        arr = g.frame[c].array
+        mask = getattr(arr, "_mask", None)
+        if mask is not None and hasattr(arr, "_data"):
+            sources.append((type(arr), arr._data, mask))
+        else:
+            sources.append((None, arr.to_numpy(), None))
+    sources.append((None, g.excluded, None))
+    columns = pd.Index(names)
+    fast = hasattr(pd.DataFrame, "_from_arrays")
+    out = []
+    for _idx, lo, hi in g.spans():
+        arrays = [d[lo:hi] if t is None else t(d[lo:hi], m[lo:hi]) for t, d, m in sources]
+        if hi == lo:
+            arrays[-1] = np.array([], dtype="float64")  # as assigning [] to a column gives
+        if fast:
+            try:
+                out.append(pd.DataFrame._from_arrays(arrays, columns=columns, index=pd.RangeIndex(hi - lo), verify_integrity=False))
+                continue
+            except (TypeError, ValueError):  # pragma: no cover - a pandas without the fast path
+                fast = False
+        sub = g.frame.iloc[lo:hi].reset_index(drop=True).drop(columns=[FILE_COL])
+        sub["_excluded"] = [bool(x) for x in g.excluded[lo:hi]]
+        out.append(sub)
+    return out
 
 
 def _na(v: Any) -> bool:
@@ -322,21 +399,26 @@ def _shown(f: Field, value: Any) -> str:
     return str(value)
 
 
-def _explain_and_exclude(pf: ParsedFile, res: FileResult) -> None:
+def _explain_and_exclude(pf: ParsedFile, res: FileResult, groups: list[_Group], idx: int) -> None:
     """Warnings explained in the row's comment column are marked so; rows with an error
     are excluded from the merge (kept in the error report)."""
     from xlkpss.spec import get_template
+    from xlkpss.validate.schema import ROW_COL
 
     if not pf.kind:
         return
     t = get_template(pf.kind)
-    for key, frame in res.frames.items():
-        spec = t.sheet(key)
+    for g in groups:
+        spec = t.sheet(g.key)
+        lo = g.offsets[idx]
+        hi = lo + len(pf.sheets[g.key].rows)
+        excel_rows = [int(r) for r in g.frame[ROW_COL].array[lo:hi]]
         comment = spec.comment_field
-        sheet_name = res.sheet_names.get(key)
+        sheet_name = res.sheet_names.get(g.key)
         rows_with_comment = set()
         if comment is not None:
-            rows_with_comment = {int(r) for r, c in zip(frame["_row"], frame[comment.key]) if c is not None and not _na(c) and str(c).strip()}
+            comments = g.frame[comment.key].array[lo:hi]
+            rows_with_comment = {r for r, c in zip(excel_rows, comments) if c is not None and not _na(c) and str(c).strip()}
         bad_rows = set()
         for issue in res.issues:
             if issue.sheet != sheet_name or issue.row is None:
@@ -345,7 +427,8 @@ def _explain_and_exclude(pf: ParsedFile, res: FileResult) -> None:
                 issue.explained = True
             if issue.severity == "error":
                 bad_rows.add(issue.row)
-        frame["_excluded"] = [int(r) in bad_rows for r in frame["_row"]]
+        if bad_rows:
+            g.excluded[lo:hi] = [r in bad_rows for r in excel_rows]
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
