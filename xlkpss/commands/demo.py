@@ -139,6 +139,8 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
 
 def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoResult) -> Path | None:
     """The fulfilment workbook and page of the valid plan evaluations (when the renderer exists)."""
+    from xlkpss.i18n import plural_cs
+
     try:
         from xlkpss.plan import plans_from_results
         from xlkpss.render.fulfilment import write_fulfilment, write_fulfilment_html
@@ -156,7 +158,7 @@ def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoRe
     plans = plans_from_results(plans_results)
     book = write_fulfilment(plans, out_dir / f"plneni_planu_{year}.xlsx", year=year, protect=inputs)
     html = write_fulfilment_html(plans, out_dir / f"plneni_planu_{year}.html", year=year, protect=inputs)
-    res.add(f"Plnění plánů ({len(plans)} plány)", Path(book))
+    res.add(f"Plnění plánů ({plural_cs(len(plans), ('plán', 'plány', 'plánů'))})", Path(book))
     res.add("Plnění plánů (HTML k tisku)", Path(html))
     return Path(book)
 

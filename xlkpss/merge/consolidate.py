@@ -43,7 +43,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions
-from xlkpss.i18n import format_number
+from xlkpss.i18n import format_number, plural_cs
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
@@ -1226,7 +1226,7 @@ def _check_strict(sources: list[Source], lines: _Lines) -> None:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … a dalších {len(problems) - 20}" if len(problems) > 20 else ""
         raise MergeError(
-            f"režim --strict: {len(problems)} chyb, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
+            f"režim --strict: {plural_cs(len(problems), ('chyba', 'chyby', 'chyb'))}, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
             f"(chybné řádky se pak vyřadí a vypíší na list Chyby).\n  {shown}{more}"
         )
 

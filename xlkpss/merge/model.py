@@ -190,7 +190,12 @@ KIND_LABELS: dict[str, str] = {"sluzby": "služby", "plan": "plán", "souhrn": "
 
 #: submitter type -> Czech word (column ``submitter_type``); codes of the spec list
 #: ``typ_predkladatele`` plus ``souhrn`` for a consolidated ORP workbook in a regional merge
-SUBMITTER_TYPE_LABELS: dict[str, str] = {"obec": "obec", "orp": "ORP", "poskytovatel": "poskytovatel", "souhrn": "ORP (souhrn)"}
+SUBMITTER_TYPE_LABELS: dict[str, str] = {
+    "obec": "obec",
+    "orp": "ORP",
+    "poskytovatel": "poskytovatel",
+    "souhrn": "ORP (souhrn)",
+}
 
 #: which spec sheets name the field columns of a consolidated sheet (label lookup order)
 SPEC_SHEETS: dict[str, tuple[str, ...]] = {
@@ -240,6 +245,7 @@ def column_label(sheet_key: str, column: str) -> str:
 def _sheet_columns() -> dict[str, tuple[str, ...]]:
     funding = [k for k in _spec_columns("sluzby") if k.startswith("zdroj_")]
     plan = _spec_columns("plan")
+    # fmt: off
     return {
         "overview": ("label", "value", "unit", "note", "metric"),
         "submissions": (
@@ -292,6 +298,7 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "message", "src_sha256", "via",
         ),
     }
+    # fmt: on
 
 
 #: sheet key -> its columns, in workbook order.  Values are what the workbook shows:
