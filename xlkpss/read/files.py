@@ -647,6 +647,28 @@ def _norm(v: Any) -> Any:
     return v  # date, time, timedelta
 
 
+def _norm_row(raw: list[Any]) -> list[Any]:
+    """``_trim([_norm(v) for v in raw])``, without a call per cell (calamine pads rows
+    with ``''``, the most common value by far)."""
+    n = len(raw)
+    while n and raw[n - 1] == "":
+        n -= 1
+    row = []
+    append = row.append
+    for i in range(n):
+        v = raw[i]
+        t = type(v)
+        if t is str:
+            append(v.strip() or None if v else None)
+        elif t is float:
+            append(int(v) if v.is_integer() else v)
+        else:
+            append(_norm(v))
+    while row and row[-1] is None:
+        row.pop()
+    return row
+
+
 def _trim(row: list[Any]) -> list[Any]:
     while row and row[-1] is None:
         row.pop()
@@ -825,13 +847,22 @@ def _ods_mark_cell(
 # --------------------------------------------------------------------------------------
 
 
-def read_workbook(path: str | Path, engine: str = "calamine", limits: ReadLimits | None = None) -> RawWorkbook:
+def read_workbook(
+    path: str | Path, engine: str = "calamine", limits: ReadLimits | None = None, *, lazy: bool = False
+) -> RawWorkbook:
     """Read an untrusted workbook into a normalised :class:`RawWorkbook`.
 
     ``engine`` "calamine" (default, fast, xlsx/xlsm/xls/ods) or "openpyxl" (reference,
     xlsx/xlsm; other formats and Strict OOXML fall back to calamine).  Never raises
     anything but :class:`ReadError`.  Runs in-process: use
     :func:`xlkpss.read.sandbox.read_safely` for a time and memory limit.
+
+    ``lazy=True`` (calamine, xlsx/xlsm): every sheet is listed, but its cells are parsed
+    only when ``rows`` or ``errors`` is first used — validation never touches the
+    hidden list of 6,258 obce or the instructions.  The values are the same as eager
+    reading; a sheet that cannot be parsed raises :class:`ReadError` at that first use,
+    so a broken sheet nobody reads no longer rejects the file.  Pickling a lazy
+    workbook loads everything first.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
@@ -842,7 +873,7 @@ def read_workbook(path: str | Path, engine: str = "calamine", limits: ReadLimits
         if engine == "openpyxl" and probe.format in ("xlsx", "xlsm") and not probe.strict:
             wb = _read_openpyxl(path, probe, limits)
         else:
-            wb = _read_calamine(path, probe, limits)
+            wb = _read_calamine(path, probe, limits, lazy=lazy)
     except ReadError:
         raise
     except MemoryError:
@@ -867,10 +898,17 @@ def _map_exception(exc: Exception) -> ReadError:
     return ReadError("file-corrupt", msg)
 
 
-def _read_calamine(path: Path, probe: _Probe, limits: ReadLimits) -> RawWorkbook:
+def _read_calamine(path: Path, probe: _Probe, limits: ReadLimits, lazy: bool = False) -> RawWorkbook:
     import python_calamine as pc
 
     wb = RawWorkbook(path=path, format=probe.format, sheets=[], application=probe.application)
+    if lazy and probe.format in ("xlsx", "xlsm") and not probe.strict:
+        book = _LazyBook(path, probe, limits, wb.truncated)
+        data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
+        for meta in book.cwb.sheets_metadata:
+            if meta.typ in data_types:
+                wb.sheets.append(_LazySheet(meta.name, meta.visible != pc.SheetVisibleEnum.Visible, book))
+        return wb
     with _with_suffix(path, probe.format) as calamine_path, pc.CalamineWorkbook.from_path(calamine_path) as cwb:
         metas = cwb.sheets_metadata
         data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
@@ -895,6 +933,93 @@ def _read_calamine(path: Path, probe: _Probe, limits: ReadLimits) -> RawWorkbook
     if probe.strict and not wb.sheets:
         raise ReadError("file-corrupt", "formát Strict Open XML nelze přečíst; uložte sešit jako běžný .xlsx")
     return wb
+
+
+class _LazyBook:
+    """An open calamine workbook whose sheets are parsed on demand (see ``lazy``)."""
+
+    def __init__(self, path: Path, probe: _Probe, limits: ReadLimits, truncated: dict[str, int]):
+        import python_calamine as pc
+
+        self.path, self.probe, self.limits, self.truncated = path, probe, limits, truncated
+        self._tmp = None
+        self._zf: zipfile.ZipFile | None = None  # for the formula-error scan, opened once
+        calamine_path = str(path)
+        if path.suffix.lower() not in _SUFFIXES[probe.format]:
+            self._tmp = tempfile.TemporaryDirectory(prefix="xlkpss-")  # removed when the book is collected
+            link = Path(self._tmp.name) / f"file{_SUFFIXES[probe.format][0]}"
+            link.symlink_to(path.resolve())
+            calamine_path = str(link)
+        self.cwb = pc.CalamineWorkbook.from_path(calamine_path)
+
+    def load(self, name: str) -> RawSheet:
+        """The sheet's rows and formula errors, exactly as eager reading gives them."""
+        import python_calamine as pc
+
+        try:
+            try:
+                sheet = self.cwb.get_sheet_by_name(name)
+                rows, total = _calamine_rows(sheet, self.limits.max_rows)
+            except (pc.PasswordError, MemoryError, RecursionError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - name the sheet that failed
+                raise ReadError("file-corrupt", f"list „{name}“: {_short(exc, 120)}") from None
+            out = RawSheet(name, rows)
+            if total is not None:
+                self.truncated[name] = total
+            part = self.probe.sheet_parts.get(name)
+            if part is not None:
+                if self._zf is None:
+                    self._zf = zipfile.ZipFile(self.path)
+                _set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
+            return out
+        except ReadError:
+            raise
+        except MemoryError:
+            raise ReadError("file-memory") from None
+        except RecursionError as exc:
+            raise ReadError("file-unsafe", _short(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - as read_workbook
+            raise _map_exception(exc) from None
+
+
+class _LazySheet(RawSheet):
+    """A :class:`RawSheet` whose cells are read at first use (pickles as a plain one)."""
+
+    def __init__(self, name: str, hidden: bool, book: _LazyBook):  # noqa: D107 - no dataclass init
+        self.name = name
+        self.hidden = hidden
+        self._book: _LazyBook | None = book
+        self._loaded: RawSheet | None = None
+
+    def _load(self) -> RawSheet:
+        if self._loaded is None:
+            assert self._book is not None
+            self._loaded = self._book.load(self.name)
+            self._book = None
+        return self._loaded
+
+    @property  # type: ignore[override]
+    def rows(self) -> list[list[Any]]:
+        return self._load().rows
+
+    @property  # type: ignore[override]
+    def errors(self) -> dict[tuple[int, int], str]:
+        return self._load().errors
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RawSheet):
+            return NotImplemented
+        return (self.name, self.rows, self.errors, self.hidden) == (other.name, other.rows, other.errors, other.hidden)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._loaded is not None else "not loaded"
+        return f"_LazySheet({self.name!r}, hidden={self.hidden}, {state})"
+
+    def __reduce__(self):
+        return (RawSheet, (self.name, self.rows, self.errors, self.hidden))
 
 
 @contextmanager
@@ -926,13 +1051,13 @@ def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | No
         return builder.finish()
     if end[0] < max_rows:
         for raw in sheet.to_python(skip_empty_area=False):
-            builder.add(_trim([_norm(v) for v in raw]))
+            builder.add(_norm_row(raw))
         return builder.finish()
     # Too many rows: convert only the kept ones; the rest is just checked for content
     # to report the true total.  (iter_rows does not pad leading columns, so it is only
     # used for that check.)
     for raw in sheet.to_python(skip_empty_area=False, nrows=max_rows):
-        builder.add(_trim([_norm(v) for v in raw]))
+        builder.add(_norm_row(raw))
     for i, raw in enumerate(sheet.iter_rows()):
         if i >= max_rows and any(_norm(v) is not None for v in raw):
             builder.last_filled = i

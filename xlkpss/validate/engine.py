@@ -149,11 +149,14 @@ def parse_file(path: str | os.PathLike, engine: str = "calamine") -> ParsedFile:
         pf.issues.append(make_issue("file-not-found"))
         return pf
     try:
-        raw = read_workbook(path, engine=engine)
+        # lazy: only the sheets recognition and parsing use are parsed (not the hidden
+        # lists or the instructions); a ReadError may then come from a sheet's first use
+        raw = read_workbook(path, engine=engine, lazy=True)
+        return parse_workbook(path, raw, pf)
     except ReadError as exc:
-        pf.issues.append(make_issue(exc.code, value=exc.value, expected=exc.expected))
-        return pf
-    return parse_workbook(path, raw, pf)
+        failed = ParsedFile(path=path, sha256=pf.sha256, mtime=pf.mtime)
+        failed.issues.append(make_issue(exc.code, value=exc.value, expected=exc.expected))
+        return failed
 
 
 def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | None = None) -> ParsedFile:
