@@ -206,7 +206,47 @@ class Service:
         for n, g in enumerate(self.skupiny, start=1):
             r[f"cilova_skupina_{n}"] = display("cilove_skupiny", g)
         r.update(zip(FUNDING, self.zdroje))
+        r.update(contacts(self))
         return r
+
+
+# --- contacts and public description (template version 2; for the catalogue) ---------------------------
+
+#: provider IČO → (web, e-mail, telefon); providers not listed give no contacts
+PROVIDER_CONTACTS: dict[str, tuple[str, str, str]] = {}
+#: service key → (adresa, popis pro veřejnost); a service not listed has no address (e.g. a secret
+#: address of a shelter for victims of violence) and a generic description
+SERVICE_PLACES: dict[str, tuple[str, str]] = {}
+#: services whose submitters left every v2 field empty (the catalogue must cope with that)
+NO_CONTACTS = {"klub_senioru", "ps_perstejn"}
+G_AGE = {  # target group → vekove_skupiny codes
+    "24": ("7", "8"), "1": ("3", "4", "5"), "23": ("1", "2", "3"), "17": ("5", "6", "7"),
+}
+HOURS = {"pob": "nepřetržitě", "amb": "po–pá 8:00–16:00", "ter": "po–pá 7:00–15:30"}
+
+
+def contacts(s: "Service") -> dict[str, Any]:
+    if s.key in NO_CONTACTS:
+        return {}
+    web, email, phone = PROVIDER_CONTACTS.get(s.provider[1], (None, None, None))
+    place, about = SERVICE_PLACES.get(s.key, (None, None))
+    druh = codelist("druhy_sluzeb").get(s.druh).label
+    ages: list[str] = []
+    for g in s.skupiny:
+        for a in G_AGE.get(g, ("6",)):
+            if a not in ages:
+                ages.append(a)
+    r: dict[str, Any] = {
+        "adresa": place,
+        "telefon_sluzby": phone,
+        "email_sluzby": email,
+        "web": web,
+        "casovy_rozsah": HOURS[s.forma],
+        "popis_verejnost": about or f"{druh[:1].upper()}{druh[1:]} – {codelist('formy').get(s.forma).label} forma.",
+    }
+    for n, a in enumerate(ages[:3], start=1):
+        r[f"vekova_skupina_{n}"] = display("vekove_skupiny", a)
+    return r
 
 
 def P(s: Submitter) -> tuple[str, str]:
@@ -282,6 +322,54 @@ S = {s.key: s for s in [
     Service("dozp_vysoka_pec", "Domov pro osoby se zdravotním postižením Vysoká Pec", DOMOV_VP, "12", "pob", 42, "luzka", 44,
             29.0, VP_O, (G_MENTALNI, G_KOMBINOVANE), 27_600_000, (11_300_000, 0, 12_900_000, 1_400_000, 0, 900_000)),
 ]}
+
+PROVIDER_CONTACTS.update({
+    MUSS.ico: ("www.muss-chomutov.cz", "socialni@muss-chomutov.cz", "474 651 236"),
+    CHARITA.ico: ("https://www.charitachomutov.cz", "info@charitachomutov.cz", "474 628 554"),
+    KUPROSPECHU.ico: ("www.kuprospechu.cz", "kuprospechu@kuprospechu.cz", "474 331 447"),
+    SOC_JIRKOV[1]: ("www.ssjirkov.cz", "info@ssjirkov.cz", "474 616 200"),
+    DOMOV_VP[1]: ("www.domovvysokapec.cz", "domov@domovvysokapec.cz", "474 654 120"),
+    JIRKOV_CITY.ico: ("www.jirkov.cz", "socialni@jirkov.cz", "474 616 340"),
+    SOC_KADAN.ico: ("www.socsluzbykadan.cz", "reditel@socsluzbykadan.cz", "474 332 810"),
+    CHARITA_KADAN[1]: ("www.charitakadan.cz", "info@charitakadan.cz", "474 343 215"),
+    KLASTEREC.ico: ("www.klasterec.cz", "socialni@klasterec.cz", "474 359 611"),
+})
+SERVICE_PLACES.update({
+    "ds_pisecna": ("Písečná 5144, 430 04 Chomutov",
+                   "Celoroční pobyt a péče pro seniory, kteří už nezvládnou žít doma ani s pomocí rodiny a terénních služeb."),
+    "ds_bezrucova": ("Bezručova 5268, 430 03 Chomutov", "Domov se 86 lůžky v centru města, jednolůžkové i dvoulůžkové pokoje."),
+    "dzr_chomutov": ("Kundratická 4646, 430 04 Chomutov",
+                     "Pobytová služba pro lidi s Alzheimerovou a jinými typy demence, kteří potřebují pravidelnou pomoc."),
+    "ps_muss_ter": ("Zahradní 5125, 430 04 Chomutov",
+                    "Pomoc v domácnosti: dovoz obědů, nákupy, osobní hygiena, doprovod k lékaři."),
+    "ps_muss_amb": ("Písečná 5145, 430 04 Chomutov (DPS Merkur)", "Prádelna a koupelna pro klienty pečovatelské služby."),
+    "stacionar_chomutov": ("17. listopadu 4836, 430 04 Chomutov",
+                           "Denní program pro dospělé s mentálním a kombinovaným postižením, kteří jinak žijí v rodině."),
+    "chranene_chomutov": ("Husova 4397, 430 03 Chomutov", "Samostatné bydlení s podporou asistentů pro lidi s mentálním postižením."),
+    "odlehcovaci_muss": ("Písečná 5144, 430 04 Chomutov",
+                         "Krátkodobý pobyt (až 3 měsíce), aby si pečující rodina mohla odpočinout."),
+    "azyl_muzi": ("Hálkova 1390, 430 01 Chomutov", "Ubytování a pomoc mužům bez domova při hledání práce a bydlení."),
+    "nocleharna": ("Hálkova 1390, 430 01 Chomutov", "Přenocování a hygiena pro lidi bez přístřeší, 19:00–7:00."),
+    "terenni_chomutovsko": ("Husovo náměstí 5, 430 01 Chomutov",
+                            "Pracovníci vyhledávají lidi v obtížné situaci přímo v ulicích a lokalitách a nabízejí pomoc."),
+    "osp_charita": ("Husovo náměstí 5, 430 01 Chomutov",
+                    "Bezplatné poradenství: dluhy, bydlení, pracovní a rodinné vztahy, sociální dávky."),
+    "oa_charita": ("Husovo náměstí 5, 430 01 Chomutov", "Pomoc s péčí o sebe a domácnost tam, kde člověk žije, i ve škole a v práci."),
+    "sas_malkov": ("Málkov 1, 431 11 Málkov", "Setkávání, trénink paměti a výlety pro seniory z Málkova a okolí."),
+    "nzdm_chomutov": ("Zengerova 3927, 430 01 Chomutov", "Klub pro děti a mládež 6–26 let: volný čas, doučování, rozhovor s pracovníkem."),
+    "nzdm_jirkov": ("Studentská 1500, 431 11 Jirkov", "Klub pro děti a mládež z Jirkova, anonymně a zdarma."),
+    "sas_rodiny": ("Zengerova 3927, 430 01 Chomutov", "Podpora rodin s dětmi v domácnosti: hospodaření, škola, výchova."),
+    "rana_pece": ("Zengerova 3927, 430 01 Chomutov", "Pomoc rodinám s dítětem se zdravotním postižením do 7 let, v jejich domácnosti."),
+    "ds_jirkov": ("Mostecká 1700, 431 11 Jirkov", "Domov pro seniory s 65 lůžky."),
+    "ps_jirkov": ("Mostecká 1700, 431 11 Jirkov", "Pečovatelská služba pro seniory a lidi se zdravotním postižením v Jirkově."),
+    "senior_point_jirkov": ("náměstí Dr. E. Beneše 1, 431 11 Jirkov", "Informace a poradenství pro seniory, kurzy a přednášky."),
+    "dozp_vysoka_pec": ("Vysoká Pec 1, 431 59 Vysoká Pec", "Celoroční domov pro dospělé s mentálním a kombinovaným postižením."),
+    "ds_kadan": ("Věžní 958, 432 01 Kadaň", "Domov pro seniory se 110 lůžky."),
+    "ps_kadan": ("Věžní 958, 432 01 Kadaň", "Pečovatelská služba v Kadani a okolních obcích."),
+    "stacionar_kadan": ("Chomutovská 1400, 432 01 Kadaň", "Denní stacionář pro dospělé s mentálním postižením."),
+    "azyl_kadan": ("Kpt. Jaroše 510, 432 01 Kadaň", "Azylový dům pro jednotlivce a rodiny s dětmi bez bydlení."),
+    "ps_klasterec": ("Budovatelů 551, 431 51 Klášterec nad Ohří", "Pečovatelská služba města Klášterec nad Ohří."),
+})
 
 K_KADAN, K_KLASTEREC, K_VEJPRTY, K_PERSTEJN = "563102", "563129", "563404", "563285"
 SK = {s.key: s for s in [
@@ -872,11 +960,19 @@ def write_samples(out: Path) -> list[Path]:
 
     expected = write_invalid(out / "invalid")
     (out / "invalid" / "EXPECTED.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return sorted(p for p in out.rglob("*") if p.is_file() and p.name != "README.md")
+    return sorted(p for p in out.rglob("*") if p.is_file() and p.name != "README.md" and p.relative_to(out).parts[0] not in FIXED_DIRS)
+
+
+#: committed fixtures that this script never writes (files made with an older template version)
+FIXED_DIRS = ("starsi_verze",)
 
 
 def _tree_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != "README.md"}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "README.md" and p.relative_to(root).parts[0] not in FIXED_DIRS
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -892,7 +988,8 @@ def main(argv: list[str] | None = None) -> int:
         for k in stale:
             print(f"stale sample: {k}", file=sys.stderr)
         return 1 if stale else 0
-    # generated folders are rewritten completely (README.md is hand-written and kept)
+    # generated folders are rewritten completely (README.md is hand-written and kept;
+    # FIXED_DIRS are committed fixtures and left alone)
     for sub in ("orp_4203_chomutov", "orp_4204_kadan", "invalid"):
         shutil.rmtree(args.out / sub, ignore_errors=True)
     for p in write_samples(args.out):
