@@ -260,7 +260,7 @@ def run(
 ) -> dict[str, Any]:
     from xlkpss.read.sandbox import map_safely
     from xlkpss.read.model import ReadError
-    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, validate_parsed
+    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, validate_parsed, warm_up
 
     workers = workers or _workers()
     bench = Bench(log)
@@ -278,6 +278,7 @@ def run(
     # -- 1. validate ---------------------------------------------------------------------
     t_all = time.perf_counter()
     with bench.stage("validate: read+parse (workers)", n_files, n_cells_rows):
+        warm_up()
         parsed: list[Any] = []
         for path, outcome in map_safely(_parse_for_pool("calamine"), paths, workers=workers):
             if isinstance(outcome, ReadError):

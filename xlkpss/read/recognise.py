@@ -8,6 +8,7 @@ labels.  Columns are always matched by label, never by position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from xlkpss.codelists import normalize_key
@@ -87,8 +88,20 @@ class Submission:
 def _label_key(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return _text_key(value)  # headers repeat in every file: cached
     text = str(value).replace("\n", " ").strip().rstrip("*").strip()
     return normalize_key(text)
+
+
+@lru_cache(maxsize=16384)
+def _text_key(value: str) -> str:
+    return normalize_key(value.replace("\n", " ").strip().rstrip("*").strip())
+
+
+@lru_cache(maxsize=None)
+def _spec_labels(spec: SheetSpec) -> frozenset[str]:
+    return frozenset(_label_key(f.label) for f in spec.fields)
 
 
 def _read_meta(raw: RawWorkbook) -> dict[str, str]:
@@ -113,6 +126,8 @@ def _find_header(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[str, int]
                 found[k] = c
         if found and (best is None or len(found) > len(best[1])):
             best = (r, found)
+            if len(found) == len(labels):
+                break  # no later row can match more
     return best
 
 
@@ -125,13 +140,17 @@ def _keyvalue_positions(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[st
             k = _label_key(row[c] if c < len(row) else None)
             if k in labels and k not in found:
                 found[k] = r
+                if len(found) == len(labels):
+                    break  # every label found: later rows cannot add one
         if found and (best is None or len(found) > len(best[1])):
             best = (c + 1, found)
+            if len(found) == len(labels):
+                break  # no later column can match more
     return best
 
 
 def _match_score(sheet: RawSheet, spec: SheetSpec) -> tuple[int, Any]:
-    labels = {_label_key(f.label) for f in spec.fields}
+    labels = _spec_labels(spec)
     if spec.layout == "keyvalue":
         kv = _keyvalue_positions(sheet, labels)
         return (len(kv[1]) if kv else 0), kv

@@ -143,6 +143,8 @@ def _p_text(f: Field, raw: Any, ctx: ParseContext):
 def _p_integer(f: Field, raw: Any, ctx: ParseContext):
     if raw is None:
         return None, None, None
+    if type(raw) is int:  # the usual case: already a whole number
+        return raw, None, None
     n = parse_number(raw)
     if n is None:
         return None, "not-an-integer", None
@@ -154,6 +156,10 @@ def _p_integer(f: Field, raw: Any, ctx: ParseContext):
 def _p_decimal(f: Field, raw: Any, ctx: ParseContext):
     if raw is None:
         return None, None, None
+    if type(raw) is float and math.isfinite(raw):  # the usual cases: already a number
+        return raw, None, None
+    if type(raw) is int:
+        return float(raw), None, None
     n = parse_number(raw)
     if n is None:
         return None, "not-a-number", None
@@ -169,10 +175,30 @@ def _p_date(f: Field, raw: Any, ctx: ParseContext):
     return d, None, None
 
 
+#: (code list, type, value) -> parsed result.  Code lists are immutable and the same
+#: few values ("§49 Domovy pro seniory", "pobytová", "senioři") fill most cells.
+_CODE_CACHE: dict[tuple[Any, type, Any], tuple[Any, str | None, str | None]] = {}
+_CODE_CACHE_MAX = 200_000
+
+
 def _p_code(f: Field, raw: Any, ctx: ParseContext):
     if raw is None:
         return None, None, None
     cl = ctx.lists[f.codelist]
+    key = (cl, type(raw), raw)
+    try:
+        return _CODE_CACHE[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: no caching
+        return _resolve_code(f, raw, cl)
+    if len(_CODE_CACHE) >= _CODE_CACHE_MAX:
+        _CODE_CACHE.clear()
+    out = _CODE_CACHE[key] = _resolve_code(f, raw, cl)
+    return out
+
+
+def _resolve_code(f: Field, raw: Any, cl: Any):
     if isinstance(raw, bool) and f.codelist == "ano_ne":
         raw = "ano" if raw else "ne"
     item = cl.resolve(raw)
@@ -233,6 +259,8 @@ PARSERS: dict[str, Parser] = {
 def parse_value(f: Field, raw: Any, ctx: ParseContext) -> tuple[Any, str | None, str | None]:
     if isinstance(raw, str):
         raw = raw.strip() or None
-        if raw is not None and normalize_key(raw) in ("=true()", "=false()"):
+        # only a text starting with "=" can normalise to "=true()" (normalize_key keeps
+        # the first character of a stripped text)
+        if raw is not None and raw[0] == "=" and normalize_key(raw) in ("=true()", "=false()"):
             raw = normalize_key(raw) == "=true()"
     return PARSERS[f.type](f, raw, ctx)

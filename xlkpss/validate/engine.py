@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -18,7 +19,7 @@ from xlkpss.fsutil import sha256_file
 from xlkpss.i18n import describe_field, ui
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
-from xlkpss.read.values import ParseContext, parse_value
+from xlkpss.read.values import PARSERS, ParseContext, parse_value
 from xlkpss.spec import Field, SheetSpec
 from xlkpss.validate.issues import FileResult, Issue, make_issue
 
@@ -56,17 +57,36 @@ class _ScopedObce:
     country but never within an ORP), then the kraj, then the whole country."""
 
     def __init__(self, orp: str | None, kraj: str | None):
-        self.chain: list[CodeList] = []
+        # the lists are built when first needed: most names resolve in the ORP's list
+        self._scopes: list[Territory | None] = []
         if orp:
-            self.chain.append(codelist("obce", Territory("orp", orp, orp)))
+            self._scopes.append(Territory("orp", orp, orp))
         if kraj:
-            self.chain.append(codelist("obce", Territory("kraj", kraj, kraj)))
-        self.chain.append(codelist("obce"))
-        self.national = self.chain[-1]
-        self.title = self.national.title
+            self._scopes.append(Territory("kraj", kraj, kraj))
+        self._scopes.append(None)
+        self._lists: list[CodeList] = []
+
+    def _chain(self):
+        yield from self._lists
+        while len(self._lists) < len(self._scopes):
+            scope = self._scopes[len(self._lists)]
+            self._lists.append(codelist("obce", scope) if scope is not None else codelist("obce"))
+            yield self._lists[-1]
+
+    @property
+    def chain(self) -> list[CodeList]:
+        return list(self._chain())
+
+    @property
+    def national(self) -> CodeList:
+        return self.chain[-1]
+
+    @property
+    def title(self) -> str:
+        return self.national.title
 
     def resolve(self, value):
-        for cl in self.chain:
+        for cl in self._chain():
             item = cl.resolve(value)
             if item is not None:
                 return item
@@ -78,7 +98,26 @@ class _ScopedObce:
         return any(cl.is_ambiguous(value) for cl in self.chain) and self.resolve(value) is None
 
     def suggest(self, value):
-        return self.chain[0].suggest(value)
+        return next(self._chain()).suggest(value)
+
+
+@lru_cache(maxsize=512)
+def _scoped_obce(orp: str | None, kraj: str | None) -> _ScopedObce:
+    """One resolver per (ORP, kraj) per process, so its parse cache serves many files."""
+    return _ScopedObce(orp, kraj)
+
+
+def warm_up() -> None:
+    """Build the code lists validation uses (in the parent before workers fork, so that
+    every worker inherits them instead of building its own)."""
+    from xlkpss.spec import load_spec
+
+    municipalities()
+    for t in load_spec().templates.values():
+        for s in t.data_sheets:
+            for f in s.fields:
+                if f.type == "code":
+                    codelist(f.codelist)
 
 
 def _issue_at(
@@ -111,11 +150,22 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
         bad=[set() for _ in data.records],
     )
     err_by_cell = data.errors
+    fields = [(f, f.key in data.positions, ps.values[f.key], PARSERS[f.type]) for f in spec.fields]
     for n, (row0, record) in enumerate(data.records):
-        for f in spec.fields:
-            if f.key not in data.positions:
-                ps.values[f.key].append(None)
+        for f, present, out, parser in fields:
+            if not present:
+                out.append(None)
                 continue
+            if not err_by_cell:
+                raw = record.get(f.key)
+                if raw is None:  # an empty cell: every parser gives (None, None, None)
+                    out.append(None)
+                    continue
+                if not isinstance(raw, str):  # not text: parse_value would call the parser directly
+                    value, code, suggestion = parser(f, raw, ctx)
+                    if code is None:
+                        out.append(value)
+                        continue
             rc = data.cell_of(row0, f.key)
             if rc in err_by_cell:
                 out_issues.append(_issue_at("formula-error", ps, spec, n, f.key, err_by_cell[rc]))
@@ -179,12 +229,12 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
     ident_data = sub.sheets.get("identifikace")
     orp = kraj = None
     if ident_data is not None:
-        national = _ScopedObce(None, None)
+        national = _scoped_obce(None, None)
         ps = _parse_records(ident_data, lists, national, pf.issues)
         pf.sheets["identifikace"] = ps
         orp = ps.values.get("kod_orp", [None])[0]
         kraj = ps.values.get("kod_kraje", [None])[0]
-    scoped = _ScopedObce(orp, kraj)
+    scoped = _scoped_obce(orp, kraj)
     for key, data in sub.sheets.items():
         if key == "identifikace":
             continue
@@ -470,6 +520,8 @@ def validate_paths(
     from xlkpss.read.sandbox import map_safely
 
     files = collect_paths(paths)
+    if files:
+        warm_up()
     parsed: list[ParsedFile] = []
     for path, outcome in map_safely(_parse_for_pool(engine), files, workers=workers, progress=progress):
         if isinstance(outcome, ReadError):
