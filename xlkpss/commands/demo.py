@@ -129,12 +129,33 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             write_consolidated(c, book, protect_inputs=inputs + orp_books)
             res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP)", book)
             res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
+            _catalogue(c, out_dir / f"katalog_{kraj}", res)
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
 
     # 5. the plan fulfilment sheet of the valid plan evaluations in the ORP folders
     _fulfilment(results, orp_dirs, out_dir, year, inputs, res)
     return res
+
+
+def _catalogue(c, stem: Path, res: DemoResult) -> None:
+    """The public catalogue of the region's services: web page, open-data CSV, PDF when Chromium is here."""
+    from xlkpss.render.catalogue import (
+        build_catalogue,
+        chromium_executable,
+        print_pdf,
+        render_catalogue_html,
+        write_catalogue_csv,
+    )
+
+    model = build_catalogue(c)
+    html = render_catalogue_html(model, stem.with_suffix(".html"))
+    res.add("Katalog poskytovatelů (web)", html)
+    res.add("Katalog poskytovatelů (otevřená data CSV)", write_catalogue_csv(model, stem.with_suffix(".csv")))
+    if chromium_executable():
+        res.add("Katalog poskytovatelů (PDF k tisku)", print_pdf(html, stem.with_suffix(".pdf")))
+    else:
+        res.notes.append("PDF katalogu nevzniklo: Chromium není nainstalován")
 
 
 def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoResult) -> Path | None:
