@@ -27,20 +27,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from xlkpss.cells import col_letter
+
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _EPOCH = dt.date(1899, 12, 30)
 _DOS_TIME, _DOS_DATE = 0, (1980 - 1980) << 9 | 1 << 5 | 1
-
-
-def col_letter(idx0: int) -> str:
-    s = ""
-    idx = idx0 + 1
-    while idx:
-        idx, rem = divmod(idx - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 _COLS = [col_letter(i) for i in range(64)]

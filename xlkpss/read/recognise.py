@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from xlkpss.cells import a1, col_letter
 from xlkpss.codelists import normalize_key
 from xlkpss.read.model import RawSheet, RawWorkbook
 from xlkpss.spec import SheetSpec, TemplateSpec, load_spec
@@ -22,19 +23,6 @@ META_SHEET = "_xlkpss"
 #: a message saying which template to download).
 MIN_SUPPORTED_VERSION = {"sluzby": 1, "plan": 1}
 _HEADER_SCAN_ROWS = 30
-
-
-def col_letter(idx0: int) -> str:
-    s = ""
-    idx = idx0 + 1
-    while idx:
-        idx, rem = divmod(idx - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
-def a1(row0: int, col0: int) -> str:
-    return f"{col_letter(col0)}{row0 + 1}"
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlkpss import __version__
+from xlkpss.cells import col_letter
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, orps, regions
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import describe_field
@@ -81,17 +82,8 @@ class ListRange:
     count: int
 
     def ref(self) -> str:
-        col = _col_letter(self.column)
+        col = col_letter(self.column)
         return f"='{LISTS_SHEET}'!${col}$2:${col}${self.count + 1}"
-
-
-def _col_letter(idx: int) -> str:
-    s = ""
-    idx += 1
-    while idx:
-        idx, rem = divmod(idx - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _scoped_lists(t: TemplateSpec, scope: Territory) -> dict[str, CodeList]:
