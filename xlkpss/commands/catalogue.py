@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import open_consolidated
+
 
 @click.command(name="catalogue")
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -33,7 +35,6 @@ def command(workbook: Path, output: Path | None, pdf: Path | None, csv_path: Pat
       xlkpss catalogue orp_chomutov.xlsx -o katalog.html --pdf katalog.pdf --csv katalog.csv
       xlkpss catalogue orp_chomutov.xlsx --territory Jirkov -o katalog_jirkov.html
     """
-    from xlkpss.merge.workbook import ConsolidatedReadError, read_consolidated
     from xlkpss.render.catalogue import (
         CatalogueError,
         build_catalogue,
@@ -49,12 +50,7 @@ def command(workbook: Path, output: Path | None, pdf: Path | None, csv_path: Pat
         raise click.BadParameter("tisk se ukládá jako .pdf", param_hint="--pdf")
     if csv_path is not None and csv_path.suffix.lower() != ".csv":
         raise click.BadParameter("otevřená data se ukládají jako .csv", param_hint="--csv")
-    try:
-        consolidated = read_consolidated(workbook)
-    except ConsolidatedReadError as exc:
-        raise click.ClickException(str(exc)) from None
-    except (ValueError, KeyError, OSError) as exc:
-        raise click.ClickException(f"{workbook}: není to souhrnný sešit xlkpss ({exc})") from None
+    consolidated = open_consolidated(workbook)
     try:
         model = build_catalogue(consolidated, title=title, territory=territory)
         path = render_catalogue_html(model, output, paper=paper)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import open_consolidated
+
 
 @click.command(name="report")
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -28,17 +30,11 @@ def command(workbook: Path, output: Path | None, lang: str) -> None:
     Příklad:
       xlkpss report orp_chomutov.xlsx -o souhrn.html
     """
-    from xlkpss.merge.workbook import ConsolidatedReadError, read_consolidated
     from xlkpss.render.summary import render_summary
 
     output = output or workbook.with_suffix(".html")
     if output.suffix.lower() not in (".html", ".htm"):
         raise click.BadParameter("stránka se ukládá jako .html", param_hint="-o")
-    try:
-        consolidated = read_consolidated(workbook)
-    except ConsolidatedReadError as exc:
-        raise click.ClickException(str(exc)) from None
-    except (ValueError, KeyError, OSError) as exc:
-        raise click.ClickException(f"{workbook}: není to souhrnný sešit xlkpss ({exc})") from None
+    consolidated = open_consolidated(workbook)
     path = render_summary(consolidated, output, lang=lang)
     click.echo(f"Souhrn uložen: {path}")
