@@ -36,10 +36,11 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from copy import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -225,7 +226,7 @@ G_AGE = {  # target group → vekove_skupiny codes
 HOURS = {"pob": "nepřetržitě", "amb": "po–pá 8:00–16:00", "ter": "po–pá 7:00–15:30"}
 
 
-def contacts(s: "Service") -> dict[str, Any]:
+def contacts(s: Service) -> dict[str, Any]:
     if s.key in NO_CONTACTS:
         return {}
     web, email, phone = PROVIDER_CONTACTS.get(s.provider[1], (None, None, None))
@@ -612,7 +613,7 @@ def chomutov_plan() -> tuple[list[Item], list[Project]]:
     """Seed 004: Vyhodnocení krátkodobého plánu rozvoje sociálních služeb Statutárního
     města Chomutova – priorities, measures with goal sentences, activities (the seed's
     repeated lines are one activity marked in two columns: done/not done AND continuing)."""
-    I = Item  # noqa: E741
+    I = Item
     items = [
         I("1", "Cílené vytváření finančních prostředků pro udržení a rozvoj sociálních služeb", oblast=O_SPOL),
         I("1.1", "Přímá podpora poskytovatelů sociálních služeb",
@@ -774,7 +775,7 @@ CHOMUTOV_LEVELS = ("priorita", "opatreni", "aktivita")
 
 
 def jirkov_plan() -> tuple[list[Item], list[Project]]:
-    I = Item  # noqa: E741
+    I = Item
     soc = "Odbor sociálních věcí MěÚ Jirkov"
     items = [
         I("1", "Senioři v přirozeném prostředí", oblast=O_SEN),
@@ -935,8 +936,8 @@ def write_invalid(out: Path) -> dict[str, list[dict[str, Any]]]:
 def write_samples(out: Path) -> list[Path]:
     chom = out / "orp_4203_chomutov"
     kad = out / "orp_4204_kadan"
-    in_obec = lambda code, cat: [s for s in cat.values() if s.obec == code]  # noqa: E731
-    by = lambda who, cat: [s for s in cat.values() if s.provider == P(who)]  # noqa: E731
+    in_obec = lambda code, cat: [s for s in cat.values() if s.obec == code]
+    by = lambda who, cat: [s for s in cat.values() if s.provider == P(who)]
 
     write_services(chom / "obec_562971_chomutov_sluzby_2026.xlsx", CHOMUTOV_CITY, in_obec(CHOM, S))
     write_services(chom / "obec_563099_jirkov_sluzby_2026.xlsx", JIRKOV_CITY, in_obec(JIRKOV, S))

@@ -71,7 +71,7 @@ import time
 import uuid
 
 try:
-    import uno  # noqa: F401  (python3-uno)
+    import uno
     from com.sun.star.beans import PropertyValue
     from com.sun.star.connection import NoConnectException
 except ImportError:  # pragma: no cover

@@ -21,10 +21,11 @@ import signal
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest

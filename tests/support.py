@@ -127,7 +127,7 @@ def set_cached_error(path: Path, cell: str, formula: str, error: str) -> None:
 
     with zipfile.ZipFile(path) as zin:
         items = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    pattern = re.compile(rb'<c r="' + cell.encode() + rb'"([^>]*?)(/>|>.*?</c>)', re.S)
+    pattern = re.compile(rb'<c r="' + cell.encode() + rb'"([^>]*?)(/>|>.*?</c>)', re.DOTALL)
     out = []
     done = False
     for info, data in items:

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import lo  # tests/lo.py (pytest puts tests/ on sys.path)
 import openpyxl
 import pytest
 import xlsxwriter
@@ -26,8 +27,6 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from xlkpss.codelists import STATE, codelist, territory
 from xlkpss.spec import get_template, load_spec
 from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, build_template
-
-import lo  # tests/lo.py (pytest puts tests/ on sys.path)
 
 pytestmark = pytest.mark.libreoffice
 
@@ -65,7 +64,7 @@ def _fill_values(kind: str) -> dict[str, dict[str, object]]:
         _kv(kind, "datum_vyplneni"): "15.1.2026",
     }
     if kind == "sluzby":
-        c = lambda key: _col("sluzby", "sluzby", key)  # noqa: E731
+        c = lambda key: _col("sluzby", "sluzby", key)
         rows = {
             f"{c('identifikator')}2": "4781263",
             f"{c('registrovana')}2": "ano",
@@ -86,8 +85,8 @@ def _fill_values(kind: str) -> dict[str, dict[str, object]]:
             f"{c('poznamka')}2": "navýšení kapacity od 15.1.2026",
         }
         return {_name(kind, "identifikace"): ident, _name(kind, "sluzby"): rows}
-    c = lambda key: _col("plan", "plan", key)  # noqa: E731
-    p = lambda key: _col("plan", "projekty", key)  # noqa: E731
+    c = lambda key: _col("plan", "plan", key)
+    p = lambda key: _col("plan", "projekty", key)
     plan = {
         f"{c('cislo')}2": "1",
         f"{c('uroven')}2": "priorita",
@@ -355,7 +354,7 @@ def test_filled_services_read_back(lo_filled, ext):
     path = lo_filled[kind][ext]
     ident = _calamine_rows(path, _name(kind, "identifikace"))
     rows = _calamine_rows(path, _name(kind, "sluzby"))
-    c = lambda key: f"{_col(kind, 'sluzby', key)}2"  # noqa: E731
+    c = lambda key: f"{_col(kind, 'sluzby', key)}2"
 
     filled = _at(ident, _kv(kind, "datum_vyplneni"))
     assert isinstance(filled, (dt.date, dt.datetime)), repr(filled)
@@ -384,7 +383,7 @@ def test_filled_plan_read_back(lo_filled, ext):
     path = lo_filled[kind][ext]
     plan = _calamine_rows(path, _name(kind, "plan"))
     projekty = _calamine_rows(path, _name(kind, "projekty"))
-    c = lambda key, row: f"{_col(kind, 'plan', key)}{row}"  # noqa: E731
+    c = lambda key, row: f"{_col(kind, 'plan', key)}{row}"
     # "1.1" and "1.1.2" would become dates in a Czech LibreOffice; the text format keeps them
     assert [_at(plan, c("cislo", r)) for r in (2, 3, 4)] == ["1", "1.1", "1.1.2"]
     assert _at(plan, c("termin", 4)) == "12/2026"

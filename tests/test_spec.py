@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from xlkpss.codelists import codelist, municipalities, orps, regions, territory, TerritoryError
+from xlkpss.codelists import TerritoryError, codelist, municipalities, orps, regions, territory
 from xlkpss.read.values import PARSERS
 from xlkpss.spec import FIELD_TYPES, SpecError, load_spec, parse_spec
 from xlkpss.template import NUM_FORMATS

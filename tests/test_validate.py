@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from support import GOOD_PLAN_ROWS, GOOD_SERVICE, cell_of, make_submission, set_cached_error
+
 from xlkpss.cli import main
 from xlkpss.i18n import ISSUES
 from xlkpss.spec import get_template
@@ -196,7 +196,7 @@ def test_plan_tree_checks(tmp_path):
         {"cislo": "1.1.4", "uroven": "aktivita", "nazev": "splněno bez hodnoty", "indikator": "počet", "stav": "splněno"},
     ]
     res = _one(make_submission(tmp_path / "plan.xlsx", "plan", rows))
-    c = lambda f, r: cell_of("plan", "plan", f, r)  # noqa: E731
+    c = lambda f, r: cell_of("plan", "plan", f, r)
     assert _issues(res) == sorted(
         [
             ("plan-parent-missing", "error", "Plán", c("cislo", 6)),

@@ -243,7 +243,7 @@ _TYPE_WORDS = {
 }
 
 
-def format_number(value: float | int | None, decimals: int = 0) -> str:
+def format_number(value: float | None, decimals: int = 0) -> str:
     """Czech number format: 2 774 600 / 12,5 (non-breaking spaces)."""
     if value is None:
         return ""
@@ -251,7 +251,7 @@ def format_number(value: float | int | None, decimals: int = 0) -> str:
     return text
 
 
-def describe_field(f: "Field", lang: str = "cs") -> str:
+def describe_field(f: Field, lang: str = "cs") -> str:
     """What a field accepts, in words ("celé číslo 0–100 000")."""
     words = _TYPE_WORDS[lang][f.type]
     if f.digits:

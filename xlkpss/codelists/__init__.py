@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import difflib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
-from typing import Iterable
 
 __all__ = [
     "CodeItem",
@@ -117,7 +117,7 @@ class CodeList:
                 return display
         return None
 
-    def subset(self, codes: Iterable[str], name: str | None = None) -> "CodeList":
+    def subset(self, codes: Iterable[str], name: str | None = None) -> CodeList:
         wanted = set(codes)
         return CodeList(name or self.name, self.title, [i for i in self.items if i.code in wanted])
 
@@ -311,7 +311,7 @@ def _spec_list(name: str) -> CodeList:
     return CodeList(name, raw.get("title", name), [CodeItem(code=c, label=l, display=l) for c, l in raw["items"]])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin(name: str) -> CodeList:
     if name == "druhy_sluzeb":
         return _druhy()

@@ -24,8 +24,8 @@ __all__ = [
     "Spec",
     "SpecError",
     "TemplateSpec",
-    "load_spec",
     "get_template",
+    "load_spec",
 ]
 
 #: Every field type the spec may use.  Each stage keeps a mapping keyed by these

@@ -9,13 +9,13 @@ values at the same cells.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from xlkpss.fsutil import OutputError, atomic_path
 from xlkpss.validate.issues import FileResult, Issue
 
-__all__ = ["annotate", "annotate_all", "annotated_name", "REPORT_SHEET"]
+__all__ = ["REPORT_SHEET", "annotate", "annotate_all", "annotated_name"]
 
 REPORT_SHEET = "Kontrola"
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "explained": "C6EFCE"}

@@ -9,7 +9,7 @@ from typing import Any
 
 from xlkpss.i18n import ISSUES, SEVERITY_WORDS, issue_text, ui
 
-__all__ = ["FileResult", "Issue", "make_issue", "display_value"]
+__all__ = ["FileResult", "Issue", "display_value", "make_issue"]
 
 
 def display_value(value: Any) -> str:

@@ -14,12 +14,12 @@ import csv
 import io
 import json
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 from xlkpss.i18n import ui
 from xlkpss.validate.issues import FileResult
 
-__all__ = ["to_csv", "to_json", "to_text", "to_dict"]
+__all__ = ["to_csv", "to_dict", "to_json", "to_text"]
 
 _SEV_ORDER = {"error": 0, "warning": 1}
 
