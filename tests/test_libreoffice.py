@@ -415,3 +415,38 @@ def test_filled_xlsx_keeps_template_features(lo_filled, kind):
 
 def test_filled_ods_keeps_template_features(lo_filled):
     _check_ods(lo_filled["sluzby"]["ods"], "sluzby", scope=territory(orp="4203"))
+
+
+def _openpyxl_filled(kind: str, path: Path) -> Path:
+    """The same values a person typed in LibreOffice, written by openpyxl as they were typed
+    (text stays text, "1 250,5" and "15.1.2026" included) — the validator must normalise them."""
+    build_template(kind, path, year=2026, scope=territory(orp="4203"))
+    wb = openpyxl.load_workbook(path)
+    for sheet, cells in _fill_values(kind).items():
+        for cell, value in cells.items():
+            wb[sheet][cell] = value
+    wb.save(path)
+    return path
+
+
+def _validation_view(res):
+    issues = sorted((i.code, i.severity, i.sheet, i.cell) for i in res.issues)
+    frames = {k: df.drop(columns=["_excluded"]).to_dict("list") for k, df in res.frames.items()}
+    return issues, res.ident, frames
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_libreoffice_filled_validates_like_openpyxl_filled(lo_filled, kind, tmp_path):
+    """Czech keyboard input saved by LibreOffice as .xlsx, .ods and .xls gives the same
+    validation result (issues, identification, typed rows) as the same input written by openpyxl."""
+    from xlkpss.validate.engine import validate_paths
+
+    reference = _openpyxl_filled(kind, tmp_path / f"{kind}_openpyxl.xlsx")
+    paths = [reference, *(lo_filled[kind][ext] for ext in FILLED_FORMATS)]
+    results = validate_paths(paths, workers=1)
+    want = _validation_view(results[0])
+    assert results[0].valid, results[0].issues
+    assert results[0].ident["datum_vyplneni"] == dt.date(2026, 1, 15)
+    for ext, res in zip(FILLED_FORMATS, results[1:]):
+        assert res.format == ext
+        assert _validation_view(res) == want, ext
