@@ -125,6 +125,15 @@ def prefill_identification(t: TemplateSpec, scope: Territory, year: int | None) 
     return {k: v for k, v in values.items() if k in keys}
 
 
+def _row_height(texts: tuple[str, ...], widths: tuple[float, ...]) -> float:
+    """Height for wrapped text: LibreOffice does not grow rows of a generated file by
+    itself, so without this the printed Návod overlaps (about 1.1 characters per width unit)."""
+    import math
+
+    lines = max(max(1, math.ceil(len(t) / max(1.0, w * 1.1))) for t, w in zip(texts, widths))
+    return 15.0 * lines
+
+
 class _Writer:
     def __init__(self, wb, t: TemplateSpec, scope: Territory, year: int | None):
         self.wb = wb
@@ -228,6 +237,8 @@ class _Writer:
                 ws.write_string(row, 2, fld.help, self.fmt_wrap)
                 ws.write_string(row, 3, self._allowed(fld), self.fmt_wrap)
                 ws.write_string(row, 4, str(fld.example or ""), self.fmt_wrap)
+                texts = (fld.label, fld.help, self._allowed(fld), str(fld.example or ""))
+                ws.set_row(row, _row_height(texts, (28, 60, 42, 28)))
                 row += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.set_landscape()
@@ -255,6 +266,7 @@ class _Writer:
             value = values.get(fld.key)
             self._write_value(ws, i, 1, value, fmt)
             ws.write_string(i, 2, fld.help, self.fmt_help)
+            ws.set_row(i, _row_height((fld.label, fld.help), (26, 70)))
             v = self.validation(fld)
             if v:
                 ws.data_validation(i, 1, i, 1, v)
