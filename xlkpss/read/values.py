@@ -95,7 +95,7 @@ def to_date(raw: Any) -> dt.date | None:
 
 def ico_is_valid(ico: str) -> bool:
     """Czech IČO check digit (mod 11, weights 8..2)."""
-    if len(ico) != 8 or not ico.isdigit():
+    if len(ico) != 8 or not (ico.isascii() and ico.isdigit()):  # "²".isdigit() is True, int("²") fails
         return False
     total = sum(int(d) * w for d, w in zip(ico[:7], range(8, 1, -1)))
     check = (11 - total % 11) % 10
