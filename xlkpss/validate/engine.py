@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from xlkpss.codelists import CodeList, Territory, codelist, municipalities
+from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
 from xlkpss.fsutil import sha256_file
 from xlkpss.i18n import describe_field, ui
 from xlkpss.read.model import RawWorkbook, ReadError
@@ -86,6 +86,11 @@ class _ScopedObce:
         return self.national.title
 
     def resolve(self, value):
+        code = _municipality_code(value)
+        if code is not None:
+            # a municipality code resolves to itself in whichever list of the chain has
+            # it first (codes always win over names), so no list needs building
+            return _CodeRef(code)
         for cl in self._chain():
             item = cl.resolve(value)
             if item is not None:
@@ -99,6 +104,24 @@ class _ScopedObce:
 
     def suggest(self, value):
         return next(self._chain()).suggest(value)
+
+
+@dataclass(frozen=True)
+class _CodeRef:
+    """The resolved item of a code: what the parser uses of a CodeItem."""
+
+    code: str
+
+
+def _municipality_code(value: Any) -> str | None:
+    """``value`` as the code of an existing municipality, normalised exactly as
+    ``CodeList.resolve`` does, or None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    key = normalize_key(value)
+    return key if key in municipalities() else None
 
 
 @lru_cache(maxsize=512)
@@ -116,7 +139,7 @@ def warm_up() -> None:
     for t in load_spec().templates.values():
         for s in t.data_sheets:
             for f in s.fields:
-                if f.type == "code":
+                if f.type == "code" and f.codelist != "obce":  # obce: scoped lists, built on demand
                     codelist(f.codelist)
 
 
@@ -223,7 +246,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
         f.codelist: codelist(f.codelist)
         for s in sub.template.data_sheets
         for f in s.fields
-        if f.type == "code"
+        if f.type == "code" and f.codelist != "obce"  # obce: the scoped resolver below
     }
     # identification first: its ORP scopes municipality names on the other sheets
     ident_data = sub.sheets.get("identifikace")
