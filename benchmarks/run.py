@@ -46,6 +46,12 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def cpu_s() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def peak_mb() -> tuple[float, float]:
     """(this process, largest child) peak RSS in MB so far."""
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
@@ -61,6 +67,7 @@ class Stage:
     peak_self_mb: float = 0.0
     peak_child_mb: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu: float = 0.0  # CPU seconds (this process + children that finished in the stage)
 
     def line(self) -> str:
         rate = []
@@ -69,8 +76,8 @@ class Stage:
         if self.files:
             rate.append(f"{self.files / self.seconds:,.1f} files/s")
         return (
-            f"{self.name:<34} {self.seconds:8.2f} s  {self.files:>6} files {self.rows:>8} rows  "
-            f"{', '.join(rate):<32} peak {self.peak_self_mb:,.0f} / {self.peak_child_mb:,.0f} MB  {self.note}"
+            f"{self.name:<36} {self.seconds:8.2f} s {self.cpu:8.1f} s  {self.files:>6} {self.rows:>8}  "
+            f"{', '.join(rate):<34} {self.peak_self_mb:,.0f} / {self.peak_child_mb:,.0f} MB  {self.note}"
         )
 
 
@@ -82,9 +89,10 @@ class Bench:
     @contextmanager
     def stage(self, name: str, files: int = 0, rows: int = 0, note: str = ""):
         st = Stage(name, 0.0, files, rows, note)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_s()
         yield st
         st.seconds = time.perf_counter() - t0
+        st.cpu = cpu_s() - c0
         st.peak_self_mb, st.peak_child_mb = peak_mb()
         self.stages.append(st)
         self.log(st.line())
@@ -109,11 +117,31 @@ def _raw_calamine(path: str) -> int:
     return cells
 
 
-def _read_stage(path: str) -> int:
-    from xlkpss.read.files import read_workbook
+#: the sheets validation reads from a filled template (the others are never parsed)
+_USED_SHEETS = ("_xlkpss", "Identifikace", "Služby", "Plán", "Projekty")
 
-    wb = read_workbook(path)
-    return sum(len(r) for s in wb.sheets for r in s.rows)
+
+def _raw_calamine_used(path: str) -> int:
+    import python_calamine as pc
+
+    cells = 0
+    with pc.CalamineWorkbook.from_path(path) as wb:
+        for name in wb.sheet_names:
+            if name in _USED_SHEETS:
+                for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                    cells += len(row)
+    return cells
+
+
+def _read_stage(path: str) -> int:
+    """What validation does to get the cell values: sniff + safety checks, lazy read,
+    recognition (which loads the sheets it needs, normalised, formula errors found)."""
+    from xlkpss.read.files import read_workbook
+    from xlkpss.read.recognise import recognise
+
+    wb = read_workbook(path, lazy=True)
+    sub = recognise(wb)
+    return sum(len(d.records) for d in sub.sheets.values())
 
 
 def _pool_map(func: Callable[[str], Any], paths: list[str], workers: int) -> list[Any]:
@@ -139,7 +167,7 @@ def naive_parse(path: Path):
         owb = openpyxl.load_workbook(path, data_only=True)
     sheets = []
     for ws in owb.worksheets:
-        df = pd.DataFrame(ws.values)
+        df = pd.DataFrame(ws.values, dtype=object)  # object: keep None and ints as they are
         rows = [_trim([_norm(v) for v in rec]) for rec in df.itertuples(index=False, name=None)]
         while rows and not rows[-1]:
             rows.pop()
@@ -219,12 +247,15 @@ def _html(path: str) -> dict[str, Any]:
 
 
 def _fork_map(func, items, workers):
+    """``map`` over fork workers that may start processes of their own (the sandboxed
+    reader does), unlike multiprocessing.Pool's daemonic workers."""
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
 
     if workers <= 1 or len(items) <= 1:
         return [func(i) for i in items]
-    with mp.get_context("fork").Pool(workers, maxtasksperchild=50) as pool:
-        return pool.map(func, items, chunksize=1)
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+        return list(ex.map(func, items))
 
 
 # --------------------------------------------------------------------------------------
@@ -270,13 +301,15 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("orp", "kraj"):
         (out_dir / sub).mkdir(exist_ok=True)
+    load = os.getloadavg()[0]
+    log(f"machine: {workers} CPUs usable, load average before the run {load:.1f}" + ("  (busy machine: wall times inflated, compare CPU times)" if load > 0.5 else ""))
     log(f"workload {w.root} — {n_files} files, {n_rows:,} table rows, {sum(f.bytes for f in w.files) / 1e6:.1f} MB, "
         f"{sum(f.libreoffice for f in w.files)} saved by LibreOffice; {workers} worker processes; "
         f"{'reused cache' if w.reused else f'generated in {w.generated_s:.1f} s'}")
-    log(f"{'stage':<34} {'wall':>10}  {'':>6} {'':>14}  {'rate':<32} peak self / child")
+    log(f"{'stage':<36} {'wall':>10} {'CPU':>10}  {'files':>6} {'rows':>8}  {'rate (wall)':<34} peak RSS self / child")
 
     # -- 1. validate ---------------------------------------------------------------------
-    t_all = time.perf_counter()
+    t_all, c_all = time.perf_counter(), cpu_s()
     with bench.stage("validate: read+parse (workers)", n_files, n_cells_rows):
         warm_up()
         parsed: list[Any] = []
@@ -293,7 +326,7 @@ def run(
         results = validate_parsed(parsed)
     del parsed
     validate_s = time.perf_counter() - t_all
-    bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows, "", *peak_mb()))
+    bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows, "", *peak_mb(), cpu=cpu_s() - c_all))
     log(bench.stages[-1].line())
 
     rows_validated = sum(r.rows for r in results)
@@ -308,7 +341,7 @@ def run(
     orp_codes = sorted(by_orp)
     with bench.stage("merge: ORP workbooks", len(orp_codes), n_rows) as st:
         orp_out = _fork_map(_merge_orp, orp_codes, workers)
-        st.note = f"merge {sum(o['merge_s'] for o in orp_out):.1f} s + write {sum(o['write_s'] for o in orp_out):.1f} s (CPU, summed)"
+        st.note = f"in workers: merge_results {sum(o['merge_s'] for o in orp_out):.1f} s + write_consolidated {sum(o['write_s'] for o in orp_out):.1f} s"
     # -- 3. regional merges --------------------------------------------------------------
     from xlkpss.codelists import orps
 
@@ -318,8 +351,8 @@ def run(
     kraj_items = sorted(by_kraj.items())
     with bench.stage("merge: regional workbooks", len(kraj_items), sum(o["rows_merged"] for o in orp_out)) as st:
         kraj_out = _fork_map(_merge_kraj, kraj_items, workers)
-        st.note = (f"read {sum(k['read_s'] for k in kraj_out):.1f} s + merge {sum(k['merge_s'] for k in kraj_out):.1f} s "
-                   f"+ write {sum(k['write_s'] for k in kraj_out):.1f} s (CPU, summed)")
+        st.note = (f"in workers: read_consolidated {sum(k['read_s'] for k in kraj_out):.1f} s + merge_results {sum(k['merge_s'] for k in kraj_out):.1f} s "
+                   f"+ write_consolidated {sum(k['write_s'] for k in kraj_out):.1f} s")
     # -- 4. national ---------------------------------------------------------------------
     from xlkpss.merge import consolidate
 
@@ -340,9 +373,9 @@ def run(
     html_inputs = [national] if national else [k["path"] for k in kraj_out]
     with bench.stage("HTML summary" + (" (national)" if national else " (each kraj)"), len(html_inputs)) as st:
         html_out = _fork_map(_html, html_inputs, workers)
-        st.note = f"read back {sum(h['read_s'] for h in html_out):.1f} s + render {sum(h['render_s'] for h in html_out):.1f} s (CPU, summed)"
+        st.note = f"in workers: read_consolidated {sum(h['read_s'] for h in html_out):.1f} s + render_summary {sum(h['render_s'] for h in html_out):.1f} s"
     end_to_end = time.perf_counter() - t_all
-    bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "", *peak_mb()))
+    bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "", *peak_mb(), cpu=cpu_s() - c_all))
     log(bench.stages[-1].line())
     pipeline_peak = max(peak_mb())
 
@@ -379,6 +412,7 @@ def run(
     log(f"reconciliation: files {len(results)}/{n_files}; rows generated {n_rows:,} = merged {rows_merged:,} + excluded {rows_excluded:,} "
         f"(expected excluded {recon['rows_excluded_expected']:,}); rejected files {recon['files_rejected']} "
         f"(expected {recon['files_rejected_expected']}) — {'OK' if ok else 'MISMATCH'}")
+    fast_keys = [(r.rows, r.rows_excluded(), _issue_key(r)) for r in results]
     del results
     _SHARED.clear()
 
@@ -388,13 +422,19 @@ def run(
         str_paths = [str(p) for p in paths]
         with bench.stage("reference: raw python-calamine read", n_files, n_cells_rows, f"{workers} processes, all sheets, to_python only"):
             _pool_map(_raw_calamine, str_paths, workers)
-        with bench.stage("read stage: read_workbook (sandbox)", n_files, n_cells_rows, f"{workers} processes"):
+        with bench.stage("reference: raw calamine, used sheets", n_files, n_cells_rows, f"{workers} processes, {'/'.join(_USED_SHEETS)}"):
+            _pool_map(_raw_calamine_used, str_paths, workers)
+        with bench.stage("read stage (sandbox, lazy+recognise)", n_files, n_cells_rows, f"{workers} processes"):
             for _p, _o in map_safely(_read_stage, str_paths, workers=workers):
                 pass
-        raw_s = bench.get("reference: raw python-calamine read").seconds
-        read_s = bench.get("read stage: read_workbook (sandbox)").seconds
-        ratio["read_vs_raw_calamine"] = read_s / raw_s
-        log(f"read stage / raw calamine read: {read_s / raw_s:.2f}×")
+        raw = bench.get("reference: raw python-calamine read")
+        used = bench.get("reference: raw calamine, used sheets")
+        read = bench.get("read stage (sandbox, lazy+recognise)")
+        ratio["read_vs_raw_calamine"] = read.seconds / raw.seconds
+        ratio["read_vs_raw_calamine_cpu"] = read.cpu / raw.cpu
+        ratio["read_vs_raw_calamine_used_sheets_cpu"] = read.cpu / used.cpu
+        log(f"read stage / raw calamine read of the same files: {read.seconds / raw.seconds:.2f}× wall, {read.cpu / raw.cpu:.2f}× CPU "
+            f"(vs raw calamine of only the sheets validation uses: {read.cpu / used.cpu:.2f}× CPU)")
     if not skip_baseline:
         sample = list(range(n_files))
         limit = baseline_sample if baseline_sample is not None else (n_files if n_files <= 600 else 400)
@@ -404,6 +444,10 @@ def run(
             secs, base = _run_isolated(_naive_chunk, [str(paths[i]) for i in sample])
         est = secs * n_files / len(sample)
         st.extra["estimated_full_s"] = est
+        same = sum(fast_keys[i] == b for i, b in zip(sample, base))
+        recon["baseline_same_results"] = same
+        recon["baseline_files"] = len(sample)
+        log(f"naive baseline gives the same rows, exclusions and issues for {same} of {len(sample)} files")
         note = f"measured on {len(sample)} of {n_files} files, extrapolated per file" if len(sample) < n_files else "all files"
         ratio["baseline_vs_validate"] = est / validate_s
         log(f"naive baseline: {est:.1f} s for {n_files} files ({note}); validate {validate_s:.1f} s → {est / validate_s:.1f}× faster")
@@ -419,7 +463,7 @@ def run(
     return {
         "workload": {"root": str(w.root), "preset": w.preset, "seed": w.seed, "files": n_files, "rows": n_rows, "bytes": sum(f.bytes for f in w.files),
                      "libreoffice": sum(f.libreoffice for f in w.files), "generated_s": w.generated_s, "reused": w.reused},
-        "machine": {"cpus": workers, "python": sys.version.split()[0], "platform": sys.platform},
+        "machine": {"cpus": workers, "python": sys.version.split()[0], "platform": sys.platform, "load_before": load},
         "stages": [s.__dict__ for s in bench.stages],
         "reconciliation": recon,
         "reconciled": ok,
