@@ -450,3 +450,18 @@ def test_libreoffice_filled_validates_like_openpyxl_filled(lo_filled, kind, tmp_
     for ext, res in zip(FILLED_FORMATS, results[1:]):
         assert res.format == ext
         assert _validation_view(res) == want, ext
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_formula_error_survives_libreoffice_save_as(fmt, tmp_path):
+    """A #REF! cell is reported at the same cell whether the file comes as .xlsx, or was
+    saved by LibreOffice as .xls (binary; error cells read through xlrd) or .ods."""
+    from xlkpss.validate.engine import validate_paths
+
+    lo.require()
+    sample = Path(__file__).resolve().parents[1] / "samples" / "invalid" / "chyba_vzorce_ref.xlsx"
+    [converted] = lo.convert([sample], fmt, tmp_path / fmt)
+    original, saved = validate_paths([sample, converted], workers=1)
+    assert saved.format == fmt
+    assert [(i.code, i.sheet, i.cell) for i in saved.issues] == [(i.code, i.sheet, i.cell) for i in original.issues]
+    assert saved.issues[0].code == "formula-error"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mmap
+import os
 import posixpath
 import re
 import struct
@@ -930,6 +931,8 @@ def _read_calamine(path: Path, probe: _Probe, limits: ReadLimits, lazy: bool = F
         _apply_xlsx_errors(path, probe, wb, limits.max_rows)
     elif probe.format == "ods" and probe.content_part:
         _apply_ods_marks(path, probe, wb, limits.max_rows)
+    elif probe.format == "xls":
+        _apply_xls_errors(path, wb, limits.max_rows)
     if probe.strict and not wb.sheets:
         raise ReadError("file-corrupt", "formát Strict Open XML nelze přečíst; uložte sešit jako běžný .xlsx")
     return wb
@@ -986,7 +989,7 @@ class _LazyBook:
 class _LazySheet(RawSheet):
     """A :class:`RawSheet` whose cells are read at first use (pickles as a plain one)."""
 
-    def __init__(self, name: str, hidden: bool, book: _LazyBook):  # noqa: D107 - no dataclass init
+    def __init__(self, name: str, hidden: bool, book: _LazyBook):
         self.name = name
         self.hidden = hidden
         self._book: _LazyBook | None = book
@@ -1089,6 +1092,36 @@ def _set_errors(sheet: RawSheet, errors: dict[tuple[int, int], str], max_rows: i
 def _drop_trailing_rows(rows: list[list[Any]]) -> None:
     while rows and not rows[-1]:
         rows.pop()
+
+
+def _apply_xls_errors(path: Path, wb: RawWorkbook, max_rows: int) -> None:
+    """Formula errors of a binary .xls, which calamine returns as blanks: xlrd sees them as
+    error cells.  Runs inside the sandboxed worker like every parser; if xlrd cannot open
+    a file calamine could read, the file simply has no known error cells."""
+    import xlrd
+
+    try:
+        with open(os.devnull, "w") as quiet:
+            book = xlrd.open_workbook(str(path), on_demand=True, logfile=quiet)
+    except Exception:  # noqa: BLE001 - calamine already read the values; errors stay unknown
+        return
+    try:
+        for sheet in wb.sheets:
+            try:
+                xs = book.sheet_by_name(sheet.name)
+            except Exception:  # noqa: BLE001, S112 - a sheet xlrd cannot parse
+                continue
+            errors: dict[tuple[int, int], str] = {}
+            for r in range(min(xs.nrows, max_rows)):
+                types = xs.row_types(r)
+                if xlrd.XL_CELL_ERROR not in types:
+                    continue
+                for c, t in enumerate(types):
+                    if t == xlrd.XL_CELL_ERROR:
+                        errors[(r, c)] = xlrd.error_text_from_code.get(xs.cell_value(r, c), "#ERR!")
+            _set_errors(sheet, errors, max_rows)
+    finally:
+        book.release_resources()
 
 
 def _apply_ods_marks(path: Path, probe: _Probe, wb: RawWorkbook, max_rows: int) -> None:
