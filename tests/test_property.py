@@ -31,6 +31,7 @@ cell_values = st.one_of(
     _text,
     st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2200, 1, 1)),
     st.sampled_from(["cca 20", "2 774 600,- Kč", "3. 9. 2008", "§49", "ano", "NE", "senioři", "=1+1", "@x", "#REF!", " "]),
+    st.sampled_from([1e300, -1e300, 10**20, -(10**19), 1e15 + 0.5, "1e300", "²²²²²²²", "٣٤٥"]),
 )
 
 SERVICE_KEYS = [f.key for f in get_template("sluzby").sheet("sluzby").fields]

@@ -124,6 +124,23 @@ def test_any_value_in_any_field_gives_value_or_issue(value):
             "pattern-mismatch",
             "invalid-email",
             "invalid-phone",
+            "above-maximum",
+            "below-minimum",
         }
         if code:
             assert parsed is None
+
+
+def test_huge_and_non_ascii_numbers_are_issues_not_crashes(tmp_path):
+    from support import GOOD_SERVICE, make_submission
+    from xlkpss.validate.engine import validate_paths
+
+    f = get_template("sluzby").sheet("sluzby").field("kapacita")
+    assert parse_value(f, 1e300, _ctx())[:2] == (None, "above-maximum")
+    assert parse_value(f, -(10**20), _ctx())[:2] == (None, "below-minimum")
+    ident = get_template("sluzby").sheet("sluzby").field("identifikator")
+    assert parse_value(ident, "²²²²²²²", _ctx())[1] == "invalid-service-id"
+    rows = [GOOD_SERVICE, {**GOOD_SERVICE, "identifikator": "7654321", "kapacita": 1e300, "pocet_uzivatelu": 10**20}]
+    [res] = validate_paths([make_submission(tmp_path / "f.xlsx", rows=rows)], workers=1)
+    assert sorted(i.code for i in res.issues) == ["above-maximum", "above-maximum"]
+    assert res.rows == 2 and res.rows_excluded() == 1

@@ -31,6 +31,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^(\+?420|00420)?[1-9]\d{8}$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: whole numbers beyond this are refused before they reach a 64-bit column (2**53: exact in a float)
+_INT_LIMIT = 2**53
 
 
 def parse_number(raw: Any) -> float | None:
@@ -132,7 +134,7 @@ def _p_text(f: Field, raw: Any, ctx: ParseContext):
         return None, None, None
     if f.digits:
         digits = _SPACES.sub("", text)
-        if not (digits.isdigit() and len(digits) == f.digits):
+        if not (digits.isascii() and digits.isdigit() and len(digits) == f.digits):
             return None, "invalid-service-id" if f.digits == 7 else "pattern-mismatch", None
         return digits, None, None
     if f.max_length and len(text) > f.max_length:
@@ -143,14 +145,17 @@ def _p_text(f: Field, raw: Any, ctx: ParseContext):
 def _p_integer(f: Field, raw: Any, ctx: ParseContext):
     if raw is None:
         return None, None, None
-    if type(raw) is int:  # the usual case: already a whole number
+    if type(raw) is int and -_INT_LIMIT <= raw <= _INT_LIMIT:  # the usual case: already a whole number
         return raw, None, None
     n = parse_number(raw)
     if n is None:
         return None, "not-an-integer", None
-    if float(n).is_integer():
-        return int(n), None, None
-    return None, "not-an-integer", None
+    if not float(n).is_integer():
+        return None, "not-an-integer", None
+    if abs(n) > _INT_LIMIT:
+        # beyond what a 64-bit column holds (1e300 typed by mistake): report, never overflow the batch
+        return None, "above-maximum" if n > 0 else "below-minimum", None
+    return int(n), None, None
 
 
 def _p_decimal(f: Field, raw: Any, ctx: ParseContext):
@@ -214,7 +219,7 @@ def _p_ico(f: Field, raw: Any, ctx: ParseContext):
     if text is None:
         return None, None, None
     digits = _SPACES.sub("", text)
-    if digits.isdigit() and len(digits) < 8:
+    if digits.isascii() and digits.isdigit() and len(digits) < 8:
         digits = digits.zfill(8)  # IČO typed as a number loses its leading zeros
     if not ico_is_valid(digits):
         return None, "invalid-ico", None
