@@ -54,7 +54,7 @@ def _load(res: FileResult):
 def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str | None = None) -> Path | None:
     """Write ``<name>_kontrola.xlsx`` into ``out_dir``; None when the file could not be read."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils.exceptions import InvalidFileException
 
     if res.format is None:
@@ -103,6 +103,15 @@ def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str |
     for col, width in zip("ABCDEF", (16, 8, 26, 24, 12, 90)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A5"
+    for row in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    # printable on one A4 width: the clerk may print the list and tick the fixes off
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
     wb.active = 0
     for sheet in wb.worksheets[1:]:
         sheet.sheet_view.tabSelected = False
