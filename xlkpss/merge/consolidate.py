@@ -364,6 +364,21 @@ class _Lines:
     nested_submissions: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _issue_line(src: Source, issue: Any, reason: str, sheet: str | None, row: int | None) -> dict[str, Any]:
+    """A Chyby line for one validation issue of a source file."""
+    return _error_line(
+        src,
+        code=issue.code,
+        reason=reason,
+        message=issue.body(),
+        sheet=sheet,
+        row=row,
+        cell=issue.cell,
+        field_label=issue.column,
+        value=issue.value,
+    )
+
+
 def _error_line(
     src: Source,
     *,
@@ -515,19 +530,7 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             src.note = "soubor nelze použít"
             errs = [i for i in r.issues if i.severity == "error"] if r is not None else []
             for i in errs:
-                lines.errors.append(
-                    _error_line(
-                        src,
-                        code=i.code,
-                        reason=MERGE_CODES["file-rejected"],
-                        message=i.body(),
-                        sheet=i.sheet,
-                        row=i.row,
-                        cell=i.cell,
-                        field_label=i.column,
-                        value=i.value,
-                    )
-                )
+                lines.errors.append(_issue_line(src, i, MERGE_CODES["file-rejected"], i.sheet, i.row))
             if not errs:
                 lines.errors.append(
                     _error_line(
@@ -664,19 +667,7 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
                 excluded += 1
                 found = issues.get(row) or []
                 for i in found:
-                    lines.errors.append(
-                        _error_line(
-                            src,
-                            code=i.code,
-                            reason="řádek vyřazen (chyba)",
-                            message=i.body(),
-                            sheet=sheet_name,
-                            row=row,
-                            cell=i.cell,
-                            field_label=i.column,
-                            value=i.value,
-                        )
-                    )
+                    lines.errors.append(_issue_line(src, i, "řádek vyřazen (chyba)", sheet_name, row))
                 if not found:
                     lines.errors.append(
                         _error_line(
