@@ -66,12 +66,6 @@ class Submission:
     issues: list[FileIssue] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def rejected(self) -> bool:
-        from xlkpss.i18n import ISSUES
-
-        return any(ISSUES[i.code].severity == "error" and i.cell is None and i.code != "column-missing" for i in self.issues)
-
 
 def _label_key(value: Any) -> str:
     if value is None:
