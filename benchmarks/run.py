@@ -32,10 +32,11 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks.workload import PRESETS, YEAR, Workload, generate
 
@@ -289,8 +290,8 @@ def run(
     seed: int = 1,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    from xlkpss.read.sandbox import map_safely
     from xlkpss.read.model import ReadError
+    from xlkpss.read.sandbox import map_safely
     from xlkpss.validate.engine import ParsedFile, _parse_for_pool, validate_parsed, warm_up
 
     workers = workers or _workers()

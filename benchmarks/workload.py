@@ -490,9 +490,8 @@ def _write_chunk(args: tuple[list[_Task], int, str, str]) -> list[FileEntry]:
 
 
 def _cache_key(preset: Preset, seed: int) -> str:
-    from xlkpss.spec import get_template
-
     import xlkpss.template
+    from xlkpss.spec import get_template
 
     src = Path(__file__).read_bytes() + (Path(__file__).parent / "xlsxgen.py").read_bytes() + Path(xlkpss.template.__file__).read_bytes()
     parts = [GENERATOR_VERSION, json.dumps(asdict(preset), sort_keys=True), str(seed), hashlib.sha256(src).hexdigest()]

@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import struct
-import zlib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ class Skeleton:
     tables: dict[str, TableSheet] = field(default_factory=dict)  # sheet name -> table sheet
 
     @classmethod
-    def from_file(cls, path: str | Path, ident_sheet: str, table_sheets: list[str]) -> "Skeleton":
+    def from_file(cls, path: str | Path, ident_sheet: str, table_sheets: list[str]) -> Skeleton:
         with zipfile.ZipFile(path) as zf:
             wb = ET.fromstring(zf.read("xl/workbook.xml"))
             rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))

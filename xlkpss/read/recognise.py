@@ -8,7 +8,7 @@ labels.  Columns are always matched by label, never by position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from xlkpss.cells import a1, col_letter
@@ -16,7 +16,7 @@ from xlkpss.codelists import normalize_key
 from xlkpss.read.model import RawSheet, RawWorkbook
 from xlkpss.spec import SheetSpec, TemplateSpec, load_spec
 
-__all__ = ["FileIssue", "SheetData", "Submission", "recognise", "MIN_SUPPORTED_VERSION", "col_letter", "a1"]
+__all__ = ["MIN_SUPPORTED_VERSION", "FileIssue", "SheetData", "Submission", "a1", "col_letter", "recognise"]
 
 META_SHEET = "_xlkpss"
 #: The oldest template version each kind can still read (older ones are refused with
@@ -81,7 +81,7 @@ def _text_key(value: str) -> str:
     return normalize_key(value.replace("\n", " ").strip().rstrip("*").strip())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _spec_labels(spec: SheetSpec) -> frozenset[str]:
     return frozenset(_label_key(f.label) for f in spec.fields)
 
@@ -116,7 +116,7 @@ def _find_header(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[str, int]
 def _keyvalue_positions(sheet: RawSheet, labels: set[str]) -> tuple[int, dict[str, int]] | None:
     """Key–value layout: labels in one column, values in the next.  Returns (value col, label→row)."""
     best: tuple[int, dict[str, int]] | None = None
-    for c in range(0, 3):
+    for c in range(3):
         found = {}
         for r, row in enumerate(sheet.rows[:60]):
             k = _label_key(row[c] if c < len(row) else None)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from xlkpss.codelists import CodeList, normalize_key
 from xlkpss.spec import Field

@@ -7,7 +7,9 @@ sheet key in ``ROW_CHECKS``; identification checks in ``ident_checks``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from xlkpss.codelists import codelist, municipalities, orps
 from xlkpss.i18n import format_number
@@ -18,7 +20,9 @@ RowCheck = Callable[[Any, SheetSpec, dict], Iterator[Found]]
 
 
 def _isna(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or v is getattr(__import__("pandas"), "NA", object())
+    import pandas as pd
+
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
 def _kc(value: float) -> str:

@@ -9,10 +9,11 @@ because pandera costs ~20 ms per call whatever the frame size.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
 from xlkpss.fsutil import sha256_file
@@ -23,7 +24,7 @@ from xlkpss.read.values import PARSERS, ParseContext, parse_value
 from xlkpss.spec import Field, SheetSpec
 from xlkpss.validate.issues import FileResult, Issue, make_issue
 
-__all__ = ["ParsedFile", "parse_file", "parse_workbook", "validate_parsed", "validate_paths", "collect_paths", "SPREADSHEET_SUFFIXES"]
+__all__ = ["SPREADSHEET_SUFFIXES", "ParsedFile", "collect_paths", "parse_file", "parse_workbook", "validate_parsed", "validate_paths"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"}
 
@@ -465,7 +466,6 @@ def _split_frame_blocks(g: _Group) -> list[Any]:
 
 
 def _split_frame_generic(g: _Group, spans: list[tuple[int, int, int]] | None = None) -> list[Any]:
-    import pandas as pd
 
     from xlkpss.validate.schema import FILE_COL
 

@@ -9,15 +9,16 @@ issues one-to-one (``schema_issues``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from xlkpss.codelists import codelist, municipalities
 from xlkpss.read.values import ico_is_valid
 from xlkpss.spec import Field, SheetSpec
 
-__all__ = ["DTYPES", "CompiledSchema", "compile_schema", "FILE_COL", "ROW_COL"]
+__all__ = ["DTYPES", "FILE_COL", "ROW_COL", "CompiledSchema", "compile_schema"]
 
 FILE_COL = "_file"
 ROW_COL = "_row"
@@ -71,7 +72,7 @@ def _codes(name: str) -> list[str]:
     return codelist(name).codes()
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_schema(sheet: SheetSpec) -> CompiledSchema:
     import pandera.pandas as pa
 
@@ -116,7 +117,7 @@ def run_schema(sheet: SheetSpec, frame) -> list[tuple[int, str, str, Any]]:
     keyless = frame[list(compiled.unique)].isna().any(axis=1) if compiled.unique else None
     for rec in fc.itertuples(index=False):
         idx = rec.index
-        if idx is None or (isinstance(idx, float) and idx != idx):
+        if idx is None or (isinstance(idx, float) and math.isnan(idx)):
             continue
         idx = int(idx)
         check = str(rec.check)
@@ -131,7 +132,7 @@ def run_schema(sheet: SheetSpec, frame) -> list[tuple[int, str, str, Any]]:
             out.append((idx, column, "required", None))
             continue
         num = rec.check_number
-        if num is None or (isinstance(num, float) and num != num):
+        if num is None or (isinstance(num, float) and math.isnan(num)):
             continue
         code = compiled.codes.get((column, int(num)))
         if code:
