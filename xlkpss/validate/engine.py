@@ -17,7 +17,7 @@ from typing import Any
 
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
 from xlkpss.fsutil import sha256_file
-from xlkpss.i18n import describe_field, ui
+from xlkpss.i18n import describe_field
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
 from xlkpss.read.values import PARSERS, ParseContext, parse_value
@@ -153,7 +153,10 @@ def _issue_at(
     else:
         row0, col0 = sheet.rows[record] - 1, sheet.cells[key]
     params = dict(lang_params or {})
-    params.setdefault("expected", describe_field(f))
+    if "expected" not in params:
+        # what the field accepts, in both languages: the report language is chosen later
+        params["expected_cs"] = describe_field(f, "cs")
+        params["expected_en"] = describe_field(f, "en")
     return make_issue(code, sheet=sheet.sheet_name, cell=a1(row0, col0), row=row0 + 1, column=f.label, value=value, field_key=key, **params)
 
 
@@ -203,7 +206,7 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
                 if code in ("unknown-code", "ambiguous-code"):
                     params["expected"] = ctx.lists[f.codelist].title
                     if suggestion:
-                        params["suggestion"] = ui("did_you_mean", "cs", s=suggestion)
+                        params["suggested"] = suggestion
                 out_issues.append(_issue_at(code, ps, spec, n, f.key, raw, params))
                 ps.bad[n].add(f.key)
             ps.values[f.key].append(value)

@@ -42,7 +42,12 @@ class Issue:
     explained: bool = False
 
     def body(self, lang: str = "cs") -> str:
-        text = issue_text(self.code, lang, value=self.value, column=self.column or "", **self.params)
+        params = dict(self.params)
+        if f"expected_{lang}" in params:
+            params["expected"] = params[f"expected_{lang}"]
+        if params.get("suggested"):
+            params["suggestion"] = ui("did_you_mean", lang, s=params["suggested"])
+        text = issue_text(self.code, lang, value=self.value, column=self.column or "", **params)
         if self.explained:
             text += ui("explained_suffix", lang)
         return text
