@@ -375,7 +375,7 @@ class _Writer:
 
     # --- cells --------------------------------------------------------------------
     def put(self, ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-        value = clean_value(value)
+        """Write one value of a record (records are already cleaned by ``clean_value``)."""
         if value is None:
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
@@ -520,16 +520,18 @@ def _write_sheet(
             if col == "status" and value in STATUS_LABELS:
                 cell_fill = value
                 value = STATUS_LABELS[value]
+            if col in cells:
+                ws.write_formula(row, j, cells[col], w.fmt(kind, cell_fill, bold=(fill == "core")), _result(value))
+                continue
+            if value is None and cell_fill is None:
+                continue  # an empty cell without a fill needs no cell at all (most optional fields)
             fmt = w.fmt(
                 kind if not isinstance(value, str) else "text",
                 cell_fill,
                 bold=(fill == "core"),
                 wrap=(col in ("message", "note", "values") and key != "overview"),
             )
-            if col in cells:
-                ws.write_formula(row, j, cells[col], w.fmt(kind, cell_fill, bold=(fill == "core")), _result(value))
-            else:
-                w.put(ws, row, j, value, fmt)
+            w.put(ws, row, j, value, fmt)
     if not records:
         for j in range(len(cols)):
             ws.write_blank(h + 1, j, None, w.fmt(kinds[j]))
