@@ -44,12 +44,11 @@ from typing import Any
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.utils import get_column_letter
 
 from xlkpss.codelists import Territory, codelist, municipalities, orps, territory
 from xlkpss.i18n import ISSUES
 from xlkpss.spec import get_template
-from xlkpss.template import build_template
+from xlkpss.template import build_template, field_cell, field_column
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "samples"
@@ -83,15 +82,12 @@ def display(listname: str, code: str, scope: Territory | None = None) -> str:
     return codelist(listname, scope).get(code).display
 
 
-def col(kind: str, sheet: str, key: str) -> str:
-    keys = [f.key for f in get_template(kind).sheet(sheet).fields]
-    return get_column_letter(keys.index(key) + 1)
+col = field_column
 
 
 def ident_cell(kind: str, key: str) -> str:
-    """Value cell of an Identifikace field: labels in column A from row 2, values in B."""
-    keys = [f.key for f in get_template(kind).sheet("identifikace").fields]
-    return f"B{keys.index(key) + 2}"
+    """Value cell of an Identifikace field."""
+    return field_cell(kind, "identifikace", key)
 
 
 def sheet_name(kind: str, key: str) -> str:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import territory
-from xlkpss.read.recognise import col_letter
 from xlkpss.spec import get_template
-from xlkpss.template import build_template
+from xlkpss.template import build_template, field_cell
 
 GOOD_SERVICE: dict[str, Any] = {
     "identifikator": "1234567",
@@ -73,10 +72,8 @@ GOOD_PLAN_ROWS: list[dict[str, Any]] = [
 
 
 def cell_of(kind: str, sheet_key: str, field_key: str, excel_row: int) -> str:
-    """A1 address of a field in a table row, computed from the spec's field order."""
-    sheet = get_template(kind).sheet(sheet_key)
-    idx = [f.key for f in sheet.fields].index(field_key)
-    return f"{col_letter(idx)}{excel_row}"
+    """A1 address of a field in a table row (the template's own layout)."""
+    return field_cell(kind, sheet_key, field_key, excel_row)
 
 
 def make_submission(

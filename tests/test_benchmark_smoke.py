@@ -21,8 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.fingerprint import records, result_record  # noqa: E402
-from benchmarks.workload import generate  # noqa: E402
+from benchmarks.fingerprint import records, result_record
+from benchmarks.workload import generate
 
 LIBREOFFICE = 2 if shutil.which("soffice") or shutil.which("libreoffice") else 0
 

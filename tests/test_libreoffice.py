@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from xlkpss.codelists import STATE, codelist, territory
 from xlkpss.spec import get_template, load_spec
-from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, build_template
+from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, build_template, field_cell, field_column
 
 pytestmark = pytest.mark.libreoffice
 
@@ -39,15 +39,12 @@ CONTROL = "kontrola_formatu"  # a workbook with a format a Czech LibreOffice bre
 # --- where things are, from the spec ---------------------------------------------------------------
 
 
-def _col(kind: str, sheet: str, key: str) -> str:
-    keys = [f.key for f in get_template(kind).sheet(sheet).fields]
-    return get_column_letter(keys.index(key) + 1)
+_col = field_column
 
 
 def _kv(kind: str, key: str) -> str:
-    """Value cell of an Identifikace field (labels in A from row 2, values in B)."""
-    keys = [f.key for f in get_template(kind).sheet("identifikace").fields]
-    return f"B{keys.index(key) + 2}"
+    """Value cell of an Identifikace field."""
+    return field_cell(kind, "identifikace", key)
 
 
 def _name(kind: str, sheet: str) -> str:

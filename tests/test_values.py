@@ -133,6 +133,7 @@ def test_any_value_in_any_field_gives_value_or_issue(value):
 
 def test_huge_and_non_ascii_numbers_are_issues_not_crashes(tmp_path):
     from support import GOOD_SERVICE, make_submission
+
     from xlkpss.validate.engine import validate_paths
 
     f = get_template("sluzby").sheet("sluzby").field("kapacita")

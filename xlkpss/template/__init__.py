@@ -28,6 +28,8 @@ __all__ = [
     "NUM_FORMATS",
     "YEAR_FORMAT",
     "build_template",
+    "field_cell",
+    "field_column",
     "list_ranges",
     "num_format",
     "prefill_identification",
@@ -123,6 +125,24 @@ def prefill_identification(t: TemplateSpec, scope: Territory, year: int | None) 
         values.update(kod_kraje=regions()[scope.code]["nazev_kraje"])
     keys = {f.key for s in t.data_sheets for f in s.fields}
     return {k: v for k, v in values.items() if k in keys}
+
+
+def field_column(kind: str, sheet_key: str, field_key: str) -> str:
+    """Column letter of a field on a table sheet of the template (header in row 1)."""
+    keys = [f.key for f in get_template(kind).sheet(sheet_key).fields]
+    return col_letter(keys.index(field_key))
+
+
+def field_cell(kind: str, sheet_key: str, field_key: str, excel_row: int | None = None) -> str:
+    """Where a field's value goes: on a key–value sheet the cell in column B of its row
+    (labels in A from row 2), on a table sheet the field's column in ``excel_row``."""
+    sheet = get_template(kind).sheet(sheet_key)
+    if sheet.layout == "keyvalue":
+        keys = [f.key for f in sheet.fields]
+        return f"B{keys.index(field_key) + 2}"
+    if excel_row is None:
+        raise ValueError("a table field needs a row")
+    return f"{field_column(kind, sheet_key, field_key)}{excel_row}"
 
 
 def _row_height(texts: tuple[str, ...], widths: tuple[float, ...]) -> float:
