@@ -19,6 +19,7 @@ returns the same ``Consolidated`` the merge produced.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import math
@@ -35,6 +36,7 @@ from xlkpss.fsutil import OutputError, atomic_path, sha256_file
 from xlkpss.merge.consolidate import clean_value
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
+from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
 from xlkpss.read.recognise import col_letter
 from xlkpss.spec import load_spec
 
@@ -166,6 +168,7 @@ def is_consolidated(path: str | os.PathLike) -> bool:
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _field_types() -> dict[str, str]:
     """field key -> spec type (the first definition wins; keys are unique per meaning)."""
     out: dict[str, str] = {}
@@ -212,13 +215,24 @@ class _SheetLayout:
     def last(self) -> int:
         return self.header_row + 1 + self.n_rows
 
+    @functools.cached_property
+    def _letters(self) -> dict[str, str]:
+        return {col: col_letter(j) for j, col in enumerate(self.columns)}
+
+    @functools.cached_property
+    def _ranges(self) -> dict[tuple[str, str | None], str]:
+        return {}
+
     def letter(self, col: str) -> str:
-        return col_letter(self.columns.index(col))
+        return self._letters[col]
 
     def rng(self, col: str, to: str | None = None) -> str:
         """Absolute reference to a data column (or columns col..to) on this sheet."""
-        a, b = self.letter(col), self.letter(to or col)
-        return f"'{self.name}'!${a}${self.first}:${b}${self.last}"
+        key = (col, to)
+        if key not in self._ranges:
+            a, b = self.letter(col), self.letter(to or col)
+            self._ranges[key] = f"'{self.name}'!${a}${self.first}:${b}${self.last}"
+        return self._ranges[key]
 
     def cell(self, col: str, i: int) -> str:
         """Relative-column, absolute-free reference to data row i (0-based) on the same sheet."""
@@ -373,33 +387,32 @@ class _Writer:
             self._formats[key] = self.wb.add_format(props)
         return self._formats[key]
 
-    # --- cells --------------------------------------------------------------------
-    def put(self, ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-        """Write one value of a record (records are already cleaned by ``clean_value``)."""
-        if value is None:
-            ws.write_blank(row, col, None, fmt)
-        elif isinstance(value, bool):
-            ws.write_string(row, col, "ano" if value else "ne", fmt)
-        elif isinstance(value, (int, float)):
-            ws.write_number(row, col, value, fmt)
-        elif isinstance(value, dt.datetime):
-            ws.write_datetime(row, col, value, fmt)
-        elif isinstance(value, dt.date):
-            ws.write_datetime(row, col, dt.datetime.combine(value, _FIXED_TIME), fmt)
-        else:
-            ws.write_string(row, col, str(value)[:_MAX_TEXT], fmt)
+
+def _clean_row(values: Iterable[Any]) -> list[Any]:
+    """``clean_value`` of each value; None, int and non-blank text are clean already."""
+    out = []
+    for v in values:
+        t = type(v)
+        out.append(v if v is None or t is int or (t is str and v and not v.isspace()) else clean_value(v))
+    return out
 
 
 def _labels(key: str, columns: list[str]) -> list[str]:
     return [column_label(key, col) for col in columns]
 
 
-def _width(key: str, col: str, label: str, values: list[Any]) -> float:
-    spec_width = None
+@functools.lru_cache(maxsize=1)
+def _spec_widths() -> dict[str, int]:
+    """field key -> column width from the spec (the first definition with a width)."""
+    out: dict[str, int] = {}
     for f in load_spec().all_fields():
-        if f.key == col and f.width:
-            spec_width = f.width
-            break
+        if f.width:
+            out.setdefault(f.key, f.width)
+    return out
+
+
+def _width(key: str, col: str, label: str, values: list[Any]) -> float:
+    spec_width = _spec_widths().get(col)
     longest = max((len(str(v)) for v in values[:300] if v is not None), default=0)
     if col in ("sha256", "src_sha256"):
         return 14  # for programs; the full hash is in the cell
@@ -460,6 +473,7 @@ def write_consolidated(
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
                 "nan_inf_to_errors": False,
+                "in_memory": True,  # no temporary file per sheet
             },
         )
         wb.set_properties(
@@ -486,16 +500,12 @@ def write_consolidated(
 def _write_sheet(
     w: _Writer, key: str, frame: Any, layout: _SheetLayout, formulas: _Formulas, title: str, meta: dict
 ) -> None:
-    ws = w.wb.add_worksheet(layout.name)
+    ws = w.wb.add_worksheet(layout.name, worksheet_class=RowsWorksheet)
     cols = layout.columns
     labels = _labels(key, cols)
     if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
         raise ValueError(f"{key}: duplicate column labels {labels}")
-    records = (
-        [{c: clean_value(v) for c, v in zip(cols, vals)} for vals in frame.itertuples(index=False, name=None)]
-        if len(frame)
-        else []
-    )
+    rows = [_clean_row(vals) for vals in frame.itertuples(index=False, name=None)] if len(frame) else []
     h = layout.header_row
     if key == "overview":
         ws.write_string(0, 0, title, w.wb.add_format({"bold": True, "font_size": 14}))
@@ -506,35 +516,46 @@ def _write_sheet(
             "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.",
         )
     kinds = [_kind_of(key, col) for col in cols]
+    wraps = [col in ("message", "note", "values") and key != "overview" for col in cols]
+    # the formats of a cell without a fill: by column, for a number and for a text
+    plain = [w.fmt(kind, wrap=wrap) for kind, wrap in zip(kinds, wraps)]
+    plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]
+    status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
-    for i, r in enumerate(records):
-        row = h + 1 + i
-        fill = _row_fill(key, r)
-        cells = make(i, r) if make else {}
-        for j, col in enumerate(cols):
-            kind = kinds[j]
-            value = r.get(col)
-            if key == "overview" and col == "value":
+    as_record = make is not None or key in ("gaps", "changes", "overview")
+    for i, vals in enumerate(rows):
+        r = dict(zip(cols, vals)) if as_record else None
+        fill = _row_fill(key, r) if r is not None else None
+        computed = make(i, r) if make else {}
+        cells: list[tuple[int, Any, Any]] = []
+        for j, value in enumerate(vals):
+            kind, cell_fill = kinds[j], fill
+            if key == "overview" and cols[j] == "value":
                 kind = _overview_kind(r)
-            cell_fill = fill
-            if col == "status" and value in STATUS_LABELS:
-                cell_fill = value
-                value = STATUS_LABELS[value]
-            if col in cells:
-                ws.write_formula(row, j, cells[col], w.fmt(kind, cell_fill, bold=(fill == "core")), _result(value))
+            if j == status_col and value in STATUS_LABELS:
+                cell_fill, value = value, STATUS_LABELS[value]
+            if computed and cols[j] in computed:
+                cells.append((j, Formula(computed[cols[j]], _result(value)), w.fmt(kind, cell_fill, bold=(fill == "core"))))
                 continue
             if value is None and cell_fill is None:
                 continue  # an empty cell without a fill needs no cell at all (most optional fields)
-            fmt = w.fmt(
-                kind if not isinstance(value, str) else "text",
-                cell_fill,
-                bold=(fill == "core"),
-                wrap=(col in ("message", "note", "values") and key != "overview"),
-            )
-            w.put(ws, row, j, value, fmt)
-    if not records:
-        for j in range(len(cols)):
-            ws.write_blank(h + 1, j, None, w.fmt(kinds[j]))
+            if isinstance(value, bool):
+                value = "ano" if value else "ne"
+            elif not isinstance(value, (str, int, float, dt.date)) and value is not None:
+                value = str(value)
+            if isinstance(value, str):
+                value = value[:_MAX_TEXT]
+                kind = "text"
+            if cell_fill is None and kind == kinds[j]:
+                fmt = plain[j]
+            elif cell_fill is None and kind == "text":
+                fmt = plain_text[j]
+            else:
+                fmt = w.fmt(kind, cell_fill, bold=(fill == "core"), wrap=wraps[j])
+            cells.append((j, value, fmt))
+        ws.write_cells(h + 1 + i, cells)
+    if not rows:
+        ws.write_cells(h + 1, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])
     header_fmt = w.fmt(header=True)
     ws.add_table(
         h,
@@ -548,7 +569,7 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    widths = [_width(key, col, labels[j], [r.get(col) for r in records]) for j, col in enumerate(cols)]
+    widths = [_width(key, col, labels[j], [vals[j] for vals in rows[:300]]) for j, col in enumerate(cols)]
     for j, width in enumerate(widths):
         ws.set_column(j, j, width)
     if key == "overview":
@@ -558,7 +579,7 @@ def _write_sheet(
         ws.set_column(4, 4, 16)
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
-    if key == "coverage" and records and len(cols) > 2:
+    if key == "coverage" and rows and len(cols) > 2:
         ws.conditional_format(
             h + 1,
             1,

@@ -1,0 +1,118 @@
+"""The whole-row cell writer (``xlkpss.merge.xlsxrows``) writes byte for byte what
+xlsxwriter's cell API writes, on real consolidated workbooks and on awkward values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from xlkpss.merge.consolidate import merge_paths
+from xlkpss.merge.workbook import read_consolidated, write_consolidated
+from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, is_classic
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+GENERATED = "2026-04-01"
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _same_bytes(a: Path, b: Path) -> None:
+    ma, mb = _members(a), _members(b)
+    assert sorted(ma) == sorted(mb)
+    different = [n for n in ma if ma[n] != mb[n]]
+    assert not different, f"members differ: {different}"
+
+
+def _both_ways(monkeypatch, tmp_path: Path, write) -> tuple[Path, Path]:
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    write(fast)
+    monkeypatch.setattr(RowsWorksheet, "fast", False)
+    write(plain)
+    monkeypatch.setattr(RowsWorksheet, "fast", True)
+    return fast, plain
+
+
+def test_consolidated_workbooks_identical_to_the_cell_api(monkeypatch, tmp_path):
+    orp_files = []
+    for folder in sorted(p for p in SAMPLES.glob("orp_*") if p.is_dir()):
+        c = merge_paths([folder], generated=GENERATED)
+        fast, plain = _both_ways(monkeypatch, tmp_path / folder.name, lambda p, c=c: write_consolidated(c, p))
+        _same_bytes(fast, plain)
+        orp_files.append(fast.rename(tmp_path / f"{folder.name}.xlsx"))
+    kraj = merge_paths(orp_files, generated=GENERATED)
+    fast, plain = _both_ways(monkeypatch, tmp_path / "kraj", lambda p: write_consolidated(kraj, p))
+    _same_bytes(fast, plain)
+    assert len(read_consolidated(fast).table("services")) == len(kraj.table("services")) > 0
+
+
+AWKWARD_ROWS = [
+    # text that looks like a formula, a number, XML, control characters, whitespace
+    ["=HYPERLINK(\"http://x\")", "007", "<b>&amp;</b> \"q\"", "a\x01b\x1fc", "  padded  ", "_x0041_"],
+    # numbers: int, float, negative, huge, tiny; bool; date and datetime
+    [1, 2.5, -3, 12345678901234567, 1e-7, True, dt.date(2026, 2, 28), dt.datetime(2026, 2, 28, 13, 30)],
+    # formulas: classic with a cached number / text / nothing, one needing a prefix mid-row
+    [Formula("=SUM(A2:B2)", 3.5), Formula('=IF(A2>0,"ano","ne")', "ano"), Formula("=COUNTA(A:A)", None),
+     Formula("=XLOOKUP(1,A:A,B:B)", 0), "after", Formula("=IF(1<2,TRUE,FALSE)", True)],
+    # the longest text a cell takes, with a surrogate pair across the limit; emoji
+    ["x" * 32766 + "😀" + "tail", "😀 Česká ř"],
+]
+
+
+def _write_awkward(path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "in_memory": True})
+    wb.set_properties({"created": dt.datetime(2026, 1, 1)})
+    ws = wb.add_worksheet("Data", worksheet_class=RowsWorksheet)
+    fill = wb.add_format({"bg_color": "#FFEB9C", "num_format": "#,##0"})
+    date = wb.add_format({"num_format": "d.m.yyyy"})
+    ws.add_table(0, 0, len(AWKWARD_ROWS) + 2, 8, {"columns": [{"header": f"H{j}"} for j in range(9)]})
+    for i, values in enumerate(AWKWARD_ROWS):
+        ws.write_cells(i + 1, [(j, v, date if isinstance(v, dt.date) else fill if j % 2 else None) for j, v in enumerate(values)])
+    ws.write_cells(len(AWKWARD_ROWS) + 1, [(0, None, fill), (3, None, None), (8, "last", None)])  # blanks
+    ws.write_cells(len(AWKWARD_ROWS) + 2, [(2, "first write", None), (5, 5, fill)])
+    ws.write_cells(len(AWKWARD_ROWS) + 2, [(1, "second", None), (2, "overwritten", fill)])  # the same row again
+    wb.close()
+
+
+def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
+    fast, plain = _both_ways(monkeypatch, tmp_path, _write_awkward)
+    _same_bytes(fast, plain)
+    ws = openpyxl.load_workbook(fast)["Data"]
+    assert ws["A2"].value == '=HYPERLINK("http://x")' and ws["A2"].data_type == "s"
+    assert ws["B2"].value == "007" and ws["C2"].value == '<b>&amp;</b> "q"' and ws["D2"].value == "a_x0001_b_x001F_c"  # openpyxl leaves the escapes
+    assert ws["E2"].value == "  padded  " and ws["F2"].value == "_x0041_"
+    assert [ws.cell(3, j).value for j in range(1, 6)] == [1, 2.5, -3, 1.234567890123457e16, 1e-7]  # 16 digits, as Excel keeps
+    assert ws["F3"].value is True and ws["G3"].value == dt.datetime(2026, 2, 28)
+    assert ws["H3"].value == dt.datetime(2026, 2, 28, 13, 30)
+    assert ws["A4"].value == "=SUM(A2:B2)" and "_xlfn.XLOOKUP(" in ws["D4"].value.text
+    assert len(ws["A5"].value.encode("utf-16-le")) // 2 == 32766  # the pair does not fit: dropped whole
+    assert [ws.cell(7, j).value for j in range(1, 4)] == [None, "second", "overwritten"]
+    assert ws["F7"].value == 5
+    cached = openpyxl.load_workbook(fast, data_only=True)["Data"]
+    assert [cached.cell(4, j).value for j in (1, 2, 6)] == [3.5, "ano", True]
+
+
+def test_classic_formulas():
+    assert is_classic("=SUMIFS('Služby'!$A$2:$A$9,'Služby'!$B$2:$B$9,$B2)")
+    assert not is_classic('=IF(A1="XLOOKUP(",1,0)')  # conservative: the cell API handles it
+    assert is_classic("=IF(SUM(A1:A3)>0,COUNTIFS(A:A,1)/COUNTA(B:B),\"\")")
+    assert not is_classic("=XLOOKUP(1,A:A,B:B)")
+    assert not is_classic("=FILTER(A:A,B:B)")
+
+
+def test_unsupported_value_is_refused(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"in_memory": True})
+    ws = wb.add_worksheet("Data", worksheet_class=RowsWorksheet)
+    with pytest.raises(TypeError):
+        ws.write_cells(0, [(0, object(), None)])
+    with pytest.raises(TypeError):
+        ws.write_cells(0, [(0, float("nan"), None)])
+    wb.close()

@@ -1,0 +1,239 @@
+"""Whole rows of cells for xlsxwriter, at a fraction of its per-cell cost.
+
+A consolidated workbook of the whole country has millions of cells.  xlsxwriter's cell
+API (``write_string`` / ``write_number`` / ``write_formula`` …) costs about 14 µs a cell
+here, most of it generic work we do not need: argument conversion, a dimension check, a
+cell object, attribute escaping, and for every formula some thirty regular expressions
+that add ``_xlfn.`` prefixes to functions newer than Excel 2007.
+
+``RowsWorksheet.write_cells(row, cells)`` takes one row as ``(column, value, format)``
+triples and does that work once per row: strings go to the shared-string table at once
+(so the string numbering is what the cell API gives), everything else is kept as a
+finished XML fragment, and at ``close()`` xlsxwriter's own row loop emits each row in one
+piece.  Formulas that use only classic functions (``SUM``, ``SUMIFS``, ``IF`` …) skip
+the prefix rewriting; any other formula goes through ``write_formula`` unchanged.
+
+The result is byte for byte the workbook the cell API writes (``tests/test_merge_xlsx.py``
+checks this on real merges with ``fast=False``).  The class relies on four xlsxwriter
+internals that have been stable for years — ``_check_dimensions``, ``_write_cell``,
+``str_table._get_shared_string_index`` and ``Format._get_xf_index`` — and falls back to
+the cell API when they are missing, so a future xlsxwriter is slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = ["Formula", "RowsWorksheet"]
+
+#: the longest text a cell holds, in UTF-16 code units (Excel's limit)
+MAX_TEXT_UNITS = 32767
+
+#: functions xlsxwriter writes unchanged (no ``_xlfn.`` prefix in any Excel version)
+_CLASSIC_FUNCTIONS = frozenset({"SUM", "SUMIFS", "COUNTIFS", "COUNTA", "COUNT", "IF", "AND", "OR", "ROUND"})
+_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
+_INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
+
+
+class Formula(NamedTuple):
+    """A formula (``=…``) with the value it evaluates to, cached in the file."""
+
+    text: str
+    value: Any = 0
+
+
+class _Row:
+    """The cells of one row, each ``(column, format or None, XML after the style)``."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: list[tuple[int, Any, str]]):
+        self.cells = cells
+
+
+class _Nothing:
+    """Marks the last column of a row so that xlsxwriter computes the row's span."""
+
+    __slots__ = ()
+
+
+_NOTHING = _Nothing()
+
+
+class _Unrecorded(dict):
+    """A cell registry that records nothing (see ``RowsWorksheet.add_table``)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+def _escape(text: str) -> str:
+    """XML text content (what xlsxwriter's ``_escape_data`` does)."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _truncate(text: str) -> str:
+    """At most 32,767 UTF-16 units, never half a surrogate pair (as xlsxwriter does)."""
+    if len(text) <= MAX_TEXT_UNITS // 2:
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * MAX_TEXT_UNITS:
+        return text
+    return units[: 2 * MAX_TEXT_UNITS].decode("utf-16-le", "ignore")
+
+
+def is_classic(formula: str) -> bool:
+    """True when every function of the formula is one xlsxwriter writes as it is."""
+    return all(name.upper() in _CLASSIC_FUNCTIONS for name in _FUNCTION_CALL.findall(formula))
+
+
+class RowsWorksheet(Worksheet):
+    """An xlsxwriter worksheet with ``write_cells`` for whole rows (see the module)."""
+
+    #: False: ``write_cells`` uses the plain cell API (the reference in tests)
+    fast = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._letters: list[str] = []
+        self._xf: dict[int, str] = {}
+
+    # --- writing ------------------------------------------------------------------------
+    def write_cells(self, row: int, cells: Iterable[tuple[int, Any, Any]]) -> None:
+        """Write one row: ``(column, value, format)`` per cell, columns ascending.
+
+        ``value`` is None (an empty cell, written only with a format), a str, an int or
+        float, a date or datetime, a bool (Excel TRUE/FALSE) or a ``Formula``.  Text is
+        always text, never a formula or a number.
+        """
+        if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
+            for col, value, fmt in cells:
+                self._write_plain(row, col, value, fmt)
+            return
+        out: list[tuple[int, Any, str]] = []
+        sst = self.str_table._get_shared_string_index
+        for col, value, fmt in cells:
+            kind = type(value)
+            if kind is str:
+                out.append((col, fmt, f' t="s"><v>{sst(_truncate(value))}</v></c>'))
+            elif kind is int or kind is float:
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise TypeError("NAN/INF not supported in write_cells()")
+                out.append((col, fmt, f"><v>{value:.16G}</v></c>"))
+            elif value is None:
+                if fmt is not None:
+                    out.append((col, fmt, "/>"))
+            elif kind is Formula:
+                if not is_classic(value.text):
+                    self._flush(row, out)
+                    out = []
+                    self.write_formula(row, col, value.text, fmt, value.value)
+                    continue
+                out.append((col, fmt, self._formula_xml(value)))
+            elif kind is bool:
+                out.append((col, fmt, f' t="b"><v>{int(value)}</v></c>'))
+            elif isinstance(value, (dt.date, dt.datetime)):
+                out.append((col, fmt, f"><v>{self._date_number(value):.16G}</v></c>"))
+            else:
+                raise TypeError(f"write_cells: unsupported value {value!r}")
+        self._flush(row, out)
+
+    def _flush(self, row: int, cells: list[tuple[int, Any, str]]) -> None:
+        if not cells:
+            return
+        first, last = cells[0][0], cells[-1][0]
+        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
+            raise IndexError(f"cell {row},{first}–{last} is outside the worksheet")
+        line = self.table[row]
+        if line:  # the row already has cells: keep one entry per cell so none is lost
+            for col in [c for c, entry in line.items() if type(entry) is _Nothing]:
+                del line[col]
+            for entry in [e for e in line.values() if type(e) is _Row and len(e.cells) > 1]:
+                for one in entry.cells:
+                    line[one[0]] = _Row([one])
+            for one in cells:
+                line[one[0]] = _Row([one])
+            return
+        line[first] = _Row(cells)
+        if last != first:
+            line[last] = _NOTHING
+
+    @staticmethod
+    def _formula_xml(f: Formula) -> str:
+        text = f.text[1:] if f.text.startswith("=") else f.text
+        value = f.value
+        if isinstance(value, bool):
+            return f' t="b"><f>{_escape(text)}</f><v>{int(value)}</v></c>'
+        if value is None or value == "":
+            return f"><f>{_escape(text)}</f><v></v></c>"
+        if isinstance(value, str):
+            return f' t="str"><f>{_escape(text)}</f><v>{_escape(value)}</v></c>'
+        return f"><f>{_escape(text)}</f><v>{_escape(str(value))}</v></c>"
+
+    def _date_number(self, value: dt.date) -> float:
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time(0, 0, 0))
+        return self._convert_date_time(value)
+
+    def _write_plain(self, row: int, col: int, value: Any, fmt: Any) -> None:
+        """The same cell through xlsxwriter's cell API."""
+        if value is None:
+            self.write_blank(row, col, None, fmt)
+        elif isinstance(value, Formula):
+            self.write_formula(row, col, value.text, fmt, "" if value.value is None else value.value)
+        elif isinstance(value, bool):
+            self.write_boolean(row, col, value, fmt)
+        elif isinstance(value, str):
+            self.write_string(row, col, value, fmt)
+        elif isinstance(value, (int, float)):
+            self.write_number(row, col, value, fmt)
+        elif isinstance(value, dt.datetime):
+            self.write_datetime(row, col, value, fmt)
+        elif isinstance(value, dt.date):
+            self.write_datetime(row, col, dt.datetime.combine(value, dt.time(0, 0, 0)), fmt)
+        else:
+            raise TypeError(f"write_cells: unsupported value {value!r}")
+
+    def add_table(self, *args: Any, **kwargs: Any) -> Any:
+        """``Worksheet.add_table``, without recording every cell of the first table.
+
+        xlsxwriter keeps a registry of all table cells (about 1 µs and 100 bytes a cell)
+        to refuse a table or merged range that overlaps an earlier one.  The first table
+        of a sheet without merged cells can overlap nothing, so it is not recorded; a
+        second table or merged range is still checked against everything after it.
+        """
+        if self.tables or self.merged_cells:
+            return super().add_table(*args, **kwargs)
+        registry, self.table_cells = self.table_cells, _Unrecorded()
+        try:
+            return super().add_table(*args, **kwargs)
+        finally:
+            self.table_cells = registry
+
+    # --- at close(): xlsxwriter's row loop calls this for every stored cell ----------------
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        kind = type(cell)
+        if kind is _Row:
+            letters, xf, r = self._letters, self._xf, row + 1
+            parts = []
+            for c, fmt, xml in cell.cells:
+                while c >= len(letters):
+                    letters.append(xl_col_to_name(len(letters)))
+                if fmt is None:
+                    parts.append(f'<c r="{letters[c]}{r}"{xml}')
+                else:
+                    style = xf.get(id(fmt))
+                    if style is None:
+                        style = xf[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+                    parts.append(f'<c r="{letters[c]}{r}"{style}{xml}')
+            self.fh.write("".join(parts))
+        elif kind is not _Nothing:
+            super()._write_cell(row, col, cell)
