@@ -8,13 +8,14 @@ that add ``_xlfn.`` prefixes to functions newer than Excel 2007.
 
 ``RowsWorksheet.write_cells(row, cells)`` takes one row as ``(column, value, format)``
 triples and does that work once per row: strings go to the shared-string table at once
-(so the string numbering is what the cell API gives), everything else is kept as a
-finished XML fragment, and at ``close()`` xlsxwriter's own row loop emits each row in one
-piece.  Formulas that use only classic functions (``SUM``, ``SUMIFS``, ``IF`` …) skip
-the prefix rewriting; any other formula goes through ``write_formula`` unchanged.
+(so the string numbering is what the cell API gives), each cell becomes its finished XML
+right away, and at ``close()`` xlsxwriter's own row loop emits each row in one piece.
+Formulas that use only classic functions (``SUM``, ``SUMIFS``, ``IF`` …) skip the prefix
+rewriting; any other formula goes through ``write_formula`` unchanged.
 
-The result is byte for byte the workbook the cell API writes (``tests/test_merge_xlsx.py``
-checks this on real merges with ``fast=False``).  The class relies on four xlsxwriter
+The result is byte for byte the workbook the cell API writes when formats get their
+style numbers in the same order (``tests/test_merge_xlsx.py`` checks this on real merges
+with ``fast=False``).  The class relies on four xlsxwriter
 internals that have been stable for years — ``_check_dimensions``, ``_write_cell``,
 ``str_table._get_shared_string_index`` and ``Format._get_xf_index`` — and falls back to
 the cell API when they are missing, so a future xlsxwriter is slower, never wrong.
@@ -39,6 +40,7 @@ MAX_TEXT_UNITS = 32767
 _CLASSIC_FUNCTIONS = frozenset({"SUM", "SUMIFS", "COUNTIFS", "COUNTA", "COUNT", "IF", "AND", "OR", "ROUND"})
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
+_INF, _MINUS_INF = float("inf"), float("-inf")
 
 
 class Formula(NamedTuple):
@@ -49,11 +51,11 @@ class Formula(NamedTuple):
 
 
 class _Row:
-    """The cells of one row, each ``(column, format or None, XML after the style)``."""
+    """Finished cells of one row, each ``(column, XML)``."""
 
     __slots__ = ("cells",)
 
-    def __init__(self, cells: list[tuple[int, Any, str]]):
+    def __init__(self, cells: list[tuple[int, str]]):
         self.cells = cells
 
 
@@ -112,41 +114,55 @@ class RowsWorksheet(Worksheet):
 
         ``value`` is None (an empty cell, written only with a format), a str, an int or
         float, a date or datetime, a bool (Excel TRUE/FALSE) or a ``Formula``.  Text is
-        always text, never a formula or a number.
+        always text, never a formula or a number.  A format gets its style number when
+        it is first written (the cell API gives it at ``close()``, so ``fast=False``
+        does the same here to stay comparable byte for byte).
         """
         if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
             for col, value, fmt in cells:
+                if fmt is not None:
+                    fmt._get_xf_index()
                 self._write_plain(row, col, value, fmt)
             return
-        out: list[tuple[int, Any, str]] = []
+        out: list[tuple[int, str]] = []
         sst = self.str_table._get_shared_string_index
+        letters, styles, r = self._letters, self._xf, row + 1
         for col, value, fmt in cells:
+            if col >= len(letters):
+                letters.extend(xl_col_to_name(c) for c in range(len(letters), col + 1))
+            if fmt is None:
+                head = f'<c r="{letters[col]}{r}"'
+            else:
+                style = styles.get(id(fmt))
+                if style is None:
+                    style = styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+                head = f'<c r="{letters[col]}{r}"{style}'
             kind = type(value)
             if kind is str:
-                out.append((col, fmt, f' t="s"><v>{sst(_truncate(value))}</v></c>'))
+                out.append((col, f'{head} t="s"><v>{sst(_truncate(value))}</v></c>'))
             elif kind is int or kind is float:
-                if value != value or value in (float("inf"), float("-inf")):
+                if value != value or value in (_INF, _MINUS_INF):
                     raise TypeError("NAN/INF not supported in write_cells()")
-                out.append((col, fmt, f"><v>{value:.16G}</v></c>"))
+                out.append((col, f"{head}><v>{value:.16G}</v></c>"))
             elif value is None:
                 if fmt is not None:
-                    out.append((col, fmt, "/>"))
+                    out.append((col, f"{head}/>"))
             elif kind is Formula:
                 if not is_classic(value.text):
                     self._flush(row, out)
                     out = []
                     self.write_formula(row, col, value.text, fmt, value.value)
                     continue
-                out.append((col, fmt, self._formula_xml(value)))
+                out.append((col, head + self._formula_xml(value)))
             elif kind is bool:
-                out.append((col, fmt, f' t="b"><v>{int(value)}</v></c>'))
+                out.append((col, f'{head} t="b"><v>{int(value)}</v></c>'))
             elif isinstance(value, (dt.date, dt.datetime)):
-                out.append((col, fmt, f"><v>{self._date_number(value):.16G}</v></c>"))
+                out.append((col, f"{head}><v>{self._date_number(value):.16G}</v></c>"))
             else:
                 raise TypeError(f"write_cells: unsupported value {value!r}")
         self._flush(row, out)
 
-    def _flush(self, row: int, cells: list[tuple[int, Any, str]]) -> None:
+    def _flush(self, row: int, cells: list[tuple[int, str]]) -> None:
         if not cells:
             return
         first, last = cells[0][0], cells[-1][0]
@@ -222,18 +238,6 @@ class RowsWorksheet(Worksheet):
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         kind = type(cell)
         if kind is _Row:
-            letters, xf, r = self._letters, self._xf, row + 1
-            parts = []
-            for c, fmt, xml in cell.cells:
-                while c >= len(letters):
-                    letters.append(xl_col_to_name(len(letters)))
-                if fmt is None:
-                    parts.append(f'<c r="{letters[c]}{r}"{xml}')
-                else:
-                    style = xf.get(id(fmt))
-                    if style is None:
-                        style = xf[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-                    parts.append(f'<c r="{letters[c]}{r}"{style}{xml}')
-            self.fh.write("".join(parts))
+            self.fh.write("".join([xml for _col, xml in cell.cells]))
         elif kind is not _Nothing:
             super()._write_cell(row, col, cell)
