@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from xlkpss.codelists import territory
 from xlkpss.merge.consolidate import merge_paths
 from xlkpss.merge.workbook import read_consolidated, write_consolidated
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, is_classic
@@ -116,3 +117,24 @@ def test_unsupported_value_is_refused(tmp_path):
     with pytest.raises(TypeError):
         ws.write_cells(0, [(0, float("nan"), None)])
     wb.close()
+
+
+def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
+    """``as_written`` (what a one-run pipeline passes on) gives the regional merge exactly
+    what reading the ORP workbooks back gives: the regional workbooks are identical."""
+    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.workbook import as_written
+
+    written, in_memory = [], []
+    for folder in sorted(p for p in SAMPLES.glob("orp_*") if p.is_dir()):
+        c = merge_paths([folder], generated=GENERATED)
+        path = write_consolidated(c, tmp_path / f"souhrn_{folder.name}.xlsx")
+        written.append(path)
+        in_memory.append(as_written(c, path))
+    from_files = [read_consolidated(p) for p in written]
+    for a, b in zip(in_memory, from_files):
+        assert a.meta == b.meta
+    kw = dict(level="kraj", territory=territory(kraj="CZ042"), year=2026, generated=GENERATED)
+    one = write_consolidated(merge_results([], summaries=in_memory, **kw), tmp_path / "a.xlsx")
+    two = write_consolidated(merge_results([], summaries=from_files, **kw), tmp_path / "b.xlsx")
+    _same_bytes(one, two)

@@ -46,6 +46,7 @@ __all__ = [
     "NUMBER_FORMATS",
     "TABLE_NAMES",
     "ConsolidatedReadError",
+    "as_written",
     "is_consolidated",
     "read_consolidated",
     "write_consolidated",
@@ -748,12 +749,19 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
                 values["status"] = status_keys[values["status"]]
             records.append(values)
         tables[key] = pd.DataFrame({c: [r[c] for r in records] for c in columns}, columns=columns, dtype=object)
-    meta.update(
-        {
-            "file": path.name,
-            "source_path": str(path),
-            "sha256": sha256_file(path),
-            "mtime": path.stat().st_mtime,
-        }
-    )
+    meta.update(_file_meta(path))
     return Consolidated(meta=meta, tables=tables)
+
+
+def _file_meta(path: Path) -> dict[str, Any]:
+    return {"file": path.name, "source_path": str(path), "sha256": sha256_file(path), "mtime": path.stat().st_mtime}
+
+
+def as_written(c: Consolidated, path: str | os.PathLike) -> Consolidated:
+    """``c`` as ``read_consolidated(path)`` returns it once ``write_consolidated(c, path)``
+    has written it: the same tables, plus the file's name, path, SHA-256 and mtime in
+    ``meta``.  A pipeline that merges all levels in one run passes this on to the next
+    level instead of reading the workbook back (tests check that both are equal)."""
+    path = Path(path)
+    meta = json.loads(json.dumps(_jsonable(c.meta), ensure_ascii=False))  # as the workbook keeps it
+    return Consolidated(meta={**meta, **_file_meta(path)}, tables=dict(c.tables))
