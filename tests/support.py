@@ -71,6 +71,75 @@ GOOD_PLAN_ROWS: list[dict[str, Any]] = [
 ]
 
 
+def ico_with_check_digit(seven: str) -> str:
+    """A valid IČO from seven digits (mod-11 check digit)."""
+    total = sum(int(d) * w for d, w in zip(seven, range(8, 1, -1)))
+    return seven + str((11 - total % 11) % 10)
+
+
+def make_orp_submissions(folder: Path, orp: str) -> list[Path]:
+    """A small valid set of submissions of one ORP the samples do not cover: the seat
+    obec's services (a home and a pečovatelská služba) and plan evaluation, and the
+    provider's own report of the home (another capacity: counted once, a conflict).
+    Service identifiers start with the ORP code, so two ORP never share a service."""
+    from xlkpss.codelists import municipalities, orps
+
+    o = orps()[orp]
+    seat = next(m for m in municipalities().values() if m.orp == orp and m.name == o["nazev_orp"])
+    obec = {
+        "typ_predkladatele": "obec",
+        "kod_obce": seat.code,
+        "ico": ico_with_check_digit(seat.code[:6] + "1"),
+        "nazev": f"Město {seat.name}",
+        "kod_orp": o["nazev_orp"],
+        "kod_kraje": o["nazev_kraje"],
+    }
+    home = {
+        **GOOD_SERVICE,
+        "identifikator": f"{orp}101",
+        "nazev_sluzby": f"Domov pro seniory {seat.name}",
+        "obec": seat.name,
+        "kapacita": 80,
+    }
+    care = {
+        **GOOD_SERVICE,
+        "identifikator": f"{orp}102",
+        "nazev_sluzby": f"Pečovatelská služba {seat.name}",
+        "druh": "§40 Pečovatelská služba",
+        "forma": "terénní",
+        "kapacita": 25,
+        "typ_kapacity": "klienti",
+        "obec": seat.name,
+        "naklady": 2_000_000,
+        "zdroj_mpsv_kraj": 1_000_000,
+        "zdroj_obec": 1_000_000,
+        "zdroj_uhrady": 0,
+        "zdroj_zp": 0,
+        "zdroj_ostatni": 0,
+    }
+    provider = {
+        **obec,
+        "typ_predkladatele": "poskytovatel",
+        "kod_obce": None,
+        "ico": "00075655",
+        "nazev": "Městský ústav sociálních služeb",
+    }
+    slug = f"{orp}_{seat.code}"
+    return [
+        make_submission(folder / f"obec_{slug}_sluzby.xlsx", rows=[home, care], orp=orp, ident=obec),
+        make_submission(
+            folder / f"poskytovatel_{orp}_sluzby.xlsx", rows=[{**home, "kapacita": 85}], orp=orp, ident=provider
+        ),
+        make_submission(
+            folder / f"obec_{slug}_plan.xlsx",
+            kind="plan",
+            rows=GOOD_PLAN_ROWS,
+            orp=orp,
+            ident={**obec, "nazev_planu": f"Plán {seat.name}", "obdobi": "2026"},
+        ),
+    ]
+
+
 def cell_of(kind: str, sheet_key: str, field_key: str, excel_row: int) -> str:
     """A1 address of a field in a table row (the template's own layout)."""
     return field_cell(kind, sheet_key, field_key, excel_row)

@@ -1,4 +1,4 @@
-"""Merge: submissions → consolidated ORP workbook → regional workbook.
+"""Merge: submissions → consolidated ORP workbook → regional workbook → national workbook.
 
 The figures are checked against totals computed *here*, from the sample files read
 with openpyxl (no xlkpss reader, validator or merge code), and the workbook is read
@@ -24,12 +24,12 @@ import lo  # tests/lo.py
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_submission
+from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_orp_submissions, make_submission
 
 from xlkpss.cli import main
-from xlkpss.codelists import territory
+from xlkpss.codelists import STATE, municipalities, orps, regions, territory
 from xlkpss.fsutil import OutputError
-from xlkpss.merge.consolidate import MergeError, merge_paths
+from xlkpss.merge.consolidate import VIA_SEPARATOR, MergeError, merge_paths, merge_results
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, column_label
 from xlkpss.merge.workbook import (
     META_SHEET,
@@ -409,6 +409,281 @@ def test_orp_workbook_in_an_orp_merge_is_refused(books: Books):
 
 
 # ---------------------------------------------------------------------------
+# kraj → stát (the Czech Republic)
+# ---------------------------------------------------------------------------
+
+
+class National:
+    """Ústecký kraj (the sample ORP Chomutov and Kadaň) and Liberecký kraj (ORP Liberec,
+    generated submissions), each merged into its regional workbook, then both into the
+    national workbook."""
+
+    def __init__(self, books: Books, d: Path):
+        self.dir = d
+        self.folder = d / "dosle_5105"
+        self.folder.mkdir()
+        self.files = make_orp_submissions(self.folder, "5105")
+        self.orp = write_consolidated(
+            merge_paths([self.folder], generated=GENERATED), d / "souhrn_orp_5105.xlsx", protect_inputs=self.files
+        )
+        self.kraj = {"CZ042": d / "souhrn_kraj_CZ042.xlsx"}
+        shutil.copy(books.kraj, self.kraj["CZ042"])
+        self.kraj["CZ051"] = write_consolidated(
+            merge_paths([self.orp], generated=GENERATED), d / "souhrn_kraj_CZ051.xlsx"
+        )
+        self.c = merge_paths(list(self.kraj.values()), generated=GENERATED)
+        self.out = write_consolidated(self.c, d / "souhrn_cr.xlsx", protect_inputs=list(self.kraj.values()))
+        self.regional = {code: read_consolidated(p) for code, p in self.kraj.items()}
+
+
+@pytest.fixture(scope="module")
+def national(books, tmp_path_factory) -> National:
+    return National(books, tmp_path_factory.mktemp("national"))
+
+
+def _records_of(c, key: str) -> list[dict[str, Any]]:
+    df = c.table(key)
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def test_national_level_territory_and_completeness(national: National):
+    m = national.c.meta
+    assert (m["level"], m["territory_code"], m["territory_name"]) == ("stat", STATE.code, STATE.name)
+    assert (m["expected"], m["delivered"]) == (14, 2) and len(regions()) == 14
+    assert m["completeness"] == pytest.approx(round(100 * 2 / 14, 1))
+    # ORP with an accepted workbook inside the regional ones: Chomutov, Kadaň, Liberec
+    assert m["delivered_orp_codes"] == ["4203", "4204", "5105"]
+    assert (m["expected_orp"], m["delivered_orp"]) == (len(orps()), 3)
+    assert m["completeness_orp"] == pytest.approx(round(100 * 3 / len(orps()), 1))
+    # obce: what each regional workbook counted (Liberec: one obec)
+    assert national.regional["CZ051"].meta["delivered_obce"] == 1
+    obce = sum(k.meta["delivered_obce"] for k in national.regional.values())
+    assert (m["delivered_obce"], m["expected_obce"]) == (obce, len(municipalities()))
+    assert m["completeness_obce"] == pytest.approx(round(100 * obce / len(municipalities()), 1))
+    subs = sheet_records(national.out, "submissions")
+    assert {r["territory_code"] for r in subs} == set(regions())
+    delivered = {
+        r["territory_code"] for r in subs if r["status"] in (STATUS_LABELS["valid"], STATUS_LABELS["warnings"])
+    }
+    assert delivered == {"CZ042", "CZ051"}
+    missing = [r for r in subs if r["status"] == STATUS_LABELS["missing"]]
+    assert len(missing) == 12 and all(r["submitter_type"] == "kraj (souhrn)" for r in missing)
+    assert {r["kind"] for r in subs if r["file"]} == {"souhrn kraje"}
+    overview = {r["metric"]: r for r in sheet_records(national.out, "overview")}
+    assert overview["level"]["value"] == "stát (souhrny krajů)"
+    assert overview["territory"]["value"] == "Česká republika (CZ)"
+    assert overview["completeness_orp"]["value"] == pytest.approx(m["completeness_orp"])
+    assert overview["completeness_obce"]["value"] == pytest.approx(m["completeness_obce"])
+
+
+def test_national_rows_reconcile_at_every_level(national: National):
+    """rows read = merged + excluded for every input of every level, and the national
+    workbook holds every row the regional ones merged, once."""
+    books = [*(national.regional[k] for k in national.kraj), read_consolidated(national.orp)]
+    for c in [*books, national.c]:
+        m = c.meta
+        assert m["rows_read"] == m["rows_merged"] + m["rows_excluded"], m["territory_name"]
+        subs = c.table("submissions")
+        files = subs[subs["file"].notna()]
+        assert (files["rows_read"] == files["rows_merged"] + files["rows_excluded"]).all(), m["territory_name"]
+        assert m["rows_merged"] == sum(len(c.table(k)) for k in ("services", "activities", "projects"))
+    subs = {r["file"]: r for r in sheet_records(national.out, "submissions") if r["file"]}
+    assert set(subs) == {p.name for p in national.kraj.values()}
+    for code, path in national.kraj.items():
+        regional = national.regional[code]
+        rows = sum(len(regional.table(k)) for k in ("services", "activities", "projects"))
+        assert subs[path.name]["rows_read"] == rows == subs[path.name]["rows_merged"], code
+        assert subs[path.name]["rows_excluded"] == 0
+    for key in ("services", "activities", "projects"):
+        national_rows = Counter((r["src_sha256"], r["src_sheet"], r["src_row"]) for r in _records_of(national.c, key))
+        regional_rows = Counter(
+            (r["src_sha256"], r["src_sheet"], r["src_row"])
+            for k in national.regional.values()
+            for r in _records_of(k, key)
+        )
+        assert national_rows == regional_rows, key
+    # nothing excluded on the way up: the errors of the regional workbooks, each once
+    assert len(national.c.table("errors")) == sum(len(k.table("errors")) for k in national.regional.values())
+
+
+def test_national_provenance_names_the_original_file_through_both_workbooks(national: National, books: Books):
+    services = sheet_records(national.out, "services")
+    submissions = {p.name for p in national.files} | {s["path"].name for v in books.samples.values() for s in v}
+    orp_books = {f"souhrn_orp_{code}.xlsx" for code in (*books.orp, "5105")}
+    for r in services:
+        assert r["src_file"] in submissions  # the obec's / provider's file, never a workbook
+        orp_book, kraj_book = r["via"].split(VIA_SEPARATOR)
+        assert orp_book in orp_books and kraj_book in {p.name for p in national.kraj.values()}
+        assert r[column_label("services", "kod_statu")] == "CZ"
+    # a row of Liberec's own file: obec → ORP → kraj → stát, still its file, sheet, row and hash
+    original = national.files[0]
+    mine = [r for r in services if r["src_file"] == original.name]
+    assert [r["identifikator"] for r in mine] == ["5105102"]  # the home is counted from the provider's report
+    row = mine[0]
+    assert row["via"] == f"souhrn_orp_5105.xlsx{VIA_SEPARATOR}souhrn_kraj_CZ051.xlsx"
+    assert row["src_sha256"] == hashlib.sha256(original.read_bytes()).hexdigest()
+    assert (row["nazev_kraje"], row["nazev_orp"], row["nazev_obce"]) == ("Liberecký kraj", "Liberec", "Liberec")
+    ws = openpyxl.load_workbook(original, data_only=True)[row["src_sheet"]]
+    assert row["src_cell"] == f"A{row['src_row']}"
+    assert row["identifikator"] in [c.value for c in ws[row["src_row"]]]
+    # the exclusion made in the ORP merge is still explained, with the way it came
+    errors = sheet_records(national.out, "errors")
+    dup = next(e for e in errors if e["src_file"] == original.name)
+    assert dup["code"] == "duplicate-service" and dup["via"] == row["via"]
+
+
+def test_national_derived_sheets_split_by_kraj(national: National):
+    rows = _records_of(national.c, "capacities")
+    assert {r["territory_level"] for r in rows} == {"stát", "kraj"}
+    whole = {(r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"] for r in rows if r["territory_level"] == "stát"}
+    expected: dict[tuple, float] = defaultdict(float)
+    for code, regional in national.regional.items():
+        mine = {
+            (r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
+            for r in _records_of(regional, "capacities")
+            if r["territory_level"] == "kraj"
+        }
+        per_kraj = {
+            (r["druh"], r["forma"], r["typ_kapacity"]): r["capacity"]
+            for r in rows
+            if r["territory_level"] == "kraj" and r["territory_code"] == code
+        }
+        assert per_kraj == mine, code
+        for k, v in mine.items():
+            expected[k] += v
+    assert whole == pytest.approx(dict(expected))
+    pop = STATE.population
+    assert all(r["population"] == pop for r in rows if r["territory_level"] == "stát")
+    assert {r["territory_code"] for r in rows if r["territory_level"] == "kraj"} == set(national.kraj)
+    funding = _records_of(national.c, "funding")
+    total = next(r for r in funding if r["territory_level"] == "stát" and r["druh"] == "Celkem")
+    assert total["naklady"] == pytest.approx(sum(num(s["naklady"]) for s in _records_of(national.c, "services")))
+    coverage = national.c.table("coverage")
+    kraje = [k["nazev_kraje"] for k in regions().values()]
+    columns = list(coverage.columns)
+    assert columns[0] == "target_group" and columns[-1] == "total" and sorted(columns[1:-1]) == sorted(kraje)
+    assert (coverage["total"] == coverage[kraje].sum(axis=1)).all()
+    assert coverage["Zlínský kraj"].sum() == 0 and coverage["Liberecký kraj"].sum() > 0
+    # gaps: per ORP of the kraje that delivered, one line for a kraj that did not
+    gaps = _records_of(national.c, "gaps")
+    no_kraj = [g for g in gaps if g["territory_level"] == "kraj"]
+    assert {g["territory_code"] for g in no_kraj} == set(regions()) - set(national.kraj)
+    assert all(g["druh"] is None and "kraj nedodal" in g["note"] for g in no_kraj)
+    per_orp = {g["territory_code"] for g in gaps if g["territory_level"] == "ORP"}
+    assert per_orp == {o["kod_orp"] for o in orps().values() if o["kod_kraje"] in national.kraj}
+    liberec = [g for g in gaps if g["territory_code"] == "5105"]
+    assert liberec and all(g["druh"] for g in liberec)
+    assert "§40 Pečovatelská služba" not in {g["druh"] for g in liberec}
+    assert [g["note"] for g in gaps if g["territory_code"] == "5102"] == [
+        "ORP nedodalo údaje – chybění služeb nelze posoudit"
+    ]
+    assert national.c.meta["core_missing"] == sum(1 for g in gaps if g["core"] == "ano")
+
+
+def test_national_workbook_roundtrips(national: National):
+    assert is_consolidated(national.out)
+    back = read_consolidated(national.out)
+    assert back.meta["level"] == "stat" and back.meta["territory_code"] == "CZ"
+    for key in SHEETS:
+        a, b = national.c.table(key), back.table(key)
+        assert list(a.columns) == list(b.columns), key
+        assert (
+            a.astype(object).where(a.notna(), None).values.tolist()
+            == b.astype(object).where(b.notna(), None).values.tolist()
+        ), key
+    services = back.table("services")
+    assert set(services["kod_statu"]) == {"CZ"}
+    wb = openpyxl.load_workbook(national.out, read_only=True)
+    assert wb.properties.title == "Souhrn KPSS – Česká republika, 2026"
+    wb.close()
+
+
+def _status_of(c, name: str) -> dict[str, Any]:
+    """The Odevzdání line of a file (names are relative to the inputs' common folder)."""
+    subs = _records_of(c, "submissions")
+    return next(r for r in subs if r["file"] and (r["file"] == name or r["file"].endswith("/" + name)))
+
+
+def test_summary_levels_are_refused_with_a_reason(national: National, books: Books, tmp_path):
+    cz042, cz051 = national.kraj["CZ042"], national.kraj["CZ051"]
+    orp_4203 = books.orp[_orp_codes()[0]]
+    # a regional workbook in a regional merge: it belongs to the national one
+    c = merge_paths([orp_4203, cz051], level="kraj", territory=territory(kraj="CZ042"), generated=GENERATED)
+    line = _status_of(c, cz051.name)
+    assert line["status"] == "rejected" and "souhrnu za Českou republiku (--level stat)" in line["note"]
+    assert line["rows_read"] == line["rows_excluded"] > 0 and line["rows_merged"] == 0
+    assert "summary-level" in set(c.table("errors")["code"])
+    assert c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
+    # an ORP workbook in a national merge: it belongs to a regional one
+    c = merge_paths([cz051, orp_4203], level="stat", generated=GENERATED)
+    line = _status_of(c, orp_4203.name)
+    assert line["status"] == "rejected" and "souhrnu kraje (--level kraj)" in line["note"]
+    assert line["kind"] == "souhrn ORP" and line["rows_excluded"] == line["rows_read"]
+    assert c.meta["delivered"] == 1 and c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
+    # the national workbook goes nowhere
+    for level, others in (("stat", [cz051]), ("kraj", [orp_4203])):
+        c = merge_paths([national.out, *others], level=level, generated=GENERATED)
+        line = _status_of(c, national.out.name)
+        assert line["status"] == "rejected" and "nejvyšší úroveň" in line["note"], level
+        assert line["kind"] == "souhrn za Českou republiku"
+    with pytest.raises(MergeError, match="nejvyšší úroveň"):
+        merge_paths([national.out], generated=GENERATED)
+    # ORP and regional workbooks together: which level is meant is asked
+    with pytest.raises(MergeError, match="--level kraj.*--level stat"):
+        merge_paths([orp_4203, cz051], generated=GENERATED)
+    # another year
+    old = read_consolidated(cz051)
+    old.meta["year"] = YEAR - 1
+    old_path = write_consolidated(old, tmp_path / "souhrn_kraj_CZ051_2025.xlsx")
+    c = merge_paths([cz042, old_path], level="stat", year=YEAR, generated=GENERATED)
+    line = _status_of(c, old_path.name)
+    assert line["status"] == "rejected" and f"za rok {YEAR - 1}" in line["note"]
+    assert "year-mismatch" in set(c.table("errors")["code"])
+
+
+def test_submissions_in_a_national_merge_are_refused(national: National):
+    with pytest.raises(MergeError, match="souhrnu ORP"):
+        merge_paths([national.kraj["CZ051"], national.folder], generated=GENERATED)
+    with pytest.raises(MergeError, match="souhrnu ORP"):
+        merge_paths([national.folder], level="stat", generated=GENERATED)
+    # the library call: each file rejected with its reason, its rows accounted as excluded
+    from xlkpss.validate.engine import validate_paths
+
+    results = validate_paths(national.files)
+    c = merge_results(
+        results,
+        level="stat",
+        territory=STATE,
+        year=YEAR,
+        summaries=[read_consolidated(national.kraj["CZ051"])],
+        generated=GENERATED,
+    )
+    for path in national.files:
+        line = _status_of(c, path.name)
+        assert line["status"] == "rejected" and "souhrnu ORP" in line["note"]
+        assert line["rows_read"] == line["rows_excluded"] > 0
+    assert set(c.table("errors")["code"]) >= {"submission-level"}
+    assert c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
+    assert c.meta["delivered"] == 1
+
+
+def test_cli_national_merge(national: National, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "souhrn_cr.xlsx"
+    inputs = [str(p) for p in national.kraj.values()]
+    res = runner.invoke(main, ["merge", *inputs, "--level", "stat", "-o", str(out), "--generated", GENERATED])
+    assert res.exit_code == 0, res.output
+    assert "Česká republika (CZ)" in res.output and "úplnost za ORP" in res.output
+    assert out.read_bytes() == national.out.read_bytes()
+    for option in (["--kraj", "CZ042"], ["--orp", "4203"]):
+        res = runner.invoke(main, ["merge", *inputs, "--level", "stat", *option, "-o", str(tmp_path / "x.xlsx")])
+        assert res.exit_code == 2 and "--level stat nelze kombinovat" in res.output, option
+    res = runner.invoke(main, ["merge", str(national.folder), "--level", "stat", "-o", str(tmp_path / "x.xlsx")])
+    assert res.exit_code == 1 and "souhrnu ORP" in res.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# ---------------------------------------------------------------------------
 # Reconciliation with every kind of trouble at once
 # ---------------------------------------------------------------------------
 
@@ -769,9 +1044,9 @@ def _soffice(inputs: list[Path], target: str, outdir: Path) -> list[Path]:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_prints_and_recalculates_to_the_written_totals(books: Books, trouble, tmp_path):
+def test_libreoffice_prints_and_recalculates_to_the_written_totals(books: Books, trouble, national, tmp_path):
     lo.require(pdftotext=True)
-    books_ = [*books.orp.values(), books.kraj, trouble["out"]]
+    books_ = [*books.orp.values(), books.kraj, trouble["out"], national.out]
     jobs = {
         "xlsx": lambda: _soffice(books_, "xlsx", tmp_path / "recalc"),
         "pdf": lambda: _soffice([books.kraj], "pdf", tmp_path / "pdf"),
@@ -794,6 +1069,13 @@ def test_libreoffice_prints_and_recalculates_to_the_written_totals(books: Books,
                 assert a == b, f"{original.name} {sheet}!{ref} {formula}: {a!r} != {b!r}"
             checked += 1
     assert checked > 300
+    # the national workbook's whole-country and per-kraj totals are live formulas too
+    ws = openpyxl.load_workbook(national.out)[SHEETS["capacities"]]
+    header = [c.value for c in ws[1]]
+    level_col = header.index(column_label("capacities", "territory_level"))
+    cap_col = header.index(column_label("capacities", "capacity"))
+    levels = {row[level_col].value for row in ws.iter_rows(min_row=2) if str(row[cap_col].value).startswith("=SUMIFS(")}
+    assert levels == {"stát", "kraj"}
     # an ORP workbook saved by LibreOffice is still a valid input of the regional merge
     resaved = done["xlsx"][: len(books.orp)]
     assert all(is_consolidated(p) for p in resaved)

@@ -16,7 +16,7 @@ from pathlib import Path
 import html5lib
 import pytest
 from click.testing import CliRunner
-from support import GOOD_SERVICE, make_submission
+from support import GOOD_SERVICE, make_orp_submissions, make_submission
 
 from xlkpss.codelists import codelist, territory
 from xlkpss.merge.model import COLUMN_LABELS, Consolidated
@@ -411,6 +411,47 @@ def test_regional_summary(sample, tmp_path):
     assert [_text(th) for th in heat.find("thead").iter("th")][1:-1] == ["Chomutov", "Kadaň"]
     assert "ORP nedodalo údaje" in text and "Žatec" in text
     assert _num(_figure(doc, "services")) == len(c.table("services"))
+
+
+def test_national_summary(sample, tmp_path):
+    """The Czech Republic merged from two regional workbooks: territories are kraje, kraje
+    without a workbook are named, the heading declines the country."""
+    from xlkpss.merge.consolidate import merge_paths
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+
+    _, chomutov = sample
+    folder = tmp_path / "dosle_5105"
+    folder.mkdir()
+    make_orp_submissions(folder, "5105")
+    _, liberec = _merge(folder, tmp_path, orp="5105")
+    regional = [
+        write_consolidated(merge_paths([orp], generated=GENERATED), tmp_path / f"kraj_{n}.xlsx")
+        for n, orp in enumerate((chomutov, liberec))
+    ]
+    c = read_consolidated(write_consolidated(merge_paths(regional, generated=GENERATED), tmp_path / "cr.xlsx"))
+    assert c.meta["level"] == "stat"
+    page = summary_html(c)
+    html5lib.HTMLParser(strict=True).parse(page)
+    doc = html5lib.parse(page, namespaceHTMLElements=False)
+    text = _page_text(page)
+    assert "Souhrn za Českou republiku" in text
+    metas = {el.get("data-meta"): _text(el) for el in doc.iter() if el.get("data-meta")}
+    assert metas["territory"] == "Česká republika"
+    heat = next(t for t in doc.iter("table") if "heat" in (t.get("class") or ""))
+    assert [_text(th) for th in heat.find("thead").iter("th")][1:-1] == ["Liberecký kraj", "Ústecký kraj"]
+    assert "podle druhu služby a území (kraje)" in text
+    # the 12 kraje without a workbook: listed as missing, and their gaps not judged
+    missing = sorted(_text(li) for ul in doc.iter("ul") if ul.get("data-list") == "missing" for li in ul)
+    assert len(missing) == 12 and "Zlínský kraj" in missing and "Ústecký kraj" not in missing
+    assert "kraj nedodal souhrn" in text and "ORP nedodalo údaje" in text
+    assert _num(_figure(doc, "services")) == len(c.table("services"))
+    # the capacity charts show the whole country (rows of level stát)
+    services = _records(c, "services")
+    for item in codelist("typy_kapacity"):
+        mine = [s for s in services if codelist("typy_kapacity").resolve(s["typ_kapacity"]) == item]
+        if mine:
+            _, rows = _chart_table(doc, f"graf-kapacita-{item.code}")
+            assert sum(_num(r[-1]) for r in rows) == sum(_n(s["kapacita"]) for s in mine)
 
 
 def test_report_command_rejects_other_files(tmp_path):

@@ -1,4 +1,4 @@
-"""``xlkpss merge``: submissions (and consolidated ORP workbooks) → one consolidated workbook."""
+"""``xlkpss merge``: submissions (and consolidated ORP or regional workbooks) → one consolidated workbook."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def summary_lines(c, out: Path) -> list[str]:
         f"Souhrnný sešit uložen: {out}",
         f"  území: {where}",
         f"  úplnost: {_pct(pct)} ({m['delivered']} z {m['expected']} očekávaných předkladatelů)",
+        *(
+            f"  úplnost za {what}: {_pct(m.get(f'completeness_{key}'))}"
+            + (f" ({m[f'delivered_{key}']} z {m[f'expected_{key}']})" if m.get(f"delivered_{key}") is not None else "")
+            for key, what in (("orp", "ORP"), ("obce", "obce"))
+            if f"completeness_{key}" in m
+        ),
         "  soubory: "
         + ", ".join(
             f"{STATUS_LABELS[k]} {v}"
@@ -76,8 +82,9 @@ def summary_lines(c, out: Path) -> list[str]:
 )
 @click.option(
     "--level",
-    type=click.Choice(["orp", "kraj"]),
-    help="Úroveň souhrnu: orp (obce a poskytovatelé ORP) nebo kraj (souhrny ORP). Výchozí: podle --orp/--kraj, jinak kraj, jsou-li mezi vstupy souhrny ORP.",
+    type=click.Choice(["orp", "kraj", "stat"]),
+    help="Úroveň souhrnu: orp (obce a poskytovatelé ORP), kraj (souhrny ORP) nebo stat (souhrny krajů → celá "
+    "Česká republika). Výchozí: podle --orp/--kraj, jinak podle vstupů: souhrny ORP → kraj, souhrny krajů → stat.",
 )
 @click.option(
     "--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné."
@@ -123,11 +130,13 @@ def summary_lines(c, out: Path) -> list[str]:
 def command(
     paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet
 ) -> None:
-    """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP nebo kraje.
+    """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
+    České republiky.
 
     \b
     Souhrn ORP:   xlkpss merge dosle/ --orp 4203 -o souhrn_orp_4203.xlsx
     Souhrn kraje: xlkpss merge souhrn_orp_*.xlsx --kraj CZ042 -o souhrn_kraj.xlsx
+    Souhrn ČR:    xlkpss merge souhrn_kraj_*.xlsx --level stat -o souhrn_cr.xlsx
 
     Každý řádek je dohledatelný (soubor, list, řádek, SHA-256); pro každý soubor platí
     přečteno = sloučeno + vyřazeno. Návratový kód: 0 = souhrn uložen, 1 = nelze
@@ -150,6 +159,11 @@ def command(
         raise click.UsageError("--level orp nelze kombinovat s --kraj (použijte --orp)")
     if level == "kraj" and orp:
         raise click.UsageError("--level kraj nelze kombinovat s --orp (použijte --kraj)")
+    if level == "stat" and (orp or kraj):
+        raise click.UsageError(
+            f"--level stat nelze kombinovat s {'--orp' if orp else '--kraj'}: souhrn za Českou republiku "
+            "zahrnuje všechny kraje (zadejte jen --level stat)"
+        )
     territory = _territory(None, orp, kraj) if (orp or kraj) else None
     gen = None
     if generated:

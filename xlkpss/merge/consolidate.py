@@ -1,15 +1,20 @@
-"""Stage 4: validated submissions (and consolidated ORP workbooks) → one ``Consolidated``.
+"""Stage 4: validated submissions (and consolidated workbooks) → one ``Consolidated``.
 
 ``merge_results`` is the library call: it takes validation results (``FileResult``)
 and, for a regional merge, consolidated ORP workbooks read back with
-``read_consolidated``, and returns every sheet of the consolidated workbook as data.
-``merge_paths`` does the whole job from paths (partition, validate, infer the
-territory and year, merge).
+``read_consolidated`` (for a national merge, consolidated regional workbooks), and
+returns every sheet of the consolidated workbook as data.  ``merge_paths`` does the
+whole job from paths (partition, validate, infer the territory and year, merge).
+
+Levels: ``orp`` (submissions of obce and providers → one ORP), ``kraj`` (ORP workbooks,
+and submissions, → one kraj) and ``stat`` (regional workbooks → the Czech Republic;
+submissions are refused there, they belong to an ORP merge).  A consolidated workbook
+is accepted only one level up: ORP → kraj → stát.
 
 Rules (documented in the README):
 
 * **Submitter identity** is (file kind, typ_predkladatele, kód obce or IČO, rok); for a
-  consolidated ORP workbook (kind ``souhrn``, ORP code, rok).  Of several files with the
+  consolidated workbook (its level, its territory code, rok).  Of several files with the
   same identity the newest wins (``datum_vyplneni``, then file time, then file name);
   the older ones get status ``superseded`` and their rows are *excluded* with the
   reason ``nahrazeno novějším souborem``.  Rejected files never supersede anything.
@@ -25,9 +30,17 @@ Rules (documented in the README):
   them side by side.  Unregistered services (no identifikátor) cannot be matched and are
   all kept.
 * **Completeness** (as DHIS2's reporting rate): expected submitters are all obce of the
-  ORP (ORP merge) or all ORP of the kraj (regional merge); an expected submitter counts
-  as delivered when it has at least one accepted file (status valid or warnings).  A file
-  of type ``orp`` counts for the seat obec.  Providers are listed but not expected.
+  ORP (ORP merge), all ORP of the kraj (regional merge) or all 14 kraje (national
+  merge); an expected submitter counts as delivered when it has at least one accepted
+  file (status valid or warnings).  A file of type ``orp`` counts for the seat obec.
+  Providers are listed but not expected.  One level down is reported too: a regional
+  merge gives the share of the kraj's obce with an accepted file (``completeness_obce``),
+  a national merge the share of all ORP with an accepted ORP workbook inside the merged
+  regional workbooks (``completeness_orp``) and of all obce (``completeness_obce``, from
+  the regional workbooks' counts).
+* **Provenance**: every row keeps the submission file, sheet, row and SHA-256 it was
+  read from; ``via`` names the consolidated workbooks it came through, innermost first
+  (``souhrn_orp_4203.xlsx → souhrn_kraj_CZ042.xlsx``).
 """
 
 from __future__ import annotations
@@ -42,11 +55,12 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss import __version__
-from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions
+from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
 from xlkpss.i18n import format_number, plural_cs
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
+    STATE_COLUMN,
     SUBMITTER_TYPE_LABELS,
     Consolidated,
     column_label,
@@ -66,7 +80,13 @@ __all__ = [
     "merge_results",
 ]
 
-LEVELS = ("orp", "kraj")
+LEVELS = ("orp", "kraj", "stat")
+#: the merge level a consolidated workbook of each level goes into
+SUMMARY_INTO = {"orp": "kraj", "kraj": "stat"}
+#: submitter type (and kind key) of a consolidated workbook of each level
+SUMMARY_TYPE = {"orp": "souhrn", "kraj": "souhrn_kraje", "stat": "souhrn_statu"}
+#: separator of the workbooks in ``via`` (innermost first)
+VIA_SEPARATOR = " → "
 #: lower = preferred when the same service is reported by several submitters
 SUBMITTER_RANK = {"poskytovatel": 0, "orp": 1, "obec": 2, "souhrn": 3}
 ACCEPTED = ("valid", "warnings")
@@ -81,9 +101,10 @@ MERGE_CODES: dict[str, str] = {
     "duplicate-service": "Služba hlášena vícekrát",
     "duplicate-row": "Řádek už sloučen z jiného souhrnu",
     "summary-level": "Souhrn nelze sloučit na této úrovni",
+    "submission-level": "Šablona patří do souhrnu ORP",
 }
 
-_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj"}
+_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
 
 class MergeError(Exception):
@@ -259,7 +280,7 @@ def _territory_row(
 
 @dataclass
 class Source:
-    """One input file — a submission or a consolidated ORP workbook — and what became of it."""
+    """One input file — a submission or a consolidated workbook — and what became of it."""
 
     path: Path
     name: str
@@ -267,7 +288,7 @@ class Source:
     mtime: float
     kind: str  # "sluzby" | "plan" | "souhrn" | "" (not recognised)
     result: Any = None  # FileResult for a submission
-    summary: Consolidated | None = None  # for a consolidated ORP workbook
+    summary: Consolidated | None = None  # for a consolidated workbook
     ident: dict[str, Any] = field(default_factory=dict)
     status: str = ""
     note: str = ""
@@ -281,15 +302,27 @@ class Source:
 
     # --- identification -------------------------------------------------------------
     @property
+    def summary_level(self) -> str | None:
+        """Level of a consolidated workbook (``orp``, ``kraj``, ``stat``); None for a submission."""
+        return self.ident.get("summary_level") if self.kind == "souhrn" else None
+
+    @property
     def submitter_type(self) -> str | None:
         if self.kind == "souhrn":
-            return "souhrn"
+            return SUMMARY_TYPE.get(self.ident.get("summary_level") or "", "souhrn")
         return self.ident.get("typ_predkladatele")
+
+    @property
+    def kind_key(self) -> str:
+        """Key of ``KIND_LABELS``: the file kind, for a consolidated workbook by its level."""
+        if self.kind == "souhrn":
+            return self.submitter_type or "souhrn"
+        return self.kind
 
     @property
     def submitter_code(self) -> str | None:
         if self.kind == "souhrn":
-            return str(self.ident.get("kod_orp") or "") or None
+            return str(self.ident.get("territory_code") or "") or None
         if self.submitter_type == "poskytovatel":
             return self.ident.get("ico")
         return self.ident.get("kod_obce") or self.ident.get("ico")
@@ -307,7 +340,7 @@ class Source:
         if name:
             return str(name)
         if self.kind == "souhrn":
-            return f"ORP {self.ident.get('nazev_orp') or self.ident.get('kod_orp') or ''}".strip()
+            return str(self.ident.get("territory_code") or self.path.stem)
         return self.path.stem
 
     @property
@@ -319,7 +352,7 @@ class Source:
             return (
                 f"{self.submitter_name} (poskytovatel, IČO {code})" if code else f"{self.submitter_name} (poskytovatel)"
             )
-        if typ == "souhrn":
+        if self.kind == "souhrn":
             return f"{self.submitter_name} (souhrn)"
         if typ:
             word = SUBMITTER_TYPE_LABELS.get(typ, typ)
@@ -350,6 +383,10 @@ def _display_names(paths: Sequence[Path]) -> dict[Path, str]:
 # ---------------------------------------------------------------------------
 # The merge
 # ---------------------------------------------------------------------------
+
+
+#: key of a merged row (never a column) naming the input file it came in with
+_INPUT = "_input"
 
 
 @dataclass
@@ -437,16 +474,7 @@ def _make_sources(results: Sequence[Any], summaries: Sequence[Consolidated]) -> 
             kind="souhrn",
             summary=c,
         )
-        code = str(c.meta.get("territory_code") or "")
-        o = orps().get(code)
-        src.ident = {
-            "kod_orp": code,
-            "nazev_orp": o["nazev_orp"] if o else c.meta.get("territory_name"),
-            "kod_kraje": o["kod_kraje"] if o else None,
-            "nazev": f"ORP {o['nazev_orp']}" if o else str(c.meta.get("territory_name") or code),
-            "rok": clean_value(c.meta.get("year")),
-            "datum_vyplneni": _parse_iso(c.meta.get("generated")),
-        }
+        src.ident = _summary_ident(c)
         src.errors = len(c.table("errors"))
         src.warnings = int(
             sum(
@@ -458,6 +486,34 @@ def _make_sources(results: Sequence[Any], summaries: Sequence[Consolidated]) -> 
         out.append(src)
     out.sort(key=lambda s: (s.name, s.sha256))
     return out
+
+
+def _summary_ident(c: Consolidated) -> dict[str, Any]:
+    """What identifies a consolidated workbook as an input: its level, territory and year."""
+    level = str(c.meta.get("level") or "")
+    code = str(c.meta.get("territory_code") or "")
+    name = str(c.meta.get("territory_name") or code)
+    ident: dict[str, Any] = {
+        "summary_level": level,
+        "territory_code": code,
+        "rok": clean_value(c.meta.get("year")),
+        "datum_vyplneni": _parse_iso(c.meta.get("generated")),
+    }
+    if level == "kraj":
+        k = regions().get(code)
+        name = k["nazev_kraje"] if k else name
+        ident.update(kod_kraje=code, nazev_kraje=name, nazev=name)
+    elif level == "stat":
+        ident.update(nazev=name or STATE.name)
+    else:
+        o = orps().get(code)
+        ident.update(
+            kod_orp=code,
+            nazev_orp=o["nazev_orp"] if o else c.meta.get("territory_name"),
+            kod_kraje=o["kod_kraje"] if o else None,
+            nazev=f"ORP {o['nazev_orp']}" if o else name,
+        )
+    return ident
 
 
 def _parse_iso(value: Any) -> dt.date | None:
@@ -477,9 +533,13 @@ def _in_territory(
         return territory.contains(str(kod_obce))
     if kod_orp and str(kod_orp) in orps():
         o = orps()[str(kod_orp)]
+        if level == "stat":
+            return True
         return o["kod_orp"] == territory.code if level == "orp" else o["kod_kraje"] == territory.code
     if kod_kraje and level == "kraj":
         return str(kod_kraje) == territory.code
+    if kod_kraje and level == "stat":
+        return str(kod_kraje) in regions()
     return None
 
 
@@ -490,13 +550,9 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
         if src.kind == "souhrn":
             c = src.summary
             assert c is not None
-            if str(c.meta.get("level") or "") != "orp" or level != "kraj":
+            if SUMMARY_INTO.get(src.summary_level or "") != level:
                 src.status = "rejected"
-                src.note = (
-                    "souhrn kraje nelze znovu slučovat"
-                    if str(c.meta.get("level")) == "kraj"
-                    else "souhrn ORP patří do souhrnu kraje (--level kraj)"
-                )
+                src.note = _summary_level_note(src.summary_level or "", level)
                 lines.errors.append(
                     _error_line(src, code="summary-level", reason=MERGE_CODES["summary-level"], message=src.note)
                 )
@@ -508,10 +564,12 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                     _error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=src.note)
                 )
                 continue
-            inside = _in_territory(level, territory, kod_orp=src.ident.get("kod_orp"))
+            inside = _in_territory(
+                level, territory, kod_orp=src.ident.get("kod_orp"), kod_kraje=src.ident.get("kod_kraje")
+            )
             if not inside:
                 src.status = "outside"
-                src.note = f"ORP {src.ident.get('nazev_orp')} neleží v území {territory.describe()}"
+                src.note = f"{src.submitter_name} neleží v území {territory.describe()}"
                 lines.errors.append(
                     _error_line(
                         src,
@@ -521,9 +579,23 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                     )
                 )
                 continue
-            src.unit = str(src.ident.get("kod_orp"))
+            src.unit = src.submitter_code
             complete = _num(c.meta.get("completeness"))
             src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
+            continue
+        if level == "stat":
+            # a national merge takes regional workbooks only: a submission goes to its ORP
+            src.status = "rejected"
+            src.note = "vyplněná šablona patří do souhrnu ORP; do souhrnu za Českou republiku patří jen souhrny krajů"
+            lines.errors.append(
+                _error_line(
+                    src,
+                    code="submission-level",
+                    reason=MERGE_CODES["submission-level"],
+                    message="Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu "
+                    "kraje; do souhrnu za Českou republiku patří jen souhrny krajů. Soubor nebyl sloučen.",
+                )
+            )
             continue
         if r is None or not src.kind or r.rejected:
             src.status = "rejected"
@@ -583,10 +655,26 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
     _resolve_resubmissions(sources, lines)
 
 
+def _summary_level_note(summary_level: str, level: str) -> str:
+    """Why a consolidated workbook of ``summary_level`` cannot go into a merge of ``level``."""
+    if summary_level == "stat":
+        return "souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze"
+    if summary_level == "kraj":
+        return "souhrn kraje patří do souhrnu za Českou republiku (--level stat)"
+    if summary_level == "orp":
+        if level == "stat":
+            return (
+                "souhrn ORP patří do souhrnu kraje (--level kraj); do souhrnu za Českou republiku patří souhrny krajů"
+            )
+        return "souhrn ORP patří do souhrnu kraje (--level kraj)"
+    return f"souhrn neznámé úrovně {summary_level!r} nelze sloučit"
+
+
 def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
-    """The expected submitter a file counts for (an obec of the ORP / an ORP of the kraj)."""
+    """The expected submitter a file counts for (an obec of the ORP / an ORP of the kraj /
+    a kraj of the country)."""
     if src.kind == "souhrn":
-        return str(src.ident.get("kod_orp") or "") or None
+        return src.submitter_code
     typ = src.submitter_type
     if typ == "poskytovatel" or typ is None:
         return None
@@ -648,6 +736,7 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
         "src_file": src.name,
         "src_sha256": src.sha256,
         "via": None,
+        _INPUT: src.name,
     }
     own_territory = _territory_row(
         src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None,
@@ -724,18 +813,24 @@ def _submission_rows(src: Source, level: str, territory: Territory, lines: _Line
         src.note = f"žádná služba v území {territory.describe()}"
 
 
+def _via(via: Any, name: str) -> str:
+    """``via`` of a row taken from workbook ``name``: the workbooks it came through, innermost first."""
+    return f"{via}{VIA_SEPARATOR}{name}" if via else name
+
+
 def _summary_rows(src: Source, lines: _Lines) -> None:
-    """Rows of a consolidated ORP workbook, provenance unchanged, ``via`` = the workbook."""
+    """Rows of a consolidated workbook, provenance unchanged, the workbook added to ``via``."""
     c = src.summary
     assert c is not None
     n = 0
     for key, target in (("services", lines.services), ("activities", lines.activities), ("projects", lines.projects)):
         for rec in _records(c.table(key)):
-            rec["via"] = rec.get("via") or src.name
+            rec["via"] = _via(rec.get("via"), src.name)
+            rec[_INPUT] = src.name
             target.append(rec)
             n += 1
     for rec in _records(c.table("errors")):
-        rec["via"] = rec.get("via") or src.name
+        rec["via"] = _via(rec.get("via"), src.name)
         lines.errors.append(rec)
     for rec in _records(c.table("conflicts")):
         lines.conflicts.append(rec)
@@ -755,9 +850,10 @@ def _excluded_rows_of_source(src: Source) -> None:
 def _drop_repeated_rows(
     rows: list[dict[str, Any]], sources_by_name: dict[str, Source], lines: _Lines, sheet_label: str
 ) -> list[dict[str, Any]]:
-    """A regional merge can receive the same submission row twice (one file merged into
-    two ORP workbooks, or given both raw and inside an ORP workbook): keep the first,
-    account the repeat as excluded for the input it came with, and say so in Chyby."""
+    """A regional (national) merge can receive the same submission row twice (one file
+    merged into two ORP (regional) workbooks, or given both raw and inside an ORP
+    workbook): keep the first, account the repeat as excluded for the input it came
+    with, and say so in Chyby."""
     seen: dict[tuple, dict[str, Any]] = {}
     out = []
     for rec in rows:
@@ -864,12 +960,7 @@ def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> 
 
 def _move_to_excluded(rec: dict[str, Any], sources_by_name: dict[str, Source]) -> None:
     """Account a merged row as excluded for the input file it came in with."""
-    if rec.get("via"):
-        owner = sources_by_name.get(str(rec["via"]))
-    else:
-        owner = sources_by_name.get(str(rec.get("src_file") or ""))
-        if owner is not None and owner.sha256 != rec.get("src_sha256"):
-            owner = None
+    owner = sources_by_name.get(rec.get(_INPUT) or "")
     if owner is not None:
         owner.rows_merged -= 1
         owner.rows_excluded += 1
@@ -943,12 +1034,12 @@ def _submission_line(src: Source, level: str, territory: Territory, expected_uni
     unit = src.unit if src.unit in expected_units else None
     complete = _num(src.summary.meta.get("completeness")) if src.summary is not None else None
     return {
-        "territory_code": unit or (src.ident.get("kod_obce") if level == "orp" else src.ident.get("kod_orp")),
+        "territory_code": unit or src.ident.get(_UNIT_COLUMN[level]),
         "territory_name": expected_units.get(unit or "") or _unit_name(src, level),
         "submitter_type": SUBMITTER_TYPE_LABELS.get(src.submitter_type or "", src.submitter_type),
         "submitter_code": src.submitter_code,
         "submitter_name": src.submitter_name,
-        "kind": KIND_LABELS.get(src.kind, src.kind or KIND_LABELS[""]),
+        "kind": KIND_LABELS.get(src.kind_key, src.kind or KIND_LABELS[""]),
         "expected": "ano" if unit else "ne",
         "status": src.status,
         "file": src.name,
@@ -964,20 +1055,31 @@ def _submission_line(src: Source, level: str, territory: Territory, expected_uni
     }
 
 
+#: the ident field naming the unit a file belongs to, per merge level (obec / ORP / kraj)
+_UNIT_COLUMN = {"orp": "kod_obce", "kraj": "kod_orp", "stat": "kod_kraje"}
+
+
 def _unit_name(src: Source, level: str) -> str | None:
+    code = str(src.ident.get(_UNIT_COLUMN[level]) or "")
     if level == "orp":
-        m = municipalities().get(str(src.ident.get("kod_obce") or ""))
+        m = municipalities().get(code)
         return m.name if m else None
-    o = orps().get(str(src.ident.get("kod_orp") or ""))
-    return o["nazev_orp"] if o else None
+    if level == "kraj":
+        o = orps().get(code)
+        return o["nazev_orp"] if o else None
+    k = regions().get(code)
+    return k["nazev_kraje"] if k else None
 
 
 def _expected_units(level: str, territory: Territory) -> dict[str, str]:
-    """code -> name of every expected submitter, sorted by name."""
+    """code -> name of every expected submitter (obce of the ORP, ORP of the kraj, kraje
+    of the country), sorted by name."""
     if level == "orp":
         units = {m.code: m.name for m in territory.municipalities}
-    else:
+    elif level == "kraj":
         units = {o["kod_orp"]: o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == territory.code}
+    else:
+        units = {k["kod_kraje"]: k["nazev_kraje"] for k in regions().values()}
     return dict(sorted(units.items(), key=lambda kv: (normalize_key(kv[1]), kv[0])))
 
 
@@ -1004,14 +1106,14 @@ def _submissions(
         for src in mine:
             rows.append(_submission_line(src, level, territory, units))
         if not mine:
-            typ = "obec" if level == "orp" else "souhrn"
+            typ = {"orp": "obec", "kraj": SUMMARY_TYPE["orp"], "stat": SUMMARY_TYPE["kraj"]}[level]
             rows.append(
                 {
                     "territory_code": code,
                     "territory_name": name,
                     "submitter_type": SUBMITTER_TYPE_LABELS[typ],
                     "submitter_code": code,
-                    "submitter_name": name if level == "orp" else f"ORP {name}",
+                    "submitter_name": f"ORP {name}" if level == "kraj" else name,
                     "kind": None,
                     "expected": "ano",
                     "status": "missing",
@@ -1037,21 +1139,54 @@ def _submissions(
     return rows, stats
 
 
-def _obce_completeness(territory: Territory, sources: list[Source], nested: list[dict[str, Any]]) -> float | None:
-    """Kraj: share of the kraj's obce with an accepted file (from the ORP workbooks and raw files)."""
-    munis = [m.code for m in territory.municipalities]
-    if not munis:
-        return None
-    done: set[str] = set()
-    for rec in nested:
-        if rec.get("expected") == "ano" and rec.get("status") in ACCEPTED and rec.get("territory_code"):
-            done.add(str(rec["territory_code"]))
-    for src in sources:
-        if src.kind != "souhrn" and src.status in ACCEPTED and src.submitter_type in ("obec", "orp"):
-            code = str(src.ident.get("kod_obce") or "")
-            if code:
-                done.add(code)
-    return round(100.0 * len(done & set(munis)) / len(munis), 1)
+def _pct(done: int | None, total: int) -> float | None:
+    return round(100.0 * done / total, 1) if total and done is not None else None
+
+
+def _delivered_nested(nested: list[dict[str, Any]]) -> set[str]:
+    """Codes of the expected units with an accepted file in the merged workbooks' Odevzdání."""
+    return {
+        str(rec["territory_code"])
+        for rec in nested
+        if rec.get("expected") == "ano" and rec.get("status") in ACCEPTED and rec.get("territory_code")
+    }
+
+
+def _lower_completeness(
+    level: str, territory: Territory, sources: list[Source], nested: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Completeness one and two levels down (meta keys).
+
+    Kraj: the kraj's obce with an accepted file (from the ORP workbooks and raw files).
+    Stát: ORP with an accepted ORP workbook inside the merged regional workbooks, and obce
+    with an accepted file by the regional workbooks' counts (None when a merged regional
+    workbook has no count, i.e. was made by an older xlkpss).
+    """
+    if level == "kraj":
+        munis = {m.code for m in territory.municipalities}
+        done = _delivered_nested(nested)
+        for src in sources:
+            if src.kind != "souhrn" and src.status in ACCEPTED and src.submitter_type in ("obec", "orp"):
+                code = str(src.ident.get("kod_obce") or "")
+                if code:
+                    done.add(code)
+        n = len(done & munis)
+        return {"completeness_obce": _pct(n, len(munis)), "expected_obce": len(munis), "delivered_obce": n}
+    if level == "stat":
+        orp_done = sorted(_delivered_nested(nested) & set(orps()))
+        merged = [s.summary for s in sources if s.kind == "souhrn" and s.status in ACCEPTED and s.summary]
+        counts = [_num(c.meta.get("delivered_obce")) for c in merged]
+        obce = int(sum(counts)) if all(n is not None for n in counts) else None
+        return {
+            "completeness_orp": _pct(len(orp_done), len(orps())),
+            "expected_orp": len(orps()),
+            "delivered_orp": len(orp_done),
+            "delivered_orp_codes": orp_done,
+            "completeness_obce": _pct(obce, len(municipalities())),
+            "expected_obce": len(municipalities()),
+            "delivered_obce": obce,
+        }
+    return {}
 
 
 # ---------------------------------------------------------------------------
@@ -1072,9 +1207,11 @@ def merge_results(
     summaries: Sequence[Consolidated] = (),
     threshold: float = DEFAULT_THRESHOLD,
 ) -> Consolidated:
-    """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks).
+    """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
+    for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
 
-    ``territory`` is the ORP (level ``orp``) or the kraj (level ``kraj``); ``previous`` a
+    ``territory`` is the ORP (level ``orp``), the kraj (level ``kraj``) or
+    ``xlkpss.codelists.STATE`` (level ``stat``); ``previous`` a
     consolidated workbook of the previous year (read with ``read_consolidated``) for the
     year-over-year sheet; ``core_services`` the service types highlighted when missing
     (default: spec ``[gaps] core_services``); ``strict`` raises ``MergeError`` instead of
@@ -1085,7 +1222,7 @@ def merge_results(
     from xlkpss.merge import tables
 
     if level not in LEVELS:
-        raise MergeError(f"neznámá úroveň {level!r}; použijte orp nebo kraj")
+        raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
     if territory.level != level:
         raise MergeError(f"území {territory.describe()} není {_LEVEL_WORD.get(level, level)}")
     gen = _parse_iso(generated) if generated is not None else dt.date.today()
@@ -1105,7 +1242,7 @@ def merge_results(
         else:
             _excluded_rows_of_source(src)
     by_name = {s.name: s for s in sources}
-    if level == "kraj":
+    if level in ("kraj", "stat"):
         lines.services = _drop_repeated_rows(lines.services, by_name, lines, "Služby")
         lines.activities = _drop_repeated_rows(lines.activities, by_name, lines, "Plán")
         lines.projects = _drop_repeated_rows(lines.projects, by_name, lines, "Projekty")
@@ -1161,15 +1298,21 @@ def merge_results(
         "rows_merged": sum(s.rows_merged for s in sources),
         "rows_excluded": sum(s.rows_excluded for s in sources),
     }
-    if level == "kraj":
-        meta["completeness_obce"] = _obce_completeness(territory, sources, lines.nested_submissions)
+    meta.update(_lower_completeness(level, territory, sources, lines.nested_submissions))
     if previous is not None:
         meta["previous_year"] = clean_value(previous.meta.get("year"))
         meta["previous_file"] = str(previous.meta.get("file") or "")
 
+    service_columns = list(SHEET_COLUMNS["services"])
+    if level == "stat":
+        # the whole-country totals select on this column (as a kraj's on kod_kraje)
+        service_columns.insert(service_columns.index("nazev_kraje") + 1, STATE_COLUMN)
+        for rec in services:
+            rec[STATE_COLUMN] = territory.code
+
     c = Consolidated(meta=meta)
     c.tables["submissions"] = _frame("submissions", submissions)
-    c.tables["services"] = _frame("services", services)
+    c.tables["services"] = _frame("services", services, service_columns)
     c.tables["activities"] = _frame("activities", activities)
     c.tables["projects"] = _frame("projects", projects)
     c.tables["errors"] = _frame("errors", errors)
@@ -1242,9 +1385,10 @@ def merge_paths(
     progress: Callable[[int, int], None] | None = None,
     engine: str = "calamine",
 ) -> Consolidated:
-    """The whole merge from files and folders: consolidated ORP workbooks are recognised
-    (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the territory and
-    the year are inferred from the files when not given and unique."""
+    """The whole merge from files and folders: consolidated workbooks are recognised
+    (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
+    territory and the year are inferred from the files when not given and unique (ORP
+    workbooks → kraj, regional workbooks → stat, submissions only → orp)."""
     from xlkpss.merge.workbook import ConsolidatedReadError, is_consolidated, read_consolidated
     from xlkpss.validate.engine import collect_paths, validate_paths
 
@@ -1261,14 +1405,23 @@ def merge_paths(
         except ConsolidatedReadError as exc:
             raise MergeError(f"{p}: {exc}") from None
     if level is None:
-        level = (
-            territory.level if territory is not None and territory.level in LEVELS else ("kraj" if summaries else "orp")
-        )
+        if territory is not None and territory.level in LEVELS:
+            level = territory.level
+        else:
+            level = _level_of_inputs(summaries, summary_paths)
     if level not in LEVELS:
-        raise MergeError(f"neznámá úroveň {level!r}; použijte orp nebo kraj")
+        raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
     if summaries and level == "orp":
         names = ", ".join(p.name for p in summary_paths)
-        raise MergeError(f"souhrnný sešit ({names}) lze sloučit jen do souhrnu kraje: použijte --level kraj")
+        raise MergeError(
+            f"souhrnný sešit ({names}) nelze sloučit do souhrnu ORP: souhrn ORP patří do souhrnu kraje "
+            "(--level kraj), souhrn kraje do souhrnu za Českou republiku (--level stat)"
+        )
+    if raw and level == "stat":
+        raise MergeError(
+            f"{_file_list(raw)}: vyplněné šablony se slučují do souhrnu ORP (xlkpss merge SLOŽKA --orp KÓD); "
+            "do souhrnu za Českou republiku patří jen souhrny krajů (xlkpss merge souhrn_kraj_*.xlsx --level stat)"
+        )
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
         territory = infer_territory(level, results, summaries)
@@ -1298,10 +1451,44 @@ def merge_paths(
     )
 
 
+def _file_list(paths: Sequence[Path], shown: int = 5) -> str:
+    """``a.xlsx, b.xlsx`` or ``a.xlsx, … e.xlsx a dalších 5 souborů``"""
+    names = ", ".join(p.name for p in paths[:shown])
+    more = len(paths) - shown
+    if more <= 0:
+        return names
+    return f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, ('soubor', 'soubory', 'souborů'))}"
+
+
+def _level_of_inputs(summaries: Sequence[Consolidated], paths: Sequence[Path]) -> str:
+    """The merge level the consolidated workbooks among the inputs call for: ORP workbooks
+    → kraj, regional workbooks → stat; no workbook → orp."""
+    levels = {str(c.meta.get("level") or "") for c in summaries}
+    into = {SUMMARY_INTO[lv] for lv in levels if lv in SUMMARY_INTO}
+    if len(into) > 1:
+        raise MergeError(
+            "mezi vstupy jsou souhrny ORP i souhrny krajů; zvolte úroveň: --level kraj (souhrny ORP do souhrnu kraje) "
+            "nebo --level stat (souhrny krajů do souhrnu za Českou republiku)"
+        )
+    if into:
+        return into.pop()
+    if summaries:
+        national = [p for c, p in zip(summaries, paths) if str(c.meta.get("level") or "") == "stat"]
+        if national and len(national) == len(summaries):
+            raise MergeError(
+                f"{_file_list(national)}: souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze"
+            )
+        return "kraj"
+    return "orp"
+
+
 def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
-    """The ORP / kraj of the files when it is unique (obce and ORP files first, then providers)."""
+    """The ORP / kraj of the files when it is unique (obce and ORP files first, then
+    providers); for a national merge the Czech Republic."""
     from xlkpss.codelists import territory as make_territory
 
+    if level == "stat":
+        return STATE
     primary: set[str] = set()
     fallback: set[str] = set()
     for r in results:

@@ -18,10 +18,13 @@ Conventions of the frames (``SHEET_COLUMNS`` lists every sheet's columns in orde
   submitters appears once, ``reported_by`` names the others), so summing a column of
   ``services`` gives the total;
 * computed sheets with a whole-territory and per-unit split (capacities, funding) say
-  which in ``territory_level`` (``ORP``/``kraj`` for the whole, ``obec``/``ORP`` per unit);
-  funding has a total row per territory with ``druh`` = ``Celkem``;
+  which in ``territory_level`` (``ORP``/``kraj``/``stát`` for the whole, ``obec``/``ORP``/
+  ``kraj`` per unit); funding has a total row per territory with ``druh`` = ``Celkem``;
 * ``coverage`` has ``target_group``, one column per unit named by the unit (obec of the
-  ORP / ORP of the kraj) and ``total``;
+  ORP / ORP of the kraj / kraj of the country) and ``total``;
+* ``services`` of a national workbook (level ``stat``) has one more column after the
+  territory columns, ``kod_statu`` (``STATE_COLUMN``, always ``CZ``): the column the
+  whole-country totals' formulas select on, as ``kod_kraje`` is for a kraj;
 * percentages are numbers 0–100, money in Kč, blanks None.
 """
 
@@ -37,6 +40,7 @@ __all__ = [
     "SHEETS",
     "SHEET_COLUMNS",
     "SPEC_SHEETS",
+    "STATE_COLUMN",
     "STATUS_LABELS",
     "SUBMITTER_TYPE_LABELS",
     "TERRITORY_COLUMNS",
@@ -76,6 +80,8 @@ STATUS_LABELS: dict[str, str] = {
 PROVENANCE_COLUMNS = ("src_file", "src_sheet", "src_row", "src_cell", "src_sha256", "submitter")
 #: territory of a service row (from Obec poskytování)
 TERRITORY_COLUMNS = ("kod_obce", "nazev_obce", "kod_orp", "nazev_orp", "kod_kraje", "nazev_kraje")
+#: the column a national workbook's Služby adds after TERRITORY_COLUMNS (value ``CZ``)
+STATE_COLUMN = "kod_statu"
 
 #: labels of computed columns (columns that are spec fields take the spec label)
 COLUMN_LABELS: dict[str, str] = {
@@ -185,16 +191,27 @@ def _derived_labels() -> None:
 
 _derived_labels()
 
-#: file kind -> Czech word (Odevzdání, column ``kind``)
-KIND_LABELS: dict[str, str] = {"sluzby": "služby", "plan": "plán", "souhrn": "souhrn ORP", "": "neznámý"}
+#: file kind -> Czech word (Odevzdání, column ``kind``); a consolidated workbook is
+#: ``souhrn`` (ORP), ``souhrn_kraje`` or ``souhrn_statu`` by its level
+KIND_LABELS: dict[str, str] = {
+    "sluzby": "služby",
+    "plan": "plán",
+    "souhrn": "souhrn ORP",
+    "souhrn_kraje": "souhrn kraje",
+    "souhrn_statu": "souhrn za Českou republiku",
+    "": "neznámý",
+}
 
 #: submitter type -> Czech word (column ``submitter_type``); codes of the spec list
-#: ``typ_predkladatele`` plus ``souhrn`` for a consolidated ORP workbook in a regional merge
+#: ``typ_predkladatele`` plus ``souhrn`` for a consolidated ORP workbook in a regional
+#: merge and ``souhrn_kraje`` for a regional workbook in a national merge
 SUBMITTER_TYPE_LABELS: dict[str, str] = {
     "obec": "obec",
     "orp": "ORP",
     "poskytovatel": "poskytovatel",
     "souhrn": "ORP (souhrn)",
+    "souhrn_kraje": "kraj (souhrn)",
+    "souhrn_statu": "stát (souhrn)",
 }
 
 #: which spec sheets name the field columns of a consolidated sheet (label lookup order)
@@ -317,7 +334,10 @@ class Consolidated:
     #: generated (ISO date string, passed in for deterministic output), xlkpss version,
     #: completeness (0–100), headline figures …  A merge also sets: kind ("souhrn"),
     #: expected / delivered (expected submitters and those with an accepted file),
-    #: completeness_obce (kraj only), population (+ population_note: 2019, unofficial),
+    #: completeness_obce + expected_obce / delivered_obce (kraj and stat; stat: None
+    #: when a regional workbook does not say), completeness_orp + expected_orp /
+    #: delivered_orp / delivered_orp_codes (stat only: ORP with an accepted file in a
+    #: merged regional workbook), population (+ population_note: 2019, unofficial),
     #: core_services (MPSV codes), core_missing, threshold, inputs, rows_read /
     #: rows_merged / rows_excluded, previous_year / previous_file (with --previous).
     #: ``read_consolidated`` adds file, source_path, sha256, mtime of the file read.

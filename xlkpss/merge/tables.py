@@ -1,9 +1,16 @@
 """The computed sheets of a consolidated workbook, derived from its record sheets.
 
 Everything here is computed from ``services`` (Služby: one row per counted service),
-``activities`` (Aktivity) and ``submissions`` — never from the per-file data — so an ORP
-merge and a regional merge of ORP workbooks run the same code, and the totals the
-workbook's formulas recompute (``xlkpss.merge.workbook``) are these numbers.
+``activities`` (Aktivity), ``submissions`` and the merge's ``meta`` — never from the
+per-file data — so an ORP merge, a regional merge of ORP workbooks and a national merge
+of regional workbooks run the same code, and the totals the workbook's formulas
+recompute (``xlkpss.merge.workbook``) are these numbers.
+
+Split by territory: an ORP into its obce, a kraj into its ORP, the Czech Republic into
+its 14 kraje (Kapacity, Financování, Cílové skupiny, the territory rows of Meziroční
+změny).  Chybějící služby is always per ORP — the level at which a missing service type
+is a gap people feel — so a national workbook lists the gaps of every ORP of the
+country, grouped by kraj (a kraj without a regional workbook gets one line instead).
 
 Capacity is never added across capacity types (beds are not clients): every capacity
 figure is split by *typ kapacity*.
@@ -16,9 +23,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from xlkpss.codelists import Territory, codelist, normalize_key, orps
+from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
-from xlkpss.merge.model import SHEETS, Consolidated, column_label
+from xlkpss.merge.model import SHEETS, STATE_COLUMN, Consolidated, column_label
 from xlkpss.plan.tree import build_tree, continues, number_key
 from xlkpss.spec import get_template
 
@@ -27,8 +34,11 @@ __all__ = ["LEVEL_WORDS", "TOTAL_LABEL", "annotate_activities", "criteria_column
 #: the druh cell of a total row (Financování)
 TOTAL_LABEL = "Celkem"
 #: territory_level values
-LEVEL_WORDS = {"obec": "obec", "orp": "ORP", "kraj": "kraj"}
-_COLUMN_OF_LEVEL = {"obec": "kod_obce", "ORP": "kod_orp", "kraj": "kod_kraje"}
+LEVEL_WORDS = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
+#: territory_level word -> the Služby column holding the territory's code
+_COLUMN_OF_LEVEL = {"obec": "kod_obce", "ORP": "kod_orp", "kraj": "kod_kraje", "stát": STATE_COLUMN}
+#: merge level -> the level of the units it is split into
+_UNIT_LEVEL = {"orp": "obec", "kraj": "orp", "stat": "kraj"}
 
 #: what each sheet contains (Přehled lists it)
 SHEET_DESCRIPTIONS = {
@@ -56,14 +66,19 @@ def criteria_column(territory_level: str) -> str:
 
 def scope_units(level: str, territory: Territory) -> list[tuple[str, str, int | None]]:
     """(code, name, population) of the units a territory is split into, sorted by name:
-    the obce of an ORP, the ORP of a kraj."""
+    the obce of an ORP, the ORP of a kraj, the kraje of the Czech Republic."""
     if level == "orp":
         units = [(m.code, m.name, m.population) for m in territory.municipalities]
-    else:
+    elif level == "kraj":
         units = [
             (o["kod_orp"], o["nazev_orp"], Territory("orp", o["kod_orp"], o["nazev_orp"]).population)
             for o in orps().values()
             if o["kod_kraje"] == territory.code
+        ]
+    else:
+        units = [
+            (k["kod_kraje"], k["nazev_kraje"], Territory("kraj", k["kod_kraje"], k["nazev_kraje"]).population)
+            for k in regions().values()
         ]
     return sorted(units, key=lambda u: (normalize_key(u[1]), u[0]))
 
@@ -235,7 +250,7 @@ def _scopes(level: str, territory: Territory) -> list[tuple[str, str, str, int |
     """(territory_level word, code, name, population, services column) — the whole
     territory first, then its units."""
     whole_word = LEVEL_WORDS[level]
-    unit_word = "obec" if level == "orp" else "ORP"
+    unit_word = LEVEL_WORDS[_UNIT_LEVEL[level]]
     out = [(whole_word, territory.code, territory.name, territory.population, criteria_column(whole_word))]
     out += [
         (unit_word, code, name, pop, criteria_column(unit_word)) for code, name, pop in scope_units(level, territory)
@@ -316,7 +331,7 @@ def _coverage(
     services: list[dict[str, Any]], level: str, territory: Territory
 ) -> tuple[list[dict[str, Any]], list[str]]:
     units = scope_units(level, territory)
-    col = "kod_obce" if level == "orp" else "kod_orp"
+    col = criteria_column(LEVEL_WORDS[_UNIT_LEVEL[level]])
     group_keys = [f.key for f in get_template("sluzby").sheet("sluzby").group("cilova_skupina")]
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for s in services:
@@ -338,22 +353,49 @@ def _coverage(
     return rows, ["target_group", *names, "total"]
 
 
+_NO_DATA = {
+    "ORP": "ORP nedodalo údaje – chybění služeb nelze posoudit",
+    "kraj": "kraj nedodal souhrn – chybění služeb v jeho ORP nelze posoudit",
+}
+
+
 def _gaps(
-    services: list[dict[str, Any]], level: str, territory: Territory, core: list[str], submissions: list[dict[str, Any]]
+    services: list[dict[str, Any]],
+    level: str,
+    territory: Territory,
+    core: list[str],
+    submissions: list[dict[str, Any]],
+    delivered_orp: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    if level == "orp":
-        scopes = [("ORP", territory.code, territory.name, territory.population, "kod_orp")]
-    else:
-        scopes = [("ORP", c, n, p, "kod_orp") for c, n, p in scope_units(level, territory)]
+    """Service types missing per ORP (the whole ORP; each ORP of a kraj; each ORP of the
+    country, grouped by kraj).  An ORP (kraj) without accepted data gets one line saying
+    so instead: no data is no evidence of a gap (one line instead of 34 false alarms).
+    ``delivered_orp`` (national merge): ORP with an accepted workbook in the regional ones."""
     delivered = {
         str(r.get("territory_code")) for r in submissions if r.get("expected") == "ano" and r.get("status") in ACCEPTED
     }
+    # (territory_level word, code, name, population, has data)
+    scopes: list[tuple[str, str, str, int | None, bool]]
+    if level == "orp":
+        scopes = [("ORP", territory.code, territory.name, territory.population, True)]
+    elif level == "kraj":
+        scopes = [("ORP", c, n, p, c in delivered) for c, n, p in scope_units(level, territory)]
+    else:
+        with_data = set(delivered_orp)
+        scopes = []
+        for kc, kn, kp in scope_units(level, territory):
+            if kc not in delivered:
+                scopes.append(("kraj", kc, kn, kp, False))
+                continue
+            kraj = Territory("kraj", kc, kn)
+            scopes += [("ORP", c, n, p, c in with_data) for c, n, p in scope_units("kraj", kraj)]
+    present: dict[str, set[str | None]] = defaultdict(set)
+    for s in services:
+        present[str(s.get("kod_orp") or "")].add(_code("druhy_sluzeb", s.get("druh")))
     rows = []
     druhy = codelist("druhy_sluzeb")
-    for word, code, name, pop, col in scopes:
-        present = {_code("druhy_sluzeb", s.get("druh")) for s in services if str(s.get(col) or "") == code}
-        if level == "kraj" and code not in delivered:
-            # no data is no evidence of a gap: one line instead of 34 false alarms
+    for word, code, name, pop, has_data in scopes:
+        if not has_data:
             rows.append(
                 {
                     "territory_level": word,
@@ -363,11 +405,11 @@ def _gaps(
                     "kategorie": None,
                     "core": None,
                     "population": pop,
-                    "note": "ORP nedodalo údaje – chybění služeb nelze posoudit",
+                    "note": _NO_DATA[word],
                 }
             )
             continue
-        missing = [i for i in druhy if i.code not in present]
+        missing = [i for i in druhy if i.code not in present.get(code, set())]
         missing.sort(key=lambda i: (i.code not in core, druhy.items.index(i)))
         for item in missing:
             rows.append(
@@ -417,16 +459,20 @@ def _pct_text(value: float) -> str:
 def _changes(
     services: list[dict[str, Any]], previous: Consolidated, level: str, territory: Territory, threshold: float
 ) -> list[dict[str, Any]]:
-    col = "kod_orp" if level == "orp" else "kod_kraje"
-    prev_services = [s for s in _records(previous.table("services")) if str(s.get(col) or "") == territory.code]
+    if level == "stat":
+        # the whole country: every service of last year's workbook, on the national column
+        prev_services = [{**s, STATE_COLUMN: territory.code} for s in _records(previous.table("services"))]
+    else:
+        col = criteria_column(LEVEL_WORDS[level])
+        prev_services = [s for s in _records(previous.table("services")) if str(s.get(col) or "") == territory.code]
     prev_by: dict[tuple, dict[str, Any]] = {}
     for s in prev_services:
         prev_by.setdefault(_service_key(s), s)
     curr_by: dict[tuple, dict[str, Any]] = {}
     for s in services:
         curr_by.setdefault(_service_key(s), s)
-    unit_col = "kod_obce" if level == "orp" else "kod_orp"
-    unit_name = "nazev_obce" if level == "orp" else "nazev_orp"
+    unit_col = criteria_column(LEVEL_WORDS[_UNIT_LEVEL[level]])
+    unit_name = {"kod_obce": "nazev_obce", "kod_orp": "nazev_orp", "kod_kraje": "nazev_kraje"}[unit_col]
     rows: list[dict[str, Any]] = []
     for key in sorted(set(prev_by) | set(curr_by), key=lambda k: tuple(map(str, k))):
         p, c = prev_by.get(key), curr_by.get(key)
@@ -524,6 +570,15 @@ def _territory_change(word, code, name, typ, pc, cc, cap_pct, pk, ck, cost_pct, 
 # Přehled
 # ---------------------------------------------------------------------------
 
+_LEVEL_TEXT = {"orp": "ORP (obce a poskytovatelé)", "kraj": "kraj (souhrny ORP)", "stat": "stát (souhrny krajů)"}
+
+
+def _count(value: Any) -> str:
+    """A count in a note, the Czech way (6 258)."""
+    from xlkpss.i18n import format_number
+
+    return format_number(value, 0).replace("\u00a0", " ") if isinstance(value, (int, float)) else "—"
+
 
 def _overview(
     c: Consolidated,
@@ -543,11 +598,11 @@ def _overview(
 
     prefix = "ORP " if level == "orp" else ""
     add("territory", "Území", f"{prefix}{territory.name} ({territory.code})")
-    add("level", "Úroveň souhrnu", "ORP (obce a poskytovatelé)" if level == "orp" else "kraj (souhrny ORP)")
+    add("level", "Úroveň souhrnu", _LEVEL_TEXT[level])
     add("year", "Rok", m["year"])
     add("generated", "Vytvořeno", dt.date.fromisoformat(m["generated"]), note=f"xlkpss {m['version']}")
     add("inputs", "Vstupních souborů", m["inputs"], "souborů")
-    who = "obcí ORP" if level == "orp" else "ORP kraje"
+    who = {"orp": "obcí ORP", "kraj": "ORP kraje", "stat": "kraje ČR"}[level]
     add("expected", f"Očekávaní předkladatelé ({who})", m["expected"], "předkladatelů")
     add("delivered", "Odevzdali (přijatý soubor)", m["delivered"], "předkladatelů")
     add(
@@ -557,13 +612,27 @@ def _overview(
         "%",
         "podíl očekávaných předkladatelů s přijatým souborem (jako reporting rate v DHIS2)",
     )
-    if level == "kraj":
+    if level == "stat":
+        add(
+            "completeness_orp",
+            "Úplnost odevzdání za ORP",
+            m.get("completeness_orp"),
+            "%",
+            f"ORP s přijatým souhrnem v souhrnech krajů: {_count(m.get('delivered_orp'))} z {_count(m.get('expected_orp'))}",
+        )
+    if level in ("kraj", "stat"):
+        where = "souhrnů ORP" if level == "kraj" else "souhrnů krajů"
+        counts = (
+            f": {_count(m.get('delivered_obce'))} z {_count(m.get('expected_obce'))}"
+            if m.get("delivered_obce") is not None
+            else " (některý souhrn kraje počet neuvádí)"
+        )
         add(
             "completeness_obce",
-            "Úplnost odevzdání za obce kraje",
+            "Úplnost odevzdání za obce kraje" if level == "kraj" else "Úplnost odevzdání za obce",
             m.get("completeness_obce"),
             "%",
-            "obce s přijatým souborem podle souhrnů ORP",
+            f"obce s přijatým souborem podle {where}{counts}",
         )
     subs = _records(c.table("submissions"))
     add("rejected", "Odmítnuté soubory", sum(1 for s in subs if s.get("status") == "rejected"), "souborů")
@@ -653,7 +722,7 @@ def derive(
     submissions = _records(c.table("submissions"))
     plan_rows = _plan_summary(activities)
     carry = _carryover(activities)
-    gaps = _gaps(services, level, territory, core_list, submissions)
+    gaps = _gaps(services, level, territory, core_list, submissions, c.meta.get("delivered_orp_codes") or ())
     coverage_rows, coverage_cols = _coverage(services, level, territory)
     changes = _changes(services, previous, level, territory, threshold) if previous is not None else None
     c.tables["capacities"] = _frame("capacities", _capacities(services, level, territory))

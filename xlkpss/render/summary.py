@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlkpss.codelists import codelist, normalize_key, orps, regions, territory
+from xlkpss.codelists import STATE, codelist, normalize_key, orps, regions, territory
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
@@ -45,7 +45,8 @@ _PLAN_COLOURS = {"splneno": PALETTE[2], "castecne": PALETTE[6], "nesplneno": PAL
 _FORM_COLOURS = (PALETTE[0], PALETTE[1], PALETTE[2])
 _FUNDING_COLOURS = (PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2], PALETTE[7])
 #: ``territory_level`` word of the whole territory and of its parts (an ORP is split into
-#: obce, a kraj into ORP); the words are those of ``xlkpss.merge.tables.LEVEL_WORDS``
+#: obce, a kraj into ORP, the Czech Republic into kraje); the words are those of
+#: ``xlkpss.merge.tables.LEVEL_WORDS``
 _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 _SUBLEVEL = {"stat": "kraj", "kraj": "orp", "orp": "obec"}
 #: the druh cell of a total row on Financování (``xlkpss.merge.tables.TOTAL_LABEL``)
@@ -337,6 +338,8 @@ def _territory_title(meta: dict) -> str:
     name = str(meta.get("territory_name") or "")
     level = str(meta.get("level") or "")
     code = str(meta.get("territory_code") or "")
+    if not name and level == "stat":
+        name = STATE.name
     if not name and code:
         try:
             name = territory(**{level if level in ("orp", "kraj", "obec") else "orp": code}).name
@@ -346,8 +349,16 @@ def _territory_title(meta: dict) -> str:
     return f"{prefix}{name}".strip() or DASH
 
 
+def _territory_after_za(meta: dict, place: str) -> str:
+    """The territory after „Souhrn za …“ (accusative): the Czech Republic declines, an ORP
+    or a kraj („za ORP Chomutov“, „za Ústecký kraj“) does not change."""
+    if str(meta.get("level") or "") == "stat" and place == STATE.name:
+        return "Českou republiku"
+    return place
+
+
 def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
-    """Lower-level territories (obce of an ORP, ORP of a kraj) that have no service."""
+    """Lower-level territories (obce of an ORP, ORP of a kraj, kraje) that have no service."""
     level, code = _level(c), str(c.meta.get("territory_code") or "")
     if not code:
         return []
@@ -728,7 +739,7 @@ def _plan(c: Consolidated) -> dict[str, Any]:
     unevaluated = _sum(recs, "n_bez_stavu")
     carry_recs = _records(c.table("carryover"))
     # where the item comes from, when the list mixes several plans
-    where = [k for k in ("nazev_orp", "nazev_obce") if len({r.get(k) for r in carry_recs}) > 1]
+    where = [k for k in ("nazev_kraje", "nazev_orp", "nazev_obce") if len({r.get(k) for r in carry_recs}) > 1]
     carry_cols = [
         *where,
         "cislo",
@@ -841,6 +852,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
     return {
         "meta": meta,
         "territory": place,
+        "territory_za": _territory_after_za(meta, place),
         "year": year_text,
         "generated": fmt_date(meta.get("generated")),
         "version": fmt_text(meta.get("version") or meta.get("xlkpss_version") or ""),
