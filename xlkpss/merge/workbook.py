@@ -390,11 +390,21 @@ class _Writer:
 
 
 def _clean_row(values: Iterable[Any]) -> list[Any]:
-    """``clean_value`` of each value; None, int and non-blank text are clean already."""
+    """The values of a row as cells take them: ``clean_value``, then yes/no as "ano" /
+    "ne" and anything but text, a number or a date as text.  None, int and non-blank
+    text are clean already (the common case, checked first)."""
     out = []
     for v in values:
         t = type(v)
-        out.append(v if v is None or t is int or (t is str and v and not v.isspace()) else clean_value(v))
+        if v is None or t is int or (t is str and v and not v.isspace()):
+            out.append(v)
+            continue
+        v = clean_value(v)
+        if isinstance(v, bool):
+            v = "ano" if v else "ne"
+        elif v is not None and not isinstance(v, (str, int, float, dt.date)):
+            v = str(v)
+        out.append(v)
     return out
 
 
@@ -498,6 +508,47 @@ def write_consolidated(
     return path
 
 
+def _computed_cells(
+    w: _Writer,
+    key: str,
+    i: int,
+    vals: list[Any],
+    cols: list[str],
+    kinds: list[str],
+    wraps: list[bool],
+    plain: list[Any],
+    plain_text: list[Any],
+    status_col: int,
+    make: Callable[[int, dict[str, Any]], dict[str, str]] | None,
+) -> list[tuple[int, Any, Any]]:
+    """The cells of row ``i`` of a sheet with formulas, fills or a status column."""
+    r = dict(zip(cols, vals))
+    fill = _row_fill(key, r)
+    computed = make(i, r) if make else {}
+    cells: list[tuple[int, Any, Any]] = []
+    for j, value in enumerate(vals):
+        kind, cell_fill = kinds[j], fill
+        if key == "overview" and cols[j] == "value":
+            kind = _overview_kind(r)
+        if j == status_col and value in STATUS_LABELS:
+            cell_fill, value = value, STATUS_LABELS[value]
+        if computed and cols[j] in computed:
+            cells.append((j, Formula(computed[cols[j]], _result(value)), w.fmt(kind, cell_fill, bold=(fill == "core"))))
+            continue
+        if value is None and cell_fill is None:
+            continue  # an empty cell without a fill needs no cell at all (most optional fields)
+        if isinstance(value, str):
+            kind = "text"
+        if cell_fill is None and kind == kinds[j]:
+            fmt = plain[j]
+        elif cell_fill is None and kind == "text":
+            fmt = plain_text[j]
+        else:
+            fmt = w.fmt(kind, cell_fill, bold=(fill == "core"), wrap=wraps[j])
+        cells.append((j, value, fmt))
+    return cells
+
+
 def _write_sheet(
     w: _Writer, key: str, frame: Any, layout: _SheetLayout, formulas: _Formulas, title: str, meta: dict
 ) -> None:
@@ -523,40 +574,20 @@ def _write_sheet(
     plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
-    as_record = make is not None or key in ("gaps", "changes", "overview")
-    for i, vals in enumerate(rows):
-        r = dict(zip(cols, vals)) if as_record else None
-        fill = _row_fill(key, r) if r is not None else None
-        computed = make(i, r) if make else {}
-        cells: list[tuple[int, Any, Any]] = []
-        for j, value in enumerate(vals):
-            kind, cell_fill = kinds[j], fill
-            if key == "overview" and cols[j] == "value":
-                kind = _overview_kind(r)
-            if j == status_col and value in STATUS_LABELS:
-                cell_fill, value = value, STATUS_LABELS[value]
-            if computed and cols[j] in computed:
-                cells.append((j, Formula(computed[cols[j]], _result(value)), w.fmt(kind, cell_fill, bold=(fill == "core"))))
-                continue
-            if value is None and cell_fill is None:
-                continue  # an empty cell without a fill needs no cell at all (most optional fields)
-            if isinstance(value, bool):
-                value = "ano" if value else "ne"
-            elif not isinstance(value, (str, int, float, dt.date)) and value is not None:
-                value = str(value)
-            if isinstance(value, str):
-                value = value[:_MAX_TEXT]
-                kind = "text"
-            if cell_fill is None and kind == kinds[j]:
-                fmt = plain[j]
-            elif cell_fill is None and kind == "text":
-                fmt = plain_text[j]
-            else:
-                fmt = w.fmt(kind, cell_fill, bold=(fill == "core"), wrap=wraps[j])
-            cells.append((j, value, fmt))
-        ws.write_cells(h + 1 + i, cells)
+    first = h + 1
+    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview"):
+        # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
+        # the column and whether the value is text; an empty cell needs no cell at all
+        for i, vals in enumerate(rows):
+            ws.write_cells(
+                first + i,
+                [(j, v, plain_text[j] if type(v) is str else plain[j]) for j, v in enumerate(vals) if v is not None],
+            )
+    else:
+        for i, vals in enumerate(rows):
+            ws.write_cells(first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make))
     if not rows:
-        ws.write_cells(h + 1, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])
+        ws.write_cells(first, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])
     header_fmt = w.fmt(header=True)
     ws.add_table(
         h,
