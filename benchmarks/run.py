@@ -200,10 +200,10 @@ def _issue_key(r) -> tuple:
 _SHARED: dict[str, Any] = {}
 
 
-def _merge_orp(code: str) -> dict[str, Any]:
+def _merge_orp(code: str) -> tuple[dict[str, Any], Any]:
     from xlkpss.codelists import territory
     from xlkpss.merge.consolidate import merge_results
-    from xlkpss.merge.workbook import write_consolidated
+    from xlkpss.merge.workbook import as_written, write_consolidated
 
     t0 = time.perf_counter()
     results = [_SHARED["results"][i] for i in _SHARED["by_orp"][code]]
@@ -213,17 +213,27 @@ def _merge_orp(code: str) -> dict[str, Any]:
     write_consolidated(c, out)
     t2 = time.perf_counter()
     m = c.meta
-    return {"orp": code, "path": str(out), "merge_s": t1 - t0, "write_s": t2 - t1, "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"]}
+    info = {"orp": code, "path": str(out), "merge_s": t1 - t0, "write_s": t2 - t1,
+            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"]}
+    return info, as_written(c, out)
 
 
-def _merge_kraj(args: tuple[str, list[str]]) -> dict[str, Any]:
+def _merge_region(kraj: str) -> dict[str, Any]:
+    """One kraj in one worker: the workbooks of its ORPs, then the regional workbook of
+    those — from the results in memory (``as_written``) or, with ``--from-files``, from
+    the ORP workbooks read back (``read_consolidated``)."""
     from xlkpss.codelists import territory
     from xlkpss.merge.consolidate import merge_results
-    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+    from xlkpss.merge.workbook import as_written, read_consolidated, write_consolidated
 
-    kraj, paths = args
+    orp_out, summaries = [], []
+    for code in _SHARED["orps_of"][kraj]:
+        info, c = _merge_orp(code)
+        orp_out.append(info)
+        summaries.append(c)
     t0 = time.perf_counter()
-    summaries = [read_consolidated(p) for p in paths]
+    if _SHARED["from_files"]:
+        summaries = [read_consolidated(o["path"]) for o in orp_out]
     t1 = time.perf_counter()
     c = merge_results([], level="kraj", territory=territory(kraj=kraj), year=YEAR, generated=GENERATED, summaries=summaries)
     t2 = time.perf_counter()
@@ -231,8 +241,28 @@ def _merge_kraj(args: tuple[str, list[str]]) -> dict[str, Any]:
     write_consolidated(c, out)
     t3 = time.perf_counter()
     m = c.meta
-    return {"kraj": kraj, "path": str(out), "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
-            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"], "services": len(c.table("services"))}
+    return {"kraj": kraj, "path": str(out), "orp": orp_out, "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
+            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"],
+            "services": len(c.table("services")),
+            "consolidated": None if _SHARED["from_files"] else as_written(c, out)}
+
+
+def _national_output(what: str) -> dict[str, Any]:
+    """The national workbook (``xlsx``) or its HTML summary (``html``), from the national
+    result in memory; with ``--from-files`` the HTML summary reads the workbook back."""
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+    from xlkpss.render.summary import render_summary
+
+    t0 = time.perf_counter()
+    xlsx = Path(_SHARED["out"]) / "souhrn_cr.xlsx"
+    if what == "xlsx":
+        write_consolidated(_SHARED["national"], xlsx)
+        return {"what": what, "path": str(xlsx), "write_s": time.perf_counter() - t0}
+    c = read_consolidated(xlsx) if _SHARED["from_files"] else _SHARED["national"]
+    t1 = time.perf_counter()
+    out = xlsx.with_suffix(".html")
+    render_summary(c, out)
+    return {"what": what, "path": str(out), "read_s": t1 - t0, "render_s": time.perf_counter() - t1, "bytes": out.stat().st_size}
 
 
 def _html(path: str) -> dict[str, Any]:
@@ -287,6 +317,7 @@ def run(
     baseline_sample: int | None = None,
     skip_baseline: bool = False,
     skip_reference: bool = False,
+    from_files: bool = False,
     seed: int = 1,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -334,47 +365,64 @@ def run(
     rows_excluded_validation = sum(r.rows_excluded() for r in results)
     issues = sum(len(r.issues) for r in results)
 
-    # -- 2. ORP merges -------------------------------------------------------------------
+    # -- 2. ORP and regional merges, one kraj per task ---------------------------------------
+    from xlkpss.codelists import orps
+
     by_orp: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(w.files):
         by_orp[f.kod_orp].append(i)
-    _SHARED.update(results=results, by_orp=by_orp, out=str(out_dir))
-    orp_codes = sorted(by_orp)
-    with bench.stage("merge: ORP workbooks", len(orp_codes), n_rows) as st:
-        orp_out = _fork_map(_merge_orp, orp_codes, workers)
-        st.note = f"in workers: merge_results {sum(o['merge_s'] for o in orp_out):.1f} s + write_consolidated {sum(o['write_s'] for o in orp_out):.1f} s"
-    # -- 3. regional merges --------------------------------------------------------------
-    from xlkpss.codelists import orps
-
-    by_kraj: dict[str, list[str]] = defaultdict(list)
-    for o in orp_out:
-        by_kraj[orps()[o["orp"]]["kod_kraje"]].append(o["path"])
-    kraj_items = sorted(by_kraj.items())
-    with bench.stage("merge: regional workbooks", len(kraj_items), sum(o["rows_merged"] for o in orp_out)) as st:
-        kraj_out = _fork_map(_merge_kraj, kraj_items, workers)
-        st.note = (f"in workers: read_consolidated {sum(k['read_s'] for k in kraj_out):.1f} s + merge_results {sum(k['merge_s'] for k in kraj_out):.1f} s "
-                   f"+ write_consolidated {sum(k['write_s'] for k in kraj_out):.1f} s")
-    # -- 4. national ---------------------------------------------------------------------
+    orps_of: dict[str, list[str]] = defaultdict(list)
+    for code in sorted(by_orp):
+        orps_of[orps()[code]["kod_kraje"]].append(code)
+    rows_of = {k: sum(sum(w.files[i].rows.values()) for code in codes for i in by_orp[code]) for k, codes in orps_of.items()}
+    kraje = sorted(orps_of, key=lambda k: -rows_of[k])  # the largest first: the workers finish together
+    _SHARED.update(results=results, by_orp=by_orp, orps_of=orps_of, out=str(out_dir), from_files=from_files)
+    how = "regional merges read the ORP workbooks back" if from_files else "regional merges take the ORP results in memory (as_written)"
+    with bench.stage("merge: ORP + regional workbooks", len(by_orp) + len(kraje), n_rows) as st:
+        kraj_out = _fork_map(_merge_region, kraje, workers)
+        orp_out = sorted((o for k in kraj_out for o in k["orp"]), key=lambda o: o["orp"])
+        st.note = (f"{len(orp_out)} ORP + {len(kraj_out)} regional workbooks; {how}; in workers: ORP merge_results "
+                   f"{sum(o['merge_s'] for o in orp_out):.1f} s + write {sum(o['write_s'] for o in orp_out):.1f} s; regional "
+                   + (f"read_consolidated {sum(k['read_s'] for k in kraj_out):.1f} s + " if from_files else "")
+                   + f"merge_results {sum(k['merge_s'] for k in kraj_out):.1f} s + write {sum(k['write_s'] for k in kraj_out):.1f} s")
+    kraj_out.sort(key=lambda k: k["kraj"])
+    # -- 3. national merge, then its workbook and HTML summary side by side ---------------------
     from xlkpss.merge import consolidate
 
     national = None
+    html_out: list[dict[str, Any]] = []
     if "stat" in getattr(consolidate, "LEVELS", ()):
-        with bench.stage("merge: national workbook", len(kraj_out)):
-            from xlkpss.codelists import STATE
-            from xlkpss.merge.workbook import read_consolidated, write_consolidated
+        from xlkpss.codelists import STATE
+        from xlkpss.merge.workbook import read_consolidated, write_consolidated
 
-            summaries = [read_consolidated(k["path"]) for k in kraj_out]
-            c = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
-            national = str(out_dir / "souhrn_cr.xlsx")
-            write_consolidated(c, national)
+        with bench.stage("merge: national result", len(kraj_out), n_rows) as st:
+            t0 = time.perf_counter()
+            summaries = [read_consolidated(k["path"]) if from_files else k.pop("consolidated") for k in kraj_out]
+            t1 = time.perf_counter()
+            _SHARED["national"] = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
+            del summaries
+            st.note = (f"read_consolidated {t1 - t0:.1f} s + " if from_files else "") + f"merge_results {time.perf_counter() - t1:.1f} s"
+        if from_files:
+            with bench.stage("national workbook", 1, n_rows):
+                nat = _national_output("xlsx")
+            with bench.stage("HTML summary (national)", 1) as st:
+                html_out = [_national_output("html")]
+                st.note = f"read_consolidated {html_out[0]['read_s']:.1f} s + render_summary {html_out[0]['render_s']:.1f} s"
+        else:
+            with bench.stage("national workbook ‖ HTML summary", 1, n_rows) as st:
+                nat, html = _fork_map(_national_output, ["xlsx", "html"], workers)
+                html_out = [html]
+                st.note = f"in 2 processes: write_consolidated {nat['write_s']:.1f} s ‖ render_summary {html['render_s']:.1f} s"
+        national = nat["path"]
+        national_meta = dict(_SHARED["national"].meta)
     else:
         log("merge: national workbook             — not run: xlkpss.merge supports levels "
             f"{getattr(consolidate, 'LEVELS', ())} only (no merge of regional workbooks into one national)")
-    # -- 5. HTML -------------------------------------------------------------------------
-    html_inputs = [national] if national else [k["path"] for k in kraj_out]
-    with bench.stage("HTML summary" + (" (national)" if national else " (each kraj)"), len(html_inputs)) as st:
-        html_out = _fork_map(_html, html_inputs, workers)
-        st.note = f"in workers: read_consolidated {sum(h['read_s'] for h in html_out):.1f} s + render_summary {sum(h['render_s'] for h in html_out):.1f} s"
+        for k in kraj_out:
+            k.pop("consolidated", None)
+        with bench.stage("HTML summary (each kraj)", len(kraj_out)) as st:
+            html_out = _fork_map(_html, [k["path"] for k in kraj_out], workers)
+            st.note = f"in workers: read_consolidated {sum(h['read_s'] for h in html_out):.1f} s + render_summary {sum(h['render_s'] for h in html_out):.1f} s"
     end_to_end = time.perf_counter() - t_all
     bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "", *peak_mb(), cpu=cpu_s() - c_all))
     log(bench.stages[-1].line())
@@ -403,6 +451,8 @@ def run(
         "kraj_rows_merged": sum(k["rows_merged"] for k in kraj_out),
         "html_pages": len(html_out),
         "national": national is not None,
+        "national_rows_read": national_meta["rows_read"] if national else None,
+        "national_rows_merged": national_meta["rows_merged"] if national else None,
     }
     ok = (
         recon["files_validated"] == n_files
@@ -502,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-sample", type=int, help="files for the naive baseline (default: all up to 600, else 400)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-reference", action="store_true", help="skip the raw calamine and read-stage reference runs")
+    ap.add_argument("--from-files", action="store_true",
+                    help="regional and national merges read the workbooks of the level below back (as `xlkpss merge` does) "
+                         "instead of taking them in memory")
     ap.add_argument("--json", type=Path, help="write all figures here")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -510,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     gen_s = time.perf_counter() - t0
     print(f"workload ready in {gen_s:.1f} s")
     res = run(w, out_dir=a.out or (w.root / "out"), workers=a.workers, baseline_sample=a.baseline_sample,
-              skip_baseline=a.no_baseline, skip_reference=a.no_reference, seed=a.seed)
+              skip_baseline=a.no_baseline, skip_reference=a.no_reference, from_files=a.from_files, seed=a.seed)
     if a.json:
         a.json.write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
     return 0 if res["reconciled"] else 1

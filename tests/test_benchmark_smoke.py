@@ -66,9 +66,11 @@ def test_benchmark_end_to_end_reconciles(workload, tmp_path):
     assert rec["files_rejected"] == rec["files_rejected_expected"]
     assert rec["orp_workbooks"] == 2 and rec["kraj_workbooks"] == 1 and rec["html_pages"] == 1
     assert rec["kraj_rows_read"] == rec["rows_merged"]
+    assert rec["national"] and rec["national_rows_read"] == rec["kraj_rows_merged"] == rec["national_rows_merged"]
     assert rec["baseline_same_results"] == rec["baseline_files"] == 6
     assert all(Path(h["path"]).stat().st_size > 1000 for h in res["html"])
-    for name in ("validate (total)", "merge: ORP workbooks", "merge: regional workbooks", "reference: raw python-calamine read"):
+    for name in ("validate (total)", "merge: ORP + regional workbooks", "merge: national result",
+                 "national workbook ‖ HTML summary", "reference: raw python-calamine read"):
         assert any(s["name"] == name for s in res["stages"]), name
     assert "rows/s" in proc.stdout and "files/s" in proc.stdout and "MB" in proc.stdout
 
