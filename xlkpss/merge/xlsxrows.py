@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["Formula", "RowsWorksheet"]
@@ -55,12 +55,21 @@ class Formula(NamedTuple):
 
 
 class _Row:
-    """Finished cells of one row, each ``(column, XML)``."""
+    """The finished XML of consecutive cells of one row (one string: ~45 bytes a cell)."""
 
-    __slots__ = ("cells",)
+    __slots__ = ("xml",)
 
-    def __init__(self, cells: list[tuple[int, str]]):
-        self.cells = cells
+    def __init__(self, xml: str):
+        self.xml = xml
+
+    def split(self) -> list[tuple[int, "_Row"]]:
+        """One ``(column, _Row)`` per cell.  Cell XML never contains ``<c r="`` inside:
+        text lives in the shared-string table and ``<`` in a formula is escaped."""
+        out = []
+        for piece in self.xml.split('<c r="')[1:]:
+            ref = piece[: piece.index('"')]
+            out.append((xl_cell_to_rowcol(ref)[1], _Row('<c r="' + piece)))
+        return out
 
 
 class _Nothing:
@@ -175,13 +184,12 @@ class RowsWorksheet(Worksheet):
         if line:  # the row already has cells: keep one entry per cell so none is lost
             for col in [c for c, entry in line.items() if type(entry) is _Nothing]:
                 del line[col]
-            for entry in [e for e in line.values() if type(e) is _Row and len(e.cells) > 1]:
-                for one in entry.cells:
-                    line[one[0]] = _Row([one])
-            for one in cells:
-                line[one[0]] = _Row([one])
+            for entry in [e for e in line.values() if type(e) is _Row]:
+                line.update(entry.split())
+            for col, xml in cells:
+                line[col] = _Row(xml)
             return
-        line[first] = _Row(cells)
+        line[first] = _Row("".join([xml for _col, xml in cells]))
         if last != first:
             line[last] = _NOTHING
 
@@ -257,6 +265,6 @@ class RowsWorksheet(Worksheet):
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         kind = type(cell)
         if kind is _Row:
-            self.fh.write("".join([xml for _col, xml in cell.cells]))
+            self.fh.write(cell.xml)
         elif kind is not _Nothing:
             super()._write_cell(row, col, cell)
