@@ -389,6 +389,14 @@ class _Writer:
         return self._formats[key]
 
 
+def _clean_values(values: Iterable[Any]) -> list[Any]:
+    """``clean_value`` of each value; None, int and non-blank text are clean already."""
+    return [
+        v if v is None or (t := type(v)) is int or (t is str and v and not v.isspace()) else clean_value(v)
+        for v in values
+    ]
+
+
 def _clean_row(values: Iterable[Any]) -> list[Any]:
     """The values of a row as cells take them: ``clean_value``, then yes/no as "ano" /
     "ne" and anything but text, a number or a date as text.  None, int and non-blank
@@ -769,17 +777,23 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
             positions[col] = header.index(label) if label in header else None
         if all(p is None for p in positions.values()):
             raise ConsolidatedReadError(f"{path.name}: list {name} nemá záhlaví souhrnu (řádek {header_row + 1})")
-        records = []
-        for row in sheet.rows[header_row + 1 :]:
-            values = {
-                col: (clean_value(row[p]) if p is not None and p < len(row) else None) for col, p in positions.items()
-            }
-            if all(v is None for v in values.values()):
-                continue
-            if "status" in values and values["status"] in status_keys:
-                values["status"] = status_keys[values["status"]]
-            records.append(values)
-        tables[key] = pd.DataFrame({c: [r[c] for r in records] for c in columns}, columns=columns, dtype=object)
+        data = sheet.rows[header_row + 1 :]
+        found = {
+            col: _clean_values([row[p] if p < len(row) else None for row in data])
+            for col, p in positions.items()
+            if p is not None
+        }
+        # rows with no value in any column of the table are not records (e.g. a trailing blank)
+        width = len(found)
+        keep = [i for i, t in enumerate(zip(*found.values())) if t.count(None) != width]
+        if len(keep) != len(data):
+            found = {col: [vals[i] for i in keep] for col, vals in found.items()}
+        if "status" in found:
+            found["status"] = [status_keys.get(v, v) if isinstance(v, str) else v for v in found["status"]]
+        empty = [None] * len(keep)
+        tables[key] = pd.DataFrame(
+            {c: found[c] if c in found else list(empty) for c in columns}, columns=columns, dtype=object
+        )
     meta.update(_file_meta(path))
     return Consolidated(meta=meta, tables=tables)
 
