@@ -57,6 +57,9 @@ class CodeList:
         self.title = title
         self.items: tuple[CodeItem, ...] = tuple(items)
         self._by_code = {i.code: i for i in self.items}
+        self._position = {i.code: n for n, i in enumerate(self.items)}
+        #: resolve() of texts already looked up (a merge resolves the same few texts thousands of times)
+        self._resolved: dict[str, CodeItem | None] = {}
         self._index: dict[str, CodeItem | None] = {}
         for item in self.items:
             for text in (item.code, item.label, item.display, *item.aliases):
@@ -93,9 +96,20 @@ class CodeList:
         """The item a typed value means, or None (unknown or ambiguous)."""
         if value is None:
             return None
+        if type(value) is str:
+            try:
+                return self._resolved[value]
+            except KeyError:
+                item = self._resolved[value] = self._index.get(normalize_key(value))
+                return item
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return self._index.get(normalize_key(value))
+
+    def position(self, value: object) -> int | None:
+        """Where the item a value means stands in the list (0-based), or None."""
+        item = self.resolve(value)
+        return self._position[item.code] if item is not None else None
 
     def is_ambiguous(self, value: object) -> bool:
         key = normalize_key(value)
@@ -153,14 +167,7 @@ class Territory:
 
     @property
     def municipalities(self) -> list[Municipality]:
-        allm = municipalities()
-        if self.level == "stat":
-            return list(allm.values())
-        if self.level == "kraj":
-            return [m for m in allm.values() if m.kraj == self.code]
-        if self.level == "orp":
-            return [m for m in allm.values() if m.orp == self.code]
-        return [allm[self.code]]
+        return list(_members(self.level, self.code))
 
     def contains(self, obec_code: str) -> bool:
         m = municipalities().get(obec_code)
@@ -172,8 +179,7 @@ class Territory:
 
     @property
     def population(self) -> int | None:
-        pops = [m.population for m in self.municipalities]
-        return sum(p for p in pops if p) if any(pops) else None
+        return _population(self.level, self.code)
 
     def describe(self) -> str:
         prefix = {"stat": "", "kraj": "", "orp": "ORP ", "obec": "obec "}[self.level]
@@ -181,6 +187,25 @@ class Territory:
 
 
 STATE = Territory("stat", "CZ", "Česká republika")
+
+
+@lru_cache(maxsize=512)
+def _members(level: str, code: str) -> tuple[Municipality, ...]:
+    """The obce of a territory (the code lists never change while the program runs)."""
+    allm = municipalities()
+    if level == "stat":
+        return tuple(allm.values())
+    if level == "kraj":
+        return tuple(m for m in allm.values() if m.kraj == code)
+    if level == "orp":
+        return tuple(m for m in allm.values() if m.orp == code)
+    return (allm[code],)
+
+
+@lru_cache(maxsize=512)
+def _population(level: str, code: str) -> int | None:
+    pops = [m.population for m in _members(level, code)]
+    return sum(p for p in pops if p) if any(pops) else None
 
 
 def territory(*, obec: str | None = None, orp: str | None = None, kraj: str | None = None) -> Territory:

@@ -121,6 +121,21 @@ def clean_value(value: Any) -> Any:
     midnight → date; empty strings → None.  Every value in a ``Consolidated`` is clean."""
     if value is None:
         return None
+    # the common, already plain values first (called for every cell of every merge)
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is int or kind is bool or kind is dt.date:
+        return value
+    if kind is float:
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    return _clean_other(value)
+
+
+def _clean_other(value: Any) -> Any:
+    """``clean_value`` of anything but None, str, int, bool, date and float."""
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):
@@ -152,11 +167,17 @@ def clean_value(value: Any) -> Any:
     return value
 
 
-def _records(frame) -> list[dict[str, Any]]:
+def _records(frame, *, clean: bool = True) -> list[dict[str, Any]]:
+    """The rows of a frame as {column: clean value}; ``clean=False`` for a frame whose
+    values are known to be clean (one ``_frame`` just built)."""
     if frame is None or len(frame) == 0:
         return []
     cols = [str(c) for c in frame.columns]
-    return [{c: clean_value(v) for c, v in zip(cols, values)} for values in frame.itertuples(index=False, name=None)]
+    # one object array for the whole frame: itertuples() costs a pandas lookup per column
+    rows = frame.to_numpy(dtype=object).tolist()
+    if not clean:
+        return [dict(zip(cols, values)) for values in rows]
+    return [dict(zip(cols, map(clean_value, values))) for values in rows]
 
 
 def _frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
@@ -1333,12 +1354,11 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _service_order(r: dict[str, Any]) -> tuple:
-    druhy = codelist("druhy_sluzeb")
-    item = druhy.resolve(r.get("druh")) if r.get("druh") else None
+    position = codelist("druhy_sluzeb").position(r.get("druh")) if r.get("druh") else None
     return (
         normalize_key(r.get("nazev_orp") or ""),
         normalize_key(r.get("nazev_obce") or ""),
-        druhy.items.index(item) if item else 999,
+        999 if position is None else position,
         str(r.get("identifikator") or ""),
         normalize_key(r.get("nazev_sluzby") or ""),
         str(r.get("forma") or ""),

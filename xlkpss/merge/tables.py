@@ -26,7 +26,7 @@ from typing import Any
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
 from xlkpss.merge.model import SHEETS, STATE_COLUMN, Consolidated, column_label
-from xlkpss.plan.tree import build_tree, continues, number_key
+from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
 
 __all__ = ["LEVEL_WORDS", "TOTAL_LABEL", "annotate_activities", "criteria_column", "derive", "scope_units"]
@@ -84,9 +84,8 @@ def scope_units(level: str, territory: Territory) -> list[tuple[str, str, int | 
 
 
 def _order(listname: str, value: Any) -> int:
-    cl = codelist(listname)
-    item = cl.resolve(value) if value is not None else None
-    return cl.items.index(item) if item is not None else 999
+    position = codelist(listname).position(value)
+    return 999 if position is None else position
 
 
 def _code(listname: str, value: Any) -> str | None:
@@ -117,13 +116,16 @@ def _plan_groups(rows: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]
     return groups
 
 
+_TREE_TEXT = ("cislo", "nazev", "rozpocet", "cerpano", "popis")
+
+
 def _tree(rows: list[dict[str, Any]]):
     """The plan tree of one file's rows (display values → codes for the tree rules)."""
     coded = []
     for r in rows:
         coded.append(
             {
-                **{k: v for k, v in r.items() if k in ("cislo", "nazev", "rozpocet", "cerpano", "popis")},
+                **{k: r[k] for k in _TREE_TEXT if k in r},
                 "uroven": _code("urovne_planu", r.get("uroven")),
                 "stav": _code("stavy_planu", r.get("stav")),
                 "pokracuje": _code("ano_ne", r.get("pokracuje")),
@@ -220,24 +222,22 @@ def _plan_summary(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _carryover(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evaluated items (``evaluated`` = ano, set by ``annotate_activities`` from the
+    plan tree) that continue next year (``xlkpss.plan.tree.continues``), in plan order."""
     out: list[dict[str, Any]] = []
-    for items in _plan_groups(activities).values():
-        tree, by_row = _tree(items)
-        for item in tree.items:
-            if not continues(item):
-                continue
-            rec = by_row.get(item.row)
-            if rec is None:
-                continue
-            if item.get("pokracuje") == "ano":
-                reason = "pokračuje v příštím roce"
-            elif item.status:
-                reason = codelist("stavy_planu").get(item.status).label
-            else:
-                reason = "bez hodnocení"
-            out.append({**rec, "reason": reason})
-    index = {(a.get("src_sha256"), a.get("src_sheet"), a.get("src_row")): n for n, a in enumerate(activities)}
-    out.sort(key=lambda r: index.get((r.get("src_sha256"), r.get("src_sheet"), r.get("src_row")), 0))
+    for rec in activities:
+        if rec.get("evaluated") != "ano":
+            continue
+        status, explicit = _code("stavy_planu", rec.get("stav")), _code("ano_ne", rec.get("pokracuje"))
+        if not activity_continues(status, explicit):
+            continue
+        if explicit == "ano":
+            reason = "pokračuje v příštím roce"
+        elif status:
+            reason = codelist("stavy_planu").get(status).label
+        else:
+            reason = "bez hodnocení"
+        out.append({**rec, "reason": reason})
     return out
 
 
@@ -258,13 +258,21 @@ def _scopes(level: str, territory: Territory) -> list[tuple[str, str, str, int |
     return out
 
 
+def _by_territory(items: Iterable[Any], col: str, row=lambda item: item) -> dict[str, list[Any]]:
+    """Items grouped by the territory code in column ``col`` of their service row, in order."""
+    out: dict[str, list[Any]] = defaultdict(list)
+    for item in items:
+        out[str(row(item).get(col) or "")].append(item)
+    return out
+
+
 def _capacities(services: list[dict[str, Any]], level: str, territory: Territory) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for word, code, name, pop, col in _scopes(level, territory):
+    scopes = _scopes(level, territory)
+    grouped = {col: _by_territory(services, col) for col in {scope[4] for scope in scopes}}
+    for word, code, name, pop, col in scopes:
         agg: dict[tuple, list[float]] = {}
-        for s in services:
-            if str(s.get(col) or "") != code:
-                continue
+        for s in grouped[col].get(code, ()):
             key = (s.get("druh"), s.get("forma"), s.get("typ_kapacity"))
             if None in key:
                 continue
@@ -294,22 +302,28 @@ def _capacities(services: list[dict[str, Any]], level: str, territory: Territory
 
 def _funding(services: list[dict[str, Any]], level: str, territory: Territory) -> list[dict[str, Any]]:
     sources = [f.key for f in get_template("sluzby").sheet("sluzby").fields if f.funding]
+    keys = ("naklady", *sources)
+    # each service with its costs and sources as numbers, read once for all scopes
+    amounts = [(s, [_n(s.get(k)) for k in keys]) for s in services]
+    scopes = _scopes(level, territory)
+    grouped = {col: _by_territory(amounts, col, row=lambda pair: pair[0]) for col in {scope[4] for scope in scopes}}
     rows: list[dict[str, Any]] = []
-    for word, code, name, _pop, col in _scopes(level, territory):
-        mine = [s for s in services if str(s.get(col) or "") == code]
+    for word, code, name, _pop, col in scopes:
+        mine = grouped[col].get(code)
         if not mine:
             continue
-        total_costs = sum(_n(s.get("naklady")) for s in mine)
-        by_druh: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        for s in mine:
+        by_druh: dict[Any, list[list[float]]] = defaultdict(list)
+        for s, values in mine:
             if s.get("druh") is not None:
-                by_druh[s.get("druh")].append(s)
+                by_druh[s.get("druh")].append(values)
         groups = [(d, by_druh[d]) for d in sorted(by_druh, key=lambda d: _order("druhy_sluzeb", d))] + [
-            (TOTAL_LABEL, mine)
+            (TOTAL_LABEL, [values for _s, values in mine])
         ]
+        total_costs = sum(values[0] for _s, values in mine)
         for druh, group in groups:
-            costs = sum(_n(s.get("naklady")) for s in group)
-            sums = {k: sum(_n(s.get(k)) for s in group) for k in sources}
+            # column sums in service order (the order sum() over the services adds them in)
+            costs, *by_source = (sum(column) for column in zip(*group))
+            sums = dict(zip(sources, by_source))
             row = {
                 "territory_level": word,
                 "territory_code": code,
@@ -410,7 +424,7 @@ def _gaps(
             )
             continue
         missing = [i for i in druhy if i.code not in present.get(code, set())]
-        missing.sort(key=lambda i: (i.code not in core, druhy.items.index(i)))
+        missing.sort(key=lambda i: (i.code not in core, druhy.position(i.code)))
         for item in missing:
             rows.append(
                 {
@@ -583,6 +597,7 @@ def _count(value: Any) -> str:
 def _overview(
     c: Consolidated,
     services: list[dict[str, Any]],
+    submissions: list[dict[str, Any]],
     level: str,
     territory: Territory,
     gaps: list[dict[str, Any]],
@@ -634,7 +649,7 @@ def _overview(
             "%",
             f"obce s přijatým souborem podle {where}{counts}",
         )
-    subs = _records(c.table("submissions"))
+    subs = submissions
     add("rejected", "Odmítnuté soubory", sum(1 for s in subs if s.get("status") == "rejected"), "souborů")
     add(
         "superseded",
@@ -717,9 +732,10 @@ def derive(
 ) -> None:
     """Fill every computed sheet of ``c`` from its record sheets."""
     core_list = list(core) if core is not None else core_service_codes()
-    services = _records(c.table("services"))
-    activities = _records(c.table("activities"))
-    submissions = _records(c.table("submissions"))
+    # the record sheets, as merge_results has just built them with _frame (clean values)
+    services = _records(c.table("services"), clean=False)
+    activities = _records(c.table("activities"), clean=False)
+    submissions = _records(c.table("submissions"), clean=False)
     plan_rows = _plan_summary(activities)
     carry = _carryover(activities)
     gaps = _gaps(services, level, territory, core_list, submissions, c.meta.get("delivered_orp_codes") or ())
@@ -732,7 +748,9 @@ def derive(
     c.tables["plan_summary"] = _frame("plan_summary", plan_rows)
     c.tables["carryover"] = _frame("carryover", carry)
     c.tables["changes"] = _frame("changes", changes or [])
-    c.tables["overview"] = _frame("overview", _overview(c, services, level, territory, gaps, plan_rows, carry, changes))
+    c.tables["overview"] = _frame(
+        "overview", _overview(c, services, submissions, level, territory, gaps, plan_rows, carry, changes)
+    )
     # workbook order
     c.tables = {k: c.tables[k] for k in SHEETS if k in c.tables}
     c.meta["core_missing"] = sum(1 for g in gaps if g.get("core") == "ano" and not g.get("note"))

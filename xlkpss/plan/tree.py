@@ -40,6 +40,7 @@ __all__ = [
     "Marks",
     "PlanItem",
     "PlanTree",
+    "activity_continues",
     "build_tree",
     "continues",
     "marks",
@@ -72,6 +73,8 @@ def _clean(value: Any) -> Any:
     """pandas NA/NaN → None; numpy scalars → Python; whole Float64 money stays float."""
     if value is None:
         return None
+    if type(value) in (str, int, bool):  # plain already (most cells)
+        return value
     try:
         import pandas as pd
 
@@ -232,16 +235,19 @@ def _rows(frame_or_rows: Any) -> list[dict[str, Any]]:
 
 def continues(item: PlanItem) -> bool:
     """Does the item go into next year's plan (column *Plán pro rok X+1*)?"""
-    if not item.is_activity:
+    return item.is_activity and activity_continues(item.status, item.get("pokracuje"))
+
+
+def activity_continues(status: str | None, explicit: str | None) -> bool:
+    """Does an activity (``PlanItem.is_activity``) with status code ``status`` and
+    *Pokračuje v příštím roce* code ``explicit`` (``ano``/``ne``/None) continue?"""
+    if status == _CANCELLED:
         return False
-    if item.status == _CANCELLED:
-        return False
-    explicit = item.get("pokracuje")
     if explicit == "ano":
         return True
     if explicit == "ne":
         return False
-    return item.status != _DONE
+    return status != _DONE
 
 
 @dataclass(frozen=True)
