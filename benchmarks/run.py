@@ -393,7 +393,7 @@ def run(
     html_out: list[dict[str, Any]] = []
     if "stat" in getattr(consolidate, "LEVELS", ()):
         from xlkpss.codelists import STATE
-        from xlkpss.merge.workbook import read_consolidated, write_consolidated
+        from xlkpss.merge.workbook import read_consolidated
 
         with bench.stage("merge: national result", len(kraj_out), n_rows) as st:
             t0 = time.perf_counter()

@@ -57,12 +57,18 @@ def test_consolidated_workbooks_identical_to_the_cell_api(monkeypatch, tmp_path)
 
 AWKWARD_ROWS = [
     # text that looks like a formula, a number, XML, control characters, whitespace
-    ["=HYPERLINK(\"http://x\")", "007", "<b>&amp;</b> \"q\"", "a\x01b\x1fc", "  padded  ", "_x0041_"],
+    ['=HYPERLINK("http://x")', "007", '<b>&amp;</b> "q"', "a\x01b\x1fc", "  padded  ", "_x0041_"],
     # numbers: int, float, negative, huge, tiny; bool; date and datetime
     [1, 2.5, -3, 12345678901234567, 1e-7, True, dt.date(2026, 2, 28), dt.datetime(2026, 2, 28, 13, 30)],
     # formulas: classic with a cached number / text / nothing, one needing a prefix mid-row
-    [Formula("=SUM(A2:B2)", 3.5), Formula('=IF(A2>0,"ano","ne")', "ano"), Formula("=COUNTA(A:A)", None),
-     Formula("=XLOOKUP(1,A:A,B:B)", 0), "after", Formula("=IF(1<2,TRUE,FALSE)", True)],
+    [
+        Formula("=SUM(A2:B2)", 3.5),
+        Formula('=IF(A2>0,"ano","ne")', "ano"),
+        Formula("=COUNTA(A:A)", None),
+        Formula("=XLOOKUP(1,A:A,B:B)", 0),
+        "after",
+        Formula("=IF(1<2,TRUE,FALSE)", True),
+    ],
     # the longest text a cell takes, with a surrogate pair across the limit; emoji
     ["x" * 32766 + "😀" + "tail", "😀 Česká ř"],
 ]
@@ -76,7 +82,9 @@ def _write_awkward(path: Path) -> None:
     date = wb.add_format({"num_format": "d.m.yyyy"})
     ws.add_table(0, 0, len(AWKWARD_ROWS) + 2, 8, {"columns": [{"header": f"H{j}"} for j in range(9)]})
     for i, values in enumerate(AWKWARD_ROWS):
-        ws.write_cells(i + 1, [(j, v, date if isinstance(v, dt.date) else fill if j % 2 else None) for j, v in enumerate(values)])
+        ws.write_cells(
+            i + 1, [(j, v, date if isinstance(v, dt.date) else fill if j % 2 else None) for j, v in enumerate(values)]
+        )
     ws.write_cells(len(AWKWARD_ROWS) + 1, [(0, None, fill), (3, None, None), (8, "last", None)])  # blanks
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(2, "first write", None), (5, 5, fill)])
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(1, "second", None), (2, "overwritten", fill)])  # the same row again
@@ -88,9 +96,17 @@ def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
     _same_bytes(fast, plain)
     ws = openpyxl.load_workbook(fast)["Data"]
     assert ws["A2"].value == '=HYPERLINK("http://x")' and ws["A2"].data_type == "s"
-    assert ws["B2"].value == "007" and ws["C2"].value == '<b>&amp;</b> "q"' and ws["D2"].value == "a_x0001_b_x001F_c"  # openpyxl leaves the escapes
+    assert (
+        ws["B2"].value == "007" and ws["C2"].value == '<b>&amp;</b> "q"' and ws["D2"].value == "a_x0001_b_x001F_c"
+    )  # openpyxl leaves the escapes
     assert ws["E2"].value == "  padded  " and ws["F2"].value == "_x0041_"
-    assert [ws.cell(3, j).value for j in range(1, 6)] == [1, 2.5, -3, 1.234567890123457e16, 1e-7]  # 16 digits, as Excel keeps
+    assert [ws.cell(3, j).value for j in range(1, 6)] == [
+        1,
+        2.5,
+        -3,
+        1.234567890123457e16,
+        1e-7,
+    ]  # 16 digits, as Excel keeps
     assert ws["F3"].value is True and ws["G3"].value == dt.datetime(2026, 2, 28)
     assert ws["H3"].value == dt.datetime(2026, 2, 28, 13, 30)
     assert ws["A4"].value == "=SUM(A2:B2)" and "_xlfn.XLOOKUP(" in ws["D4"].value.text
@@ -104,7 +120,7 @@ def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
 def test_classic_formulas():
     assert is_classic("=SUMIFS('Služby'!$A$2:$A$9,'Služby'!$B$2:$B$9,$B2)")
     assert not is_classic('=IF(A1="XLOOKUP(",1,0)')  # conservative: the cell API handles it
-    assert is_classic("=IF(SUM(A1:A3)>0,COUNTIFS(A:A,1)/COUNTA(B:B),\"\")")
+    assert is_classic('=IF(SUM(A1:A3)>0,COUNTIFS(A:A,1)/COUNTA(B:B),"")')
     assert not is_classic("=XLOOKUP(1,A:A,B:B)")
     assert not is_classic("=FILTER(A:A,B:B)")
 
@@ -134,7 +150,7 @@ def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
     from_files = [read_consolidated(p) for p in written]
     for a, b in zip(in_memory, from_files):
         assert a.meta == b.meta
-    kw = dict(level="kraj", territory=territory(kraj="CZ042"), year=2026, generated=GENERATED)
+    kw = {"level": "kraj", "territory": territory(kraj="CZ042"), "year": 2026, "generated": GENERATED}
     one = write_consolidated(merge_results([], summaries=in_memory, **kw), tmp_path / "a.xlsx")
     two = write_consolidated(merge_results([], summaries=from_files, **kw), tmp_path / "b.xlsx")
     _same_bytes(one, two)

@@ -593,7 +593,9 @@ def _write_sheet(
             )
     else:
         for i, vals in enumerate(rows):
-            ws.write_cells(first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make))
+            ws.write_cells(
+                first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make)
+            )
     if not rows:
         ws.write_cells(first, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])
     header_fmt = w.fmt(header=True)

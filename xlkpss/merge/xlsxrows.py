@@ -24,6 +24,7 @@ the cell API when they are missing, so a future xlsxwriter is slower, never wron
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -40,7 +41,6 @@ MAX_TEXT_UNITS = 32767
 _CLASSIC_FUNCTIONS = frozenset({"SUM", "SUMIFS", "COUNTIFS", "COUNTA", "COUNT", "IF", "AND", "OR", "ROUND"})
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
-_INF, _MINUS_INF = float("inf"), float("-inf")
 #: text up to this many characters always fits in a cell (two UTF-16 units a character at most)
 _SHORT_TEXT = MAX_TEXT_UNITS // 2
 #: column letters, shared by all sheets, extended as needed
@@ -62,7 +62,7 @@ class _Row:
     def __init__(self, xml: str):
         self.xml = xml
 
-    def split(self) -> list[tuple[int, "_Row"]]:
+    def split(self) -> list[tuple[int, _Row]]:
         """One ``(column, _Row)`` per cell.  Cell XML never contains ``<c r="`` inside:
         text lives in the shared-string table and ``<`` in a formula is escaped."""
         out = []
@@ -79,8 +79,6 @@ class _Nothing:
 
 
 _NOTHING = _Nothing()
-
-
 
 
 def _escape(text: str) -> str:
@@ -153,7 +151,7 @@ class RowsWorksheet(Worksheet):
                     value = _truncate(value)
                 out.append((col, f'{head} t="s"><v>{sst(value)}</v></c>'))
             elif kind is int or kind is float:
-                if value != value or value in (_INF, _MINUS_INF):
+                if kind is float and not math.isfinite(value):
                     raise TypeError("NAN/INF not supported in write_cells()")
                 out.append((col, f"{head}><v>{value:.16G}</v></c>"))
             elif value is None:
@@ -195,7 +193,7 @@ class RowsWorksheet(Worksheet):
 
     @staticmethod
     def _formula_xml(f: Formula) -> str:
-        text = f.text[1:] if f.text.startswith("=") else f.text
+        text = f.text.removeprefix("=")
         value = f.value
         if isinstance(value, bool):
             return f' t="b"><f>{_escape(text)}</f><v>{int(value)}</v></c>'
@@ -229,7 +227,9 @@ class RowsWorksheet(Worksheet):
         else:
             raise TypeError(f"write_cells: unsupported value {value!r}")
 
-    def add_table(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict | None = None) -> Any:
+    def add_table(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict | None = None
+    ) -> Any:
         """``Worksheet.add_table`` in time independent of the number of rows.
 
         xlsxwriter visits every cell of a new table to record it in a registry that
