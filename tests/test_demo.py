@@ -37,6 +37,10 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
     assert kraj.meta["level"] == "kraj" and kraj.meta["generated"] == "2026-04-01"
     orp_services = sum(len(read_consolidated(p).table("services")) for p in orp_books)
     assert len(kraj.table("services")) == orp_services
+    national = read_consolidated(out / "souhrn_cr.xlsx")
+    assert national.meta["level"] == "stat" and (national.meta["delivered"], national.meta["expected"]) == (1, 14)
+    assert len(national.table("services")) == len(kraj.table("services"))
+    assert (out / "souhrn_cr.html").is_file()
     wb = openpyxl.load_workbook(kraj_books[0], read_only=True)
     assert "Odevzdání" in wb.sheetnames
     wb.close()

@@ -48,7 +48,7 @@ def _rel(path: Path) -> str:
 
 def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=None) -> DemoResult:
     """Run the demo into ``out_dir``; raises ``click.ClickException`` with a Czech message."""
-    from xlkpss.codelists import orps, territory
+    from xlkpss.codelists import STATE, orps, territory
     from xlkpss.fsutil import write_text_atomic
     from xlkpss.merge.consolidate import MergeError, infer_year, merge_results
     from xlkpss.merge.workbook import read_consolidated, write_consolidated
@@ -103,6 +103,7 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
 
     # 4. one consolidated workbook per sample ORP, then the regional workbook
     orp_books: list[Path] = []
+    kraj_books: list[Path] = []
     kraje: set[str] = set()
     try:
         for folder in orp_dirs:
@@ -130,6 +131,14 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP)", book)
             res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
             _catalogue(c, out_dir / f"katalog_{kraj}", res)
+            kraj_books.append(book)
+        # the national workbook, from the regional one(s): the same step a ministry runs for all 14 kraje
+        summaries = [read_consolidated(b, sandbox=False) for b in kraj_books]
+        c = merge_results([], level="stat", territory=STATE, year=year, generated=generated, summaries=summaries)
+        book = out_dir / "souhrn_cr.xlsx"
+        write_consolidated(c, book, protect_inputs=inputs + orp_books + kraj_books)
+        res.add(f"Souhrn za Českou republiku (ze souhrnů krajů, {c.meta['delivered']} ze {c.meta['expected']} krajů)", book)
+        res.add("HTML souhrn za Českou republiku", _html(c, book.with_suffix(".html"), res))
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
 
