@@ -154,6 +154,7 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
     for key in ordered_keys:
         tree, by_row = _tree(groups[key])
+        placed: set[int] = set()
         for item in tree.items:
             rec = by_row.get(item.row)
             if rec is None:
@@ -162,8 +163,8 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rec["priority"] = prio.number if prio is not None else None
             rec["evaluated"] = "ano" if item.is_activity else "ne"
             out.append(rec)
-        seen = {id(r) for r in out}
-        out.extend(r for r in groups[key] if id(r) not in seen)
+            placed.add(id(rec))
+        out.extend(r for r in groups[key] if id(r) not in placed)  # rows the tree did not place
     return out
 
 

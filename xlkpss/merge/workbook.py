@@ -33,7 +33,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
-from xlkpss.merge.consolidate import clean_value
+from xlkpss.merge.consolidate import clean_value, clean_values
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
@@ -387,14 +387,6 @@ class _Writer:
                 props["text_wrap"] = True
             self._formats[key] = self.wb.add_format(props)
         return self._formats[key]
-
-
-def _clean_values(values: Iterable[Any]) -> list[Any]:
-    """``clean_value`` of each value; None, int and non-blank text are clean already."""
-    return [
-        v if v is None or (t := type(v)) is int or (t is str and v and not v.isspace()) else clean_value(v)
-        for v in values
-    ]
 
 
 def _clean_row(values: Iterable[Any]) -> list[Any]:
@@ -781,7 +773,7 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
             raise ConsolidatedReadError(f"{path.name}: list {name} nemá záhlaví souhrnu (řádek {header_row + 1})")
         data = sheet.rows[header_row + 1 :]
         found = {
-            col: _clean_values([row[p] if p < len(row) else None for row in data])
+            col: clean_values([row[p] if p < len(row) else None for row in data])
             for col, p in positions.items()
             if p is not None
         }
