@@ -466,6 +466,9 @@ _LAUGHS = (
         _LAUGHS,
         '<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n',
         '<!-- a comment first -->\n<!DOCTYPE sst SYSTEM "http://example.invalid/x.dtd">\n',
+        # a prolog longer than the first peek (1 KB): the DOCTYPE is found in the full window
+        "<!-- " + "x" * 3000 + " -->\n" + _LAUGHS,
+        "<?pi " + "y" * 1500 + "?>\n" * 2 + '<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n',
     ],
 )
 def test_xml_with_dtd_is_refused(tmp_path: Path, prolog: str) -> None:

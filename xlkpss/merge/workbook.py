@@ -557,7 +557,8 @@ def _write_sheet(
     labels = _labels(key, cols)
     if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
         raise ValueError(f"{key}: duplicate column labels {labels}")
-    rows = [_clean_row(vals) for vals in frame.itertuples(index=False, name=None)] if len(frame) else []
+    # one object array for the whole frame (itertuples() costs a pandas lookup per column)
+    rows = [_clean_row(vals) for vals in frame.to_numpy(dtype=object).tolist()] if len(frame) else []
     h = layout.header_row
     if key == "overview":
         ws.write_string(0, 0, title, w.wb.add_format({"bold": True, "font_size": 14}))

@@ -405,6 +405,9 @@ _ODF_KINDS = {
 _MACRO_CT = "macroEnabled.main+xml"
 _ODS_PARSED_PARTS = ("content.xml", "styles.xml", "meta.xml", "settings.xml", "META-INF/manifest.xml")
 _XML_WINDOW = 64 * 1024
+#: the first bytes of an XML part: enough for the usual prolog (``<?xml …?>``) and the
+#: root element's start; a part whose root does not start in them gets the full window
+_PROLOG_PEEK = 1024
 _RATIO_FLOOR = _MB
 
 
@@ -462,6 +465,21 @@ def _xml_text(head: bytes) -> str:
     return head.decode("utf-8", "ignore")
 
 
+def _root_starts_early(head: bytes) -> bool:
+    """True when the root element starts within ``head`` after a prolog of only
+    whitespace, processing instructions and comments (the usual case: one ``<?xml …?>``)."""
+    text = _xml_text(head).lstrip("\ufeff")
+    if "<!ENTITY" in text or "<!DOCTYPE" in text or "<!doctype" in text:
+        return False  # the full check decides (and refuses a DTD in the prolog)
+    pos = 0
+    while True:
+        m = _PROLOG_TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    return text[pos : pos + 1] == "<" and text[pos + 1 : pos + 2] not in ("!", "?", "/", "")
+
+
 def _check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
     """Refuse any XML part that declares a DTD.
 
@@ -474,7 +492,12 @@ def _check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
         low = name.casefold()
         if not (low.endswith((".xml", ".rels", ".vml")) or low == "mimetype"):
             continue
-        text = _xml_text(_read_head(zf, name)).lstrip("\ufeff")
+        with zf.open(name) as fh:
+            head = fh.read(_PROLOG_PEEK)
+            if _root_starts_early(head):
+                continue  # the prolog ended without a DTD: nothing further can declare one
+            head += fh.read(_XML_WINDOW - len(head))
+        text = _xml_text(head).lstrip("\ufeff")
         if "<!ENTITY" in text:
             raise ReadError("file-unsafe", f"XML entita (XXE) v {name}")
         pos = 0
