@@ -30,6 +30,8 @@ Conventions of the frames (``SHEET_COLUMNS`` lists every sheet's columns in orde
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +243,7 @@ def _spec_columns(sheet: str) -> list[str]:
     return []
 
 
+@functools.lru_cache(maxsize=4096)
 def column_label(sheet_key: str, column: str) -> str:
     """The Czech heading of ``column`` on consolidated sheet ``sheet_key``.
 

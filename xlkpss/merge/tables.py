@@ -96,6 +96,9 @@ def _code(listname: str, value: Any) -> str | None:
 
 
 def _n(value: Any) -> float:
+    kind = type(value)
+    if kind is int or (kind is float and value == value):  # the usual, clean number
+        return float(value)
     value = clean_value(value)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
@@ -153,7 +156,11 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ),
     )
     for key in ordered_keys:
-        tree, by_row = _tree(groups[key])
+        group = groups[key]
+        if all(r.get("evaluated") in ("ano", "ne") for r in group):
+            out.extend(group)  # from a consolidated workbook: annotated and in plan order already
+            continue
+        tree, by_row = _tree(group)
         placed: set[int] = set()
         for item in tree.items:
             rec = by_row.get(item.row)
@@ -164,7 +171,7 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rec["evaluated"] = "ano" if item.is_activity else "ne"
             out.append(rec)
             placed.add(id(rec))
-        out.extend(r for r in groups[key] if id(r) not in placed)  # rows the tree did not place
+        out.extend(r for r in group if id(r) not in placed)  # rows the tree did not place
     return out
 
 
