@@ -200,13 +200,13 @@ def _issue_key(r) -> tuple:
 _SHARED: dict[str, Any] = {}
 
 
-def _merge_orp(code: str) -> tuple[dict[str, Any], Any]:
+def _merge_orp(code: str, validated: dict[int, Any]) -> tuple[dict[str, Any], Any]:
     from xlkpss.codelists import territory
     from xlkpss.merge.consolidate import merge_results
     from xlkpss.merge.workbook import as_written, write_consolidated
 
     t0 = time.perf_counter()
-    results = [_SHARED["results"][i] for i in _SHARED["by_orp"][code]]
+    results = [validated[i] for i in _SHARED["by_orp"][code]]
     c = merge_results(results, level="orp", territory=territory(orp=code), year=YEAR, generated=GENERATED)
     t1 = time.perf_counter()
     out = Path(_SHARED["out"]) / "orp" / f"souhrn_orp_{code}.xlsx"
@@ -225,10 +225,18 @@ def _merge_region(kraj: str) -> dict[str, Any]:
     from xlkpss.codelists import territory
     from xlkpss.merge.consolidate import merge_results
     from xlkpss.merge.workbook import as_written, read_consolidated, write_consolidated
+    from xlkpss.validate.engine import validate_parsed
 
+    # schema and cross checks of the kraj's files: one batched run (the files were read
+    # and parsed by the sandboxed pool before this worker was forked)
+    t0, c0 = time.perf_counter(), time.process_time()
+    mine = [i for code in _SHARED["orps_of"][kraj] for i in _SHARED["by_orp"][code]]
+    validated = dict(zip(mine, validate_parsed([_SHARED["parsed"][i] for i in mine])))
+    files = [(i, r.rows, r.rows_excluded(), _issue_key(r), bool(r.rejected), len(r.issues)) for i, r in validated.items()]
+    validate_s, validate_cpu = time.perf_counter() - t0, time.process_time() - c0
     orp_out, summaries = [], []
     for code in _SHARED["orps_of"][kraj]:
-        info, c = _merge_orp(code)
+        info, c = _merge_orp(code, validated)
         orp_out.append(info)
         summaries.append(c)
     t0 = time.perf_counter()
@@ -241,7 +249,8 @@ def _merge_region(kraj: str) -> dict[str, Any]:
     write_consolidated(c, out)
     t3 = time.perf_counter()
     m = c.meta
-    return {"kraj": kraj, "path": str(out), "orp": orp_out, "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
+    return {"kraj": kraj, "path": str(out), "orp": orp_out, "files": files, "validate_s": validate_s, "validate_cpu": validate_cpu,
+            "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
             "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"],
             "services": len(c.table("services")),
             "consolidated": None if _SHARED["from_files"] else as_written(c, out)}
@@ -323,7 +332,7 @@ def run(
 ) -> dict[str, Any]:
     from xlkpss.read.model import ReadError
     from xlkpss.read.sandbox import map_safely
-    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, validate_parsed, warm_up
+    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, warm_up
 
     workers = workers or _workers()
     bench = Bench(log)
@@ -354,18 +363,10 @@ def run(
                 parsed.append(pf)
             else:
                 parsed.append(outcome)
-    with bench.stage("validate: schema+checks (batched)", n_files, n_cells_rows):
-        results = validate_parsed(parsed)
-    del parsed
-    validate_s = time.perf_counter() - t_all
-    bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows, "", *peak_mb(), cpu=cpu_s() - c_all))
-    log(bench.stages[-1].line())
+    parse = bench.stages[-1]
 
-    rows_validated = sum(r.rows for r in results)
-    rows_excluded_validation = sum(r.rows_excluded() for r in results)
-    issues = sum(len(r.issues) for r in results)
-
-    # -- 2. ORP and regional merges, one kraj per task ---------------------------------------
+    # -- 2. per kraj, in one worker each: schema + cross checks of its files (one batched
+    #       pandera run), its ORP workbooks, then its regional workbook -------------------------
     from xlkpss.codelists import orps
 
     by_orp: dict[str, list[int]] = defaultdict(list)
@@ -376,16 +377,31 @@ def run(
         orps_of[orps()[code]["kod_kraje"]].append(code)
     rows_of = {k: sum(sum(w.files[i].rows.values()) for code in codes for i in by_orp[code]) for k, codes in orps_of.items()}
     kraje = sorted(orps_of, key=lambda k: -rows_of[k])  # the largest first: the workers finish together
-    _SHARED.update(results=results, by_orp=by_orp, orps_of=orps_of, out=str(out_dir), from_files=from_files)
+    _SHARED.update(parsed=parsed, by_orp=by_orp, orps_of=orps_of, out=str(out_dir), from_files=from_files)
     how = "regional merges read the ORP workbooks back" if from_files else "regional merges take the ORP results in memory (as_written)"
-    with bench.stage("merge: ORP + regional workbooks", len(by_orp) + len(kraje), n_rows) as st:
+    with bench.stage("checks + ORP + regional workbooks", len(by_orp) + len(kraje), n_rows) as st:
         kraj_out = _fork_map(_merge_region, kraje, workers)
         orp_out = sorted((o for k in kraj_out for o in k["orp"]), key=lambda o: o["orp"])
-        st.note = (f"{len(orp_out)} ORP + {len(kraj_out)} regional workbooks; {how}; in workers: ORP merge_results "
+        st.note = (f"{len(orp_out)} ORP + {len(kraj_out)} regional workbooks; {how}; in workers: schema+checks "
+                   f"{sum(k['validate_s'] for k in kraj_out):.1f} s + ORP merge_results "
                    f"{sum(o['merge_s'] for o in orp_out):.1f} s + write {sum(o['write_s'] for o in orp_out):.1f} s; regional "
                    + (f"read_consolidated {sum(k['read_s'] for k in kraj_out):.1f} s + " if from_files else "")
                    + f"merge_results {sum(k['merge_s'] for k in kraj_out):.1f} s + write {sum(k['write_s'] for k in kraj_out):.1f} s")
+    del parsed
+    _SHARED.pop("parsed", None)
     kraj_out.sort(key=lambda k: k["kraj"])
+    files = sorted(f for k in kraj_out for f in k.pop("files"))
+    checks_cpu = sum(k["validate_cpu"] for k in kraj_out)
+    # validation = reading and parsing (measured) + the checks' share of the worker time
+    validate_s = parse.seconds + checks_cpu / max(1, min(workers, len(kraj_out)))
+    bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows,
+                              f"read+parse {parse.seconds:.1f} s + schema+checks {checks_cpu:.1f} s CPU in the kraj workers / {workers}",
+                              *peak_mb(), cpu=parse.cpu + checks_cpu))
+    log(bench.stages[-1].line())
+    rows_validated = sum(f[1] for f in files)
+    rows_excluded_validation = sum(f[2] for f in files)
+    issues = sum(f[5] for f in files)
+
     # -- 3. national merge, then its workbook and HTML summary side by side ---------------------
     from xlkpss.merge import consolidate
 
@@ -434,7 +450,7 @@ def run(
     rows_excluded = sum(o["rows_excluded"] for o in orp_out)
     recon = {
         "files_generated": n_files,
-        "files_validated": len(results),
+        "files_validated": len(files),
         "rows_generated": n_rows,
         "rows_validated": rows_validated,
         "rows_read_by_orp_merges": rows_read,
@@ -442,7 +458,7 @@ def run(
         "rows_excluded": rows_excluded,
         "rows_excluded_expected": w.expected_excluded(),
         "rows_excluded_by_validation": rows_excluded_validation,
-        "files_rejected": sum(r.rejected for r in results),
+        "files_rejected": sum(f[4] for f in files),
         "files_rejected_expected": sum(f.rejected for f in w.files),
         "issues": issues,
         "orp_workbooks": len(orp_out),
@@ -460,11 +476,10 @@ def run(
         and rows_merged + rows_excluded == n_rows
         and rows_excluded == recon["rows_excluded_expected"]
     )
-    log(f"reconciliation: files {len(results)}/{n_files}; rows generated {n_rows:,} = merged {rows_merged:,} + excluded {rows_excluded:,} "
+    log(f"reconciliation: files {len(files)}/{n_files}; rows generated {n_rows:,} = merged {rows_merged:,} + excluded {rows_excluded:,} "
         f"(expected excluded {recon['rows_excluded_expected']:,}); rejected files {recon['files_rejected']} "
         f"(expected {recon['files_rejected_expected']}) — {'OK' if ok else 'MISMATCH'}")
-    fast_keys = [(r.rows, r.rows_excluded(), _issue_key(r)) for r in results]
-    del results
+    fast_keys = [(f[1], f[2], f[3]) for f in files]
     _SHARED.clear()
 
     # -- reference reads and the naive baseline ------------------------------------------

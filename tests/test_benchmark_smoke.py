@@ -69,7 +69,7 @@ def test_benchmark_end_to_end_reconciles(workload, tmp_path):
     assert rec["national"] and rec["national_rows_read"] == rec["kraj_rows_merged"] == rec["national_rows_merged"]
     assert rec["baseline_same_results"] == rec["baseline_files"] == 6
     assert all(Path(h["path"]).stat().st_size > 1000 for h in res["html"])
-    for name in ("validate (total)", "merge: ORP + regional workbooks", "merge: national result",
+    for name in ("validate (total)", "checks + ORP + regional workbooks", "merge: national result",
                  "national workbook ‖ HTML summary", "reference: raw python-calamine read"):
         assert any(s["name"] == name for s in res["stages"]), name
     assert "rows/s" in proc.stdout and "files/s" in proc.stdout and "MB" in proc.stdout
