@@ -88,6 +88,22 @@ def _write_awkward(path: Path) -> None:
     ws.write_cells(len(AWKWARD_ROWS) + 1, [(0, None, fill), (3, None, None), (8, "last", None)])  # blanks
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(2, "first write", None), (5, 5, fill)])
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(1, "second", None), (2, "overwritten", fill)])  # the same row again
+    # a record table: the format follows the column and whether the value is text
+    records = wb.add_worksheet("Records", worksheet_class=RowsWorksheet)
+    number = [fill, date, None, fill]
+    text = [None, wb.add_format({"text_wrap": True}), None, fill]
+    records.write_cells(1, [(3, "already here", None)])
+    records.write_rows(
+        1,
+        [
+            ["a", dt.date(2026, 1, 1), None, 2.5],
+            [None, dt.date(2026, 1, 31), "x" * 32766 + "😀", dt.datetime(2026, 1, 31, 8, 15)],
+            [None, None, None, None],
+            ["=1+1", "<&>", 12345678901234567, None],
+        ],
+        number,
+        text,
+    )
     wb.close()
 
 
@@ -113,6 +129,11 @@ def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
     assert len(ws["A5"].value.encode("utf-16-le")) // 2 == 32766  # the pair does not fit: dropped whole
     assert [ws.cell(7, j).value for j in range(1, 4)] == [None, "second", "overwritten"]
     assert ws["F7"].value == 5
+    rec = openpyxl.load_workbook(fast)["Records"]
+    assert [rec.cell(2, j).value for j in range(1, 5)] == ["a", dt.datetime(2026, 1, 1), None, 2.5]  # D2 overwritten
+    assert rec["B3"].value == dt.datetime(2026, 1, 31) and rec["D3"].value == 46053.34375  # D: no date format
+    assert rec["A5"].value == "=1+1" and rec["A5"].data_type == "s" and rec["B5"].value == "<&>"
+    assert rec.max_row == 5 and all(rec.cell(4, j).value is None for j in range(1, 5))
     cached = openpyxl.load_workbook(fast, data_only=True)["Data"]
     assert [cached.cell(4, j).value for j in (1, 2, 6)] == [3.5, "ano", True]
 
@@ -132,6 +153,10 @@ def test_unsupported_value_is_refused(tmp_path):
         ws.write_cells(0, [(0, object(), None)])
     with pytest.raises(TypeError):
         ws.write_cells(0, [(0, float("nan"), None)])
+    with pytest.raises(TypeError):
+        ws.write_rows(1, [[float("inf")]], [None], [None])
+    with pytest.raises(TypeError):
+        ws.write_rows(1, [[True]], [None], [None])
     wb.close()
 
 

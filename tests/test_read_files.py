@@ -846,6 +846,26 @@ def test_timeout_kills_and_replaces_the_worker() -> None:
     assert [(r.code, r.expected) for _, r in out if isinstance(r, ReadError)] == [("file-timeout", "1")] * 2
 
 
+def test_the_file_waiting_behind_a_killed_one_is_not_lost() -> None:
+    # one worker: "a" waits in the pipe while "hang" runs; the kill must not take it along
+    limits = ReadLimits(timeout_s=1.0)
+    out = dict(map_safely(_work, ["hang", "a", "killed", "b", "exit", "c"], workers=1, limits=limits))
+    assert out["hang"].code == "file-timeout" and out["killed"].code == "file-memory"
+    assert out["exit"].code == "file-corrupt"
+    assert (out["a"], out["b"], out["c"]) == ("a", "b", "c")
+    assert mp.active_children() == []
+
+
+def test_workers_are_renewed_after_max_tasks(monkeypatch) -> None:
+    from xlkpss.read import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_TASKS_PER_WORKER", 3)
+    out = list(map_safely(_work, ["pid"] * 12, workers=1))
+    pids = [r for _, r in out]
+    assert len(pids) == 12 and len(set(pids)) == 4  # three files each, the next one never sent early
+    assert mp.active_children() == []
+
+
 def test_memory_limit_gives_file_memory_and_the_pool_goes_on() -> None:
     limits = ReadLimits(memory_mb=200)
     out = dict(map_safely(_work, ["alloc:20", "alloc:2000", "alloc:30", "x"], workers=1, limits=limits))

@@ -31,7 +31,6 @@ Conventions of the frames (``SHEET_COLUMNS`` lists every sheet's columns in orde
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field
 from typing import Any
 

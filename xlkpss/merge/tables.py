@@ -18,6 +18,8 @@ figure is split by *typ kapacity*.
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -97,7 +99,7 @@ def _code(listname: str, value: Any) -> str | None:
 
 def _n(value: Any) -> float:
     kind = type(value)
-    if kind is int or (kind is float and value == value):  # the usual, clean number
+    if kind is int or (kind is float and not math.isnan(value)):  # the usual, clean number
         return float(value)
     value = clean_value(value)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0

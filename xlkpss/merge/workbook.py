@@ -579,11 +579,7 @@ def _write_sheet(
     if make is None and status_col < 0 and key not in ("gaps", "changes", "overview"):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
-        for i, vals in enumerate(rows):
-            ws.write_cells(
-                first + i,
-                [(j, v, plain_text[j] if type(v) is str else plain[j]) for j, v in enumerate(vals) if v is not None],
-            )
+        ws.write_rows(first, rows, plain, plain_text)
     else:
         for i, vals in enumerate(rows):
             ws.write_cells(

@@ -10,7 +10,8 @@ instead of taking the machine down.
 :func:`map_safely` is generic: the function it runs may read *and* validate a file
 (that is how the validation stage uses it — per-file work stays in the worker and only
 compact results travel back, see PERF_NOTES).  Workers are long-lived and handle one
-file at a time, so a kill loses only the file that caused it.
+file at a time (the next one waits in the pipe), so a kill loses only the file that
+caused it; the waiting one is given to another worker.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -148,14 +150,22 @@ class _Worker:
     index: int | None = None  # the file being processed
     started: float = 0.0
     done: int = 0
+    queued: int | None = None  # the next file, already sent (waits in the pipe)
 
 
 class _Pool:
-    """Long-lived worker processes, one task each at a time, with deadlines."""
+    """Long-lived worker processes, one task each at a time, with deadlines.
+
+    Each worker also holds the next task in its pipe, so it starts it the moment it has
+    sent a result instead of waiting for the parent to answer (with two workers on two
+    cores the parent is often not scheduled at once).  A task waiting in the pipe of a
+    worker that is killed or dies was never started: it goes to ``retry``.
+    """
 
     def __init__(self, func: Callable[[Any], Any], size: int, limits: ReadLimits):
         self.func = func
         self.limits = limits
+        self.retry: deque[int] = deque()
         self.ctx: Any = mp.get_context(_start_method())  # typeshed's BaseContext lacks Process
         self.workers: list[_Worker] = []
         try:
@@ -179,6 +189,9 @@ class _Pool:
 
     def replace(self, worker: _Worker, kill: bool) -> None:
         """Stop ``worker`` (kill it when it is stuck) and put a fresh one in its place."""
+        if worker.queued is not None:
+            self.retry.append(worker.queued)
+            worker.queued = None
         if not kill:
             kill = not self._ask_to_exit(worker)
         self._reap(worker, kill)
@@ -262,20 +275,30 @@ def map_safely(
     clean = False
     try:
         while next_yield < total:
-            # keep every idle worker busy
+            # every worker: a file running and the next one waiting in its pipe
             for slot, worker in enumerate(pool.workers):
-                if worker.index is not None or next_task >= total:
-                    continue
-                if worker.done >= MAX_TASKS_PER_WORKER:
-                    pool.replace(worker, kill=False)
-                    worker = pool.workers[slot]
-                try:
-                    worker.conn.send((next_task, items[next_task]))
-                except (OSError, ValueError):
-                    pool.replace(worker, kill=True)  # died while idle: the next round retries
-                    continue
-                worker.index, worker.started = next_task, time.monotonic()
-                next_task += 1
+                while worker.queued is None and (pool.retry or next_task < total):
+                    held = (worker.index is not None) + (worker.queued is not None)
+                    if worker.done + held >= MAX_TASKS_PER_WORKER:
+                        if held:
+                            break  # let it finish what it holds; replaced once idle
+                        pool.replace(worker, kill=False)
+                        worker = pool.workers[slot]
+                    task = pool.retry.popleft() if pool.retry else next_task
+                    try:
+                        worker.conn.send((task, items[task]))
+                    except (OSError, ValueError):
+                        if task != next_task:
+                            pool.retry.appendleft(task)
+                        if worker.index is None:
+                            pool.replace(worker, kill=True)  # died while idle: the next round retries
+                        break  # a busy worker's death is noticed by _collect
+                    if task == next_task:
+                        next_task += 1
+                    if worker.index is None:
+                        worker.index, worker.started = task, time.monotonic()
+                    else:
+                        worker.queued = task
             busy = [w for w in pool.workers if w.index is not None]
             if busy and next_yield not in results:
                 now = time.monotonic()
@@ -312,12 +335,16 @@ def _collect(pool: _Pool, worker: _Worker, ready: set[Any], limits: ReadLimits) 
             except Exception as exc:  # noqa: BLE001 - a result that cannot be unpickled here
                 worker.index = None
                 worker.done += 1
+                if worker.queued is not None:
+                    worker.index, worker.started, worker.queued = worker.queued, time.monotonic(), None
                 return index, ReadError("file-corrupt", f"výsledek nelze převzít: {exc}"[:200])
             else:
                 worker.index = None
                 worker.done += 1
                 if status == "error" and payload.code == "file-memory":
                     pool.replace(worker, kill=True)  # the worker exits after a MemoryError
+                elif worker.queued is not None:  # it has started the file waiting in its pipe
+                    worker.index, worker.started, worker.queued = worker.queued, time.monotonic(), None
                 return got_index, payload
         worker.process.join(_EXIT_GRACE_S)
         code = worker.process.exitcode
