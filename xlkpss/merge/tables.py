@@ -18,9 +18,8 @@ figure is split by *typ kapacity*.
 
 from __future__ import annotations
 
-import math
-
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
