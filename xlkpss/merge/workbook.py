@@ -252,7 +252,11 @@ def _result(value: Any) -> Any:
 
 
 class _Formulas:
-    """Formulas of the computed sheets, with the Python values as cached results."""
+    """Formulas of the computed sheets, with the Python values as cached results.
+
+    Only SUM, SUMIFS, COUNTIFS, COUNTA and IF: functions every Excel and LibreOffice
+    reads without an ``_xlfn.`` prefix (the cells are written as ``Formula(classic=True)``).
+    """
 
     def __init__(self, c: Consolidated, layouts: dict[str, _SheetLayout]):
         self.c = c
@@ -533,7 +537,7 @@ def _computed_cells(
         if j == status_col and value in STATUS_LABELS:
             cell_fill, value = value, STATUS_LABELS[value]
         if computed and cols[j] in computed:
-            cells.append((j, Formula(computed[cols[j]], _result(value)), w.fmt(kind, cell_fill, bold=(fill == "core"))))
+            cells.append((j, Formula(computed[cols[j]], _result(value), classic=True), w.fmt(kind, cell_fill, bold=(fill == "core"))))
             continue
         if value is None and cell_fill is None:
             continue  # an empty cell without a fill needs no cell at all (most optional fields)

@@ -48,10 +48,15 @@ _LETTERS: list[str] = []
 
 
 class Formula(NamedTuple):
-    """A formula (``=…``) with the value it evaluates to, cached in the file."""
+    """A formula (``=…``) with the value it evaluates to, cached in the file.
+
+    ``classic=True``: the writer of the formula vouches that it uses only functions
+    that need no ``_xlfn.`` prefix (saves checking every formula; the tests comparing
+    with the cell API would show a wrong claim)."""
 
     text: str
     value: Any = 0
+    classic: bool = False
 
 
 class _Row:
@@ -152,7 +157,7 @@ class RowsWorksheet(Worksheet):
                 if fmt is not None:
                     out.append((col, f"{head}/>"))
             elif kind is Formula:
-                if not is_classic(value.text):
+                if not (value.classic or is_classic(value.text)):
                     self._flush(row, out)
                     out = []
                     self.write_formula(row, col, value.text, fmt, value.value)
