@@ -258,8 +258,8 @@ def _merge_region(kraj: str) -> dict[str, Any]:
 
 def _national_output(what: str) -> dict[str, Any]:
     """The national workbook (``xlsx``) or its HTML summary (``html``), from the national
-    result in memory; with ``--from-files`` the HTML summary reads the workbook back."""
-    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+    result in memory (as ``xlkpss merge --html`` renders the page)."""
+    from xlkpss.merge.workbook import write_consolidated
     from xlkpss.render.summary import render_summary
 
     t0 = time.perf_counter()
@@ -267,7 +267,7 @@ def _national_output(what: str) -> dict[str, Any]:
     if what == "xlsx":
         write_consolidated(_SHARED["national"], xlsx)
         return {"what": what, "path": str(xlsx), "write_s": time.perf_counter() - t0}
-    c = read_consolidated(xlsx) if _SHARED["from_files"] else _SHARED["national"]
+    c = _SHARED["national"]
     t1 = time.perf_counter()
     out = xlsx.with_suffix(".html")
     render_summary(c, out)
@@ -418,17 +418,11 @@ def run(
             _SHARED["national"] = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
             del summaries
             st.note = (f"read_consolidated {t1 - t0:.1f} s + " if from_files else "") + f"merge_results {time.perf_counter() - t1:.1f} s"
-        if from_files:
-            with bench.stage("national workbook", 1, n_rows):
-                nat = _national_output("xlsx")
-            with bench.stage("HTML summary (national)", 1) as st:
-                html_out = [_national_output("html")]
-                st.note = f"read_consolidated {html_out[0]['read_s']:.1f} s + render_summary {html_out[0]['render_s']:.1f} s"
-        else:
-            with bench.stage("national workbook ‖ HTML summary", 1, n_rows) as st:
-                nat, html = _fork_map(_national_output, ["xlsx", "html"], workers)
-                html_out = [html]
-                st.note = f"in 2 processes: write_consolidated {nat['write_s']:.1f} s ‖ render_summary {html['render_s']:.1f} s"
+        # as `xlkpss merge … --html` does: the page comes from the merged result, not the file
+        with bench.stage("national workbook ‖ HTML summary", 1, n_rows) as st:
+            nat, html = _fork_map(_national_output, ["xlsx", "html"], workers)
+            html_out = [html]
+            st.note = f"in 2 processes: write_consolidated {nat['write_s']:.1f} s ‖ render_summary {html['render_s']:.1f} s"
         national = nat["path"]
         national_meta = dict(_SHARED["national"].meta)
     else:
