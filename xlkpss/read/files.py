@@ -465,18 +465,23 @@ def _xml_text(head: bytes) -> str:
     return head.decode("utf-8", "ignore")
 
 
+def _prolog_end(text: str) -> int:
+    """Where the whitespace, processing instructions and comments at the start end."""
+    pos = 0
+    while True:
+        m = _PROLOG_TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            return pos
+        pos = m.end()
+
+
 def _root_starts_early(head: bytes) -> bool:
     """True when the root element starts within ``head`` after a prolog of only
     whitespace, processing instructions and comments (the usual case: one ``<?xml …?>``)."""
     text = _xml_text(head).lstrip("\ufeff")
     if "<!ENTITY" in text or "<!DOCTYPE" in text or "<!doctype" in text:
         return False  # the full check decides (and refuses a DTD in the prolog)
-    pos = 0
-    while True:
-        m = _PROLOG_TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            break
-        pos = m.end()
+    pos = _prolog_end(text)
     return text[pos : pos + 1] == "<" and text[pos + 1 : pos + 2] not in ("!", "?", "/", "")
 
 
@@ -500,12 +505,7 @@ def _check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
         text = _xml_text(head).lstrip("\ufeff")
         if "<!ENTITY" in text:
             raise ReadError("file-unsafe", f"XML entita (XXE) v {name}")
-        pos = 0
-        while True:
-            m = _PROLOG_TOKEN.match(text, pos)
-            if not m or m.end() == pos:
-                break
-            pos = m.end()
+        pos = _prolog_end(text)
         rest = text[pos : pos + 9]
         if rest.startswith(("<!DOCTYPE", "<!doctype")):
             raise ReadError("file-unsafe", f"XML DOCTYPE (XXE) v {name}")
