@@ -223,7 +223,7 @@ def _merge_region(kraj: str) -> dict[str, Any]:
     those — from the results in memory (``as_written``) or, with ``--from-files``, from
     the ORP workbooks read back (``read_consolidated``)."""
     from xlkpss.codelists import territory
-    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.consolidate import MERGE_INPUT_TABLES, merge_results
     from xlkpss.merge.workbook import as_written, read_consolidated, write_consolidated
     from xlkpss.validate.engine import validate_parsed
 
@@ -241,7 +241,7 @@ def _merge_region(kraj: str) -> dict[str, Any]:
         summaries.append(c)
     t0 = time.perf_counter()
     if _SHARED["from_files"]:
-        summaries = [read_consolidated(o["path"]) for o in orp_out]
+        summaries = [read_consolidated(o["path"], tables=MERGE_INPUT_TABLES) for o in orp_out]
     t1 = time.perf_counter()
     c = merge_results([], level="kraj", territory=territory(kraj=kraj), year=YEAR, generated=GENERATED, summaries=summaries)
     t2 = time.perf_counter()
@@ -413,7 +413,7 @@ def run(
 
         with bench.stage("merge: national result", len(kraj_out), n_rows) as st:
             t0 = time.perf_counter()
-            summaries = [read_consolidated(k["path"]) if from_files else k.pop("consolidated") for k in kraj_out]
+            summaries = [read_consolidated(k["path"], tables=consolidate.MERGE_INPUT_TABLES) if from_files else k.pop("consolidated") for k in kraj_out]
             t1 = time.perf_counter()
             _SHARED["national"] = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
             del summaries

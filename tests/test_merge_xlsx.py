@@ -163,7 +163,7 @@ def test_unsupported_value_is_refused(tmp_path):
 def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
     """``as_written`` (what a one-run pipeline passes on) gives the regional merge exactly
     what reading the ORP workbooks back gives: the regional workbooks are identical."""
-    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.consolidate import MERGE_INPUT_TABLES, merge_results
     from xlkpss.merge.workbook import as_written
 
     written, in_memory = [], []
@@ -179,3 +179,10 @@ def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
     one = write_consolidated(merge_results([], summaries=in_memory, **kw), tmp_path / "a.xlsx")
     two = write_consolidated(merge_results([], summaries=from_files, **kw), tmp_path / "b.xlsx")
     _same_bytes(one, two)
+    # what merge_paths reads: only the sheets a merge of the next level uses
+    for sandbox in (True, False):
+        partial = [read_consolidated(p, tables=MERGE_INPUT_TABLES, sandbox=sandbox) for p in written]
+        assert all(set(c.tables) == set(MERGE_INPUT_TABLES) for c in partial)
+        assert [c.meta for c in partial] == [c.meta for c in from_files]
+        three = write_consolidated(merge_results([], summaries=partial, **kw), tmp_path / f"c{sandbox}.xlsx")
+        _same_bytes(one, three)

@@ -70,6 +70,7 @@ from xlkpss.spec import get_template, load_spec
 __all__ = [
     "LEVELS",
     "MERGE_CODES",
+    "MERGE_INPUT_TABLES",
     "MergeError",
     "Source",
     "clean_value",
@@ -80,6 +81,9 @@ __all__ = [
     "merge_results",
 ]
 
+#: the sheets of a consolidated workbook that a merge of the next level reads (the
+#: derived sheets it computes anew)
+MERGE_INPUT_TABLES = ("submissions", "services", "activities", "projects", "errors", "conflicts")
 LEVELS = ("orp", "kraj", "stat")
 #: the merge level a consolidated workbook of each level goes into
 SUMMARY_INTO = {"orp": "kraj", "kraj": "stat"}
@@ -1430,7 +1434,7 @@ def merge_paths(
     summaries: list[Consolidated] = []
     for p in summary_paths:
         try:
-            summaries.append(read_consolidated(p))
+            summaries.append(read_consolidated(p, tables=MERGE_INPUT_TABLES))
         except ConsolidatedReadError as exc:
             raise MergeError(f"{p}: {exc}") from None
     if level is None:
@@ -1463,7 +1467,7 @@ def merge_paths(
         if not is_consolidated(previous):
             raise MergeError(f"--previous: {previous} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
         try:
-            prev = read_consolidated(previous)
+            prev = read_consolidated(previous, tables=("services",))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
     return merge_results(

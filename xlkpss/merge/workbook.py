@@ -537,7 +537,13 @@ def _computed_cells(
         if j == status_col and value in STATUS_LABELS:
             cell_fill, value = value, STATUS_LABELS[value]
         if computed and cols[j] in computed:
-            cells.append((j, Formula(computed[cols[j]], _result(value), classic=True), w.fmt(kind, cell_fill, bold=(fill == "core"))))
+            cells.append(
+                (
+                    j,
+                    Formula(computed[cols[j]], _result(value), classic=True),
+                    w.fmt(kind, cell_fill, bold=(fill == "core")),
+                )
+            )
             continue
         if value is None and cell_fill is None:
             continue  # an empty cell without a fill needs no cell at all (most optional fields)
@@ -702,12 +708,17 @@ def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Consolidated:
+def read_consolidated(
+    path: str | os.PathLike, *, sandbox: bool = True, tables: Iterable[str] | None = None
+) -> Consolidated:
     """Read a consolidated workbook back (cached values; no recalculation needed).
 
     The result equals what ``merge_results`` returned for it (values as in the
     workbook, ``status`` as keys); ``meta`` also gets ``file``, ``source_path``,
-    ``sha256`` and ``mtime`` of the file read.  Raises ``ConsolidatedReadError``.
+    ``sha256`` and ``mtime`` of the file read.  ``tables``: read only these sheets
+    (keys of ``SHEETS``; the others are never parsed and absent from the result) —
+    a merge of the next level needs only ``MERGE_INPUT_TABLES``.  Raises
+    ``ConsolidatedReadError``.
     """
     import pandas as pd
 
@@ -717,15 +728,17 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
     path = Path(path)
     if not path.is_file():
         raise ConsolidatedReadError(f"soubor {path} neexistuje")
+    wanted = list(SHEETS) if tables is None else [k for k in SHEETS if k in set(tables)]
+    names = None if tables is None else [META_SHEET, *(SHEETS[k] for k in wanted)]
     try:
         if sandbox:
             from xlkpss.read.sandbox import read_safely
 
-            raw = read_safely(path)
+            raw = read_safely(path, sheets=names)
         else:
             from xlkpss.read.files import read_workbook
 
-            raw = read_workbook(path)
+            raw = read_workbook(path, lazy=names is not None)
     except ReadError as exc:
         raise ConsolidatedReadError(
             f"{path.name}: {issue_text(exc.code, value=exc.value, expected=exc.expected)}"
@@ -752,7 +765,8 @@ def read_consolidated(path: str | os.PathLike, *, sandbox: bool = True) -> Conso
         raise ConsolidatedReadError(f"{path.name}: poškozená metadata na listu {META_SHEET}") from None
     status_keys = {v: k for k, v in STATUS_LABELS.items()}
     tables: dict[str, Any] = {}
-    for key, name in SHEETS.items():
+    for key in wanted:
+        name = SHEETS[key]
         try:
             columns = json.loads(kv.get(f"columns:{key}") or "null") or list(SHEET_COLUMNS[key])
             header_row = int(kv.get(f"header:{key}") or (_OVERVIEW_TITLE_ROWS if key == "overview" else 0))

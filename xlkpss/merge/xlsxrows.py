@@ -183,7 +183,11 @@ class RowsWorksheet(Worksheet):
         """
         if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
             for i, vals in enumerate(rows):
-                cells = [(j, v, text_formats[j] if type(v) is str else formats[j]) for j, v in enumerate(vals) if v is not None]
+                cells = [
+                    (j, v, text_formats[j] if type(v) is str else formats[j])
+                    for j, v in enumerate(vals)
+                    if v is not None
+                ]
                 self.write_cells(first_row + i, cells)
             return
         width = len(formats)

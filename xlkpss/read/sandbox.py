@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from xlkpss.read.files import DEFAULT_LIMITS, ReadLimits, read_workbook
-from xlkpss.read.model import RawWorkbook, ReadError
+from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
 
 __all__ = ["map_safely", "read_safely"]
 
@@ -366,20 +366,34 @@ class _ReadJob:
     """Picklable ``path -> RawWorkbook`` for the sandbox (a closure would not pickle
     under the spawn start method)."""
 
-    def __init__(self, engine: str, limits: ReadLimits):
+    def __init__(self, engine: str, limits: ReadLimits, sheets: frozenset[str] | None = None):
         self.engine = engine
         self.limits = limits
+        self.sheets = sheets
 
     def __call__(self, path: str | Path) -> RawWorkbook:
-        return read_workbook(path, engine=self.engine, limits=self.limits)
+        if self.sheets is None:
+            return read_workbook(path, engine=self.engine, limits=self.limits)
+        wb = read_workbook(path, engine=self.engine, limits=self.limits, lazy=True)
+        kept = [RawSheet(s.name, s.rows, dict(s.errors), s.hidden) for s in wb.sheets if s.name in self.sheets]
+        truncated = {name: n for name, n in wb.truncated.items() if name in self.sheets}
+        return RawWorkbook(wb.path, wb.format, kept, wb.application, truncated)
 
 
-def read_safely(path: str | Path, engine: str = "calamine", limits: ReadLimits | None = None) -> RawWorkbook:
+def read_safely(
+    path: str | Path,
+    engine: str = "calamine",
+    limits: ReadLimits | None = None,
+    *,
+    sheets: Iterable[str] | None = None,
+) -> RawWorkbook:
     """:func:`~xlkpss.read.files.read_workbook` in a child process with the time and
     memory limits of ``limits``; raises :class:`ReadError` (including file-timeout and
-    file-memory) for a file that cannot be read."""
+    file-memory) for a file that cannot be read.  ``sheets``: only these sheets are
+    parsed and returned (the others are never read)."""
     limits = limits or DEFAULT_LIMITS
-    for _path, outcome in map_safely(_ReadJob(engine, limits), [path], workers=1, limits=limits):
+    job = _ReadJob(engine, limits, None if sheets is None else frozenset(sheets))
+    for _path, outcome in map_safely(job, [path], workers=1, limits=limits):
         if isinstance(outcome, ReadError):
             raise outcome
         return outcome
