@@ -1,3 +1,3 @@
-from xlkpss.cli import main
+from xlkpss.cli import run
 
-main()
+run()

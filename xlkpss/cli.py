@@ -16,6 +16,19 @@ from xlkpss import __version__
 
 KINDS = ("sluzby", "plan")
 
+#: optional imports of dependencies that no command needs: pandera imports hypothesis
+#: (data synthesis for its test strategies) whenever it is installed — 0.15 s of every
+#: run on a machine that has it (a developer's, or one with the test extra)
+_UNUSED_OPTIONAL_IMPORTS = ("hypothesis",)
+
+
+def run() -> None:
+    """The ``xlkpss`` console script: ``main`` without the optional imports above (an
+    import of them raises ImportError, as if they were not installed)."""
+    for name in _UNUSED_OPTIONAL_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    main()
+
 
 def _territory(obec: str | None, orp: str | None, kraj: str | None):
     from xlkpss.codelists import TerritoryError, territory
