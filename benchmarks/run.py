@@ -1,8 +1,8 @@
 """End-to-end benchmark: validate all → ORP merges → regional (and national) merges → HTML.
 
     .venv/bin/python -m benchmarks.run --preset national          # ~8,460 files
-    .venv/bin/python -m benchmarks.run --preset region            # one kraj, ~520 files
-    .venv/bin/python -m benchmarks.run --preset region --orps 2   # CI smoke size
+    .venv/bin/python -m benchmarks.run --preset region            # one kraj, ~520 files (CI smoke test)
+    .venv/bin/python -m benchmarks.run --preset region --orps 2   # its first two ORPs (~60 files)
 
 The workload comes from :mod:`benchmarks.workload` (cached under /tmp/xlkpss-bench).
 Printed per stage: wall time, rows/s, files/s and the peak resident memory so far
