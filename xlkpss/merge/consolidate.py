@@ -65,6 +65,7 @@ from xlkpss.merge.model import (
     Consolidated,
     column_label,
 )
+from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
 
 __all__ = [
@@ -1228,6 +1229,7 @@ def _lower_completeness(
 # ---------------------------------------------------------------------------
 
 
+@gc_paused
 def merge_results(
     results: Sequence[Any],
     *,

@@ -37,6 +37,7 @@ from xlkpss.merge.consolidate import clean_value, clean_values
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
+from xlkpss.perf import gc_paused
 from xlkpss.read.recognise import col_letter
 from xlkpss.spec import load_spec
 
@@ -450,6 +451,7 @@ def _escape_header(text: str) -> str:
     return str(text).replace("&", "&&")
 
 
+@gc_paused
 def write_consolidated(
     c: Consolidated, path: str | os.PathLike, *, protect_inputs: Iterable[str | os.PathLike] = ()
 ) -> Path:
@@ -708,6 +710,7 @@ def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
+@gc_paused
 def read_consolidated(
     path: str | os.PathLike, *, sandbox: bool = True, tables: Iterable[str] | None = None
 ) -> Consolidated:

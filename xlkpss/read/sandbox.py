@@ -17,6 +17,7 @@ caused it; the waiting one is given to another worker.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -113,6 +114,9 @@ def _worker_main(func: Callable[[Any], Any], conn: Connection, memory_mb: int) -
         faulthandler.disable()
     _die_with_parent()
     _limit_memory(memory_mb)
+    # what the worker inherited stays as it is: the collector never walks it again (each
+    # walk would write to every inherited object and copy its memory page from the parent)
+    gc.freeze()
     while True:
         try:
             task = conn.recv()

@@ -30,6 +30,7 @@ from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
 from xlkpss.merge.model import COLUMN_LABELS, SHEETS, STATUS_LABELS, Consolidated
+from xlkpss.perf import gc_paused
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour, stacked_bar_chart, text_colour
 from xlkpss.render.html import DASH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_text, is_blank, render_template
 from xlkpss.spec import load_spec
@@ -877,6 +878,7 @@ def summary_html(c: Consolidated, *, lang: str = "cs") -> str:
     return render_template("summary.html.j2", **build_summary(c))
 
 
+@gc_paused
 def render_summary(c: Consolidated, out_path: str | os.PathLike, *, lang: str = "cs") -> Path:
     """Write the summary page to ``out_path`` atomically and return the path."""
     html = summary_html(c, lang=lang)

@@ -18,6 +18,7 @@ from typing import Any
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
 from xlkpss.fsutil import sha256_file
 from xlkpss.i18n import describe_field
+from xlkpss.perf import gc_paused
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
 from xlkpss.read.values import PARSERS, ParseContext, parse_value
@@ -310,6 +311,7 @@ class _Group:
         return [(idx, self.offsets[idx], self.offsets[idx] + len(ps.rows)) for idx, ps in self.parsed]
 
 
+@gc_paused
 def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None) -> list[FileResult]:
     """Schema + cross checks over many parsed files at once; one FileResult per file.
 
