@@ -586,33 +586,19 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             c = src.summary
             assert c is not None
             if SUMMARY_INTO.get(src.summary_level or "") != level:
-                src.status = "rejected"
-                src.note = _summary_level_note(src.summary_level or "", level)
-                lines.errors.append(
-                    _error_line(src, code="summary-level", reason=MERGE_CODES["summary-level"], message=src.note)
-                )
+                _refuse(src, lines, "rejected", "summary-level", _summary_level_note(src.summary_level or "", level))
                 continue
             if clean_value(c.meta.get("year")) != year:
-                src.status = "rejected"
-                src.note = f"souhrn je za rok {c.meta.get('year')}, slučuje se rok {year}"
-                lines.errors.append(
-                    _error_line(src, code="year-mismatch", reason=MERGE_CODES["year-mismatch"], message=src.note)
+                _refuse(
+                    src, lines, "rejected", "year-mismatch", f"souhrn je za rok {c.meta.get('year')}, slučuje se rok {year}"
                 )
                 continue
             inside = _in_territory(
                 level, territory, kod_orp=src.ident.get("kod_orp"), kod_kraje=src.ident.get("kod_kraje")
             )
             if not inside:
-                src.status = "outside"
-                src.note = f"{src.submitter_name} neleží v území {territory.describe()}"
-                lines.errors.append(
-                    _error_line(
-                        src,
-                        code="outside-merge-territory",
-                        reason=MERGE_CODES["outside-merge-territory"],
-                        message=src.note,
-                    )
-                )
+                note = f"{src.submitter_name} neleží v území {territory.describe()}"
+                _refuse(src, lines, "outside", "outside-merge-territory", note)
                 continue
             src.unit = src.submitter_code
             complete = _num(c.meta.get("completeness"))
@@ -620,16 +606,14 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             continue
         if level == "stat":
             # a national merge takes regional workbooks only: a submission goes to its ORP
-            src.status = "rejected"
-            src.note = "vyplněná šablona patří do souhrnu ORP; do souhrnu za Českou republiku patří jen souhrny krajů"
-            lines.errors.append(
-                _error_line(
-                    src,
-                    code="submission-level",
-                    reason=MERGE_CODES["submission-level"],
-                    message="Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu "
-                    "kraje; do souhrnu za Českou republiku patří jen souhrny krajů. Soubor nebyl sloučen.",
-                )
+            _refuse(
+                src,
+                lines,
+                "rejected",
+                "submission-level",
+                "vyplněná šablona patří do souhrnu ORP; do souhrnu za Českou republiku patří jen souhrny krajů",
+                message="Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu "
+                "kraje; do souhrnu za Českou republiku patří jen souhrny krajů. Soubor nebyl sloučen.",
             )
             continue
         if r is None or not src.kind or r.rejected:
@@ -648,18 +632,16 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             continue
         rok = src.ident.get("rok")
         if rok != year:
-            src.status = "rejected"
-            src.note = f"údaje za rok {rok}, slučuje se rok {year}"
-            lines.errors.append(
-                _error_line(
-                    src,
-                    code="year-mismatch",
-                    reason=MERGE_CODES["year-mismatch"],
-                    message=f"Soubor je za rok {rok}, slučuje se rok {year}.",
-                    sheet=r.sheet_names.get("identifikace"),
-                    field_label=get_template(src.kind).sheet("identifikace").field("rok").label,
-                    value=rok,
-                )
+            _refuse(
+                src,
+                lines,
+                "rejected",
+                "year-mismatch",
+                f"údaje za rok {rok}, slučuje se rok {year}",
+                message=f"Soubor je za rok {rok}, slučuje se rok {year}.",
+                sheet=r.sheet_names.get("identifikace"),
+                field_label=get_template(src.kind).sheet("identifikace").field("rok").label,
+                value=rok,
             )
             src.unit = _unit_of(src, level, territory)
             continue
@@ -672,15 +654,13 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                 kod_kraje=src.ident.get("kod_kraje"),
             )
             if inside is False:
-                src.status = "outside"
-                src.note = f"předkladatel neleží v území {territory.describe()}"
-                lines.errors.append(
-                    _error_line(
-                        src,
-                        code="outside-merge-territory",
-                        reason=MERGE_CODES["outside-merge-territory"],
-                        message=f"Předkladatel neleží v území {territory.describe()}; soubor nebyl sloučen.",
-                    )
+                _refuse(
+                    src,
+                    lines,
+                    "outside",
+                    "outside-merge-territory",
+                    f"předkladatel neleží v území {territory.describe()}",
+                    message=f"Předkladatel neleží v území {territory.describe()}; soubor nebyl sloučen.",
                 )
                 continue
         src.unit = _unit_of(src, level, territory)
@@ -688,6 +668,15 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
         unexplained = [i for i in r.warnings if not i.explained]
         src.status = "warnings" if (excluded or unexplained or r.errors) else "valid"
     _resolve_resubmissions(sources, lines)
+
+
+def _refuse(
+    src: Source, lines: _Lines, status: str, code: str, note: str, *, message: str | None = None, **where: Any
+) -> None:
+    """``src`` is not merged: its status and note (Odevzdání), and a line in Chyby
+    (``message``, default the note; ``where``: sheet, field_label, value)."""
+    src.status, src.note = status, note
+    lines.errors.append(_error_line(src, code=code, reason=MERGE_CODES[code], message=message or note, **where))
 
 
 def _summary_level_note(summary_level: str, level: str) -> str:
