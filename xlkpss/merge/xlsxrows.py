@@ -315,7 +315,9 @@ class RowsWorksheet(Worksheet):
         The first table of a sheet without merged cells can overlap nothing, so it is
         added over its header and first data row and then given its full range.  Tables
         with a total row, column formulas or data, later tables and ``fast = False`` take
-        xlsxwriter's own path.
+        xlsxwriter's own path — but a later table or merged range is then checked only
+        against those first two rows of the first table: this class is for sheets with
+        one table (every sheet of a consolidated workbook).
         """
         options = options or {}
         plain = (
