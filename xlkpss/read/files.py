@@ -26,6 +26,7 @@ with a time and memory limit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import mmap
 import os
@@ -892,12 +893,20 @@ def read_workbook(
         raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
-    try:
+    with _as_read_errors():
         probe = _probe(path, limits)
         if engine == "openpyxl" and probe.format in ("xlsx", "xlsm") and not probe.strict:
             wb = _read_openpyxl(path, probe, limits)
         else:
             wb = _read_calamine(path, probe, limits, lazy=lazy)
+    return wb
+
+
+@contextlib.contextmanager
+def _as_read_errors() -> Iterator[None]:
+    """Whatever a parser raises on an untrusted file, as the ``ReadError`` the user sees."""
+    try:
+        yield
     except ReadError:
         raise
     except MemoryError:
@@ -906,7 +915,6 @@ def read_workbook(
         raise ReadError("file-unsafe", _short(exc)) from None
     except Exception as exc:  # noqa: BLE001 - any parser failure is a corrupt file to the user
         raise _map_exception(exc) from None
-    return wb
 
 
 def _map_exception(exc: Exception) -> ReadError:
@@ -982,7 +990,7 @@ class _LazyBook:
         """The sheet's rows and formula errors, exactly as eager reading gives them."""
         import python_calamine as pc
 
-        try:
+        with _as_read_errors():
             try:
                 sheet = self.cwb.get_sheet_by_name(name)
                 rows, total = _calamine_rows(sheet, self.limits.max_rows)
@@ -998,15 +1006,7 @@ class _LazyBook:
                 if self._zf is None:
                     self._zf = zipfile.ZipFile(self.path)
                 _set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
-            return out
-        except ReadError:
-            raise
-        except MemoryError:
-            raise ReadError("file-memory") from None
-        except RecursionError as exc:
-            raise ReadError("file-unsafe", _short(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - as read_workbook
-            raise _map_exception(exc) from None
+        return out
 
 
 class _LazySheet(RawSheet):
