@@ -722,17 +722,16 @@ def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
         group.sort(key=lambda s: s.newer_key(), reverse=True)
         newest = group[0]
         for old in group[1:]:
-            old.status = "superseded"
             old.superseded_by = newest
             when = _fmt(newest.date_filled) if newest.date_filled else "novější"
-            old.note = f"nahrazeno souborem {newest.name} (vyplněno {when})"
-            lines.errors.append(
-                _error_line(
-                    old,
-                    code="superseded",
-                    reason=MERGE_CODES["superseded"],
-                    message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); jeho {old.rows_read} řádků nebylo sloučeno.",
-                )
+            _refuse(
+                old,
+                lines,
+                "superseded",
+                "superseded",
+                f"nahrazeno souborem {newest.name} (vyplněno {when})",
+                message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); "
+                f"jeho {old.rows_read} řádků nebylo sloučeno.",
             )
 
 
