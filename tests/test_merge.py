@@ -1090,3 +1090,13 @@ def test_libreoffice_prints_and_recalculates_to_the_written_totals(books: Books,
     for name in ("Přehled", "Odevzdání", "Kapacity", "Chybějící služby", "Plnění plánu"):
         assert name in text
     assert "Kč" in text and "Ústecký kraj" in text
+
+
+def test_cli_levels_are_the_merge_levels():
+    """``--level`` lists its choices in the command (importing the merge module would
+    cost ``xlkpss --help`` 60 ms); they must stay the library's levels."""
+    from xlkpss.commands.merge import command
+    from xlkpss.merge.consolidate import LEVELS
+
+    level = next(p for p in command.params if p.name == "level")
+    assert tuple(level.type.choices) == LEVELS

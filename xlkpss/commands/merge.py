@@ -82,7 +82,7 @@ def summary_lines(c, out: Path) -> list[str]:
 )
 @click.option(
     "--level",
-    type=click.Choice(["orp", "kraj", "stat"]),
+    type=click.Choice(["orp", "kraj", "stat"]),  # = consolidate.LEVELS (a test checks; importing it here would slow --help)
     help="Úroveň souhrnu: orp (obce a poskytovatelé ORP), kraj (souhrny ORP) nebo stat (souhrny krajů → celá "
     "Česká republika). Výchozí: podle --orp/--kraj, jinak podle vstupů: souhrny ORP → kraj, souhrny krajů → stat.",
 )
