@@ -164,6 +164,22 @@ ISSUES: dict[str, IssueType] = {
            "The item is „splněno“ but the achieved indicator value is empty."),
         _t("plan-overspent", "warning", "Čerpáno více než plánováno", "Spent more than planned",
            "Čerpáno {value} je více než plánovaný rozpočet {expected}.", "Spent {value} is more than the planned budget {expected}."),
+        # --- registry import (xlkpss registry import rpss.json) ----------------------------
+        _t("registry-malformed", "error", "Záznam registru nelze použít", "Unusable registry record",
+           "Záznam registru nelze použít ({expected}: „{value}“); služba nebyla převzata.",
+           "The registry record cannot be used ({expected}: „{value}“); the service was not taken."),
+        _t("registry-unknown-code", "warning", "Neznámý kód v registru", "Unknown code in the registry",
+           "Kód „{value}“ není v seznamu „{expected}“; údaj nebyl převzat.",
+           "Code „{value}“ is not in the list „{expected}“; the value was not taken."),
+        _t("registry-bad-value", "warning", "Nečitelná hodnota v registru", "Unreadable registry value",
+           "Hodnota „{value}“ v údaji {expected} nemá očekávaný tvar; nebyla převzata.",
+           "Value „{value}“ of {expected} does not have the expected form; it was not taken."),
+        _t("registry-no-municipality", "warning", "Služba bez obce poskytování", "Service without municipality",
+           "Služba {value} nemá v registru žádné místo poskytování s obcí; do území ji nelze zařadit.",
+           "Service {value} has no place of provision with a municipality in the registry; it cannot be placed in a territory."),
+        _t("registry-duplicate", "warning", "Služba v registru vícekrát", "Service listed twice",
+           "Služba a forma {value} je v registru vícekrát; převzat záznam {expected}.",
+           "Service and form {value} are listed more than once; the record {expected} was taken."),
     ]
 }
 
