@@ -166,8 +166,8 @@ ISSUES: dict[str, IssueType] = {
            "Čerpáno {value} je více než plánovaný rozpočet {expected}.", "Spent {value} is more than the planned budget {expected}."),
         # --- registry import (xlkpss registry import rpss.json) ----------------------------
         _t("registry-malformed", "error", "Záznam registru nelze použít", "Unusable registry record",
-           "Záznam registru nelze použít ({expected}: „{value}“); služba nebyla převzata.",
-           "The registry record cannot be used ({expected}: „{value}“); the service was not taken."),
+           "Záznam registru nelze použít ({expected}); služba nebyla převzata.",
+           "The registry record cannot be used ({expected}); the service was not taken."),
         _t("registry-unknown-code", "warning", "Neznámý kód v registru", "Unknown code in the registry",
            "Kód „{value}“ není v seznamu „{expected}“; údaj nebyl převzat.",
            "Code „{value}“ is not in the list „{expected}“; the value was not taken."),

@@ -151,11 +151,7 @@ class Registry:
         return [s for s in self.services.values() if s.ico == ico]
 
     def in_municipality(self, obec: str, year: int | None = None) -> list[RegistryService]:
-        return [
-            s
-            for s in self.services.values()
-            if obec in (s.municipalities_in(year) if year else s.municipalities)
-        ]
+        return [s for s in self.services.values() if obec in (s.municipalities_in(year) if year else s.municipalities)]
 
 
 def _overlaps(since: dt.date | None, until: dt.date | None, year: int) -> bool:

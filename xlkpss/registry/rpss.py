@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -87,7 +87,9 @@ class _Record:
         self.issues: list[RegistryIssue] = []
         self.mapper = mapper
         ident = raw.get("identifikator")
-        self.identifikator = str(ident).strip() if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
+        self.identifikator = (
+            str(ident).strip() if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
+        )
 
     def issue(self, code: str, path: str, value: Any, expected: str = "") -> None:
         severity = "error" if code == "registry-malformed" else "warning"
@@ -241,11 +243,12 @@ def _services(rec: _Record) -> list[RegistryService]:
     raw = rec.raw
     if rec.identifikator is None or not _SEVEN_DIGITS.match(rec.identifikator):
         value = raw.get("identifikator")
-        rec.issue("registry-malformed", "identifikator", value, "identifikátor služby má 7 číslic")
+        why = "chybí identifikátor služby" if value in (None, "") else f"identifikátor „{value}“ nemá 7 číslic"
+        rec.issue("registry-malformed", "identifikator", value, why)
         return []
     formy = [f for f in _items(raw.get("formy")) if isinstance(f, dict)]
     if not formy:
-        rec.issue("registry-malformed", "formy", raw.get("formy"), "služba bez formy poskytování")
+        rec.issue("registry-malformed", "formy", raw.get("formy"), "služba nemá žádnou formu poskytování")
         return []
     provider = raw.get("poskytovatel") if isinstance(raw.get("poskytovatel"), dict) else {}
     ico = rec.text(provider.get("ico"))
@@ -259,7 +262,8 @@ def _services(rec: _Record) -> list[RegistryService]:
     facilities = _facilities(rec)
     if not any(f.obec for f in facilities):
         rec.issue("registry-no-municipality", "zarizeni[].adresa.obec.id", rec.identifikator)
-    names = [f.name for f in facilities if f.name]
+    # the name people know: of a place still open (places that closed keep old names)
+    names = [f.name for f in facilities if f.name and f.until is None] or [f.name for f in facilities if f.name]
     druh_label = codelist("druhy_sluzeb").get(druh).label if druh else "Sociální služba"
     name = names[0] if names else f"{druh_label} – {provider_name}"
     common = {
@@ -285,7 +289,7 @@ def _services(rec: _Record) -> list[RegistryService]:
         forma = rec.code("forma", _get(f, "forma", "id"), "formy[].forma.id")
         if forma is None:
             if _get(f, "forma", "id") is None:
-                rec.issue("registry-malformed", "formy[].forma.id", None, "forma bez kódu")
+                rec.issue("registry-malformed", "formy[].forma.id", None, "forma poskytování bez kódu")
             continue
         if forma in seen:
             rec.issue("registry-duplicate", "formy[].forma.id", f"{rec.identifikator} {forma}", "první výskyt formy")
@@ -315,7 +319,8 @@ class _Counting:
         self.done = 0
 
     def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n if n and n > 0 else _READ_CHUNK)
+        # ijson calls read(0) to learn whether the file gives bytes
+        data = self.fh.read(_READ_CHUNK if n is None or n < 0 else n)
         self.done += len(data)
         return data
 
@@ -386,7 +391,7 @@ def import_registry(
                 progress(fh.done, size)
             rec = _Record(raw if isinstance(raw, dict) else {}, position, mapper)
             if not isinstance(raw, dict):
-                rec.issue("registry-malformed", "polozky[]", raw, "záznam není objekt")
+                rec.issue("registry-malformed", "polozky[]", raw, f"položka není záznam služby: {_short(raw)}")
                 reg.issues.extend(rec.issues)
                 malformed += 1
                 continue
@@ -487,8 +492,10 @@ def summary_line(reg: Registry) -> str:
     m = reg.meta
     parts = [
         f"přečteno {plural_cs(m['records'], ('záznam', 'záznamy', 'záznamů'))}",
-        f"převzato {plural_cs(m['services'], ('služba', 'služby', 'služeb'))} "
-        f"({plural_cs(m['rows'], ('řádek', 'řádky', 'řádků'))} služba × forma, z toho ukončených {m['ended']})",
+        (
+            f"převzato {plural_cs(m['services'], ('služba', 'služby', 'služeb'))} "
+            f"({plural_cs(m['rows'], ('řádek', 'řádky', 'řádků'))} služba × forma, z toho ukončených {m['ended']})"
+        ),
     ]
     if m.get("territory"):
         parts.append(f"mimo území {m['outside']}")
@@ -496,16 +503,3 @@ def summary_line(reg: Registry) -> str:
     parts.append(f"nepoužitelných záznamů {m['malformed']}")
     parts.append(f"problémů {m['issues']}")
     return "Registr: " + ", ".join(parts)
-
-
-def iter_issue_rows(issues: Iterable[RegistryIssue]) -> Iterator[dict[str, Any]]:
-    for i in issues:
-        yield {
-            "record": i.record,
-            "identifikator": i.identifikator,
-            "field": i.field,
-            "value": None if i.value is None else str(i.value),
-            "severity": "chyba" if i.severity == "error" else "upozornění",
-            "message": i.message,
-            "code": i.code,
-        }
