@@ -331,12 +331,14 @@ def _records(fh: _Counting, name: str) -> Iterator[Any]:
     try:
         yield from ijson.items(fh, "polozky.item", use_float=True)
     except ijson.IncompleteJSONError as exc:
+        exc = str(exc).strip().splitlines()[0] if str(exc).strip() else "neočekávaný konec"
         raise RegistryError(
             f"{name}: soubor je neúplný nebo poškozený (po {fh.done:,} bajtech: {exc}). "
             "Stáhněte rpss.json z data.mpsv.cz znovu.".replace(",", " ")
         ) from None
     except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-        raise RegistryError(f"{name}: není to soubor JSON registru poskytovatelů ({exc}).") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RegistryError(f"{name}: není to soubor JSON registru poskytovatelů ({first}).") from None
 
 
 def _in_territory(service: RegistryService, territory: Territory | None) -> bool:

@@ -61,6 +61,9 @@ class Field:
     example: str = ""
     width: float | None = None
     funding: bool = False
+    #: a figure of the reported year (users, staff, costs, funding): a template pre-filled
+    #: from last year leaves it empty and shows last year's value in the cell comment
+    yearly: bool = False
     comment: bool = False
     group: str | None = None
     group_index: int | None = None
@@ -162,7 +165,7 @@ class Spec:
 
 _FIELD_KEYS = {
     "key", "label", "type", "required", "codelist", "dropdown", "min", "max", "pattern",
-    "max_length", "digits", "help", "example", "width", "funding", "comment", "repeat",
+    "max_length", "digits", "help", "example", "width", "funding", "yearly", "comment", "repeat",
     "min_count", "templates", "since",
 }
 

@@ -309,7 +309,12 @@ class _Writer:
         else:
             ws.write_string(row, col, str(value), fmt)
 
-    def write_table(self, sheet: SheetSpec, rows: list[dict[str, object]] | None = None) -> None:
+    def write_table(
+        self,
+        sheet: SheetSpec,
+        rows: list[dict[str, object]] | None = None,
+        comments: dict[tuple[int, str], str] | None = None,
+    ) -> None:
         ws = self.wb.add_worksheet(sheet.name)
         rows = rows or []
         last_row = max(sheet.rows, len(rows))  # header on row 0, data rows 1..rows
@@ -333,6 +338,9 @@ class _Writer:
             for c, fld in enumerate(sheet.fields):
                 if values.get(fld.key) is not None:
                     self._write_value(ws, r, c, values[fld.key], self.cell_formats[_format_key(fld)])
+        keys = [f.key for f in sheet.fields]
+        for (i, key), text in sorted((comments or {}).items()):
+            ws.write_comment(i + 1, keys.index(key), text, {"author": "xlkpss", "x_scale": 2.0, "y_scale": 1.4})
         ws.set_row(0, 45)
         ws.freeze_panes(1, 0)
         ws.protect(
@@ -371,7 +379,7 @@ class _Writer:
         ws.hide()
         ws.protect("")
 
-    def write_meta(self) -> None:
+    def write_meta(self, extra: dict[str, str] | None = None) -> None:
         ws = self.wb.add_worksheet(META_SHEET)
         rows = [
             ("kind", self.t.kind),
@@ -381,6 +389,8 @@ class _Writer:
             ("year", str(self.year or "")),
             ("territory", f"{self.scope.level}:{self.scope.code}"),
         ]
+        taken = {k for k, _ in rows}
+        rows += [(k, v) for k, v in (extra or {}).items() if k not in taken]
         for r, (k, v) in enumerate(rows):
             ws.write_string(r, 0, k)
             ws.write_string(r, 1, v)
@@ -396,6 +406,8 @@ def build_template(
     scope: Territory | None = None,
     prefill: dict[str, object] | None = None,
     rows: dict[str, list[dict[str, object]]] | None = None,
+    comments: dict[str, dict[tuple[int, str], str]] | None = None,
+    meta: dict[str, str] | None = None,
 ) -> Path:
     """Write a blank (or pre-filled) template of ``kind`` to ``path`` atomically.
 
@@ -403,6 +415,9 @@ def build_template(
     it: code-list values as their dropdown text).  ``rows`` pre-fills table sheets
     (sheet key → rows of field key → value); ``xlkpss rollover`` uses it for next
     year's plan.  Numbers and dates are written typed, everything else as text.
+    ``comments`` adds cell comments to those rows (sheet key → (row index in ``rows``,
+    field key) → text); ``meta`` adds key–value lines to the hidden metadata sheet
+    (the built-in keys cannot be overridden).  ``xlkpss.template.prefill`` uses both.
     """
     import xlsxwriter
 
@@ -435,8 +450,8 @@ def build_template(
             elif sheet.layout == "keyvalue":
                 w.write_keyvalue(sheet, values)
             else:
-                w.write_table(sheet, (rows or {}).get(sheet.key))
+                w.write_table(sheet, (rows or {}).get(sheet.key), (comments or {}).get(sheet.key))
         w.write_lists()
-        w.write_meta()
+        w.write_meta(meta)
         wb.close()
     return path
