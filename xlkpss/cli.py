@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from xlkpss import __version__
+from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
 
 KINDS = ("sluzby", "plan")
 
@@ -67,16 +68,24 @@ def main() -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Kam uložit šablonu (.xlsx).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Kam uložit šablonu (.xlsx).")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Rok, za který se údaje vyplňují (předvyplní se).")
 @click.option("--obec", metavar="KÓD", help="Kód obce: předvyplní identifikaci, nabídka obcí z její ORP.")
 @click.option("--orp", metavar="KÓD", help="Kód ORP: předvyplní identifikaci, nabídka obcí jen z ORP.")
 @click.option("--kraj", metavar="KÓD", help="Kód kraje (NUTS 3): nabídka obcí jen z kraje.")
-def template(kind: str, output: Path, year: int | None, obec: str | None, orp: str | None, kraj: str | None) -> None:
-    """Vytvoří prázdnou šablonu KIND (sluzby = služby a poskytovatelé, plan = vyhodnocení plánu)."""
+@prefill_options
+def template(kind: str, output: Path | None, year: int | None, obec: str | None, orp: str | None, kraj: str | None, **prefill) -> None:
+    """Vytvoří prázdnou šablonu KIND (sluzby = služby a poskytovatelé, plan = vyhodnocení plánu).
+
+    S --prefill vytvoří šablonu předvyplněnou z loňského souhrnu a/nebo z registru.
+    """
     from xlkpss.template import build_template
 
     scope = _territory(obec, orp, kraj)
+    if wants_prefill(prefill):
+        return run_prefill(kind, output, year=year, scope=scope, **prefill)
+    if output is None:
+        raise click.UsageError("chybí -o (kam uložit šablonu)")
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("šablona se ukládá jako .xlsx", param_hint="-o")
     path = build_template(kind, output, year=year, scope=scope)
