@@ -8,7 +8,8 @@ service, ids ``<Ciselnik>/<kód>``, facilities with RÚIAN-style addresses.
 * 3288609 Pečovatelská služba MÚSS (Chomutov) — two forms, the outpatient one with two capacities
 * 4455667 Odlehčovací služby MÚSS — three forms, each with its own capacity type
 * 7439893 Osobní asistence Charity (Chomutov) — facility without ``kodAdresnihoMista``
-* 3463958 Azylový dům pro matky s dětmi Jirkov — secret address (``utajenaAdresa``)
+* 3463958 Azylový dům pro matky s dětmi Jirkov — secret address (``utajenaAdresa``); 26 beds
+  (the samples' 2026 report says 24)
 * 5781313 Pečovatelská služba Spořice — provision ended (``datumPoskytovaniDo`` 2024-12-31)
 * 2025145 Nízkoprahový klub Jirkov — a facility that ended, a second one still open in Jirkov
 * 9000001 Neznámý druh — unknown type, target group and capacity type codes (Chomutov)
@@ -113,7 +114,7 @@ FIXTURE: list[Any] = [
     service(7439893, 3, CHARITA, [form("ter", (35, "klient"))],
             [facility("Osobní asistence Charity Chomutov", address(CHOMUTOV, street=None, number=12, code=None))],
             groups=(17, 24), portal=4),
-    service("3463958", 20, CHARITA, [form("pob", (24, "luzka"))],
+    service("3463958", 20, CHARITA, [form("pob", (26, "luzka"))],
             [facility("Azylový dům pro matky s dětmi Jirkov", address(JIRKOV, street="Tajná", number=1), secret=True)],
             groups=(23, 3), portal=5),
     service("5781313", 4, SPORICE, [form("ter", (18, "klient"))],
