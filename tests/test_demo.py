@@ -50,6 +50,11 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
         assert "HTML souhrn zatím není" in res.output
     else:
         assert kraj_books[0].with_suffix(".html").is_file()
+    # the sample registry and next year's pre-filled templates of the first ORP
+    assert (out / "registr.xlsx").is_file()
+    index = (out / "predvyplnene_2027" / "seznam_souboru.csv").read_text(encoding="utf-8-sig")
+    assert "obec_562971_chomutov_sluzby_2027.xlsx" in index
+    assert (out / "predvyplnene_2027" / "obec_562971_chomutov_sluzby_2027.xlsx").is_file()
     # the samples are inputs: never touched
     assert before == {p: p.stat().st_mtime_ns for p in SAMPLES.rglob("*") if p.is_file()}
 

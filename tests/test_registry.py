@@ -219,3 +219,30 @@ def test_streaming_reads_the_file_in_chunks(tmp_path, monkeypatch):
     assert big.stat().st_size > 4 * 65536
     assert sizes and all(0 <= n <= 65536 for n in sizes)
     assert json.loads(big.read_text(encoding="utf-8"))["polozky"][0]["identifikator"] == "8610029"
+
+
+def test_benchmark_generator_at_a_tiny_size(tmp_path):
+    """``benchmarks/registry.py`` at 0.3 MB: the generated file imports, every record is
+    taken (no timing asserted; the figures are in the README)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.registry import generate
+
+    src = tmp_path / "rpss.json"
+    records = generate(src, mb=0.3)
+    reg = import_registry(src)
+    assert reg.meta["records"] == reg.meta["services"] == records > 10
+    assert reg.meta["malformed"] == 0 and not [i for i in reg.issues if i.code != "registry-duplicate"]
+    kraj = import_registry(src, territory=territory(kraj="CZ042"))
+    assert 0 < kraj.meta["services"] < records
+    assert kraj.meta["services"] + kraj.meta["outside"] == records
+
+
+def test_sample_registry_is_the_test_fixture(tmp_path):
+    """``samples/registr/rpss_ukazka.json`` (used by the demo) is this fixture, byte for byte."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "registr" / "rpss_ukazka.json"
+    assert sample.read_bytes() == write_rpss(tmp_path / "r.json", indent=1).read_bytes()

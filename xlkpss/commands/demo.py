@@ -132,12 +132,16 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
             _catalogue(c, out_dir / f"katalog_{kraj}", res)
             kraj_books.append(book)
+        # next year's templates of the first ORP, pre-filled from its workbook and the sample registry
+        _prefill(orp_books[0], _code_of(orp_books[0]), year, out_dir, inputs, res)
         # the national workbook, from the regional one(s): the same step a ministry runs for all 14 kraje
         summaries = [read_consolidated(b, sandbox=False) for b in kraj_books]
         c = merge_results([], level="stat", territory=STATE, year=year, generated=generated, summaries=summaries)
         book = out_dir / "souhrn_cr.xlsx"
         write_consolidated(c, book, protect_inputs=inputs + orp_books + kraj_books)
-        res.add(f"Souhrn za Českou republiku (ze souhrnů krajů, {c.meta['delivered']} ze {c.meta['expected']} krajů)", book)
+        res.add(
+            f"Souhrn za Českou republiku (ze souhrnů krajů, {c.meta['delivered']} ze {c.meta['expected']} krajů)", book
+        )
         res.add("HTML souhrn za Českou republiku", _html(c, book.with_suffix(".html"), res))
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
@@ -145,6 +149,29 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     # 5. the plan fulfilment sheet of the valid plan evaluations in the ORP folders
     _fulfilment(results, orp_dirs, out_dir, year, inputs, res)
     return res
+
+
+def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: DemoResult) -> None:
+    """The registry sample imported for the ORP's kraj, and next year's pre-filled
+    templates for every submitter of the ORP (with the index of who gets which file)."""
+    from xlkpss.codelists import orps, territory
+    from xlkpss.registry import import_registry, write_registry
+    from xlkpss.template.prefill import PrefillSources, write_per_submitter
+
+    rpss = samples_dir() / "registr" / "rpss_ukazka.json"
+    if not rpss.is_file():
+        res.notes.append(f"ukázka registru {rpss} chybí: předvyplněné šablony vznikly jen z loňského souhrnu")
+        sources = PrefillSources.load([orp_book])
+    else:
+        reg = import_registry(rpss, territory=territory(kraj=orps()[orp]["kod_kraje"]))
+        book = write_registry(reg, out_dir / "registr.xlsx", protect=set(inputs))
+        res.add(f"Registr poskytovatelů (ukázka; {reg.meta['rows']} služeb × forem)", book)
+        sources = PrefillSources.load([orp_book, book])
+    target = out_dir / f"predvyplnene_{year + 1}"
+    results, index = write_per_submitter(territory(orp=orp), sources, target, year=year + 1, protect=set(inputs))
+    filled = sum(1 for r in results if r.rows)
+    res.add(f"Předvyplněné šablony na rok {year + 1} ({len(results)} předkladatelů, {filled} s řádky)", target)
+    res.add("Kdo dostane který soubor (CSV pro Excel)", index)
 
 
 def _catalogue(c, stem: Path, res: DemoResult) -> None:
@@ -232,6 +259,7 @@ def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
     Vytvoří prázdné šablony, zkontroluje všechny vzorky (hlášení text + JSON a
     označené kopie chybných souborů), sloučí vzorky každé ORP do souhrnného sešitu,
     souhrny ORP do souhrnu kraje, k souhrnům HTML stránky a vyhodnocení plnění plánů,
+    převede ukázku registru poskytovatelů a předvyplní šablony na příští rok,
     a vypíše, kde co je. Vzorky se nemění.
     """
     from xlkpss.cli import _progress
