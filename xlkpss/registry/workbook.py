@@ -84,7 +84,6 @@ _LABELS = {
     "stav": "Stav registrace",
     "nepretrzite": "Nepřetržitý provoz",
     "nazev_mista": "Název místa",
-    "kod_obce": "Kód obce",
     "obec": "Obec",
     "utajena": "Utajená adresa",
     "kod_adresniho_mista": "Kód adresního místa (RÚIAN)",
@@ -123,8 +122,10 @@ _WIDTHS = {
 
 def registry_columns(sheet: str) -> list[tuple[str, str]]:
     """(key, Czech heading) of the columns of a registry sheet."""
-    fields = {f.key: f.label for f in get_template("sluzby").sheet("sluzby").fields}
-    return [(k, fields[k] if k in _SPEC_KEYS else _LABELS[k]) for k in _COLUMNS[sheet]]
+    t = get_template("sluzby")
+    fields = {f.key: f.label for f in t.sheet("sluzby").fields}
+    fields["kod_obce"] = t.sheet("identifikace").field("kod_obce").label
+    return [(k, fields[k] if k in (*_SPEC_KEYS, "kod_obce") else _LABELS[k]) for k in _COLUMNS[sheet]]
 
 
 # ---------------------------------------------------------------------------
