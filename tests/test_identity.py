@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import identity  # noqa: E402
+from benchmarks import identity
 
 
 def test_outputs_identical_to_recorded():

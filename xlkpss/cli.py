@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 
 from xlkpss import __version__
+from xlkpss.commands.options import progress_callback as _progress
+from xlkpss.commands.options import territory_scope as _territory
 from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
 
 KINDS = ("sluzby", "plan")
@@ -29,23 +31,6 @@ def run() -> None:
     for name in _UNUSED_OPTIONAL_IMPORTS:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     main()
-
-
-def _territory(obec: str | None, orp: str | None, kraj: str | None):
-    from xlkpss.codelists import TerritoryError, territory
-
-    try:
-        return territory(obec=obec, orp=orp, kraj=kraj)
-    except TerritoryError as exc:
-        what = str(exc).split(":")
-        raise click.BadParameter(
-            {
-                "obec": f"neznámý kód obce {what[1]!r} (šestimístný kód ČSÚ, např. 562971 Chomutov)",
-                "orp": f"neznámý kód ORP {what[1]!r} (čtyřmístný kód ČSÚ, např. 4203 Chomutov)",
-                "kraj": f"neznámý kód kraje {what[1]!r} (kód NUTS 3, např. CZ042 Ústecký kraj)",
-            }[what[0]]
-            + (" – obec/ORP neleží v zadaném vyšším území" if len(what) > 2 else "")
-        ) from None
 
 
 def _echo_err(message: str, quiet: bool = False) -> None:
@@ -90,26 +75,6 @@ def template(kind: str, output: Path | None, year: int | None, obec: str | None,
         raise click.BadParameter("šablona se ukládá jako .xlsx", param_hint="-o")
     path = build_template(kind, output, year=year, scope=scope)
     click.echo(f"Šablona uložena: {path}")
-
-
-def _progress(quiet: bool, label: str):
-    """A progress callback for long runs (stderr), or None when quiet / few files."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    state = {"bar": None}
-
-    def update(done: int, total: int) -> None:
-        if total < 5:
-            return
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
-            state["bar"].__enter__()
-        bar = state["bar"]
-        bar.update(done - bar.pos)
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    return update
 
 
 LANG_OPTION = click.option(

@@ -262,7 +262,7 @@ def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
     převede ukázku registru poskytovatelů a předvyplní šablony na příští rok,
     a vypíše, kde co je. Vzorky se nemění.
     """
-    from xlkpss.cli import _progress
+    from xlkpss.commands.options import progress_callback as _progress
 
     try:
         gen = dt.date.fromisoformat(generated) if generated else dt.date.today()

@@ -142,7 +142,8 @@ def command(
     přečteno = sloučeno + vyřazeno. Návratový kód: 0 = souhrn uložen, 1 = nelze
     sloučit (nebo chyba v režimu --strict), 2 = chybné zadání.
     """
-    from xlkpss.cli import _progress, _territory
+    from xlkpss.commands.options import progress_callback as _progress
+    from xlkpss.commands.options import territory_scope as _territory
     from xlkpss.fsutil import OutputError
     from xlkpss.merge.consolidate import MergeError, merge_paths
     from xlkpss.merge.workbook import is_consolidated, write_consolidated

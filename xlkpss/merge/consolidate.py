@@ -46,7 +46,6 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -57,6 +56,9 @@ from typing import Any
 from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
 from xlkpss.i18n import format_number, plural_cs
+from xlkpss.merge.clean import clean_value
+from xlkpss.merge.clean import frame_records as _records  # local names kept until the split of this module
+from xlkpss.merge.clean import sheet_frame as _frame
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
@@ -74,7 +76,6 @@ __all__ = [
     "MERGE_INPUT_TABLES",
     "MergeError",
     "Source",
-    "clean_value",
     "core_service_codes",
     "infer_territory",
     "infer_year",
@@ -119,87 +120,6 @@ class MergeError(Exception):
 # ---------------------------------------------------------------------------
 # small helpers
 # ---------------------------------------------------------------------------
-
-
-def clean_value(value: Any) -> Any:
-    """pandas NA/NaN → None; numpy scalars → Python; whole floats → int; datetimes at
-    midnight → date; empty strings → None.  Every value in a ``Consolidated`` is clean."""
-    if value is None:
-        return None
-    # the common, already plain values first (called for every cell of every merge)
-    kind = type(value)
-    if kind is str:
-        return value if value.strip() else None
-    if kind is int or kind is bool or kind is dt.date:
-        return value
-    if kind is float:
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    return _clean_other(value)
-
-
-def clean_values(values: Iterable[Any]) -> list[Any]:
-    """``[clean_value(v) for v in values]``, without a call for None, int and non-blank
-    text (by far the most common values)."""
-    return [
-        v if v is None or (t := type(v)) is int or (t is str and v and not v.isspace()) else clean_value(v)
-        for v in values
-    ]
-
-
-def _clean_other(value: Any) -> Any:
-    """``clean_value`` of anything but None, str, int, bool, date and float."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return value
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
-    if hasattr(value, "item") and not isinstance(value, (dt.date, dt.datetime)):
-        try:
-            value = value.item()
-        except (AttributeError, ValueError):
-            pass
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        return value
-    if isinstance(value, dt.datetime):
-        if value.hour == value.minute == value.second == value.microsecond == 0:
-            return value.date()
-        return value
-    if hasattr(value, "to_pydatetime"):
-        return clean_value(value.to_pydatetime())
-    return value
-
-
-def _records(frame, *, clean: bool = True) -> list[dict[str, Any]]:
-    """The rows of a frame as {column: clean value}; ``clean=False`` for a frame whose
-    values are known to be clean (one ``_frame`` just built)."""
-    if frame is None or len(frame) == 0:
-        return []
-    cols = [str(c) for c in frame.columns]
-    # one object array for the whole frame: itertuples() costs a pandas lookup per column
-    rows = frame.to_numpy(dtype=object).tolist()
-    if not clean:
-        return [dict(zip(cols, values)) for values in rows]
-    return [dict(zip(cols, clean_values(values))) for values in rows]
-
-
-def _frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
-    import pandas as pd
-
-    cols = list(columns or SHEET_COLUMNS[sheet])
-    data = {c: clean_values([r.get(c) for r in rows]) for c in cols}
-    return pd.DataFrame(data, columns=cols, dtype=object)
 
 
 def _num(value: Any) -> float | None:

@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
-from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
+from xlkpss.merge.clean import clean_value, frame_records, sheet_frame
+from xlkpss.merge.consolidate import ACCEPTED, core_service_codes
 from xlkpss.merge.model import SHEETS, STATE_COLUMN, Consolidated, column_label
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
@@ -484,10 +485,10 @@ def _changes(
 ) -> list[dict[str, Any]]:
     if level == "stat":
         # the whole country: every service of last year's workbook, on the national column
-        prev_services = [{**s, STATE_COLUMN: territory.code} for s in _records(previous.table("services"))]
+        prev_services = [{**s, STATE_COLUMN: territory.code} for s in frame_records(previous.table("services"))]
     else:
         col = criteria_column(LEVEL_WORDS[level])
-        prev_services = [s for s in _records(previous.table("services")) if str(s.get(col) or "") == territory.code]
+        prev_services = [s for s in frame_records(previous.table("services")) if str(s.get(col) or "") == territory.code]
     prev_by: dict[tuple, dict[str, Any]] = {}
     for s in prev_services:
         prev_by.setdefault(_service_key(s), s)
@@ -741,23 +742,23 @@ def derive(
 ) -> None:
     """Fill every computed sheet of ``c`` from its record sheets."""
     core_list = list(core) if core is not None else core_service_codes()
-    # the record sheets, as merge_results has just built them with _frame (clean values)
-    services = _records(c.table("services"), clean=False)
-    activities = _records(c.table("activities"), clean=False)
-    submissions = _records(c.table("submissions"), clean=False)
+    # the record sheets, as merge_results has just built them with sheet_frame (clean values)
+    services = frame_records(c.table("services"), clean=False)
+    activities = frame_records(c.table("activities"), clean=False)
+    submissions = frame_records(c.table("submissions"), clean=False)
     plan_rows = _plan_summary(activities)
     carry = _carryover(activities)
     gaps = _gaps(services, level, territory, core_list, submissions, c.meta.get("delivered_orp_codes") or ())
     coverage_rows, coverage_cols = _coverage(services, level, territory)
     changes = _changes(services, previous, level, territory, threshold) if previous is not None else None
-    c.tables["capacities"] = _frame("capacities", _capacities(services, level, territory))
-    c.tables["coverage"] = _frame("coverage", coverage_rows, coverage_cols)
-    c.tables["gaps"] = _frame("gaps", gaps)
-    c.tables["funding"] = _frame("funding", _funding(services, level, territory))
-    c.tables["plan_summary"] = _frame("plan_summary", plan_rows)
-    c.tables["carryover"] = _frame("carryover", carry)
-    c.tables["changes"] = _frame("changes", changes or [])
-    c.tables["overview"] = _frame(
+    c.tables["capacities"] = sheet_frame("capacities", _capacities(services, level, territory))
+    c.tables["coverage"] = sheet_frame("coverage", coverage_rows, coverage_cols)
+    c.tables["gaps"] = sheet_frame("gaps", gaps)
+    c.tables["funding"] = sheet_frame("funding", _funding(services, level, territory))
+    c.tables["plan_summary"] = sheet_frame("plan_summary", plan_rows)
+    c.tables["carryover"] = sheet_frame("carryover", carry)
+    c.tables["changes"] = sheet_frame("changes", changes or [])
+    c.tables["overview"] = sheet_frame(
         "overview", _overview(c, services, submissions, level, territory, gaps, plan_rows, carry, changes)
     )
     # workbook order

@@ -33,7 +33,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
-from xlkpss.merge.consolidate import clean_value, clean_values
+from xlkpss.merge.clean import clean_value, clean_values
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet

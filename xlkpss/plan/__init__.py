@@ -174,9 +174,9 @@ def _errors_word(n: int) -> str:
 
 
 def _clean_ident(ident: dict[str, Any]) -> dict[str, Any]:
-    from xlkpss.plan.tree import _clean
+    from xlkpss.plan.tree import clean_cell
 
-    return {k: _clean(v) for k, v in ident.items()}
+    return {k: clean_cell(v) for k, v in ident.items()}
 
 
 def plans_from_results(results: Iterable[Any], *, force: bool = False) -> list[Plan]:
@@ -202,11 +202,11 @@ def plans_from_results(results: Iterable[Any], *, force: bool = False) -> list[P
             continue
         projects = []
         if "projekty" in r.frames:
-            from xlkpss.plan.tree import _rows
+            from xlkpss.plan.tree import row_dicts
 
             projects = [
                 p
-                for p in _rows(r.frames["projekty"])
+                for p in row_dicts(r.frames["projekty"])
                 if any(v is not None for k, v in p.items() if not k.startswith("_"))
             ]
         plans.append(

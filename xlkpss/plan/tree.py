@@ -69,7 +69,7 @@ def number_key(number: str | None) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split("."))
 
 
-def _clean(value: Any) -> Any:
+def clean_cell(value: Any) -> Any:
     """pandas NA/NaN → None; numpy scalars → Python; whole Float64 money stays float."""
     if value is None:
         return None
@@ -174,7 +174,7 @@ def build_tree(frame_or_rows: Any) -> PlanTree:
     parent is missing are attached to the nearest existing ancestor, or kept at the top
     level after the numbered items, so nothing a submitter wrote disappears.
     """
-    rows = _rows(frame_or_rows)
+    rows = row_dicts(frame_or_rows)
     items: list[PlanItem] = []
     for r in rows:
         number = r.get("cislo")
@@ -222,12 +222,13 @@ def build_tree(frame_or_rows: Any) -> PlanTree:
     return PlanTree(roots=roots + orphans)
 
 
-def _rows(frame_or_rows: Any) -> list[dict[str, Any]]:
+def row_dicts(frame_or_rows: Any) -> list[dict[str, Any]]:
+    """The rows of a plan frame (or a list of row dicts) as dicts of plain Python values."""
     if isinstance(frame_or_rows, list):
-        return [{k: _clean(v) for k, v in r.items()} for r in frame_or_rows]
+        return [{k: clean_cell(v) for k, v in r.items()} for r in frame_or_rows]
     frame = frame_or_rows
     cols = list(frame.columns)
-    return [{c: _clean(v) for c, v in zip(cols, values)} for values in frame.itertuples(index=False, name=None)]
+    return [{c: clean_cell(v) for c, v in zip(cols, values)} for values in frame.itertuples(index=False, name=None)]
 
 
 # --- marks and statistics ------------------------------------------------------------

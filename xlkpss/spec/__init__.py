@@ -74,12 +74,6 @@ class Field:
     def numeric(self) -> bool:
         return self.type in NUMERIC_TYPES
 
-    def describe_expected(self, lang: str = "cs") -> str:
-        """A short human description of what the field accepts (used in messages and Návod)."""
-        from xlkpss.i18n import describe_field
-
-        return describe_field(self, lang)
-
 
 @dataclass(frozen=True)
 class SheetSpec:

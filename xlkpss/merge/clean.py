@@ -1,0 +1,96 @@
+"""Clean values of a ``Consolidated`` and its frames ↔ records: what every merge module
+shares (``clean_value``, ``clean_values``, ``frame_records``, ``sheet_frame``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from xlkpss.merge.model import SHEET_COLUMNS
+
+__all__ = ["clean_value", "clean_values", "frame_records", "sheet_frame"]
+
+
+def clean_value(value: Any) -> Any:
+    """pandas NA/NaN → None; numpy scalars → Python; whole floats → int; datetimes at
+    midnight → date; empty strings → None.  Every value in a ``Consolidated`` is clean."""
+    if value is None:
+        return None
+    # the common, already plain values first (called for every cell of every merge)
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is int or kind is bool or kind is dt.date:
+        return value
+    if kind is float:
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    return _clean_other(value)
+
+
+def clean_values(values: Iterable[Any]) -> list[Any]:
+    """``[clean_value(v) for v in values]``, without a call for None, int and non-blank
+    text (by far the most common values)."""
+    return [
+        v if v is None or (t := type(v)) is int or (t is str and v and not v.isspace()) else clean_value(v)
+        for v in values
+    ]
+
+
+def _clean_other(value: Any) -> Any:
+    """``clean_value`` of anything but None, str, int, bool, date and float."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return value
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if hasattr(value, "item") and not isinstance(value, (dt.date, dt.datetime)):
+        try:
+            value = value.item()
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, dt.datetime):
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date()
+        return value
+    if hasattr(value, "to_pydatetime"):
+        return clean_value(value.to_pydatetime())
+    return value
+
+
+def frame_records(frame, *, clean: bool = True) -> list[dict[str, Any]]:
+    """The rows of a frame as {column: clean value}; ``clean=False`` for a frame whose
+    values are known to be clean (one ``sheet_frame`` just built)."""
+    if frame is None or len(frame) == 0:
+        return []
+    cols = [str(c) for c in frame.columns]
+    # one object array for the whole frame: itertuples() costs a pandas lookup per column
+    rows = frame.to_numpy(dtype=object).tolist()
+    if not clean:
+        return [dict(zip(cols, values)) for values in rows]
+    return [dict(zip(cols, clean_values(values))) for values in rows]
+
+
+def sheet_frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
+    """A frame of one sheet of a ``Consolidated`` (its columns from ``SHEET_COLUMNS`` unless
+    given) with every value cleaned; object dtype, so nothing is coerced."""
+    import pandas as pd
+
+    cols = list(columns or SHEET_COLUMNS[sheet])
+    data = {c: clean_values([r.get(c) for r in rows]) for c in cols}
+    return pd.DataFrame(data, columns=cols, dtype=object)
