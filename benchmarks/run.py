@@ -159,8 +159,8 @@ def naive_parse(path: Path):
     import openpyxl
     import pandas as pd
 
-    from xlkpss.read.files import _norm, _trim
     from xlkpss.read.model import RawSheet, RawWorkbook
+    from xlkpss.read.normalise import norm_value, trim_row
     from xlkpss.validate.engine import parse_workbook
 
     with warnings.catch_warnings():
@@ -169,7 +169,7 @@ def naive_parse(path: Path):
     sheets = []
     for ws in owb.worksheets:
         df = pd.DataFrame(ws.values, dtype=object)  # object: keep None and ints as they are
-        rows = [_trim([_norm(v) for v in rec]) for rec in df.itertuples(index=False, name=None)]
+        rows = [trim_row([norm_value(v) for v in rec]) for rec in df.itertuples(index=False, name=None)]
         while rows and not rows[-1]:
             rows.pop()
         sheets.append(RawSheet(ws.title, rows, hidden=ws.sheet_state != "visible"))

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from xlkpss.read.files import ReadLimits, read_workbook
+from xlkpss.read.files import read_workbook
 from xlkpss.read.model import RawWorkbook, ReadError
+from xlkpss.read.safety import ReadLimits
 from xlkpss.read.sandbox import map_safely
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -22,9 +22,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xlkpss.read.files import ReadLimits, read_workbook, sniff
+from xlkpss.read.files import read_workbook
 from xlkpss.read.model import RawWorkbook, ReadError
+from xlkpss.read.safety import ReadLimits
 from xlkpss.read.sandbox import map_safely, read_safely
+from xlkpss.read.sniff import sniff
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")

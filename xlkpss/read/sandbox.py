@@ -30,8 +30,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, TypeVar
 
-from xlkpss.read.files import DEFAULT_LIMITS, ReadLimits, read_workbook
+from xlkpss.read.files import read_workbook
 from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
+from xlkpss.read.safety import DEFAULT_LIMITS, ReadLimits
 
 __all__ = ["map_safely", "read_safely"]
 

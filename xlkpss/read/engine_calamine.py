@@ -1,0 +1,246 @@
+"""The fast engine: python-calamine reads xlsx / xlsm / xls / ods (eagerly, or an xlsx sheet
+at first use), and the formula errors it cannot see are added — for xlsx from the sheet
+XML, for xls and ods by :mod:`xlkpss.read.engine_xlrd_ods`."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from xlkpss.read.engine_xlrd_ods import apply_ods_marks, apply_xls_errors
+from xlkpss.read.failures import as_read_errors, short_error
+from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
+from xlkpss.read.normalise import SheetBuilder, norm_row, norm_value, set_errors
+from xlkpss.read.safety import ReadLimits, local_name, member_matches
+from xlkpss.read.sniff import Probe
+
+__all__ = ["read_calamine"]
+
+def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = False) -> RawWorkbook:
+    import python_calamine as pc
+
+    wb = RawWorkbook(path=path, format=probe.format, sheets=[], application=probe.application)
+    if lazy and probe.format in ("xlsx", "xlsm") and not probe.strict:
+        book = _LazyBook(path, probe, limits, wb.truncated)
+        data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
+        for meta in book.cwb.sheets_metadata:
+            if meta.typ in data_types:
+                wb.sheets.append(_LazySheet(meta.name, meta.visible != pc.SheetVisibleEnum.Visible, book))
+        return wb
+    with _with_suffix(path, probe.format) as calamine_path, pc.CalamineWorkbook.from_path(calamine_path) as cwb:
+        metas = cwb.sheets_metadata
+        data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
+        for meta in metas:
+            if meta.typ not in data_types:
+                continue
+            try:
+                sheet = cwb.get_sheet_by_name(meta.name)
+                rows, total = _calamine_rows(sheet, limits.max_rows)
+            except pc.PasswordError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - name the sheet that failed
+                what = "Strict Open XML, uložte jej jako běžný .xlsx; " if probe.strict else ""
+                raise ReadError("file-corrupt", f"{what}list „{meta.name}“: {short_error(exc, 120)}") from None
+            wb.sheets.append(RawSheet(meta.name, rows, hidden=meta.visible != pc.SheetVisibleEnum.Visible))
+            if total is not None:
+                wb.truncated[meta.name] = total
+    if probe.format in ("xlsx", "xlsm"):
+        _apply_xlsx_errors(path, probe, wb, limits.max_rows)
+    elif probe.format == "ods" and probe.content_part:
+        apply_ods_marks(path, probe, wb, limits.max_rows)
+    elif probe.format == "xls":
+        apply_xls_errors(path, wb, limits.max_rows)
+    if probe.strict and not wb.sheets:
+        raise ReadError("file-corrupt", "formát Strict Open XML nelze přečíst; uložte sešit jako běžný .xlsx")
+    return wb
+
+
+class _LazyBook:
+    """An open calamine workbook whose sheets are parsed on demand (see ``lazy``)."""
+
+    def __init__(self, path: Path, probe: Probe, limits: ReadLimits, truncated: dict[str, int]):
+        import python_calamine as pc
+
+        self.path, self.probe, self.limits, self.truncated = path, probe, limits, truncated
+        self._tmp = None
+        self._zf: zipfile.ZipFile | None = None  # for the formula-error scan, opened once
+        calamine_path = str(path)
+        if path.suffix.lower() not in _SUFFIXES[probe.format]:
+            self._tmp = tempfile.TemporaryDirectory(prefix="xlkpss-")  # removed when the book is collected
+            link = Path(self._tmp.name) / f"file{_SUFFIXES[probe.format][0]}"
+            link.symlink_to(path.resolve())
+            calamine_path = str(link)
+        self.cwb = pc.CalamineWorkbook.from_path(calamine_path)
+
+    def load(self, name: str) -> RawSheet:
+        """The sheet's rows and formula errors, exactly as eager reading gives them."""
+        import python_calamine as pc
+
+        with as_read_errors():
+            try:
+                sheet = self.cwb.get_sheet_by_name(name)
+                rows, total = _calamine_rows(sheet, self.limits.max_rows)
+            except (pc.PasswordError, MemoryError, RecursionError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - name the sheet that failed
+                raise ReadError("file-corrupt", f"list „{name}“: {short_error(exc, 120)}") from None
+            out = RawSheet(name, rows)
+            if total is not None:
+                self.truncated[name] = total
+            part = self.probe.sheet_parts.get(name)
+            if part is not None:
+                if self._zf is None:
+                    self._zf = zipfile.ZipFile(self.path)
+                set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
+        return out
+
+
+class _LazySheet(RawSheet):
+    """A :class:`RawSheet` whose cells are read at first use (pickles as a plain one)."""
+
+    def __init__(self, name: str, hidden: bool, book: _LazyBook):
+        self.name = name
+        self.hidden = hidden
+        self._book: _LazyBook | None = book
+        self._loaded: RawSheet | None = None
+
+    def _load(self) -> RawSheet:
+        if self._loaded is None:
+            assert self._book is not None
+            self._loaded = self._book.load(self.name)
+            self._book = None
+        return self._loaded
+
+    @property  # type: ignore[override]
+    def rows(self) -> list[list[Any]]:
+        return self._load().rows
+
+    @property  # type: ignore[override]
+    def errors(self) -> dict[tuple[int, int], str]:
+        return self._load().errors
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RawSheet):
+            return NotImplemented
+        return (self.name, self.rows, self.errors, self.hidden) == (other.name, other.rows, other.errors, other.hidden)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._loaded is not None else "not loaded"
+        return f"_LazySheet({self.name!r}, hidden={self.hidden}, {state})"
+
+    def __reduce__(self):
+        return (RawSheet, (self.name, self.rows, self.errors, self.hidden))
+
+
+@contextmanager
+def _with_suffix(path: Path, fmt: str) -> Iterator[str]:
+    """A path to the file whose extension matches its sniffed format.
+
+    calamine picks its parser by the extension of a path (an xlsx named .xls fails).
+    Its content detection (``from_filelike``) tries every parser and reports only
+    "Cannot detect file format", losing PasswordError and the real cause; so a
+    misnamed file is read through a symlink with the right extension instead.
+    """
+    if path.suffix.lower() in _SUFFIXES[fmt]:
+        yield str(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="xlkpss-") as tmp:
+        link = Path(tmp) / f"file{_SUFFIXES[fmt][0]}"
+        link.symlink_to(path.resolve())
+        yield str(link)
+
+
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xlsm": (".xlsm", ".xlsx"), "xls": (".xls",), "ods": (".ods",)}
+
+
+def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | None]:
+    """Normalised rows from A1 (``skip_empty_area=False``: keep Excel coordinates)."""
+    end = sheet.end
+    builder = SheetBuilder(max_rows)
+    if end is None:
+        return builder.finish()
+    if end[0] < max_rows:
+        for raw in sheet.to_python(skip_empty_area=False):
+            builder.add(norm_row(raw))
+        return builder.finish()
+    # Too many rows: convert only the kept ones; the rest is just checked for content
+    # to report the true total.  (iter_rows does not pad leading columns, so it is only
+    # used for that check.)
+    for raw in sheet.to_python(skip_empty_area=False, nrows=max_rows):
+        builder.add(norm_row(raw))
+    for i, raw in enumerate(sheet.iter_rows()):
+        if i >= max_rows and any(norm_value(v) is not None for v in raw):
+            builder.last_filled = i
+    return builder.finish()
+
+
+def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) -> None:
+    with zipfile.ZipFile(path) as zf:
+        for sheet in wb.sheets:
+            part = probe.sheet_parts.get(sheet.name)
+            if part is None:
+                continue
+            set_errors(sheet, _xlsx_errors(zf, part), max_rows)
+
+
+_T_E = re.compile(rb"""\st\s*=\s*["']e["']""")
+
+
+def _col_index(ref: str) -> tuple[int, int] | None:
+    """'AB12' -> (row0, col0); None when the reference is not of that shape."""
+    col = 0
+    i = 0
+    n = len(ref)
+    while i < n and "A" <= ref[i] <= "Z":
+        col = col * 26 + ord(ref[i]) - 64
+        i += 1
+    if i == 0 or i == n or not ref[i:].isdigit():
+        return None
+    return int(ref[i:]) - 1, col - 1
+
+
+def _xlsx_errors(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    """Cells with ``t="e"`` in a worksheet part: (row0, col0) -> error text.
+
+    Most sheets have none, so a byte scan decides first; only sheets with error cells
+    are parsed (iterparse, memory flat).  Positions follow the ``r`` attributes, or
+    count on when a generator omits them, as Excel does.
+    """
+    if not member_matches(zf, part, _T_E):
+        return {}
+    errors: dict[tuple[int, int], str] = {}
+    row0, col0 = -1, -1
+    parent: ET.Element | None = None
+    with zf.open(part) as fh:
+        for event, el in ET.iterparse(fh, events=("start", "end")):
+            tag = local_name(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row0 = int(r) - 1 if r and r.isdigit() else row0 + 1
+                    col0 = -1
+                elif tag == "sheetData":
+                    parent = el
+                continue
+            if tag == "c":
+                ref = _col_index(el.get("r") or "")
+                if ref is not None:
+                    row0, col0 = ref
+                else:
+                    col0 += 1
+                if el.get("t") == "e":
+                    v = next((ch for ch in el if local_name(ch.tag) == "v"), None)
+                    text = (v.text or "").strip() if v is not None else ""
+                    if text:
+                        errors[(row0, col0)] = text
+            elif tag == "row" and parent is not None:
+                parent.clear()  # processed rows are not needed: keep memory flat
+    return errors
