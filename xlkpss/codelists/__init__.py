@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
+from xlkpss.collate import czech_key
+
 __all__ = [
     "CodeItem",
     "CodeList",
@@ -320,7 +322,7 @@ def _obce(munis: Iterable[Municipality], name: str = "obce") -> CodeList:
     for m in munis:
         counts[normalize_key(m.name)] = counts.get(normalize_key(m.name), 0) + 1
     items = []
-    for m in sorted(munis, key=lambda m: (normalize_key(m.name), m.code)):
+    for m in sorted(munis, key=lambda m: (czech_key(m.name), m.code)):
         unique = counts[normalize_key(m.name)] == 1
         # Names repeat across the country but never within one ORP (checked in tests).
         display = m.name if unique else f"{m.name} (ORP {m.orp_name})"
@@ -363,7 +365,7 @@ def _builtin(name: str) -> CodeList:
             "Obce s rozšířenou působností",
             [
                 CodeItem(code=r["kod_orp"], label=r["nazev_orp"], display=r["nazev_orp"], extra={"kraj": r["kod_kraje"]})
-                for r in sorted(orps().values(), key=lambda r: normalize_key(r["nazev_orp"]))
+                for r in sorted(orps().values(), key=lambda r: czech_key(r["nazev_orp"]))
             ],
         )
     if name == "obce":

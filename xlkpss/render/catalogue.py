@@ -77,6 +77,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import codelist, normalize_key
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.merge.model import Consolidated
 from xlkpss.render.html import fmt_date, fmt_number, is_blank, render_template
@@ -336,7 +337,7 @@ def _sections_of(e: Entry, sections: list[dict[str, Any]]) -> list[str]:
 
 
 def _sort_key(text: str) -> tuple:
-    return (normalize_key(text), text)
+    return czech_key(text)
 
 
 def build_catalogue(c: Consolidated, *, title: str | None = None, territory: str | None = None) -> CatalogueModel:
