@@ -27,6 +27,7 @@ __all__ = [
     "Territory",
     "TerritoryError",
     "codelist",
+    "is_related_type",
     "municipalities",
     "normalize_key",
     "orps",
@@ -302,7 +303,33 @@ def _druhy() -> CodeList:
                 },
             )
         )
+    items.extend(_related_items())
     return CodeList("druhy_sluzeb", "Druhy sociálních služeb (zákon 108/2006 Sb.)", items)
+
+
+def _related_items() -> list[CodeItem]:
+    """„související služba (není druh podle zákona)“ from the spec's ``[related_services]``:
+    the value an unregistered related service may have; no §, no forms, ``related``."""
+    from xlkpss.spec import load_spec
+
+    rel = load_spec().related
+    if not rel.get("druh"):
+        return []
+    return [
+        CodeItem(
+            code=rel["druh"],
+            label=rel["label"],
+            display=rel["label"],
+            aliases=("související služba", "související", "neregistrovaná služba"),
+            extra={"paragraf": "", "kategorie": rel.get("kategorie", ""), "formy": (), "related": True},
+        )
+    ]
+
+
+def is_related_type(code: object) -> bool:
+    """Is ``code`` the druh „související služba (není druh podle zákona)“?"""
+    druhy = codelist("druhy_sluzeb")
+    return bool(code) and code in druhy and bool(druhy.get(str(code)).extra.get("related"))
 
 
 def _simple(name: str, title: str, filename: str, labels: dict[str, str] | None = None, ciselnik: str | None = None) -> CodeList:
@@ -335,7 +362,10 @@ def _spec_list(name: str) -> CodeList:
     from xlkpss.spec import load_spec
 
     raw = load_spec().codelists[name]
-    return CodeList(name, raw.get("title", name), [CodeItem(code=c, label=l, display=l) for c, l in raw["items"]])
+    items = []
+    for code, label, *rest in raw["items"]:  # [code, label] or [code, label, [other spellings]]
+        items.append(CodeItem(code=code, label=label, display=label, aliases=tuple(rest[0]) if rest else ()))
+    return CodeList(name, raw.get("title", name), items)
 
 
 @cache

@@ -433,7 +433,8 @@ def _gaps(
                 }
             )
             continue
-        missing = [i for i in druhy if i.code not in present.get(code, set())]
+        # „související služba“ is no legal type: its absence is no gap
+        missing = [i for i in druhy if i.code not in present.get(code, set()) and not i.extra.get("related")]
         missing.sort(key=lambda i: (i.code not in core, druhy.position(i.code)))
         for item in missing:
             rows.append(
