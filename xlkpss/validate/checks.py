@@ -146,8 +146,8 @@ def _services_candidates(frame, sheet: SheetSpec, declared_orp) -> Any:
 
 # --- Plán ------------------------------------------------------------------------------
 
-#: Levels of a plan from the highest down.  A child is never of a higher level than its
-#: parent (a goal may hold goals: cíl → dílčí cíl); the top of the tree (number ``1``,
+#: Levels of a plan from the highest down.  A child is of a lower level than its parent,
+#: never higher; only a goal may hold goals (cíl → dílčí cíl); the top of the tree (number ``1``,
 #: ``2`` …) is a working-group area, a priority or a goal; an area is only ever on top.
 _LEVEL_RANK = {"oblast": 0, "priorita": 1, "cil": 2, "opatreni": 3, "aktivita": 4}
 _TOP_LEVELS = ("oblast", "priorita", "cil")
@@ -162,18 +162,33 @@ def _level_problem(number: str, level: str, parent_no: str | None, parent_level:
     """Why ``level`` cannot stand at ``number`` (None when it can)."""
     if parent_no is None:
         if level not in _TOP_LEVELS:
-            tops = ", ".join(_level_label(c) for c in _TOP_LEVELS[:-1]) + " nebo " + _level_label(_TOP_LEVELS[-1])
-            return f"položka {number} je na nejvyšší úrovni plánu, kde může být jen {tops}"
+            return f"položka {number} je na nejvyšší úrovni plánu, kde může být jen {_or_list(list(_TOP_LEVELS))}"
         return None
     if level == "oblast":
         return f"oblast (pracovní skupina) může být jen na nejvyšší úrovni plánu (číslo bez tečky), ne pod položkou {parent_no}"
-    if parent_level and _LEVEL_RANK[level] < _LEVEL_RANK[parent_level]:
-        order = ", ".join(_level_label(c) for c in _LEVEL_RANK)
+    if parent_level and not _may_hold(parent_level, level):
+        below = [c for c in _LEVEL_RANK if _may_hold(parent_level, c)]
         return (
-            f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}) "
-            f"a nesmí mít vyšší úroveň než ona (od nejvyšší: {order})"
+            f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}), "
+            f"pod kterou může být jen {_or_list(below)}"
         )
     return None
+
+
+def _may_hold(parent_level: str, level: str) -> bool:
+    """A child is of a lower level than its parent; only goals nest (cíl → dílčí cíl)."""
+    if level in _NESTING:
+        return _LEVEL_RANK[level] >= _LEVEL_RANK[parent_level]
+    return _LEVEL_RANK[level] > _LEVEL_RANK[parent_level]
+
+
+#: levels that may stand under their own kind
+_NESTING = ("cil",)
+
+
+def _or_list(codes: list[str]) -> str:
+    labels = [_level_label(c) for c in codes]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " nebo " + labels[-1]
 
 
 def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
