@@ -168,6 +168,11 @@ def _level_problem(number: str, level: str, parent_no: str | None, parent_level:
         return f"oblast (pracovní skupina) může být jen na nejvyšší úrovni plánu (číslo bez tečky), ne pod položkou {parent_no}"
     if parent_level and not _may_hold(parent_level, level):
         below = [c for c in _LEVEL_RANK if _may_hold(parent_level, c)]
+        if not below:
+            return (
+                f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}), "
+                "pod kterou už žádná další položka být nemůže"
+            )
         return (
             f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}), "
             f"pod kterou může být jen {_or_list(below)}"

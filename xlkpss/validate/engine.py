@@ -268,8 +268,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
     for key, data in sub.sheets.items():
         if key == "identifikace":
             continue
-        if key == sub.template.table_sheets[0].key:
-            _none_typed_as_row(data, declared, pf.issues)
+        typed_none = key == sub.template.table_sheets[0].key and _none_typed_as_row(data, pf.issues)
         pf.sheets[key] = ps = _parse_records(data, lists, scoped, pf.issues)
         _fill_related(ps)
         if key in declared:
@@ -283,7 +282,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
                         {"expected": f"{data.sheet_name} ({n} {'řádek' if n == 1 else 'řádky' if n < 5 else 'řádků'})"},
                     )
                 )
-        elif not data.records and key == sub.template.table_sheets[0].key:
+        elif not data.records and key == sub.template.table_sheets[0].key and not typed_none:
             pf.issues.append(make_issue("no-data", sheet=data.sheet_name))
     return pf
 
@@ -314,23 +313,21 @@ def _plain_words(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-def _none_typed_as_row(data: SheetData, declared: dict[str, Field], out_issues: list[Issue]) -> None:
+def _none_typed_as_row(data: SheetData, out_issues: list[Issue]) -> bool:
     """„žádné služby nemáme“ typed into the only data row: one issue pointing to the
     field that says so (the spec's ``declares_empty`` field) instead of an error per
     required column.  The row is not a service; it is reported, not parsed."""
     if len(data.records) != 1:
-        return
+        return False
     row0, record = data.records[0]
     filled = [(k, v) for k, v in record.items() if not (v is None or (isinstance(v, str) and not v.strip()))]
     if not filled or len(filled) > 2 or not all(isinstance(v, str) for _, v in filled):
-        return
+        return False
     hit = next(((k, v) for k, v in filled if _NONE_WORDS.search(_plain_words(v))), None)
-    if hit is None:
-        return
-    template_fields = [f for f in _ident_fields_declaring(data.spec.key)]
-    if not template_fields:
-        return
-    f = template_fields[0]
+    declaring = _ident_fields_declaring(data.spec.key)
+    if hit is None or not declaring:
+        return False
+    f = declaring[0]
     key, value = hit
     data.records = []
     r, c = data.cell_of(row0, key)
@@ -345,6 +342,7 @@ def _none_typed_as_row(data: SheetData, declared: dict[str, Field], out_issues: 
             expected=f"„{f.label}“ na listu Identifikace",
         )
     )
+    return True
 
 
 @lru_cache(maxsize=8)
