@@ -109,6 +109,9 @@ MERGE_CODES: dict[str, str] = {
     "submission-level": "Šablona patří do souhrnu ORP",
 }
 
+#: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
+FILE_ERROR_KEPT = "chyba v souboru, řádky sloučeny"
+
 _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
 
@@ -664,6 +667,9 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                 )
                 continue
         src.unit = _unit_of(src, level, territory)
+        for i in r.file_errors:
+            # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
+            lines.errors.append(_issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
         excluded = r.rows_excluded()
         unexplained = [i for i in r.warnings if not i.explained]
         src.status = "warnings" if (excluded or unexplained or r.errors) else "valid"
