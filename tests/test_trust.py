@@ -149,3 +149,128 @@ def test_contact_typo_file_is_merged_with_its_rows(tmp_path):
     errors = read_consolidated(out).table("errors").to_dict("records")
     mine = [e for e in errors if e["src_file"] == UDLICE_LIKE]
     assert {e["code"] for e in mine} >= {"invalid-email", "invalid-phone"}
+
+
+# ---------------------------------------------------------------------------
+# 2. statuses that mean one thing, the same counts everywhere
+# ---------------------------------------------------------------------------
+
+JIRKOV_PLAN = "plan_jirkov_2026.xlsx"
+CHOMUTOV_SERVICES = "obec_562971_chomutov_sluzby_2026.xlsx"
+
+
+def spoil_rows(path: Path, sheet_key: str, field_key: str, value: Any, n: int) -> list[int]:
+    """Type ``value`` into ``field_key`` of the first ``n`` data rows; their Excel rows."""
+    kind = "plan" if "plan" in path.name else "sluzby"
+    spec = get_template(kind).sheet(sheet_key)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[spec.name]
+    col = next(c for c in range(1, ws.max_column + 1) if ws.cell(1, c).value == spec.field(field_key).label)
+    rows = [r for r in range(2, ws.max_row + 1) if any(ws.cell(r, c).value not in (None, "") for c in range(1, 6))][:n]
+    assert len(rows) == n
+    for r in rows:
+        ws.cell(r, col, value)
+    wb.save(path)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def statuses_run(tmp_path_factory):
+    """ORP Chomutov as a coordinator gets it: Jirkov's services file is rejected (a wrong
+    year typed as text) but its plan is fine; Chomutov's services have 4 bad rows; Březno
+    mistyped its e-mail."""
+    tmp = tmp_path_factory.mktemp("statuses")
+    d = copy_samples(tmp / "in")
+    set_ident(d / UDLICE_LIKE, rok="dvacet šest")
+    spoil_rows(d / CHOMUTOV_SERVICES, "sluzby", "kapacita", "cca 20", 4)
+    set_ident(d / "obec_563013_brezno_sluzby_2026.xlsx", email="starosta@brezno")
+    out = tmp / "souhrn.xlsx"
+    html = tmp / "souhrn.html"
+    r = CliRunner().invoke(main, ["merge", str(d), "--orp", "4203", "--year", "2026", "-o", str(out), "--html", str(html)])
+    assert r.exit_code == 0, r.output
+    from xlkpss.merge.workbook import read_consolidated
+
+    return {"dir": d, "out": out, "html": html, "cli": r.output, "c": read_consolidated(out)}
+
+
+def test_statuses_per_submitter_and_kind(statuses_run):
+    subs = statuses_run["c"].table("submissions").to_dict("records")
+    by_file = {s["file"]: s for s in subs if s.get("file")}
+    assert by_file[UDLICE_LIKE]["status"] == "rejected"
+    assert by_file[JIRKOV_PLAN]["status"] in ("valid", "warnings")
+    chomutov = by_file[CHOMUTOV_SERVICES]
+    assert chomutov["status"] == "errors" and chomutov["errors"] == 4
+    assert chomutov["rows_excluded"] >= 4
+    assert by_file["obec_563013_brezno_sluzby_2026.xlsx"]["status"] == "errors"
+    brezno = by_file["obec_563013_brezno_sluzby_2026.xlsx"]
+    dupes = [
+        e
+        for e in statuses_run["c"].table("errors").to_dict("records")
+        if e["src_file"] == brezno["file"] and e["code"] == "duplicate-service"
+    ]
+    assert brezno["rows_merged"] > 0 and brezno["rows_excluded"] == len(dupes)  # the e-mail excluded nothing
+    # Jirkov: one line per kind — services rejected, plan accepted; it has not delivered
+    jirkov = [s for s in subs if s.get("territory_code") == "563099"]
+    assert {(s["kind"], s["status"]) for s in jirkov} >= {("služby", "rejected")}
+    assert "Jirkov" not in _html_list(statuses_run["html"], "služby")
+    assert "Jirkov" in _html_list(statuses_run["html"], "plán")
+
+
+def _html_list(html: Path, kind: str) -> list[str]:
+    import html5lib
+
+    doc = html5lib.parse(html.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    for ul in doc.iter("ul"):
+        if ul.get("data-list") == "submitted" and ul.get("data-kind") == kind:
+            return ["".join(li.itertext()).strip() for li in ul.iter("li")]
+    return []
+
+
+def _html_counts(html: Path) -> dict[str, int]:
+    import html5lib
+
+    doc = html5lib.parse(html.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    out = {}
+    for span in doc.iter("span"):
+        fig = span.get("data-figure") or ""
+        if fig.startswith("status-"):
+            out[fig[len("status-") :]] = int("".join(span.itertext()).replace("\u00a0", "").replace(" ", ""))
+    return out
+
+
+def test_html_workbook_and_cli_give_the_same_status_counts(statuses_run):
+    from xlkpss.merge.model import STATUS_LABELS
+
+    c = statuses_run["c"]
+    subs = c.table("submissions").to_dict("records")
+    independent: dict[str, int] = {}
+    for s in subs:
+        independent[s["status"]] = independent.get(s["status"], 0) + 1
+    assert independent["rejected"] == 1 and independent["errors"] == 2
+    # Přehled
+    overview = {r["metric"]: r for r in c.table("overview").to_dict("records")}
+    book = {k.split(":", 1)[1]: int(r["value"]) for k, r in overview.items() if str(k).startswith("status:")}
+    assert {k: v for k, v in book.items() if v} == independent
+    # HTML
+    html = _html_counts(statuses_run["html"])
+    assert {k: v for k, v in html.items() if v} == independent
+    # CLI: "odevzdání – služby: v pořádku 3, přijato s chybami 2, …" per kind
+    cli: dict[str, int] = {}
+    for line in statuses_run["cli"].splitlines():
+        line = line.strip()
+        if line.startswith("odevzdání – "):
+            for part in line.split(":", 1)[1].split(","):
+                label, n = part.strip().rsplit(" ", 1)
+                key = next(k for k, v in STATUS_LABELS.items() if v == label)
+                cli[key] = cli.get(key, 0) + int(n)
+    assert cli == independent
+    assert "odmítnuto 1" in statuses_run["cli"]
+
+
+def test_rows_read_equal_merged_plus_excluded_for_every_file(statuses_run):
+    for s in statuses_run["c"].table("submissions").to_dict("records"):
+        if s.get("file"):
+            assert s["rows_read"] == s["rows_merged"] + s["rows_excluded"], s
+    for name in (CHOMUTOV_SERVICES, "obec_563013_brezno_sluzby_2026.xlsx", UDLICE_LIKE):
+        s = next(x for x in statuses_run["c"].table("submissions").to_dict("records") if x.get("file") == name)
+        assert s["rows_read"] == services_rows(statuses_run["dir"] / name) > 0
