@@ -56,6 +56,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
+from xlkpss.collate import czech_key
 from xlkpss.i18n import format_number, plural_cs
 from xlkpss.merge.model import (
     KIND_LABELS,
@@ -985,7 +986,7 @@ def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> 
                 lines.errors.append(line)
         also.discard(str(kept[0].get("submitter")))
         for rec in kept:
-            rec["reported_by"] = "; ".join(sorted(also, key=normalize_key)) or None
+            rec["reported_by"] = "; ".join(sorted(also, key=czech_key)) or None
     lines.services = [r for r in lines.services if id(r) not in drop]
 
 
@@ -1111,7 +1112,7 @@ def _expected_units(level: str, territory: Territory) -> dict[str, str]:
         units = {o["kod_orp"]: o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == territory.code}
     else:
         units = {k["kod_kraje"]: k["nazev_kraje"] for k in regions().values()}
-    return dict(sorted(units.items(), key=lambda kv: (normalize_key(kv[1]), kv[0])))
+    return dict(sorted(units.items(), key=lambda kv: (czech_key(kv[1]), kv[0])))
 
 
 _STATUS_ORDER = {"valid": 0, "warnings": 1, "errors": 2, "rejected": 3, "outside": 4, "superseded": 5, "missing": 6}
@@ -1172,7 +1173,7 @@ def _submissions(
                     "sha256": None,
                 }
             )
-    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), normalize_key(s.submitter_name), s.name)):
+    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), czech_key(s.submitter_name), czech_key(s.name))):
         rows.append(_submission_line(src, level, territory, units))
     stats = {
         "expected": len(units),
@@ -1300,7 +1301,7 @@ def merge_results(
     projects = sorted(
         lines.projects,
         key=lambda r: (
-            normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
+            czech_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
             str(r.get("src_file")),
             r.get("src_row") or 0,
         ),
@@ -1379,11 +1380,11 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _service_order(r: dict[str, Any]) -> tuple:
     position = codelist("druhy_sluzeb").position(r.get("druh")) if r.get("druh") else None
     return (
-        normalize_key(r.get("nazev_orp") or ""),
-        normalize_key(r.get("nazev_obce") or ""),
+        czech_key(r.get("nazev_orp") or ""),
+        czech_key(r.get("nazev_obce") or ""),
         999 if position is None else position,
         str(r.get("identifikator") or ""),
-        normalize_key(r.get("nazev_sluzby") or ""),
+        czech_key(r.get("nazev_sluzby") or ""),
         str(r.get("forma") or ""),
         str(r.get("src_file") or ""),
         r.get("src_row") or 0,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import STATE, codelist, normalize_key, orps, regions, territory
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
@@ -380,7 +381,7 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
             return []
     except Exception:  # noqa: BLE001 - unknown territory: no list
         return []
-    return sorted((n for k, n in names if k not in present), key=normalize_key)
+    return sorted((n for k, n in names if k not in present), key=czech_key)
 
 
 # ---------------------------------------------------------------------------
@@ -435,14 +436,14 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
             if r.get("status") in ACCEPTED and _kind_of(r) == kind
         }
         if names:
-            submitted.append((kind, sorted(names, key=normalize_key)))
+            submitted.append((kind, sorted(names, key=czech_key)))
     others = sorted(
         {
             fmt_text(r.get("submitter_name"))
             for r in delivered
             if r not in expected_rows and r.get("status") in ACCEPTED
         },
-        key=normalize_key,
+        key=czech_key,
     )
     missing_names = []
     for r in missing:
@@ -584,7 +585,7 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
             tips[(d, code)].append(
                 f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}"
             )
-    cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
+    cols = sorted(names, key=lambda k: (czech_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
     level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
@@ -615,8 +616,8 @@ def _gaps(c: Consolidated) -> dict[str, Any]:
             others[fmt_text(r.get("territory_name"))].append(_code_text("druhy_sluzeb", r.get("druh")))
     return {
         "core": _table(c, "gaps", cols, records=core),
-        "others": sorted(others.items(), key=lambda kv: normalize_key(kv[0])),
-        "unknown": sorted((note, sorted(names, key=normalize_key)) for note, names in unknown.items()),
+        "others": sorted(others.items(), key=lambda kv: czech_key(kv[0])),
+        "unknown": sorted(((note, sorted(names, key=czech_key)) for note, names in unknown.items()), key=lambda kv: czech_key(kv[0])),
         "n": len(recs),
         "n_core": len(core),
         "core_label": model.column_label("gaps", "core"),
@@ -695,7 +696,7 @@ def _funding(c: Consolidated) -> dict[str, Any]:
     else:
         total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
     rows = [("Všechny služby", total)] + [
-        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats)) if cat in by_cat
+        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats), key=czech_key) if cat in by_cat
     ]
     chart = stacked_bar_chart(
         "graf-financovani",
