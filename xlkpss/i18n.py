@@ -217,6 +217,8 @@ UI: dict[str, dict[str, str]] = {
     "invalid": {"cs": "obsahuje chyby", "en": "has errors"},
     "did_you_mean": {"cs": " Měli jste na mysli „{s}“?", "en": " Did you mean „{s}“?"},
     "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
+    "effect_file": {"cs": "tato chyba vyřadí celý soubor", "en": "this error rejects the whole file"},
+    "effect_row": {"cs": "vyřadí řádek", "en": "excludes the row"},
     "totals": {
         "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami; {errors_cs}, {warnings} upozornění",
         "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",

@@ -66,6 +66,7 @@ from xlkpss.merge.model import (
     Consolidated,
     column_label,
 )
+from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
 
@@ -95,7 +96,6 @@ SUMMARY_TYPE = {"orp": "souhrn", "kraj": "souhrn_kraje", "stat": "souhrn_statu"}
 VIA_SEPARATOR = " → "
 #: lower = preferred when the same service is reported by several submitters
 SUBMITTER_RANK = {"poskytovatel": 0, "orp": 1, "obec": 2, "souhrn": 3}
-ACCEPTED = ("valid", "warnings")
 DEFAULT_THRESHOLD = 30.0
 
 #: codes of the lines the merge adds to Chyby (validation issues keep their own codes)
@@ -109,6 +109,9 @@ MERGE_CODES: dict[str, str] = {
     "summary-level": "Souhrn nelze sloučit na této úrovni",
     "submission-level": "Šablona patří do souhrnu ORP",
 }
+
+#: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
+FILE_ERROR_KEPT = "chyba v souboru, řádky sloučeny"
 
 _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
@@ -665,9 +668,14 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                 )
                 continue
         src.unit = _unit_of(src, level, territory)
-        excluded = r.rows_excluded()
-        unexplained = [i for i in r.warnings if not i.explained]
-        src.status = "warnings" if (excluded or unexplained or r.errors) else "valid"
+        for i in r.file_errors:
+            # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
+            lines.errors.append(_issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
+        src.status = file_status(
+            errors=len(r.errors),
+            rows_excluded=r.rows_excluded(),
+            unexplained_warnings=sum(1 for i in r.warnings if not i.explained),
+        )
     _resolve_resubmissions(sources, lines)
 
 
@@ -1107,7 +1115,17 @@ def _expected_units(level: str, territory: Territory) -> dict[str, str]:
     return dict(sorted(units.items(), key=lambda kv: (czech_key(kv[1]), kv[0])))
 
 
-_STATUS_ORDER = {"valid": 0, "warnings": 1, "rejected": 2, "outside": 3, "superseded": 4, "missing": 5}
+_STATUS_ORDER = {"valid": 0, "warnings": 1, "errors": 2, "rejected": 3, "outside": 4, "superseded": 5, "missing": 6}
+#: the kind (key of KIND_LABELS) every expected submitter is asked for, per merge level:
+#: completeness counts it; a plan alone does not make an obec's services delivered
+EXPECTED_KIND = {"orp": "sluzby", "kraj": "souhrn", "stat": "souhrn_kraje"}
+
+
+def _counts_for_completeness(src: Source, level: str) -> bool:
+    """Does ``src`` deliver what its expected submitter is asked for?  ORP merge: a
+    services file; regional and national merges: any file (a consolidated workbook, or
+    raw submissions of the ORP in a regional merge)."""
+    return src.kind == "sluzby" if level == "orp" else True
 
 
 def _submissions(
@@ -1123,13 +1141,15 @@ def _submissions(
             others.append(src)
     rows: list[dict[str, Any]] = []
     delivered = 0
+    expected_kind = EXPECTED_KIND[level]
     for code, name in units.items():
         mine = sorted(by_unit.get(code, []), key=lambda s: (_STATUS_ORDER.get(s.status, 9), s.kind, s.name))
-        if any(s.status in ACCEPTED for s in mine):
+        if any(s.status in ACCEPTED and _counts_for_completeness(s, level) for s in mine):
             delivered += 1
         for src in mine:
             rows.append(_submission_line(src, level, territory, units))
-        if not mine:
+        if not any(_counts_for_completeness(s, level) for s in mine):
+            # per kind: an obec that sent only its plan still lacks its services
             typ = {"orp": "obec", "kraj": SUMMARY_TYPE["orp"], "stat": SUMMARY_TYPE["kraj"]}[level]
             rows.append(
                 {
@@ -1138,7 +1158,7 @@ def _submissions(
                     "submitter_type": SUBMITTER_TYPE_LABELS[typ],
                     "submitter_code": code,
                     "submitter_name": f"ORP {name}" if level == "kraj" else name,
-                    "kind": None,
+                    "kind": KIND_LABELS[expected_kind],
                     "expected": "ano",
                     "status": "missing",
                     "file": None,

@@ -26,8 +26,9 @@ from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.collate import czech_key
-from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
-from xlkpss.merge.model import SHEETS, STATE_COLUMN, Consolidated, column_label
+from xlkpss.merge.consolidate import _frame, _records, clean_value, core_service_codes
+from xlkpss.merge.model import SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
 
@@ -660,14 +661,21 @@ def _overview(
             "%",
             f"obce s přijatým souborem podle {where}{counts}",
         )
-    subs = submissions
-    add("rejected", "Odmítnuté soubory", sum(1 for s in subs if s.get("status") == "rejected"), "souborů")
-    add(
-        "superseded",
-        "Nahrazené soubory (opakované odeslání)",
-        sum(1 for s in subs if s.get("status") == "superseded"),
-        "souborů",
-    )
+    # one line per status (the same counts as the HTML summary and the CLI: status_counts)
+    by_kind = status_counts(submissions)
+    totals = status_totals(submissions)
+    for status in STATUS_ORDER:
+        n = totals.get(status, 0)
+        if status == "outside" and not n:
+            continue
+        parts = [f"{kind} {per[status]}" for kind, per in by_kind.items() if per.get(status)]
+        add(
+            f"status:{status}",
+            f"Odevzdání – {STATUS_LABELS[status]}",
+            n,
+            "souborů" if status != "missing" else "předkladatelů",
+            ", ".join(parts) or None,
+        )
     add("rows_read", "Řádků přečteno", m["rows_read"], "řádků", "Služby, Plán a Projekty všech vstupních souborů")
     add("rows_merged", "Řádků sloučeno", m["rows_merged"], "řádků")
     add("rows_excluded", "Řádků vyřazeno", m["rows_excluded"], "řádků", "důvody na listu Chyby")

@@ -69,6 +69,9 @@ class Field:
     group_index: int | None = None
     min_count: int = 0
     since: int = 1
+    #: the field identifies the submission (who, where, which year): an error in it
+    #: rejects the whole file; an error in any other Identifikace field keeps the rows
+    identifies: bool = False
     #: key of a table sheet that the answer „ano“ in this field declares empty (a
     #: complete submission without rows, e.g. *Na území nepůsobí žádná služba*)
     declares_empty: str | None = None
@@ -172,6 +175,7 @@ class Spec:
 _FIELD_KEYS = {
     "key", "label", "type", "required", "codelist", "dropdown", "min", "max", "pattern",
     "max_length", "digits", "help", "example", "width", "funding", "yearly", "comment", "repeat",
+    "min_count", "templates", "since", "identifies",
     "min_count", "templates", "since", "declares_empty",
 }
 

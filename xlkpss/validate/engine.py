@@ -502,7 +502,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
                 if key in ps.cells:
                     res.issues.append(_issue_at(code, ps, spec, 0, key, value, params))
                 else:
-                    res.issues.append(make_issue(code, sheet=ps.sheet_name, value=value, **params))
+                    res.issues.append(make_issue(code, sheet=ps.sheet_name, value=value, field_key=key, **params))
         for g in mine:
             ps = pf.sheets[g.key]
             for n, field_key, code, value, params in found.get((idx, g.key), ()):
@@ -511,6 +511,8 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
     for g in groups:
         for (idx, _ps), sub in zip(g.parsed, _split_frame(g)):
             results[idx].frames[g.key] = sub
+    for res in results:
+        res.settle_effects()
     return results
 
 
