@@ -316,3 +316,59 @@ def issue_text(code: str, lang: str = "cs", **params) -> str:
     for key in ("value", "expected", "column"):
         safe.setdefault(key, "")
     return template.format(**safe)
+
+
+# --- files that cannot be written (xlkpss.fsutil.OutputError) ---------------------------
+
+#: why an output (or a file) cannot be written: what happened, and what to do — Czech,
+#: in a clerk's words.  ``{folder}`` is the folder of the file, ``{expected}`` a detail.
+OUTPUT_PROBLEMS: dict[str, tuple[str, str]] = {
+    "no-space": ("na disku není volné místo",
+                 "Uvolněte místo na disku (smažte nepotřebné soubory) nebo uložte výstup na jiný disk."),
+    "quota": ("je vyčerpáno místo na disku, které máte k dispozici",
+              "Uvolněte místo nebo uložte výstup jinam; případně požádejte správce o větší prostor."),
+    "read-only": ("složka {folder} je jen pro čtení",
+                  "Uložte výstup do jiné složky, do které lze zapisovat."),
+    "permission": ("do složky {folder} nemáte oprávnění zapisovat",
+                   "Uložte výstup do jiné složky, nebo požádejte správce počítače o oprávnění."),
+    "locked": ("soubor je zamčený nebo otevřený v jiném programu",
+               "Zavřete jej (například v Excelu) a spusťte příkaz znovu."),
+    "name-too-long": ("jméno souboru nebo cesta k němu je příliš dlouhá",
+                      "Zvolte kratší jméno souboru nebo složku blíže začátku disku."),
+    "folder-missing": ("složka {folder} neexistuje",
+                       "Vytvořte ji, nebo zadejte cestu do existující složky."),
+    "not-a-folder": ("{folder} není složka, ale soubor",
+                     "Zadejte cestu do existující složky."),
+    "is-directory": ("na tomto místě už je složka",
+                     "Zadejte jméno souboru, například {expected}."),
+    "is-file": ("na tomto místě už je soubor, ne složka",
+                "Zadejte jméno složky, do které se mají soubory uložit."),
+    "input": ("zápis by přepsal vstupní soubor",
+              "Zvolte pro výstup jiné jméno."),
+    "suffix": ("tento výstup se ukládá jako {expected}",
+               "Zadejte jméno končící na {expected}."),
+    "incomplete": ("soubor se nepodařilo zapsat celý ({expected})",
+                   "Zkontrolujte místo na disku a spusťte příkaz znovu."),
+    "io": ("disk ohlásil chybu zápisu",
+           "Zkontrolujte disk nebo síťové připojení a spusťte příkaz znovu."),
+    "missing-file": ("soubor neexistuje nebo byl mezitím smazán",
+                     "Zkontrolujte cestu a spusťte příkaz znovu."),
+    "no-read-permission": ("nemáte oprávnění jej číst",
+                           "Požádejte správce počítače o oprávnění, nebo soubor zkopírujte jinam."),
+    "other": ("systém operaci odmítl (chyba číslo {expected})",
+              "Zkontrolujte cestu a oprávnění ke složce a spusťte příkaz znovu."),
+}
+
+OUTPUT_UNTOUCHED = "Dřívější soubor {name} zůstal beze změny."
+
+
+def output_problem_text(reason: str, path: str, *, folder: str = "", expected: str = "",
+                        untouched: bool = False, reading: bool = False) -> str:
+    """„výstup X nelze uložit: na disku není volné místo. Uvolněte …“ (one Czech sentence pair)."""
+    what, hint = OUTPUT_PROBLEMS.get(reason, OUTPUT_PROBLEMS["other"])
+    fill = {"folder": folder, "expected": expected}
+    head = f"soubor {path} nelze otevřít" if reading else f"výstup {path} nelze uložit"
+    text = f"{head}: {what.format(**fill)}. {hint.format(**fill)}"
+    if untouched:
+        text += " " + OUTPUT_UNTOUCHED.format(name=path.rsplit("/", 1)[-1])
+    return text

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem, warn_folder_changes
+
 
 def _parse_core(value: str | None) -> list[str] | None:
     if value is None:
@@ -68,7 +70,7 @@ def summary_lines(c, out: Path) -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     required=True,
     help="Kam uložit souhrnný sešit (.xlsx).",
 )
@@ -107,7 +109,7 @@ def summary_lines(c, out: Path) -> list[str]:
 @click.option(
     "--html",
     "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Uložit také HTML souhrn pro zastupitelstvo.",
 )
 @click.option(
@@ -202,10 +204,9 @@ def command(
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:
         out = write_consolidated(c, output, protect_inputs=protect)
-    except OutputError as exc:
-        raise click.ClickException(f"výstup nelze uložit: {exc}") from None
-    except OSError as exc:
-        raise click.ClickException(f"výstup {output} nelze uložit: {exc.strerror or exc}") from None
+    except (OutputError, OSError) as exc:
+        raise output_problem(exc) from None
+    warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out))
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
     if not quiet:
         for line in summary_lines(c, out):

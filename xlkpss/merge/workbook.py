@@ -462,7 +462,7 @@ def write_consolidated(
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(f"{path}: souhrnný sešit se ukládá jako .xlsx")
+        raise OutputError(path, "suffix", expected=".xlsx")
     protect = {Path(p) for p in protect_inputs}
     meta = dict(c.meta)
     generated = dt.date.fromisoformat(str(meta.get("generated") or dt.date.today().isoformat())[:10])
