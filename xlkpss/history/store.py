@@ -30,6 +30,8 @@ __all__ = [
     "AddResult",
     "HistoryError",
     "add_consolidated",
+    "arrow_schema",
+    "arrow_type",
     "add_paths",
     "connect",
     "describe_slot",
@@ -161,7 +163,8 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _arrow_type(duck: str):
+def arrow_type(duck: str):
+    """The pyarrow type of a DuckDB column type of the schema."""
     import pyarrow as pa
 
     return {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "DATE": pa.date32()}.get(
@@ -176,7 +179,7 @@ def arrow_schema(t: Table, *, without: Iterable[str] = ()):
     skip = set(without)
     return pa.schema(
         [
-            pa.field(c.name, _arrow_type(c.type), metadata={"label": c.label, "duckdb_type": c.type})
+            pa.field(c.name, arrow_type(c.type), metadata={"label": c.label, "duckdb_type": c.type})
             for c in t.columns
             if c.name not in skip
         ]
@@ -331,7 +334,8 @@ def add_consolidated(con, c, path: Path | None = None) -> AddResult:
         return AddResult(
             path,
             "replaced",
-            f"nahrazeno: {path.name} ({slot}, služeb: {rows}) nahrazuje starší souhrn {stored[1]} "
+            f"nahrazeno: {path.name} ({slot}, vytvořen {new['generated'] or 'neznámo kdy'}, služeb: {rows}) "
+            f"nahrazuje starší souhrn {stored[1]} "
             f"(vytvořen {stored[2] or 'neznámo kdy'})",
             rows=rows,
             **base,
