@@ -337,3 +337,89 @@ def test_parquet_from_workbook(hist, tmp_path):
     r = CliRunner().invoke(main, ["export", str(path), "--parquet", str(other)])
     assert r.exit_code == 1 and (other / "mine.txt").read_text() == "keep" and not (other / "services").exists()
     assert CliRunner().invoke(main, ["export", "--parquet", str(out)]).exit_code == 2
+
+
+# ---------------------------------------------------------------------------
+# catalogue --hsds
+# ---------------------------------------------------------------------------
+
+#: field names of HSDS 3.0 (openreferral/specification schema/simple/schema.csv) that the package uses
+HSDS_NAMES = {
+    "organization": {"id", "name", "description", "email", "website"},
+    "organization_identifier": {"id", "organization_id", "identifier_scheme", "identifier_type", "identifier"},
+    "service": {"id", "organization_id", "name", "alternate_name", "description", "url", "email", "status"},
+    "location": {"id", "location_type", "name", "description", "external_identifier", "external_identifier_type"},
+    "address": {"id", "location_id", "address_1", "city", "region", "state_province", "postal_code", "country",
+                "address_type"},
+    "service_at_location": {"id", "service_id", "location_id"},
+    "phone": {"id", "service_id", "number", "type"},
+    "schedule": {"id", "service_id", "freq", "byday", "opens_at", "closes_at", "description"},
+    "taxonomy": {"id", "name", "description", "uri", "version"},
+    "taxonomy_term": {"id", "code", "name", "description", "taxonomy_id", "language"},
+    "attribute": {"id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "value"},
+}
+
+
+def _csv(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_hsds_package_valid_and_complete(hist, tmp_path):
+    import json
+
+    from frictionless import validate
+
+    from xlkpss.render.catalogue import build_catalogue
+
+    wb = hist.orp[("4203", 2026)]
+    out = tmp_path / "hsds"
+    r = CliRunner().invoke(main, ["catalogue", str(wb), "-o", str(tmp_path / "k.html"), "--hsds", str(out)])
+    assert r.exit_code == 0, r.output
+    report = validate(out / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert {res["name"] for res in package["resources"]} == set(HSDS_NAMES)
+    for name, fields in HSDS_NAMES.items():
+        rows = _csv(out / f"{name}.csv")
+        assert rows and set(rows[0]) <= fields | {"id"}, name
+    model = build_catalogue(read_consolidated(wb))
+    services = _csv(out / "service.csv")
+    assert len(services) == len(model.entries) == len({s["id"] for s in services})
+    assert {s["name"] for s in services} == {e.nazev for e in model.entries}
+    orgs = _csv(out / "organization_identifier.csv")
+    assert {o["identifier"] for o in orgs} == {e.ico for e in model.entries if e.ico}
+    assert all(o["identifier_scheme"] == "CZ-ICO" for o in orgs)
+    # capacity travels as the value of the capacity-type attribute: totals equal the workbook
+    terms = {t["id"]: t for t in _csv(out / "taxonomy_term.csv")}
+    caps = [a for a in _csv(out / "attribute.csv") if terms[a["taxonomy_term_id"]]["code"].startswith("TypKapacity")]
+    assert sum(int(a["value"]) for a in caps if a["value"]) == sum(
+        e.kapacita_value for e in model.entries if isinstance(e.kapacita_value, (int, float)))
+    # opening hours like "po–pá 7:00–15:30" are also structured
+    sched = _csv(out / "schedule.csv")
+    weekly = [s for s in sched if s["freq"] == "WEEKLY"]
+    assert weekly and all(re.fullmatch(r"\d\d:\d\d", s["opens_at"]) for s in weekly)
+    # ids are stable: a second export of the same workbook gives the same ids
+    out2 = tmp_path / "hsds2"
+    assert CliRunner().invoke(main, ["catalogue", str(wb), "-o", str(tmp_path / "k2.html"), "--hsds", str(out2)]).exit_code == 0
+    assert _csv(out2 / "service.csv") == services
+
+
+def test_parse_hours():
+    from xlkpss.export.hsds import parse_hours
+
+    assert parse_hours("po–pá 7:00–15:30") == {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": "07:00",
+                                              "closes_at": "15:30"}
+    assert parse_hours("st 9:00-12:00")["byday"] == "WE"
+    assert parse_hours("nepřetržitě") is None and parse_hours("dle dohody") is None
+
+
+def test_hsds_refuses_foreign_folder(hist, tmp_path):
+    other = tmp_path / "jine"
+    other.mkdir()
+    (other / "moje.txt").write_text("x")
+    r = CliRunner().invoke(main, ["catalogue", str(hist.orp[("4204", 2026)]), "-o", str(tmp_path / "k.html"),
+                                  "--hsds", str(other)])
+    assert r.exit_code == 1 and "není prázdná" in r.output and sorted(p.name for p in other.iterdir()) == ["moje.txt"]
