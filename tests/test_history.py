@@ -423,3 +423,13 @@ def test_hsds_refuses_foreign_folder(hist, tmp_path):
     r = CliRunner().invoke(main, ["catalogue", str(hist.orp[("4204", 2026)]), "-o", str(tmp_path / "k.html"),
                                   "--hsds", str(other)])
     assert r.exit_code == 1 and "není prázdná" in r.output and sorted(p.name for p in other.iterdir()) == ["moje.txt"]
+
+
+def test_benchmark_smoke(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.history import run
+
+    r = run(30, 2, tmp_path)
+    assert r["rows"] == 30 * 14 * 2 and r["units"] == 14 and r["db_mb"] > 0
