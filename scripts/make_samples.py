@@ -45,7 +45,7 @@ from typing import Any
 import openpyxl
 from openpyxl.comments import Comment
 
-from xlkpss.codelists import Territory, codelist, municipalities, orps, territory
+from xlkpss.codelists import Territory, codelist, is_related_type, municipalities, orps, territory
 from xlkpss.i18n import ISSUES
 from xlkpss.spec import get_template
 from xlkpss.template import build_template, field_cell, field_column
@@ -174,8 +174,11 @@ class Service:
 
     def check(self, orp: str) -> None:
         """The sample must be correct: law-allowed form, beds only residential, funding ≤ costs …"""
-        druh = codelist("druhy_sluzeb").get(self.druh)
-        assert self.forma in druh.extra["formy"], (self.key, self.forma, druh.extra["formy"])
+        if not self.druh or is_related_type(self.druh):  # a related service: unregistered, no § type
+            assert not self.registrovana, self.key
+        else:
+            druh = codelist("druhy_sluzeb").get(self.druh)
+            assert self.forma in druh.extra["formy"], (self.key, self.forma, druh.extra["formy"])
         assert self.typ != "luzka" or self.forma == "pob", self.key
         assert sum(self.zdroje) <= self.naklady, (self.key, sum(self.zdroje), self.naklady)
         assert municipalities()[self.obec].orp == orp, (self.key, self.obec)
@@ -190,7 +193,7 @@ class Service:
             "nazev_sluzby": self.nazev,
             "poskytovatel": self.provider[0],
             "ico_poskytovatele": self.provider[1],
-            "druh": display("druhy_sluzeb", self.druh),
+            "druh": display("druhy_sluzeb", self.druh) if self.druh else None,
             "forma": display("formy", self.forma),
             "kapacita": self.kapacita,
             "typ_kapacity": display("typy_kapacity", self.typ),
@@ -227,7 +230,7 @@ def contacts(s: Service) -> dict[str, Any]:
         return {}
     web, email, phone = PROVIDER_CONTACTS.get(s.provider[1], (None, None, None))
     place, about = SERVICE_PLACES.get(s.key, (None, None))
-    druh = codelist("druhy_sluzeb").get(s.druh).label
+    druh = codelist("druhy_sluzeb").get(s.druh).label if s.druh and not is_related_type(s.druh) else "související služba"
     ages: list[str] = []
     for g in s.skupiny:
         for a in G_AGE.get(g, ("6",)):
@@ -302,14 +305,15 @@ S = {s.key: s for s in [
     Service("rana_pece", "Raná péče Kuprospěchu", P(KUPROSPECHU), "17", "ter", 30, "klient", 38, 3.5, CHOM,
             (G_RODINY, G_KOMBINOVANE), 2_480_000, (1_900_000, 300_000, 0, 0, 0, 280_000)),
     # --- others reported only by their obec
-    Service("klub_senioru", "Klub seniorů Chomutov", P(CHOMUTOV_CITY), "29", "amb", 60, "klient", 210, 1.0, CHOM,
+    # unregistered related services: „související služba (není druh podle zákona)“ picked, or Druh služby left empty
+    Service("klub_senioru", "Klub seniorů Chomutov", P(CHOMUTOV_CITY), "souvisejici", "amb", 60, "klient", 210, 1.0, CHOM,
             (G_SENIORI,), 640_000, (0, 600_000, 40_000, 0, 0, 0), registrovana=False,
             poznamka="Neregistrovaná související služba města (volnočasové a vzdělávací aktivity seniorů)."),
     Service("ds_jirkov", "Domov pro seniory Jirkov", SOC_JIRKOV, "13", "pob", 65, "luzka", 79, 35.0, JIRKOV, (G_SENIORI,),
             31_900_000, (9_800_000, 5_100_000, 15_600_000, 1_100_000, 0, 250_000)),
     Service("ps_jirkov", "Pečovatelská služba Jirkov", SOC_JIRKOV, "4", "ter", 180, "klient", 214, 12.0, JIRKOV,
             (G_SENIORI, G_ZP), 7_450_000, (3_200_000, 2_700_000, 1_500_000, 0, 0, 0)),
-    Service("senior_point_jirkov", "Senior Point Jirkov", P(JIRKOV_CITY), "1", "amb", 10, "klient", 350, 0.5, JIRKOV,
+    Service("senior_point_jirkov", "Senior Point Jirkov", P(JIRKOV_CITY), "", "amb", 10, "klient", 350, 0.5, JIRKOV,
             (G_SENIORI,), 180_000, (0, 180_000, 0, 0, 0, 0), registrovana=False,
             poznamka="Informační místo pro seniory; neregistrovaná související služba."),
     Service("ps_brezno", "Pečovatelská služba obce Březno", P(BREZNO), "4", "ter", 20, "klient", 26, 4.0, BREZNO_O,
@@ -380,7 +384,7 @@ SK = {s.key: s for s in [
             (G_MENTALNI, G_KOMBINOVANE), 3_950_000, (2_000_000, 950_000, 900_000, 0, 0, 50_000)),
     Service("azyl_kadan", "Azylový dům Kadaň", CHARITA_KADAN, "20", "pob", 20, "luzka", 39, 4.5, K_KADAN,
             (G_BEZ_PRISTRESI, G_RODINY), 4_100_000, (2_800_000, 700_000, 450_000, 0, 0, 100_000)),
-    Service("senior_klub_kadan", "Senior klub Kadaň", P(KADAN_CITY), "29", "amb", 40, "klient", 120, 0.5, K_KADAN,
+    Service("senior_klub_kadan", "Senior klub Kadaň", P(KADAN_CITY), "souvisejici", "amb", 40, "klient", 120, 0.5, K_KADAN,
             (G_SENIORI,), 310_000, (0, 300_000, 10_000, 0, 0, 0), registrovana=False,
             poznamka="Neregistrovaná související služba města."),
     Service("ps_klasterec", "Pečovatelská služba Klášterec nad Ohří", P(KLASTEREC), "4", "ter", 120, "klient", 139, 8.0,

@@ -770,7 +770,7 @@ def test_reconciliation_with_invalid_rows_rejected_file_resubmission_and_conflic
         "jirkov_stary.xlsx": STATUS_LABELS["superseded"],
         "jirkov.xlsx": STATUS_LABELS["valid"],
         "muss.xlsx": STATUS_LABELS["valid"],
-        "chomutov.xlsx": STATUS_LABELS["warnings"],
+        "chomutov.xlsx": STATUS_LABELS["errors"],  # a row excluded: accepted with errors
         "plan_jirkov.xlsx": STATUS_LABELS["valid"],
         "odmitnuty.xlsx": STATUS_LABELS["rejected"],
     }
