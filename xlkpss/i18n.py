@@ -155,10 +155,26 @@ ISSUES: dict[str, IssueType] = {
            "Rok {value} nesouhlasí s očekávaným rokem {expected}.", "Year {value} does not match the expected year {expected}."),
         _t("submitter-incomplete", "error", "Neúplná identifikace", "Incomplete identification",
            "{expected}", "{expected}"),
+        _t("none-declared-with-rows", "error", "Žádná služba, a přesto řádky", "No services, yet rows",
+           "Je vybráno „{value}“ (na území nepůsobí žádná služba), ale list {expected} obsahuje služby. "
+           "Buď u tohoto pole vyberte „ne“, nebo řádky služeb smažte.",
+           "„{value}“ is chosen (no service on the territory), but the sheet {expected} lists services. "
+           "Either choose „ne“ here or delete the service rows."),
+        _t("none-typed-as-row", "error", "Místo služby text „žádná služba“", "„No service“ typed as a row",
+           "„{value}“ není služba. Pokud na území nepůsobí žádná služba, vyberte u pole {expected} hodnotu „ano“ "
+           "a tento řádek smažte.",
+           "„{value}“ is not a service. If no service operates on the territory, choose „ano“ in the field "
+           "{expected} and delete this row."),
+        _t("related-type-registered", "error", "Registrovaná služba bez druhu podle zákona",
+           "Registered service without a legal type",
+           "„{value}“ může mít jen neregistrovaná související služba ({expected}). Registrovaná služba musí mít "
+           "druh podle zákona 108/2006 Sb.",
+           "„{value}“ is only for an unregistered related service ({expected}). A registered service needs a "
+           "type under Act 108/2006 Coll."),
         _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
            "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
         _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",
-           "Úroveň „{value}“ neodpovídá číslu {expected}.", "Level „{value}“ does not match number {expected}."),
+           "Úroveň „{value}“ sem nepatří: {expected}.", "Level „{value}“ does not fit here: {expected}."),
         _t("plan-done-no-value", "warning", "Splněno bez dosažené hodnoty", "Done without achieved value",
            "Položka je „splněno“, ale dosažená hodnota indikátoru není vyplněna.",
            "The item is „splněno“ but the achieved indicator value is empty."),
@@ -201,6 +217,8 @@ UI: dict[str, dict[str, str]] = {
     "invalid": {"cs": "obsahuje chyby", "en": "has errors"},
     "did_you_mean": {"cs": " Měli jste na mysli „{s}“?", "en": " Did you mean „{s}“?"},
     "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
+    "effect_file": {"cs": "tato chyba vyřadí celý soubor", "en": "this error rejects the whole file"},
+    "effect_row": {"cs": "vyřadí řádek", "en": "excludes the row"},
     "totals": {
         "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami; {errors_cs}, {warnings} upozornění",
         "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",

@@ -41,14 +41,11 @@ def _pct(value) -> str:
 
 def summary_lines(c, out: Path) -> list[str]:
     """What the user reads after a merge (Czech)."""
-    from xlkpss.merge.model import STATUS_LABELS
+    from xlkpss.merge.status import count_text, status_counts
 
     m = c.meta
     subs = c.table("submissions")
-    counts: dict[str, int] = {}
-    if len(subs):
-        for s in subs["status"].tolist():
-            counts[s] = counts.get(s, 0) + 1
+    by_kind = status_counts(subs.to_dict("records") if len(subs) else [])
     where = f"{'ORP ' if m['level'] == 'orp' else ''}{m['territory_name']} ({m['territory_code']}), rok {m['year']}"
     pct = m.get("completeness")
     lines = [
@@ -61,12 +58,7 @@ def summary_lines(c, out: Path) -> list[str]:
             for key, what in (("orp", "ORP"), ("obce", "obce"))
             if f"completeness_{key}" in m
         ),
-        "  soubory: "
-        + ", ".join(
-            f"{STATUS_LABELS[k]} {v}"
-            for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0]))
-            if k in STATUS_LABELS
-        ),
+        *(f"  odevzdání – {kind}: {count_text(per)}" for kind, per in by_kind.items()),
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
     ]

@@ -105,6 +105,7 @@ _MAX_TEXT = 32767
 _FILLS = {
     "valid": "#C6EFCE",
     "warnings": "#FFEB9C",
+    "errors": "#FCD5B4",
     "rejected": "#FFC7CE",
     "missing": "#D9D9D9",
     "superseded": "#EDEDED",
