@@ -185,6 +185,13 @@ def check_output(path: str | os.PathLike, *, folder: bool = False) -> Path:
     :func:`atomic_path`: a disk can fill up in between.
     """
     path = Path(path)
+    try:
+        return _check_output(path, folder)
+    except OSError as exc:  # e.g. a folder on the way that cannot even be looked into
+        raise OutputError.from_os_error(exc, path) from None
+
+
+def _check_output(path: Path, folder: bool) -> Path:
     parts_too_long = any(len(os.fsencode(part)) > 255 for part in path.parts)
     if parts_too_long or len(os.fsencode(str(path.absolute()))) >= 4096:
         raise OutputError(path, "name-too-long")
