@@ -65,6 +65,26 @@ def summary_lines(c, out: Path) -> list[str]:
     return lines
 
 
+#: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
+LEFT_OUT_CODES = ("summary-level", "submission-level")
+
+
+def left_out_lines(c) -> list[str]:
+    """One line per input left out of this merge: the file and what to do."""
+    errors = c.table("errors")
+    if not len(errors):
+        return []
+    out = []
+    for e in errors.to_dict("records"):
+        if e.get("code") in LEFT_OUT_CODES and not e.get("via"):
+            note = next(
+                (s["note"] for s in c.table("submissions").to_dict("records") if s.get("file") == e.get("src_file")),
+                None,
+            )
+            out.append(f"Vynechán soubor {e.get('src_file')}: {note or e.get('message')}")
+    return out
+
+
 @click.command("merge")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -138,7 +158,7 @@ def command(
     """
     from xlkpss.cli import _progress, _territory
     from xlkpss.fsutil import OutputError
-    from xlkpss.merge.consolidate import MergeError, merge_paths
+    from xlkpss.merge.consolidate import MergeError, MergeUsageError, merge_paths
     from xlkpss.merge.workbook import is_consolidated, write_consolidated
     from xlkpss.validate.engine import collect_paths
 
@@ -195,6 +215,8 @@ def command(
             exclude=[output] + ([html_out] if html_out else []),
             progress=_progress(quiet, "Kontroluji"),
         )
+    except MergeUsageError as exc:
+        raise click.UsageError(str(exc)) from None
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
     protect = [p for p in inputs if p.resolve() != output.resolve()]
@@ -208,6 +230,8 @@ def command(
         raise output_problem(exc) from None
     warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out))
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
+    for line in left_out_lines(c):
+        click.echo(line, err=True)  # even with --quiet: the coordinator must act on it
     if not quiet:
         for line in summary_lines(c, out):
             click.echo(line, err=True)

@@ -66,6 +66,13 @@ from xlkpss.merge.model import (
     Consolidated,
     column_label,
 )
+from xlkpss.merge.guards import (
+    left_out_note,
+    mixed_inputs_message,
+    nothing_left_message,
+    submission_note,
+    wrong_territory_message,
+)
 from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
@@ -75,6 +82,7 @@ __all__ = [
     "MERGE_CODES",
     "MERGE_INPUT_TABLES",
     "MergeError",
+    "MergeUsageError",
     "Source",
     "clean_value",
     "core_service_codes",
@@ -118,6 +126,10 @@ _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
 class MergeError(Exception):
     """The merge cannot continue (the message is Czech and says what to do)."""
+
+
+class MergeUsageError(MergeError):
+    """The inputs and options do not say which merge is meant (the CLI exits with 2)."""
 
 
 # ---------------------------------------------------------------------------
@@ -338,6 +350,8 @@ class Source:
     rows_merged: int = 0
     rows_excluded: int = 0
     superseded_by: Source | None = None
+    #: left out by a workflow guard (an input of another level, an earlier output)
+    left_out: bool = False
 
     # --- identification -------------------------------------------------------------
     @property
@@ -590,7 +604,11 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             c = src.summary
             assert c is not None
             if SUMMARY_INTO.get(src.summary_level or "") != level:
-                _refuse(src, lines, "rejected", "summary-level", _summary_level_note(src.summary_level or "", level))
+                same = src.summary_level == level and src.submitter_code == territory.code
+                _refuse(
+                    src, lines, "rejected", "summary-level", left_out_note(src.summary_level or "", level, same_territory=same)
+                )
+                src.left_out = True
                 continue
             if clean_value(c.meta.get("year")) != year:
                 _refuse(
@@ -608,17 +626,13 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             complete = _num(c.meta.get("completeness"))
             src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
             continue
-        if level == "stat":
-            # a national merge takes regional workbooks only: a submission goes to its ORP
-            _refuse(
-                src,
-                lines,
-                "rejected",
-                "submission-level",
-                "vyplněná šablona patří do souhrnu ORP; do souhrnu za Českou republiku patří jen souhrny krajů",
-                message="Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu "
-                "kraje; do souhrnu za Českou republiku patří jen souhrny krajů. Soubor nebyl sloučen.",
-            )
+        if level != "orp":
+            # regional and national merges take the consolidated workbooks of the level
+            # below only: a filled template goes to its ORP
+            note, message = submission_note(level)
+            _refuse(src, lines, "rejected", "submission-level", note, message=message)
+            src.left_out = True
+            src.unit = None
             continue
         if r is None or not src.kind or r.rejected:
             src.status = "rejected"
@@ -686,21 +700,6 @@ def _refuse(
     (``message``, default the note; ``where``: sheet, field_label, value)."""
     src.status, src.note = status, note
     lines.errors.append(_error_line(src, code=code, reason=MERGE_CODES[code], message=message or note, **where))
-
-
-def _summary_level_note(summary_level: str, level: str) -> str:
-    """Why a consolidated workbook of ``summary_level`` cannot go into a merge of ``level``."""
-    if summary_level == "stat":
-        return "souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze"
-    if summary_level == "kraj":
-        return "souhrn kraje patří do souhrnu za Českou republiku (--level stat)"
-    if summary_level == "orp":
-        if level == "stat":
-            return (
-                "souhrn ORP patří do souhrnu kraje (--level kraj); do souhrnu za Českou republiku patří souhrny krajů"
-            )
-        return "souhrn ORP patří do souhrnu kraje (--level kraj)"
-    return f"souhrn neznámé úrovně {summary_level!r} nelze sloučit"
 
 
 def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
@@ -1286,6 +1285,7 @@ def merge_results(
                 _submission_rows(src, level, territory, lines)
         else:
             _excluded_rows_of_source(src)
+    _check_something_merged(sources, level, territory)
     by_name = {s.name: s for s in sources}
     if level in ("kraj", "stat"):
         lines.services = _drop_repeated_rows(lines.services, by_name, lines, "Služby")
@@ -1364,6 +1364,50 @@ def merge_results(
     c.tables["conflicts"] = _frame("conflicts", conflicts)
     tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
     return c
+
+
+def _check_something_merged(sources: list[Source], level: str, territory: Territory) -> None:
+    """Nothing but inputs of another level, or not a single row inside the territory
+    (a wrong --orp / --kraj): a workbook would be wrong, so the merge stops."""
+    if sources and all(s.left_out for s in sources):
+        raise MergeError(nothing_left_message((s.name, s.note) for s in sources))
+    if any(s.rows_merged for s in sources):
+        return
+    outside = [s for s in sources if s.status == "outside"]
+    if not outside:
+        return
+    homes: dict[str, str] = {}
+    for s in outside:
+        home = _home_of(s, level)
+        if home is not None:
+            homes.setdefault(home[0], home[1])
+    text = f"{territory.describe()} ({territory.code})"
+    raise MergeError(wrong_territory_message(level, text, [homes[k] for k in sorted(homes, key=lambda k: normalize_key(homes[k]))]))
+
+
+def _home_of(src: Source, level: str) -> tuple[str, str] | None:
+    """(code, ``ORP Chomutov (4203)``) of the ORP (kraj) a file belongs to: its submitter's
+    obec or ORP, for a provider the ORP of its services' places."""
+    obec = src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None
+    orp = None
+    if obec and str(obec) in municipalities():
+        orp = municipalities()[str(obec)].orp
+    elif src.ident.get("kod_orp") and str(src.ident.get("kod_orp")) in orps():
+        orp = str(src.ident.get("kod_orp"))
+    elif src.result is not None:
+        frame = (src.result.frames or {}).get("sluzby")
+        codes = [str(v) for v in (frame["obec"].tolist() if frame is not None and "obec" in frame else []) if v]
+        found = [municipalities()[c].orp for c in codes if c in municipalities()]
+        orp = found[0] if found else None
+    if orp is None:
+        if level == "kraj" and src.ident.get("kod_kraje") in regions():
+            k = regions()[src.ident["kod_kraje"]]
+            return k["kod_kraje"], f"{k['nazev_kraje']} ({k['kod_kraje']})"
+        return None
+    o = orps()[orp]
+    if level == "orp":
+        return o["kod_orp"], f"ORP {o['nazev_orp']} ({o['kod_orp']})"
+    return o["kod_kraje"], f"{o['nazev_kraje']} ({o['kod_kraje']})"
 
 
 def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1451,21 +1495,14 @@ def merge_paths(
     if level is None:
         if territory is not None and territory.level in LEVELS:
             level = territory.level
+        elif summaries and raw:
+            # never guess: an old workbook in the folder must not turn an ORP merge regional
+            raise MergeUsageError(mixed_inputs_message(raw, summary_paths))
         else:
             level = _level_of_inputs(summaries, summary_paths)
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
-    if summaries and level == "orp":
-        names = ", ".join(p.name for p in summary_paths)
-        raise MergeError(
-            f"souhrnný sešit ({names}) nelze sloučit do souhrnu ORP: souhrn ORP patří do souhrnu kraje "
-            "(--level kraj), souhrn kraje do souhrnu za Českou republiku (--level stat)"
-        )
-    if raw and level == "stat":
-        raise MergeError(
-            f"{_file_list(raw)}: vyplněné šablony se slučují do souhrnu ORP (xlkpss merge SLOŽKA --orp KÓD); "
-            "do souhrnu za Českou republiku patří jen souhrny krajů (xlkpss merge souhrn_kraj_*.xlsx --level stat)"
-        )
+    # inputs of another level are not an abort: merge_results leaves each out with a line
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
         territory = infer_territory(level, results, summaries)
