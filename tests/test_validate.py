@@ -274,7 +274,7 @@ def test_annotated_copy(tmp_path):
     cell = wb[SVC][cell_of("sluzby", "sluzby", "kapacita", 2)]
     assert "cca 20" in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-    link = wb["Kontrola"]["B5"]
+    link = wb["Kontrola"]["B6"]
     assert link.hyperlink.location is None or link.hyperlink is not None
     # dropdowns of the copy keep working
     assert any(dv.type == "list" for dv in wb[SVC].data_validations.dataValidation)
