@@ -7,10 +7,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from support import GOOD_SERVICE, cell_of, make_submission
+from support import GOOD_IDENT_OBEC, GOOD_SERVICE, cell_of, make_submission
 
 from xlkpss.cli import main
-from xlkpss.template import field_cell
+from xlkpss.codelists import territory
+from xlkpss.template import build_template, field_cell
 from xlkpss.validate.annotate import REPORT_SHEET, annotate, annotated_name
 from xlkpss.validate.engine import validate_paths
 
@@ -198,3 +199,52 @@ def test_cli_annotates_two_formats_of_one_name(tmp_path):
     res = CliRunner().invoke(main, ["validate", str(tmp_path / "in"), "--annotate", str(out), "--quiet"])
     assert res.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["x_kontrola.xlsx", "x_kontrola_2.xlsx"]
+
+
+def _typed(rows: list[dict]) -> dict[str, dict[str, str]]:
+    """What a clerk types into the blank template: identification and rows as text."""
+    import datetime as dt
+
+    def text(v):
+        if isinstance(v, dt.date):
+            return f"{v.day}.{v.month}.{v.year}"
+        if isinstance(v, float):
+            return str(v).replace(".", ",")
+        return str(v)
+
+    ident = {field_cell("sluzby", "identifikace", k): text(v) for k, v in GOOD_IDENT_OBEC.items() if k != "rok"}
+    cells = {cell_of("sluzby", "sluzby", k, r): text(v) for r, row in enumerate(rows, start=2) for k, v in row.items() if v is not None}
+    return {"Identifikace": ident, SVC: cells}
+
+
+def test_loop_through_libreoffice(tmp_path):
+    """The clerk's loop with the real client: the annotated copy is fixed in a Czech
+    LibreOffice and saved as .xlsx and .ods; annotating those again leaves no old mark,
+    comment or Kontrola behind; fixing the rest gives a clean copy."""
+    import lo
+
+    lo.require(uno=True)
+    kap = cell_of("sluzby", "sluzby", "kapacita", 2)
+    obec = cell_of("sluzby", "sluzby", "obec", 3)
+    blank = build_template("sluzby", tmp_path / "blank.xlsx", year=2026, scope=territory(orp="4203"))
+    rows = [{**GOOD_SERVICE, "kapacita": "cca 20"}, {**GOOD_SERVICE, "identifikator": "7654321", "obec": "Žatec"}]
+    lo.fill(blank, _typed(rows), tmp_path / "in" / "x.xlsx")
+    first = _annotate(tmp_path / "in" / "x.xlsx", tmp_path / "r1")
+    assert set(_marks(openpyxl.load_workbook(first))) == {(SVC, kap), (SVC, obec)}
+    lo.fill(first, {SVC: {kap: "20"}}, tmp_path / "lo" / "x.xlsx", also=[tmp_path / "lo" / "x.ods"])
+    for copy in (tmp_path / "lo" / "x.xlsx", tmp_path / "lo" / "x.ods"):
+        res = _one(copy)
+        assert [(i.code, i.cell) for i in res.issues] == [("outside-territory", obec)], copy
+        wb = openpyxl.load_workbook(annotate(res, tmp_path / "r2"))
+        assert [s for s in wb.sheetnames if s.startswith(REPORT_SHEET)] == [REPORT_SHEET]
+        assert set(_marks(wb)) == {(SVC, obec)}
+        assert wb[SVC][kap].comment is None
+        assert [r[1] for r in _kontrola_table(wb[REPORT_SHEET])] == [obec]
+    second = tmp_path / "r2" / "x_kontrola.xlsx"
+    lo.fill(second, {SVC: {obec: "Jirkov"}}, tmp_path / "lo2" / "x.xlsx")
+    res = _one(tmp_path / "lo2" / "x.xlsx")
+    assert res.issues == []
+    clean = openpyxl.load_workbook(annotate(res, tmp_path / "r3"))
+    assert _marks(clean) == {} and clean.sheetnames.count(REPORT_SHEET) == 1
+    assert all(c.comment is None or not c.comment.text.startswith("[") for row in clean[SVC].iter_rows() for c in row)
+    assert clean[REPORT_SHEET]["A2"].value.startswith("Soubor je v pořádku")
