@@ -7,13 +7,16 @@ pandera, openpyxl) are imported inside the commands so ``xlkpss --help`` stays i
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
 import click
 
-from xlkpss import __version__
+from xlkpss import __version__, clitext
 from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
+
+clitext.install()  # click's own texts in Czech (before any option is declared)
 
 KINDS = ("sluzby", "plan")
 
@@ -53,7 +56,7 @@ def _echo_err(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=clitext.CzechGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlkpss")
 def main() -> None:
     """xlkpss – šablony, kontrola a slučování údajů komunitního plánování sociálních služeb.
@@ -75,7 +78,7 @@ def main() -> None:
 @click.option("--kraj", metavar="KÓD", help="Kód kraje (NUTS 3): nabídka obcí jen z kraje.")
 @prefill_options
 def template(kind: str, output: Path | None, year: int | None, obec: str | None, orp: str | None, kraj: str | None, **prefill) -> None:
-    """Vytvoří prázdnou šablonu KIND (sluzby = služby a poskytovatelé, plan = vyhodnocení plánu).
+    """Vytvoří prázdnou šablonu: sluzby = služby a poskytovatelé, plan = vyhodnocení plánu.
 
     S --prefill vytvoří šablonu předvyplněnou z loňského souhrnu a/nebo z registru.
     """
@@ -112,8 +115,19 @@ def _progress(quiet: bool, label: str):
     return update
 
 
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    clitext.set_language(value)  # click's own messages follow the report language
+    return value
+
+
 LANG_OPTION = click.option(
-    "--lang", type=click.Choice(["cs", "en"]), default="cs", show_default=True, help="Jazyk hlášení (cs = čeština, en = English)."
+    "--lang",
+    type=click.Choice(["cs", "en"]),
+    default="cs",
+    show_default=True,
+    is_eager=True,
+    callback=_set_lang,
+    help="Jazyk hlášení (cs = čeština, en = English).",
 )
 
 
@@ -123,9 +137,10 @@ LANG_OPTION = click.option(
 @LANG_OPTION
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), help="Do této složky uložit kopie souborů s vyznačenými chybami.")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Očekávaný rok údajů (jiný rok je chyba).")
-@click.option("--quiet", "-q", is_flag=True, help="Nevypisovat nic kromě chyb; jen návratový kód.")
+@click.option("--quiet", "-q", is_flag=True, help="Vypsat jen chyby (bez upozornění, souhrnů a průběhu); nic, je-li vše v pořádku.")
+@click.option("--csv-plain", is_flag=True, help="S --format csv: prostý CSV (čárky, bez BOM) pro programy; výchozí je CSV pro český Excel (středníky, UTF-8 s BOM).")
 @click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), default="calamine", hidden=True)
-def validate(paths, fmt, lang, annotate_dir, year, quiet, engine) -> None:
+def validate(paths, fmt, lang, annotate_dir, year, quiet, csv_plain, engine) -> None:
     """Zkontroluje vyplněné šablony (soubory nebo složky, i podsložky).
 
     Návratový kód: 0 = vše v pořádku (upozornění nevadí), 1 = některý soubor má chybu,
@@ -141,13 +156,15 @@ def validate(paths, fmt, lang, annotate_dir, year, quiet, engine) -> None:
     if not files:
         raise click.UsageError("v zadaných složkách není žádný soubor .xlsx, .xlsm, .xls ani .ods")
     results = validate_paths(files, expected_year=year, engine=engine, progress=_progress(quiet, "Kontroluji"))
-    if not quiet:
-        if fmt == "json":
-            click.echo(to_json(results, lang))
-        elif fmt == "csv":
-            click.echo(to_csv(results, lang), nl=False)
-        else:
-            click.echo(to_text(results, lang))
+    shown = [dataclasses.replace(r, issues=r.errors) for r in results] if quiet else results
+    if fmt == "json":
+        click.echo(to_json(shown, lang))
+    elif fmt == "csv":
+        click.echo(to_csv(shown, lang, excel=not csv_plain), nl=False)
+    elif quiet:
+        click.echo(to_text(shown, lang, errors_only=True), nl=False)
+    else:
+        click.echo(to_text(results, lang))
     if annotate_dir:
         from xlkpss.validate.annotate import annotate_all
 
@@ -172,6 +189,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+clitext.localize(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
