@@ -6,17 +6,17 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import open_consolidated
+from xlkpss.commands._common import OutputPath, open_consolidated
 
 
 @click.command(name="catalogue")
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o", "--output", type=OutputPath(),
     help="Kam uložit katalog (.html); výchozí: vedle sešitu, jméno sešitu + _katalog.html.",
 )
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path), help="Také vytisknout do PDF (headless Chromium).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Také uložit otevřená data (.csv, UTF-8).")
+@click.option("--pdf", "pdf", type=OutputPath(), help="Také vytisknout do PDF (headless Chromium).")
+@click.option("--csv", "csv_path", type=OutputPath(), help="Také uložit otevřená data (.csv, UTF-8).")
 @click.option("--title", help="Nadpis katalogu (výchozí: Katalog sociálních služeb – území).")
 @click.option("--territory", metavar="KÓD|NÁZEV", help="Jen služby v této obci, ORP nebo kraji (kód nebo název).")
 @click.option("--paper", type=click.Choice(["A4", "A5"]), default="A4", show_default=True, help="Formát tisku (brožura A5 nebo A4).")

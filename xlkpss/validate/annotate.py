@@ -104,18 +104,9 @@ def annotated_name(path: Path) -> str:
 
 def effect_of(issue: Issue, res: FileResult) -> str:
     """What the issue does to the submission: ``file`` (rejects the whole file), ``row``
-    (the row is left out of the merge) or ``none``.  Uses the issue's own ``effect`` when
-    validation sets it."""
-    effect = getattr(issue, "effect", None)
-    if effect in _EFFECT_RANK:
-        return effect
-    if issue.severity != "error":
-        return "none"
-    if issue.row is None:
-        return "none" if issue.code == "column-missing" and res.frames else "file"
-    if issue.sheet and issue.sheet == res.sheet_names.get("identifikace"):
-        return "file"
-    return "row"
+    (the row is left out of the merge) or ``none`` — as validation settled it."""
+    effect = res.effect_of(issue)
+    return effect if effect in _EFFECT_RANK else "none"
 
 
 def order_key(issue: Issue, res: FileResult) -> tuple:
