@@ -467,7 +467,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             n = fi - offsets[file_idx]
             params: dict[str, Any] = {}
             if code == "too-long":
-                value, params["expected"] = len(str(value)), spec.field(field_key).max_length
+                params["length"], params["expected"] = len(str(value)), spec.field(field_key).max_length
             if code == "duplicate-row":
                 params, value = _duplicate_params(frame, fi, spec)
             results[file_idx].issues.append(_issue_at(code, ps, spec, n, field_key, value, params))
