@@ -88,15 +88,17 @@ NUMBER_FORMATS = {
     "date": "d.m.yyyy",
     "year": "0",
     "dec1": "0.0",
+    "int_blank0": "#,##0;-#,##0;",  # a zero shows as an empty cell
 }
 
 #: column widths (characters) that fit one A4 landscape page at no less than ~75 % of
-#: the 11-point default (about 150 fit at 100 %); a wider sheet prints several pages wide
-_PRINT_WIDTH = 200
+#: the 11-point default (LibreOffice fits about 125 at 100 %); a wider sheet prints
+#: several pages wide, its naming columns repeated on each
+_PRINT_WIDTH = 165
 #: columns repeated on every printed page of a sheet wider than one page
 _PRINT_REPEAT = {
     "submissions": ("territory_code", "territory_name"),
-    "services": ("identifikator", "nazev_sluzby"),
+    "services": ("nazev_sluzby", "nazev_sluzby"),
     "activities": ("cislo", "nazev"),
     "carryover": ("cislo", "nazev"),
     "projects": ("nazev_obce", "nazev_obce"),
@@ -109,7 +111,9 @@ _PRINT_REPEAT = {
 #: values stay in the cells (filters, ``read_consolidated``)
 _MACHINE_COLUMNS = {"sha256", "src_sha256", "metric"}
 #: text columns wrapped (the row grows) instead of cut by the next column
-_WRAP_COLUMNS = {"message", "note", "values", "reason", "label", "value", "popis", "komentar", "nazev", "file"}
+_WRAP_COLUMNS = {
+    "message", "note", "values", "reason", "label", "value", "popis", "komentar", "nazev", "file", "target_group",
+}
 #: the widest a wrapped text column gets (characters)
 _WRAP_WIDTH = 40
 #: headings of earlier versions of the workbook, still read
@@ -456,7 +460,9 @@ def _width(key: str, col: str, label: str, values: list[Any]) -> float:
     if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
         longest = min(longest + (4 if kind == "money" else 1), 18)
     base = spec_width or min(max(longest + 2, 8), 48)
-    return max(base, min(len(label) / 2.2 + 2, 22), 7)
+    # the heading wraps at spaces, never inside a word ("Droužkovice", "Kapacita")
+    word = max((len(part) for part in label.split()), default=0) + 2
+    return max(base, min(max(len(label) / 2.2 + 2, word), 22), 7)
 
 
 def _row_fill(key: str, r: dict[str, Any]) -> str | None:
@@ -631,6 +637,7 @@ def _write_sheet(
     widths = _column_widths(key, cols, labels, rows, wraps)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in _MACHINE_COLUMNS else None)
+    _row_heights(ws, first, rows, widths, wraps)
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
     if key == "coverage" and rows and len(cols) > 2:
@@ -641,6 +648,28 @@ def _write_sheet(
 def _wrapped(key: str, col: str) -> bool:
     """Whether a column's text wraps (the row grows) rather than runs into the next one."""
     return col in _WRAP_COLUMNS
+
+
+#: height (points) of one line of the default 11-point font
+_LINE_HEIGHT = 15
+_MAX_ROW_HEIGHT = 409
+
+
+def _row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:
+    """Give a row with wrapped text the height of its lines: LibreOffice keeps the stored
+    height of an .xlsx row, so without it a wrapped text runs over the next row."""
+    wrapped = [(j, max(widths[j] - 1.5, 4)) for j, w in enumerate(wraps) if w]
+    if not wrapped:
+        return
+    for i, vals in enumerate(rows):
+        lines = 1
+        for j, per_line in wrapped:
+            v = vals[j]
+            if isinstance(v, str) and len(v) > per_line:
+                n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
+                lines = max(lines, n)
+        if lines > 1:
+            ws.set_row(first + i, min(_LINE_HEIGHT * lines, _MAX_ROW_HEIGHT))
 
 
 def _write_title_rows(w: _Writer, ws: Any, key: str, cols: list[str], rows: list[list[Any]], title: str, meta: dict):
@@ -707,15 +736,15 @@ def _coverage_highlight(w: _Writer, ws: Any, cols: list[str], layout: _SheetLayo
         h + 1, total, last, total,
         {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"bg_color": _FILLS["core"], "bold": True})},
     )  # fmt: skip
-    if total > 1:
+    if total > 1:  # a unit's 0 shows as an empty cell (the value stays 0 for formulas)
         ws.conditional_format(
             h + 1, 1, last, total - 1,
-            {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"font_color": "#A6A6A6"})},
+            {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"num_format": NUMBER_FORMATS["int_blank0"]})},
         )  # fmt: skip
     legend = len(cols) + 1
     ws.write_string(h, legend, "Vysvětlivky", w.fmt(bold=True))
     ws.write_string(h + 1, legend, "červeně: cílová skupina bez služby v celém území (Celkem 0)", w.fmt(fill="core"))
-    ws.write_string(h + 2, legend, "šedá 0: v této obci / tomto území služba není", w.fmt())
+    ws.write_string(h + 2, legend, "prázdné pole: v tomto území služba pro skupinu není (0)", w.fmt())
     ws.set_column(legend, legend, 58)
 
 
@@ -725,12 +754,19 @@ def _print_setup(ws: Any, key: str, cols: list[str], widths: list[float], layout
     ws.set_landscape()
     ws.set_paper(9)
     printed = sum(wd for col, wd in zip(cols, widths) if col not in _MACHINE_COLUMNS)
-    pages_wide = max(1, math.ceil(printed / _PRINT_WIDTH))
+    repeat = _PRINT_REPEAT.get(key)
+    if repeat and not all(c in cols for c in repeat):
+        repeat = None
+    span = (cols.index(repeat[0]), cols.index(repeat[1])) if repeat else (0, -1)
+    repeated = sum(widths[span[0] : span[1] + 1])
+    pages_wide = 1
+    if printed > _PRINT_WIDTH:
+        # every page also carries the repeated naming columns
+        pages_wide = math.ceil((printed - repeated) / max(_PRINT_WIDTH - repeated, _PRINT_WIDTH / 2))
     ws.fit_to_pages(pages_wide, 0)
     ws.repeat_rows(layout.header_row)
-    repeat = _PRINT_REPEAT.get(key)
-    if pages_wide > 1 and repeat and all(c in cols for c in repeat):
-        ws.repeat_columns(cols.index(repeat[0]), cols.index(repeat[1]))
+    if pages_wide > 1 and repeat:
+        ws.repeat_columns(*span)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f"&L&B{_escape_header(layout.name)}&R{_escape_header(title)}")
     ws.set_footer("&LVytvořeno programem xlkpss&CStrana &P z &N")
