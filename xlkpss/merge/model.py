@@ -71,9 +71,10 @@ SHEETS: dict[str, str] = {
 STATUS_LABELS: dict[str, str] = {
     "valid": "v pořádku",
     "warnings": "přijato s upozorněním",
+    "errors": "přijato s chybami",
     "rejected": "odmítnuto",
-    "missing": "chybí",
     "superseded": "nahrazeno novějším",
+    "missing": "chybí",
     "outside": "mimo území",
 }
 
