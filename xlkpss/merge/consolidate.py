@@ -58,6 +58,7 @@ from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
 from xlkpss.collate import czech_key
 from xlkpss.i18n import format_number, plural_cs
+from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
@@ -1306,16 +1307,8 @@ def merge_results(
             r.get("src_row") or 0,
         ),
     )
-    errors = sorted(
-        lines.errors,
-        key=lambda r: (
-            str(r.get("via") or ""),
-            str(r.get("src_file") or ""),
-            str(r.get("src_sheet") or ""),
-            r.get("src_row") or 0,
-            str(r.get("code")),
-        ),
-    )
+    # what needs action first: excluded rows and files, warnings, then information
+    errors = sorted(lines.errors, key=error_sort_key)
     conflicts = _unique(
         sorted(
             lines.conflicts,

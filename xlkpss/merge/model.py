@@ -160,7 +160,7 @@ COLUMN_LABELS.update(
         "prev_costs": "Náklady minulý rok (Kč)",
         "curr_costs": "Náklady letos (Kč)",
         "costs_change_pct": "Změna nákladů (%)",
-        "metric": "Klíč",
+        "metric": "Kód ukazatele (pro programy)",
         "label": "Ukazatel",
         "value": "Hodnota",
         "unit": "Jednotka",
@@ -236,11 +236,14 @@ _ALWAYS_COMPUTED = frozenset(PROVENANCE_COLUMNS) | frozenset(TERRITORY_COLUMNS)
 def _spec_columns(sheet: str) -> list[str]:
     from xlkpss.spec import load_spec
 
+    # a sheet of several templates (Identifikace) has template-only fields (Název plánu):
+    # the union over the templates, in the order of their first appearance
+    out: list[str] = []
     for t in load_spec().templates.values():
         for s in t.sheets:
             if s.key == sheet:
-                return [f.key for f in s.fields]
-    return []
+                out.extend(f.key for f in s.fields if f.key not in out)
+    return out
 
 
 @functools.lru_cache(maxsize=4096)
