@@ -781,7 +781,8 @@ def read_consolidated(
             raise ConsolidatedReadError(f"{path.name}: poškozená metadata listu {name}") from None
         sheet = raw.sheet(name)
         if sheet is None:
-            tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
+            if key not in OPTIONAL_SHEETS:  # an optional sheet the merge did not compute stays absent
+                tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
             continue
         header = [
             str(v).strip() if v is not None else ""
