@@ -101,6 +101,9 @@ def counted_services(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if r.get("identifikator"):
                 per_id[str(r["identifikator"])].append(r)
             else:
+                if r.get("registrovana") == "ne" and not r.get("druh"):
+                    # spec [related_services]: an unregistered service without a type is „související služba“
+                    r = {**r, "druh": "související služba (není druh podle zákona)"}
                 out.append(r)
         for ident, rows in per_id.items():
             registered[ident].append((rank, rows))
@@ -770,7 +773,7 @@ def test_reconciliation_with_invalid_rows_rejected_file_resubmission_and_conflic
         "jirkov_stary.xlsx": STATUS_LABELS["superseded"],
         "jirkov.xlsx": STATUS_LABELS["valid"],
         "muss.xlsx": STATUS_LABELS["valid"],
-        "chomutov.xlsx": STATUS_LABELS["warnings"],
+        "chomutov.xlsx": STATUS_LABELS["errors"],  # a row excluded: accepted with errors
         "plan_jirkov.xlsx": STATUS_LABELS["valid"],
         "odmitnuty.xlsx": STATUS_LABELS["rejected"],
     }

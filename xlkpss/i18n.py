@@ -155,10 +155,26 @@ ISSUES: dict[str, IssueType] = {
            "Rok {value} nesouhlasí s očekávaným rokem {expected}.", "Year {value} does not match the expected year {expected}."),
         _t("submitter-incomplete", "error", "Neúplná identifikace", "Incomplete identification",
            "{expected}", "{expected}"),
+        _t("none-declared-with-rows", "error", "Žádná služba, a přesto řádky", "No services, yet rows",
+           "Je vybráno „{value}“ (na území nepůsobí žádná služba), ale list {expected} obsahuje služby. "
+           "Buď u tohoto pole vyberte „ne“, nebo řádky služeb smažte.",
+           "„{value}“ is chosen (no service on the territory), but the sheet {expected} lists services. "
+           "Either choose „ne“ here or delete the service rows."),
+        _t("none-typed-as-row", "error", "Místo služby text „žádná služba“", "„No service“ typed as a row",
+           "„{value}“ není služba. Pokud na území nepůsobí žádná služba, vyberte u pole {expected} hodnotu „ano“ "
+           "a tento řádek smažte.",
+           "„{value}“ is not a service. If no service operates on the territory, choose „ano“ in the field "
+           "{expected} and delete this row."),
+        _t("related-type-registered", "error", "Registrovaná služba bez druhu podle zákona",
+           "Registered service without a legal type",
+           "„{value}“ může mít jen neregistrovaná související služba ({expected}). Registrovaná služba musí mít "
+           "druh podle zákona 108/2006 Sb.",
+           "„{value}“ is only for an unregistered related service ({expected}). A registered service needs a "
+           "type under Act 108/2006 Coll."),
         _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
            "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
         _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",
-           "Úroveň „{value}“ neodpovídá číslu {expected}.", "Level „{value}“ does not match number {expected}."),
+           "Úroveň „{value}“ sem nepatří: {expected}.", "Level „{value}“ does not fit here: {expected}."),
         _t("plan-done-no-value", "warning", "Splněno bez dosažené hodnoty", "Done without achieved value",
            "Položka je „splněno“, ale dosažená hodnota indikátoru není vyplněna.",
            "The item is „splněno“ but the achieved indicator value is empty."),
@@ -201,6 +217,8 @@ UI: dict[str, dict[str, str]] = {
     "invalid": {"cs": "obsahuje chyby", "en": "has errors"},
     "did_you_mean": {"cs": " Měli jste na mysli „{s}“?", "en": " Did you mean „{s}“?"},
     "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
+    "effect_file": {"cs": "tato chyba vyřadí celý soubor", "en": "this error rejects the whole file"},
+    "effect_row": {"cs": "vyřadí řádek", "en": "excludes the row"},
     "totals": {
         "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami; {errors_cs}, {warnings} upozornění",
         "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",
@@ -298,3 +316,59 @@ def issue_text(code: str, lang: str = "cs", **params) -> str:
     for key in ("value", "expected", "column"):
         safe.setdefault(key, "")
     return template.format(**safe)
+
+
+# --- files that cannot be written (xlkpss.fsutil.OutputError) ---------------------------
+
+#: why an output (or a file) cannot be written: what happened, and what to do — Czech,
+#: in a clerk's words.  ``{folder}`` is the folder of the file, ``{expected}`` a detail.
+OUTPUT_PROBLEMS: dict[str, tuple[str, str]] = {
+    "no-space": ("na disku není volné místo",
+                 "Uvolněte místo na disku (smažte nepotřebné soubory) nebo uložte výstup na jiný disk."),
+    "quota": ("je vyčerpáno místo na disku, které máte k dispozici",
+              "Uvolněte místo nebo uložte výstup jinam; případně požádejte správce o větší prostor."),
+    "read-only": ("složka {folder} je jen pro čtení",
+                  "Uložte výstup do jiné složky, do které lze zapisovat."),
+    "permission": ("do složky {folder} nemáte oprávnění zapisovat",
+                   "Uložte výstup do jiné složky, nebo požádejte správce počítače o oprávnění."),
+    "locked": ("soubor je zamčený nebo otevřený v jiném programu",
+               "Zavřete jej (například v Excelu) a spusťte příkaz znovu."),
+    "name-too-long": ("jméno souboru nebo cesta k němu je příliš dlouhá",
+                      "Zvolte kratší jméno souboru nebo složku blíže začátku disku."),
+    "folder-missing": ("složka {folder} neexistuje",
+                       "Vytvořte ji, nebo zadejte cestu do existující složky."),
+    "not-a-folder": ("{folder} není složka, ale soubor",
+                     "Zadejte cestu do existující složky."),
+    "is-directory": ("na tomto místě už je složka",
+                     "Zadejte jméno souboru, například {expected}."),
+    "is-file": ("na tomto místě už je soubor, ne složka",
+                "Zadejte jméno složky, do které se mají soubory uložit."),
+    "input": ("zápis by přepsal vstupní soubor",
+              "Zvolte pro výstup jiné jméno."),
+    "suffix": ("tento výstup se ukládá jako {expected}",
+               "Zadejte jméno končící na {expected}."),
+    "incomplete": ("soubor se nepodařilo zapsat celý ({expected})",
+                   "Zkontrolujte místo na disku a spusťte příkaz znovu."),
+    "io": ("disk ohlásil chybu zápisu",
+           "Zkontrolujte disk nebo síťové připojení a spusťte příkaz znovu."),
+    "missing-file": ("soubor neexistuje nebo byl mezitím smazán",
+                     "Zkontrolujte cestu a spusťte příkaz znovu."),
+    "no-read-permission": ("nemáte oprávnění jej číst",
+                           "Požádejte správce počítače o oprávnění, nebo soubor zkopírujte jinam."),
+    "other": ("systém operaci odmítl (chyba číslo {expected})",
+              "Zkontrolujte cestu a oprávnění ke složce a spusťte příkaz znovu."),
+}
+
+OUTPUT_UNTOUCHED = "Dřívější soubor {name} zůstal beze změny."
+
+
+def output_problem_text(reason: str, path: str, *, folder: str = "", expected: str = "",
+                        untouched: bool = False, reading: bool = False) -> str:
+    """„výstup X nelze uložit: na disku není volné místo. Uvolněte …“ (one Czech sentence pair)."""
+    what, hint = OUTPUT_PROBLEMS.get(reason, OUTPUT_PROBLEMS["other"])
+    fill = {"folder": folder, "expected": expected}
+    head = f"soubor {path} nelze otevřít" if reading else f"výstup {path} nelze uložit"
+    text = f"{head}: {what.format(**fill)}. {hint.format(**fill)}"
+    if untouched:
+        text += " " + OUTPUT_UNTOUCHED.format(name=path.rsplit("/", 1)[-1])
+    return text

@@ -22,6 +22,7 @@ from typing import Any
 from xlkpss.codelists import municipalities, normalize_key, orps
 from xlkpss.fsutil import atomic_path
 from xlkpss.merge.model import STATUS_LABELS, SUBMITTER_TYPE_LABELS, Consolidated
+from xlkpss.merge.status import ACCEPTED
 
 __all__ = ["CHASE_COLUMNS", "CHASE_FILE", "ChaseError", "ChaseItem", "chase_list", "write_chase_pack"]
 
@@ -125,7 +126,7 @@ def chase_list(c: Consolidated) -> list[ChaseItem]:
                 continue
             if unchanged:
                 state = "vráceno beze změny"
-            elif status in ("valid", "warnings"):
+            elif status in ACCEPTED:
                 state = "neúplné"
             else:
                 state = STATUS_LABELS.get(status, status)
@@ -142,7 +143,7 @@ def chase_list(c: Consolidated) -> list[ChaseItem]:
     # no comparison in the workbook: missing expected submitters and rejected files
     subs = c.table("submissions")
     recs = subs.to_dict("records") if len(subs) else []
-    accepted = {(_text(r.get("submitter_type")), _text(r.get("submitter_code"))) for r in recs if r.get("status") in ("valid", "warnings")}
+    accepted = {(_text(r.get("submitter_type")), _text(r.get("submitter_code"))) for r in recs if r.get("status") in ACCEPTED}
     seen = set()
     for r in recs:
         typ, code, status = _text(r.get("submitter_type")), _text(r.get("submitter_code")), _text(r.get("status"))

@@ -5,4 +5,4 @@ top level; heavy libraries are imported inside the command so ``xlkpss --help`` 
 """
 
 #: module name -> registered under this command name
-COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "chase", "demo")
+COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "chase", "history", "export", "demo")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem, warn_folder_changes
+
 
 def _parse_core(value: str | None) -> list[str] | None:
     if value is None:
@@ -39,14 +41,11 @@ def _pct(value) -> str:
 
 def summary_lines(c, out: Path) -> list[str]:
     """What the user reads after a merge (Czech)."""
-    from xlkpss.merge.model import STATUS_LABELS
+    from xlkpss.merge.status import count_text, status_counts
 
     m = c.meta
     subs = c.table("submissions")
-    counts: dict[str, int] = {}
-    if len(subs):
-        for s in subs["status"].tolist():
-            counts[s] = counts.get(s, 0) + 1
+    by_kind = status_counts(subs.to_dict("records") if len(subs) else [])
     where = f"{'ORP ' if m['level'] == 'orp' else ''}{m['territory_name']} ({m['territory_code']}), rok {m['year']}"
     pct = m.get("completeness")
     lines = [
@@ -59,12 +58,7 @@ def summary_lines(c, out: Path) -> list[str]:
             for key, what in (("orp", "ORP"), ("obce", "obce"))
             if f"completeness_{key}" in m
         ),
-        "  soubory: "
-        + ", ".join(
-            f"{STATUS_LABELS[k]} {v}"
-            for k, v in sorted(counts.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0]))
-            if k in STATUS_LABELS
-        ),
+        *(f"  odevzdání – {kind}: {count_text(per)}" for kind, per in by_kind.items()),
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
     ]
@@ -95,7 +89,7 @@ def summary_lines(c, out: Path) -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     required=True,
     help="Kam uložit souhrnný sešit (.xlsx).",
 )
@@ -144,7 +138,7 @@ def summary_lines(c, out: Path) -> list[str]:
 @click.option(
     "--html",
     "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Uložit také HTML souhrn pro zastupitelstvo.",
 )
 @click.option(
@@ -250,10 +244,9 @@ def command(
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:
         out = write_consolidated(c, output, protect_inputs=protect)
-    except OutputError as exc:
-        raise click.ClickException(f"výstup nelze uložit: {exc}") from None
-    except OSError as exc:
-        raise click.ClickException(f"výstup {output} nelze uložit: {exc.strerror or exc}") from None
+    except (OutputError, OSError) as exc:
+        raise output_problem(exc) from None
+    warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out))
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
     if not quiet:
         for line in summary_lines(c, out):

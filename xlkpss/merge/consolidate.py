@@ -56,6 +56,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
+from xlkpss.collate import czech_key
 from xlkpss.i18n import format_number, plural_cs
 from xlkpss.merge.model import (
     KIND_LABELS,
@@ -65,6 +66,7 @@ from xlkpss.merge.model import (
     Consolidated,
     column_label,
 )
+from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
 
@@ -94,7 +96,6 @@ SUMMARY_TYPE = {"orp": "souhrn", "kraj": "souhrn_kraje", "stat": "souhrn_statu"}
 VIA_SEPARATOR = " → "
 #: lower = preferred when the same service is reported by several submitters
 SUBMITTER_RANK = {"poskytovatel": 0, "orp": 1, "obec": 2, "souhrn": 3}
-ACCEPTED = ("valid", "warnings")
 DEFAULT_THRESHOLD = 30.0
 
 #: codes of the lines the merge adds to Chyby (validation issues keep their own codes)
@@ -108,6 +109,9 @@ MERGE_CODES: dict[str, str] = {
     "summary-level": "Souhrn nelze sloučit na této úrovni",
     "submission-level": "Šablona patří do souhrnu ORP",
 }
+
+#: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
+FILE_ERROR_KEPT = "chyba v souboru, řádky sloučeny"
 
 _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
@@ -664,9 +668,14 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
                 )
                 continue
         src.unit = _unit_of(src, level, territory)
-        excluded = r.rows_excluded()
-        unexplained = [i for i in r.warnings if not i.explained]
-        src.status = "warnings" if (excluded or unexplained or r.errors) else "valid"
+        for i in r.file_errors:
+            # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
+            lines.errors.append(_issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
+        src.status = file_status(
+            errors=len(r.errors),
+            rows_excluded=r.rows_excluded(),
+            unexplained_warnings=sum(1 for i in r.warnings if not i.explained),
+        )
     _resolve_resubmissions(sources, lines)
 
 
@@ -977,7 +986,7 @@ def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> 
                 lines.errors.append(line)
         also.discard(str(kept[0].get("submitter")))
         for rec in kept:
-            rec["reported_by"] = "; ".join(sorted(also, key=normalize_key)) or None
+            rec["reported_by"] = "; ".join(sorted(also, key=czech_key)) or None
     lines.services = [r for r in lines.services if id(r) not in drop]
 
 
@@ -1103,10 +1112,20 @@ def _expected_units(level: str, territory: Territory) -> dict[str, str]:
         units = {o["kod_orp"]: o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == territory.code}
     else:
         units = {k["kod_kraje"]: k["nazev_kraje"] for k in regions().values()}
-    return dict(sorted(units.items(), key=lambda kv: (normalize_key(kv[1]), kv[0])))
+    return dict(sorted(units.items(), key=lambda kv: (czech_key(kv[1]), kv[0])))
 
 
-_STATUS_ORDER = {"valid": 0, "warnings": 1, "rejected": 2, "outside": 3, "superseded": 4, "missing": 5}
+_STATUS_ORDER = {"valid": 0, "warnings": 1, "errors": 2, "rejected": 3, "outside": 4, "superseded": 5, "missing": 6}
+#: the kind (key of KIND_LABELS) every expected submitter is asked for, per merge level:
+#: completeness counts it; a plan alone does not make an obec's services delivered
+EXPECTED_KIND = {"orp": "sluzby", "kraj": "souhrn", "stat": "souhrn_kraje"}
+
+
+def _counts_for_completeness(src: Source, level: str) -> bool:
+    """Does ``src`` deliver what its expected submitter is asked for?  ORP merge: a
+    services file; regional and national merges: any file (a consolidated workbook, or
+    raw submissions of the ORP in a regional merge)."""
+    return src.kind == "sluzby" if level == "orp" else True
 
 
 def _submissions(
@@ -1122,13 +1141,15 @@ def _submissions(
             others.append(src)
     rows: list[dict[str, Any]] = []
     delivered = 0
+    expected_kind = EXPECTED_KIND[level]
     for code, name in units.items():
         mine = sorted(by_unit.get(code, []), key=lambda s: (_STATUS_ORDER.get(s.status, 9), s.kind, s.name))
-        if any(s.status in ACCEPTED for s in mine):
+        if any(s.status in ACCEPTED and _counts_for_completeness(s, level) for s in mine):
             delivered += 1
         for src in mine:
             rows.append(_submission_line(src, level, territory, units))
-        if not mine:
+        if not any(_counts_for_completeness(s, level) for s in mine):
+            # per kind: an obec that sent only its plan still lacks its services
             typ = {"orp": "obec", "kraj": SUMMARY_TYPE["orp"], "stat": SUMMARY_TYPE["kraj"]}[level]
             rows.append(
                 {
@@ -1137,7 +1158,7 @@ def _submissions(
                     "submitter_type": SUBMITTER_TYPE_LABELS[typ],
                     "submitter_code": code,
                     "submitter_name": f"ORP {name}" if level == "kraj" else name,
-                    "kind": None,
+                    "kind": KIND_LABELS[expected_kind],
                     "expected": "ano",
                     "status": "missing",
                     "file": None,
@@ -1152,7 +1173,7 @@ def _submissions(
                     "sha256": None,
                 }
             )
-    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), normalize_key(s.submitter_name), s.name)):
+    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), czech_key(s.submitter_name), czech_key(s.name))):
         rows.append(_submission_line(src, level, territory, units))
     stats = {
         "expected": len(units),
@@ -1284,7 +1305,7 @@ def merge_results(
     projects = sorted(
         lines.projects,
         key=lambda r: (
-            normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
+            czech_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
             str(r.get("src_file")),
             r.get("src_row") or 0,
         ),
@@ -1367,11 +1388,11 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _service_order(r: dict[str, Any]) -> tuple:
     position = codelist("druhy_sluzeb").position(r.get("druh")) if r.get("druh") else None
     return (
-        normalize_key(r.get("nazev_orp") or ""),
-        normalize_key(r.get("nazev_obce") or ""),
+        czech_key(r.get("nazev_orp") or ""),
+        czech_key(r.get("nazev_obce") or ""),
         999 if position is None else position,
         str(r.get("identifikator") or ""),
-        normalize_key(r.get("nazev_sluzby") or ""),
+        czech_key(r.get("nazev_sluzby") or ""),
         str(r.get("forma") or ""),
         str(r.get("src_file") or ""),
         r.get("src_row") or 0,

@@ -39,6 +39,7 @@ from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps
 from xlkpss.merge.model import KIND_LABELS, SHEET_COLUMNS, SHEETS, SUBMITTER_TYPE_LABELS, Consolidated
+from xlkpss.merge.status import ACCEPTED
 
 __all__ = [
     "FINDINGS",
@@ -47,8 +48,6 @@ __all__ = [
     "complete",
     "timeliness",
 ]
-
-ACCEPTED = ("valid", "warnings")
 
 #: what the comparison found for a service (column *Zjištění*), in the sheet's order
 FINDINGS: dict[str, str] = {
@@ -423,14 +422,15 @@ class _Submitter:
     contact: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
-_STATUS_RANK = {"valid": 0, "warnings": 1}
+_STATUS_RANK = {status: n for n, status in enumerate(ACCEPTED)}
 
 
 def _best(files: list[dict[str, Any]]) -> dict[str, Any] | None:
     live = [f for f in files if f.get("status") not in ("superseded", "outside")]
     if not live:
         return None
-    return min(live, key=lambda f: (_STATUS_RANK.get(str(f.get("status")), 2 if f.get("status") != "missing" else 9)))
+    worst = len(ACCEPTED)
+    return min(live, key=lambda f: _STATUS_RANK.get(str(f.get("status")), worst if f.get("status") != "missing" else 99))
 
 
 def _service_label(sv: _Service) -> str:

@@ -79,9 +79,10 @@ OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison"})
 STATUS_LABELS: dict[str, str] = {
     "valid": "v pořádku",
     "warnings": "přijato s upozorněním",
+    "errors": "přijato s chybami",
     "rejected": "odmítnuto",
-    "missing": "chybí",
     "superseded": "nahrazeno novějším",
+    "missing": "chybí",
     "outside": "mimo území",
 }
 

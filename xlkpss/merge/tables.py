@@ -25,8 +25,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
-from xlkpss.merge.consolidate import ACCEPTED, _frame, _records, clean_value, core_service_codes
-from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, Consolidated, column_label
+from xlkpss.collate import czech_key
+from xlkpss.merge.consolidate import _frame, _records, clean_value, core_service_codes
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
 
@@ -81,7 +83,7 @@ def scope_units(level: str, territory: Territory) -> list[tuple[str, str, int | 
             (k["kod_kraje"], k["nazev_kraje"], Territory("kraj", k["kod_kraje"], k["nazev_kraje"]).population)
             for k in regions().values()
         ]
-    return sorted(units, key=lambda u: (normalize_key(u[1]), u[0]))
+    return sorted(units, key=lambda u: (czech_key(u[1]), u[0]))
 
 
 def _order(listname: str, value: Any) -> int:
@@ -149,9 +151,9 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered_keys = sorted(
         groups,
         key=lambda k: (
-            normalize_key(groups[k][0].get("nazev_orp") or ""),
-            normalize_key(groups[k][0].get("nazev_obce") or ""),
-            normalize_key(groups[k][0].get("submitter") or ""),
+            czech_key(groups[k][0].get("nazev_orp") or ""),
+            czech_key(groups[k][0].get("nazev_obce") or ""),
+            czech_key(groups[k][0].get("submitter") or ""),
             k[1],
             k[0],
         ),
@@ -220,8 +222,8 @@ def _plan_summary(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
     rows.sort(
         key=lambda r: (
-            normalize_key(r.get("territory_name") or ""),
-            normalize_key(r.get("submitter") or ""),
+            czech_key(r.get("territory_name") or ""),
+            czech_key(r.get("submitter") or ""),
             str(r.get("src_file")),
             r["priority"] is None,
             number_key(r["priority"]) if r["priority"] else (),
@@ -432,7 +434,8 @@ def _gaps(
                 }
             )
             continue
-        missing = [i for i in druhy if i.code not in present.get(code, set())]
+        # „související služba“ is no legal type: its absence is no gap
+        missing = [i for i in druhy if i.code not in present.get(code, set()) and not i.extra.get("related")]
         missing.sort(key=lambda i: (i.code not in core, druhy.position(i.code)))
         for item in missing:
             rows.append(
@@ -658,14 +661,21 @@ def _overview(
             "%",
             f"obce s přijatým souborem podle {where}{counts}",
         )
-    subs = submissions
-    add("rejected", "Odmítnuté soubory", sum(1 for s in subs if s.get("status") == "rejected"), "souborů")
-    add(
-        "superseded",
-        "Nahrazené soubory (opakované odeslání)",
-        sum(1 for s in subs if s.get("status") == "superseded"),
-        "souborů",
-    )
+    # one line per status (the same counts as the HTML summary and the CLI: status_counts)
+    by_kind = status_counts(submissions)
+    totals = status_totals(submissions)
+    for status in STATUS_ORDER:
+        n = totals.get(status, 0)
+        if status == "outside" and not n:
+            continue
+        parts = [f"{kind} {per[status]}" for kind, per in by_kind.items() if per.get(status)]
+        add(
+            f"status:{status}",
+            f"Odevzdání – {STATUS_LABELS[status]}",
+            n,
+            "souborů" if status != "missing" else "předkladatelů",
+            ", ".join(parts) or None,
+        )
     add("rows_read", "Řádků přečteno", m["rows_read"], "řádků", "Služby, Plán a Projekty všech vstupních souborů")
     add("rows_merged", "Řádků sloučeno", m["rows_merged"], "řádků")
     add("rows_excluded", "Řádků vyřazeno", m["rows_excluded"], "řádků", "důvody na listu Chyby")

@@ -107,6 +107,7 @@ _MAX_TEXT = 32767
 _FILLS = {
     "valid": "#C6EFCE",
     "warnings": "#FFEB9C",
+    "errors": "#FCD5B4",
     "rejected": "#FFC7CE",
     "missing": "#D9D9D9",
     "superseded": "#EDEDED",
@@ -464,7 +465,7 @@ def write_consolidated(
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(f"{path}: souhrnný sešit se ukládá jako .xlsx")
+        raise OutputError(path, "suffix", expected=".xlsx")
     protect = {Path(p) for p in protect_inputs}
     meta = dict(c.meta)
     generated = dt.date.fromisoformat(str(meta.get("generated") or dt.date.today().isoformat())[:10])

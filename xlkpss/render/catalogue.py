@@ -76,7 +76,8 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss import __version__
-from xlkpss.codelists import codelist, normalize_key
+from xlkpss.codelists import codelist, is_related_type, normalize_key
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.merge.model import Consolidated
 from xlkpss.render.html import fmt_date, fmt_number, is_blank, render_template
@@ -300,7 +301,8 @@ def _entry(r: dict[str, Any]) -> Entry:
         identifikator=ident,
         druh=druh.label if druh else _text(r.get("druh")),
         druh_code=druh.code if druh else None,
-        paragraf=druh.extra.get("paragraf", "") if druh else "",
+        # an unregistered service is never shown with a § of the law (not „související – §66 …“)
+        paragraf=druh.extra.get("paragraf", "") if druh and reg else "",
         forma=forma_word,
         forma_code=forma.code if forma else None,
         kapacita=fmt_number(cap) if not is_blank(cap) else "",
@@ -336,7 +338,7 @@ def _sections_of(e: Entry, sections: list[dict[str, Any]]) -> list[str]:
 
 
 def _sort_key(text: str) -> tuple:
-    return (normalize_key(text), text)
+    return czech_key(text)
 
 
 def build_catalogue(c: Consolidated, *, title: str | None = None, territory: str | None = None) -> CatalogueModel:
@@ -479,7 +481,7 @@ def csv_rows(model: CatalogueModel) -> list[dict[str, Any]]:
             "nazev": e.nazev,
             "poskytovatel.ico": e.ico,
             "poskytovatel.nazev": e.poskytovatel,
-            "druhSocialniSluzby.id": f"DruhSocialniSluzby/{e.druh_code}" if e.druh_code else "",
+            "druhSocialniSluzby.id": f"DruhSocialniSluzby/{e.druh_code}" if e.druh_code and not is_related_type(e.druh_code) else "",
             "druhSocialniSluzby.nazev": e.druh.lower() if e.druh_code else e.druh,
             "paragraf": e.paragraf,
             "formy.forma.id": f"FormaSocialniSluzby/{e.forma_code}" if e.forma_code else "",

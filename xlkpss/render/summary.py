@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import STATE, codelist, normalize_key, orps, regions, territory
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
 from xlkpss.merge.model import COLUMN_LABELS, SHEETS, STATUS_LABELS, Consolidated
+from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.perf import gc_paused
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour, stacked_bar_chart, text_colour
 from xlkpss.render.html import DASH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_text, is_blank, render_template
@@ -37,10 +39,15 @@ from xlkpss.spec import load_spec
 
 __all__ = ["Figure", "HeatTable", "Table", "build_summary", "render_summary", "summary_html"]
 
-#: statuses of a submission whose data were merged
-_ACCEPTED = ("valid", "warnings")
-_STATUS_ORDER = ("valid", "warnings", "rejected", "missing")
-_STATUS_COLOURS = {"valid": PALETTE[2], "warnings": PALETTE[1], "rejected": PALETTE[5], "missing": "#CCCCCC"}
+_STATUS_COLOURS = {
+    "valid": PALETTE[2],
+    "warnings": PALETTE[1],
+    "errors": PALETTE[6],
+    "rejected": PALETTE[5],
+    "superseded": "#EDEDED",
+    "missing": "#CCCCCC",
+    "outside": PALETTE[7],
+}
 #: colour per plan status code (codes of the spec list ``stavy_planu``); no status: light grey
 _PLAN_COLOURS = {"splneno": PALETTE[2], "castecne": PALETTE[6], "nesplneno": PALETTE[5], "zruseno": PALETTE[7]}
 _FORM_COLOURS = (PALETTE[0], PALETTE[1], PALETTE[2])
@@ -374,7 +381,7 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
             return []
     except Exception:  # noqa: BLE001 - unknown territory: no list
         return []
-    return sorted((n for k, n in names if k not in present), key=normalize_key)
+    return sorted((n for k, n in names if k not in present), key=czech_key)
 
 
 # ---------------------------------------------------------------------------
@@ -383,32 +390,25 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
 
 
 def _completeness(c: Consolidated) -> dict[str, Any]:
+    """Who delivered what: per template kind and status, every file counted once with its
+    own status (``status_counts``, the same counts as Přehled and the CLI), and the
+    completeness of the expected submitters from the merge."""
     subs = _records(c.table("submissions"))
     expected_rows = [r for r in subs if r.get("expected") is None or _yes(r.get("expected"))]
-    # one expected submitter (an obec of the ORP, an ORP of the kraj) may send several
-    # files: it counts once, with its best status
-    best: dict[str, str] = {}
-    rank = {s: n for n, s in enumerate(_STATUS_ORDER)}
-    for r in expected_rows:
-        unit = str(r.get("territory_code") or r.get("submitter_code") or r.get("territory_name") or id(r))
-        status = str(r.get("status") or "")
-        if status not in rank:
-            continue
-        if unit not in best or rank[status] < rank[best[unit]]:
-            best[unit] = status
-    counts = Counter(best.values())
-    order = [s for s in _STATUS_ORDER if s in STATUS_LABELS]
-    expected = len(best)
-    accepted = sum(counts[s] for s in _ACCEPTED)
+    by_kind = status_counts(subs)
+    totals = status_totals(subs)
+    order = [s for s in STATUS_ORDER if s != "outside" or totals.get(s)]
+    expected = int(_num(c.meta.get("expected")) or len({_unit(r) for r in expected_rows}))
+    accepted = int(_num(c.meta.get("delivered")) or 0)
     pct = _num(c.meta.get("completeness"))
     if pct is None and expected:
         pct = 100 * accepted / expected
     chart = stacked_bar_chart(
         "graf-odevzdani",
         "Odevzdání podkladů podle stavu",
-        [("Očekávaní předkladatelé", [counts[s] for s in order])],
+        [(kind, [per.get(s, 0) for s in order]) for kind, per in by_kind.items()],
         [Series(STATUS_LABELS[s], _STATUS_COLOURS[s]) for s in order],
-        label_header=COLUMN_LABELS["territory_name"],
+        label_header=COLUMN_LABELS["kind"],
         total_header="Celkem",
     )
     delivered = [r for r in subs if r.get("status") not in ("missing", "superseded")]
@@ -426,32 +426,36 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
     ]
     table = _table(c, "submissions", cols, records=delivered)
     table.row_classes = ["status-" + str(r.get("status") or "") for r in delivered]
-    by_unit: dict[str, str] = {}
-    for r in expected_rows:
-        if r.get("status") in _ACCEPTED:
-            by_unit[str(r.get("territory_code") or r.get("territory_name"))] = fmt_text(
-                r.get("territory_name") or r.get("submitter_name")
-            )
-    submitted = sorted(set(by_unit.values()), key=normalize_key)
+    # per kind: who has an accepted file of that kind (a rejected services file and an
+    # accepted plan show as exactly that)
+    submitted: list[tuple[str, list[str]]] = []
+    for kind in by_kind:
+        names = {
+            fmt_text(r.get("territory_name") or r.get("submitter_name"))
+            for r in expected_rows
+            if r.get("status") in ACCEPTED and _kind_of(r) == kind
+        }
+        if names:
+            submitted.append((kind, sorted(names, key=czech_key)))
     others = sorted(
         {
             fmt_text(r.get("submitter_name"))
             for r in delivered
-            if r not in expected_rows and r.get("status") in _ACCEPTED
+            if r not in expected_rows and r.get("status") in ACCEPTED
         },
-        key=normalize_key,
+        key=czech_key,
     )
     missing_names = []
     for r in missing:
         name = r.get("territory_name") or r.get("submitter_name") or r.get("territory_code") or r.get("submitter_code")
-        what = model.KIND_LABELS.get(str(r.get("kind") or ""), "")
-        missing_names.append(f"{fmt_text(name)}" + (f" ({what})" if what and r.get("kind") else ""))
+        # one expected kind per level (an obec's services, an ORP's workbook): no suffix needed
+        missing_names.append(fmt_text(name))
     return {
         "pct": pct,
         "pct_text": fmt_pct(pct) if pct is not None else DASH,
-        "counts": [(STATUS_LABELS[s], counts[s], "status-" + s, s) for s in order],
+        "counts": [(STATUS_LABELS[s], totals.get(s, 0), "status-" + s, s) for s in order],
         "expected": expected,
-        "delivered": expected - counts["missing"],
+        "delivered": expected - len({_unit(r) for r in missing}),
         "files": len(delivered),
         "accepted": accepted,
         "chart": chart,
@@ -459,8 +463,18 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
         "missing": missing_names,
         "submitted": submitted,
         "others": others,
-        "superseded": sum(1 for r in subs if r.get("status") == "superseded"),
+        "superseded": totals.get("superseded", 0),
     }
+
+
+def _unit(r: dict[str, Any]) -> str:
+    return str(r.get("territory_code") or r.get("submitter_code") or r.get("territory_name") or id(r))
+
+
+def _kind_of(r: dict[str, Any]) -> str:
+    """The kind of a submissions line as the workbook shows it."""
+    kind = str(r.get("kind") or "")
+    return model.KIND_LABELS.get(kind, kind)
 
 
 def _headline(c: Consolidated) -> list[Figure]:
@@ -571,7 +585,7 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
             tips[(d, code)].append(
                 f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}"
             )
-    cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
+    cols = sorted(names, key=lambda k: (czech_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
     level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
@@ -602,8 +616,8 @@ def _gaps(c: Consolidated) -> dict[str, Any]:
             others[fmt_text(r.get("territory_name"))].append(_code_text("druhy_sluzeb", r.get("druh")))
     return {
         "core": _table(c, "gaps", cols, records=core),
-        "others": sorted(others.items(), key=lambda kv: normalize_key(kv[0])),
-        "unknown": sorted((note, sorted(names, key=normalize_key)) for note, names in unknown.items()),
+        "others": sorted(others.items(), key=lambda kv: czech_key(kv[0])),
+        "unknown": sorted(((note, sorted(names, key=czech_key)) for note, names in unknown.items()), key=lambda kv: czech_key(kv[0])),
         "n": len(recs),
         "n_core": len(core),
         "core_label": model.column_label("gaps", "core"),
@@ -682,7 +696,7 @@ def _funding(c: Consolidated) -> dict[str, Any]:
     else:
         total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
     rows = [("Všechny služby", total)] + [
-        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats)) if cat in by_cat
+        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats), key=czech_key) if cat in by_cat
     ]
     chart = stacked_bar_chart(
         "graf-financovani",

@@ -9,7 +9,10 @@ from typing import Any
 
 from xlkpss.i18n import ISSUES, SEVERITY_WORDS, issue_text, ui
 
-__all__ = ["FileResult", "Issue", "display_value", "make_issue"]
+__all__ = ["EFFECTS", "FileResult", "Issue", "display_value", "issue_effect", "make_issue"]
+
+#: what an issue does to the merge: rejects the whole file, excludes its row, or nothing
+EFFECTS = ("file", "row", "none")
 
 
 def display_value(value: Any) -> str:
@@ -40,6 +43,9 @@ class Issue:
     params: dict[str, Any] = field(default_factory=dict)
     field_key: str | None = None
     explained: bool = False
+    #: "file" (rejects the whole file) | "row" (excludes its row) | "none"; None until
+    #: validation decides it (``FileResult.settle_effects``)
+    effect: str | None = None
 
     def body(self, lang: str = "cs") -> str:
         params = dict(self.params)
@@ -67,11 +73,18 @@ class Issue:
     def severity_word(self, lang: str = "cs") -> str:
         return SEVERITY_WORDS[lang]["explained" if self.explained else self.severity]
 
+    def effect_words(self, lang: str = "cs") -> str:
+        """What the issue does to the merge, in a clerk's words ("" when nothing)."""
+        if self.effect in ("file", "row"):
+            return ui(f"effect_{self.effect}", lang)
+        return ""
+
     def to_dict(self, lang: str = "cs") -> dict[str, Any]:
         return {
             "code": self.code,
             "severity": self.severity,
             "explained": self.explained,
+            "effect": self.effect or "none",
             "sheet": self.sheet,
             "cell": self.cell,
             "row": self.row,
@@ -140,14 +153,28 @@ class FileResult:
     def valid(self) -> bool:
         return not self.errors
 
+    def effect_of(self, issue: Issue) -> str:
+        """``issue.effect`` when settled, else decided now (see ``issue_effect``)."""
+        return issue.effect or issue_effect(issue, self.kind, self.sheet_names.get("identifikace"))
+
+    def settle_effects(self) -> None:
+        """Write the effect of every issue into it (validation calls this once at the end)."""
+        for i in self.issues:
+            i.effect = self.effect_of(i)
+
     @property
     def rejected(self) -> bool:
-        """The file as a whole cannot be used (unreadable, not our template, bad identification)."""
+        """The file as a whole cannot be used: unreadable, not our template, or an error in
+        a field that identifies the submission (``identifies = true`` in the spec)."""
         if not self.frames:
             return True
-        return any(i.severity == "error" and i.row is None and i.code not in _ROWLESS_OK for i in self.issues) or any(
-            i.severity == "error" and i.sheet == self.sheet_names.get("identifikace") for i in self.issues
-        )
+        return any(self.effect_of(i) == "file" for i in self.issues)
+
+    @property
+    def file_errors(self) -> list[Issue]:
+        """Errors that keep the rows (e.g. a wrong e-mail on Identifikace): the file is
+        accepted with errors and the coordinator sees what to chase."""
+        return [i for i in self.errors if self.effect_of(i) == "none"]
 
     @property
     def rows(self) -> int:
@@ -159,5 +186,41 @@ class FileResult:
         return sum(int(df["_excluded"].sum()) for key, df in self.frames.items() if key != "identifikace")
 
 
-# file-level errors that do not make the whole file unusable
+# file-level errors that do not make the whole file unusable (the rows carry their own)
 _ROWLESS_OK = frozenset({"column-missing"})
+
+
+def issue_effect(issue: Issue, kind: str | None, ident_sheet: str | None) -> str:
+    """What ``issue`` does to the merge of a file of template ``kind`` whose Identifikace
+    sheet is called ``ident_sheet``.
+
+    Warnings do nothing.  On Identifikace an error rejects the file only when its field
+    identifies the submission (``identifies = true`` in the spec: who submits, kód obce /
+    IČO, ORP, kraj, year) or cannot be placed on a field; errors in the other fields
+    (contacts, date filled, name) keep the rows.  Any other error without a row is a
+    file-level read problem and rejects the file (a missing table column does not: its
+    rows carry their own errors).  An error in a table row excludes the row.
+    """
+    if issue.severity != "error":
+        return "none"
+    if ident_sheet is not None and issue.sheet == ident_sheet:
+        f = _ident_field(kind, issue.field_key, issue.column)
+        return "file" if f is None or f.identifies else "none"
+    if issue.row is None:
+        return "none" if issue.code in _ROWLESS_OK else "file"
+    return "row"
+
+
+def _ident_field(kind: str | None, key: str | None, label: str | None):
+    from xlkpss.spec import get_template
+
+    if not kind:
+        return None
+    try:
+        sheet = get_template(kind).sheet("identifikace")
+    except (KeyError, ValueError):  # unknown kind (SpecError) or no Identifikace
+        return None
+    for f in sheet.fields:
+        if (key and f.key == key) or (not key and label and f.label == label):
+            return f
+    return None

@@ -4,8 +4,11 @@ JSON schema (documented in the README)::
 
     {"valid": bool,
      "files": [{"path", "kind", "version", "format", "valid", "rows", "errors", "warnings",
-                "issues": [{"code", "severity", "explained", "sheet", "cell", "row",
+                "issues": [{"code", "severity", "explained", "effect", "sheet", "cell", "row",
                             "column", "value", "message"}]}]}
+
+``effect``: "file" (the merge rejects the whole file), "row" (the row is left out) or
+"none" (the rows are kept; a warning, or an error in a contact field).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def to_json(results: Sequence[FileResult], lang: str = "cs") -> str:
     return json.dumps(to_dict(results, lang), ensure_ascii=False, indent=2, default=str)
 
 
-CSV_COLUMNS = ("file", "sheet", "cell", "row", "column", "value", "code", "severity", "explained", "message")
+CSV_COLUMNS = ("file", "sheet", "cell", "row", "column", "value", "code", "severity", "explained", "effect", "message")
 
 
 def to_csv(results: Sequence[FileResult], lang: str = "cs") -> str:
@@ -77,6 +80,7 @@ def to_csv(results: Sequence[FileResult], lang: str = "cs") -> str:
                     i.code,
                     i.severity,
                     "1" if i.explained else "",
+                    i.effect or "none",
                     _csv_safe(i.body(lang)),
                 ]
             )
@@ -112,6 +116,7 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
         issues = _sorted_issues(r)
         for i in issues:
             sev = i.severity_word(lang)
+            effect = i.effect_words(lang)
             rows.append(
                 [
                     _clip(name, 34),
@@ -119,7 +124,7 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
                     i.cell or "",
                     _clip(i.column or "", 26),
                     _clip(i.value.replace("\n", " "), 24),
-                    f"[{sev}] {i.body(lang)}",
+                    f"[{sev}] {i.body(lang)}" + (f" – {effect}" if effect else ""),
                 ]
             )
         totals.append(ui("file_total", lang, path=name, rows=r.rows, errors=len(r.errors), warnings=len(r.warnings)))
