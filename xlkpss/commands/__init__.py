@@ -5,7 +5,7 @@ top level; heavy libraries are imported inside the command so ``xlkpss --help`` 
 """
 
 #: module name -> registered under this command name
-COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "history", "export", "demo")
+COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "chase", "history", "export", "demo")
 
 from xlkpss import clitext as _clitext
 

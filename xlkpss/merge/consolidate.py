@@ -1251,6 +1251,8 @@ def merge_results(
     generated: dt.date | str | None = None,
     summaries: Sequence[Consolidated] = (),
     threshold: float = DEFAULT_THRESHOLD,
+    registry: Any = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -1262,9 +1264,11 @@ def merge_results(
     (default: spec ``[gaps] core_services``); ``strict`` raises ``MergeError`` instead of
     excluding anything because of an error; ``generated`` is the date written into the
     workbook (default today — pass it for reproducible output); ``threshold`` is the
-    year-over-year change in % that is flagged.
+    year-over-year change in % that is flagged; ``registry`` (an
+    ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
+    ``deadline`` the timeliness (``xlkpss.merge.expected``).
     """
-    from xlkpss.merge import tables
+    from xlkpss.merge import expected, tables
 
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
@@ -1356,6 +1360,10 @@ def merge_results(
     c.tables["errors"] = _frame("errors", errors)
     c.tables["conflicts"] = _frame("conflicts", conflicts)
     tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    expected.complete(
+        c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
+        deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
+    )  # fmt: skip
     return c
 
 
@@ -1465,6 +1473,8 @@ def merge_paths(
     exclude: Iterable[str | os.PathLike] = (),
     progress: Callable[[int, int], None] | None = None,
     engine: str = "calamine",
+    registry: str | os.PathLike | None = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -1508,9 +1518,17 @@ def merge_paths(
         if not is_consolidated(previous):
             raise MergeError(f"--previous: {previous} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
         try:
-            prev = read_consolidated(previous, tables=("services",))
+            prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    reg = None
+    if registry is not None:
+        from xlkpss.registry import RegistryError, read_registry
+
+        try:
+            reg = read_registry(registry)
+        except RegistryError as exc:
+            raise MergeError(f"--registry: {exc}") from None
     return merge_results(
         results,
         level=level,
@@ -1522,6 +1540,8 @@ def merge_paths(
         generated=generated,
         summaries=summaries,
         threshold=threshold,
+        registry=reg,
+        deadline=deadline,
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.collate import czech_key
 from xlkpss.merge.consolidate import _frame, _records, clean_value, core_service_codes
-from xlkpss.merge.model import SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
@@ -728,8 +728,8 @@ def _overview(
             note += " (pozor: není to předchozí rok)"
         add("changes_flagged", "Meziroční změny nad prahem", flagged, "záznamů", note)
     for key, name in SHEETS.items():
-        if key == "overview":
-            continue
+        if key == "overview" or key in OPTIONAL_SHEETS:
+            continue  # an optional sheet adds its own line (xlkpss.merge.expected)
         n = len(c.table(key)) if key in c.tables else 0
         add(f"sheet:{key}", f"List {name}", SHEET_DESCRIPTIONS.get(key, ""), None, f"{n} řádků")
     return rows

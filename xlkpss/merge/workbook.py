@@ -35,7 +35,7 @@ from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
 from xlkpss.merge.consolidate import clean_value, clean_values
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
-from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
 from xlkpss.perf import gc_paused
@@ -63,6 +63,8 @@ FORMAT_VERSION = 1
 TABLE_NAMES = {
     "overview": "TabPrehled",
     "submissions": "TabOdevzdani",
+    "submitter_completeness": "TabUplnostPredkladatelu",
+    "service_comparison": "TabPorovnaniSluzeb",
     "services": "TabSluzby",
     "capacities": "TabKapacity",
     "coverage": "TabCiloveSkupiny",
@@ -153,6 +155,7 @@ _INT_COLS = {
     "curr_capacity",
     "total",
     "n_bez_stavu",
+    "reg_kapacita",
 }
 _MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
 _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
@@ -497,9 +500,10 @@ def write_consolidated(
     generated = dt.date.fromisoformat(str(meta.get("generated") or dt.date.today().isoformat())[:10])
     title = f"Souhrn KPSS – {'ORP ' if meta.get('level') == 'orp' else ''}{meta.get('territory_name', '')}, {meta.get('year', '')}"
 
-    frames = {key: c.table(key) for key in SHEETS}
+    written = [key for key in SHEETS if key not in OPTIONAL_SHEETS or key in c.tables]
+    frames = {key: c.table(key) for key in written}
     columns = {
-        key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in SHEETS
+        key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in written
     }
     layouts = {
         key: _SheetLayout(
@@ -508,7 +512,7 @@ def write_consolidated(
             header_row=_TITLE_ROWS.get(key, 0),
             n_rows=max(1, len(frames[key])),
         )
-        for key in SHEETS
+        for key in written
     }
     formulas = _Formulas(c, layouts)
 
@@ -536,7 +540,7 @@ def write_consolidated(
         wb.set_custom_property("xlkpss_kind", META_KIND)
         wb.set_custom_property("xlkpss_format_version", str(FORMAT_VERSION))
         w = _Writer(wb, c)
-        for key in SHEETS:
+        for key in written:
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
@@ -905,7 +909,8 @@ def read_consolidated(
             raise ConsolidatedReadError(f"{path.name}: poškozená metadata listu {name}") from None
         sheet = raw.sheet(name)
         if sheet is None:
-            tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
+            if key not in OPTIONAL_SHEETS:  # an optional sheet the merge did not compute stays absent
+                tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
             continue
         header = [
             str(v).strip() if v is not None else ""

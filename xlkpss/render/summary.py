@@ -886,6 +886,36 @@ def _changes(c: Consolidated) -> dict[str, Any] | None:
     }
 
 
+def _expected_services(c: Consolidated) -> dict[str, Any] | None:
+    """Completeness per service (Porovnání služeb, Úplnost předkladatelů; merge --registry / --previous)."""
+    if "service_comparison" not in c.tables:
+        return None
+    m = c.meta
+    recs = _records(c.table("service_comparison"))
+    findings = Counter(str(r.get("finding")) for r in recs)
+    attention = [r for r in recs if r.get("finding") != "hlášena"]
+    cols = ["finding", "nazev_orp", "nazev_obce", "nazev_sluzby", "poskytovatel", "forma", "kapacita",
+            "reg_forma", "reg_kapacita", "reg_typ_kapacity", "reg_druh", "expected_submitter", "note"]  # fmt: skip
+    per = _records(c.table("submitter_completeness")) if "submitter_completeness" in c.tables else []
+    totals = [r for r in per if not r.get("submitter_code")]
+    behind = [r for r in per if r.get("submitter_code") and (r.get("n_missing") or r.get("unchanged") == "ano")]
+    pct = _num(m.get("completeness_services"))
+    return {
+        "title": "Porovnání s registrem" if m.get("registry_file") or "registru" in str(m.get("services_basis")) else "Očekávané služby",
+        "basis": fmt_text(m.get("services_basis") or ""),
+        "pct_text": fmt_pct(pct) if pct is not None else DASH,
+        "expected": int(m.get("expected_services") or 0),
+        "reported": int(m.get("reported_services") or 0),
+        "counts": sorted(findings.items(), key=lambda kv: -kv[1]),
+        "attention": _table(c, "service_comparison", cols, records=attention, limit=SHORT_LIST * 4),
+        "totals": _table(c, "submitter_completeness", ["nazev_orp", "n_expected", "n_reported", "n_missing", "n_new",
+                                                       "completeness"], records=totals),  # fmt: skip
+        "behind": _table(c, "submitter_completeness", ["submitter_name", "submitter_type", "status", "timeliness",
+                                                       "n_expected", "n_missing", "missing_services", "problem"],
+                         records=behind, limit=SHORT_LIST * 2),  # fmt: skip
+    }
+
+
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
@@ -915,6 +945,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
         "plan": _plan(c),
         "problems": _problems(c),
         "changes": _changes(c),
+        "expected_services": _expected_services(c),
         "sheets": SHEETS,
         "labels": {"territory": COLUMN_LABELS["territory_name"], "year": _spec_label("identifikace", "rok")},
     }
