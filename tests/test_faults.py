@@ -64,6 +64,8 @@ def consolidated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cons") / "orp_4203.xlsx"
     res = CliRunner().invoke(main, ["merge", str(ORP), "--orp", "4203", "-o", str(out), "--generated", "2026-03-01", "-q"])
     assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["history", "add", str(out), "--db", str(out.with_name("kpss.duckdb"))])
+    assert res.exit_code == 0, res.output
     return out
 
 
@@ -107,6 +109,7 @@ KINDS = [
     Kind("rollover", lambda t, c: ["rollover", str(PLAN), "--date", "2027-01-15", "-o", str(t)], "plan_2027.xlsx"),
     Kind("catalogue", lambda t, c: ["catalogue", str(c), "-o", str(t)], "katalog.html"),
     Kind("catalogue --csv", lambda t, c: ["catalogue", str(c), "-o", str(t.with_name("k.html")), "--csv", str(t)], "katalog.csv", several=True),
+    Kind("history report", lambda t, c: ["history", "report", "--db", str(c.with_name("kpss.duckdb")), "-o", str(t)], "trendy.html"),
     Kind("registry import", lambda t, c: ["registry", "import", str(RPSS), "--orp", "4203", "-o", str(t), "-q"], "registr.xlsx"),
 ]
 KIND_IDS = [k.name for k in KINDS]
@@ -143,8 +146,9 @@ def complete(path: Path) -> bool:
 
 
 class _Disk:
-    def __init__(self, fail_at: int | None = None, on_write: Callable[[int], None] | None = None, err: int = errno.ENOSPC):
-        self.fail_at, self.on_write, self.err = fail_at, on_write, err
+    def __init__(self, fail_at: int | None = None, on_write: Callable[[int], None] | None = None, err: int = errno.ENOSPC,
+                 within: Path | None = None):
+        self.fail_at, self.on_write, self.err, self.within = fail_at, on_write, err, within
         self.writes = 0
         self.paused = False
 
@@ -195,7 +199,10 @@ def disk(monkeypatch):
 
         def fake_open(file, mode="r", *args, **kwargs):
             fh = real_open(file, mode, *args, **kwargs)
-            if isinstance(file, (str, os.PathLike)) and Path(os.fsdecode(file)).name.startswith(TEMP_PREFIX) and any(
+            name = Path(os.fsdecode(file)) if isinstance(file, (str, os.PathLike)) else None
+            if name is not None and any(part.startswith(TEMP_PREFIX) for part in name.parts) and (
+                d.within is None or name.is_relative_to(d.within)
+            ) and any(
                 m in mode for m in "wax+"
             ):
                 return _File(fh, d)
@@ -289,6 +296,33 @@ def test_os_errors_after_the_checks(err, words, step, consolidated, tmp_path, mo
     res = _run(kind.args(target, consolidated))
     _assert_refused(res, target, words.format(folder=tmp_path))
     assert target.read_bytes() == SENTINEL and temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "name, args, marker",
+    [
+        ("parquet", lambda c, t: ["export", str(c), "--parquet", str(t)], "sloupce.csv"),
+        ("hsds", lambda c, t: ["catalogue", str(c), "-o", str(t.parent.parent / "k.html"), "--hsds", str(t)], "datapackage.json"),
+    ],
+)
+def test_folder_replaced_as_a_whole_or_not_at_all(name, args, marker, consolidated: Path, tmp_path: Path, disk) -> None:
+    """Outputs that are a folder of files (Parquet, HSDS): a full disk half-way leaves the
+    previous folder complete and no temporary folder."""
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / name
+    counter = disk(within=tmp_path / "data")
+    res = _run(args(consolidated, target))
+    assert res.exit_code == 0, res.output
+    total = counter.writes
+    assert total >= 1
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    for n in sorted({1, random.Random(f"{SEED}-{name}").randint(1, total), total}):
+        disk(fail_at=n, within=tmp_path / "data")
+        res = _run(args(consolidated, target))
+        _assert_refused(res, target, "na disku není volné místo")
+        assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+        assert temp_files(tmp_path) == [] and temp_files(tmp_path / "data") == []
+    assert (target / marker).is_file()
 
 
 # --------------------------------------------------------------------------------------
@@ -676,7 +710,7 @@ def test_input_folder_changing_while_read_is_reported(tmp_path: Path, monkeypatc
 
 #: Path parameters that are inputs although they may name a folder or a missing file
 #: (reported as "not found" per file): command path → parameter names
-INPUT_PATH_PARAMS = {"validate": {"paths"}, "merge": {"paths"}}
+INPUT_PATH_PARAMS = {"validate": {"paths"}, "merge": {"paths"}, "history add": {"workbooks"}}
 
 
 def _commands(group: click.Group, prefix: str = ""):
@@ -710,12 +744,12 @@ _OWN_TEMP_WRITERS = {"read/files.py", "template/refresh.py"}
 
 
 def _writes_outside_atomic_path(source: str) -> list[int]:
-    """Line numbers of file writes not inside a ``with atomic_path(...)`` block."""
+    """Line numbers of file writes not inside a ``with atomic_path(...)`` (or ``atomic_dir``) block."""
     tree = ast.parse(source)
     guarded: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.With) and any(
-            isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", getattr(i.context_expr.func, "attr", "")) == "atomic_path"
+            isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", getattr(i.context_expr.func, "attr", "")) in ("atomic_path", "atomic_dir")
             for i in node.items
         ):
             for sub in ast.walk(node):

@@ -342,3 +342,72 @@ def test_templates_in_a_regional_merge_are_left_out_with_a_line(folder_with_old_
     # nothing but templates with --level kraj: nothing to merge, exit 1
     r = merge_cli([SAMPLES / "orp_4204_kadan"], tmp_path / "z.xlsx", "--level", "kraj")
     assert r.exit_code == 1 and "žádný vstup nepatří do tohoto souhrnu" in r.output
+
+
+# ---------------------------------------------------------------------------
+# 4. resubmissions
+# ---------------------------------------------------------------------------
+
+
+def _resubmit(tmp_path: Path, *, same_date: bool, change: bool):
+    import datetime as dt
+    import os
+
+    d = copy_samples(tmp_path / "in")
+    first = d / UDLICE_LIKE
+    second = d / "obec_563099_jirkov_sluzby_2026_oprava.xlsx"
+    shutil.copy2(first, second)
+    changed_rows = spoil_rows(second, "sluzby", "kapacita", 77, 1) if change else []
+    if not same_date:
+        set_ident(second, datum_vyplneni=dt.date(2026, 12, 30))
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(second, (1_700_000_100, 1_700_000_100))  # copied last
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    from xlkpss.merge.workbook import read_consolidated
+
+    return r, read_consolidated(out), first.name, second.name, changed_rows
+
+
+def test_resubmission_tie_later_file_wins_with_a_warning_naming_both(tmp_path):
+    r, c, first, second, rows = _resubmit(tmp_path, same_date=True, change=True)
+    warning = [ln for ln in r.output.splitlines() if ln.startswith("Upozornění:")]
+    assert len(warning) == 1 and first in warning[0] and second in warning[0] and "stejné Datum vyplnění" in warning[0]
+    subs = {s["file"]: s for s in c.table("submissions").to_dict("records") if s.get("file")}
+    assert subs[first]["status"] == "superseded" and subs[second]["status"] in ("valid", "warnings", "errors")
+    assert "změněno 1 řádek" in subs[first]["note"] and "změněno 1 řádek" in subs[second]["note"]
+    opravy = c.table("corrections").to_dict("records")
+    assert len(opravy) == 1
+    [o] = opravy
+    assert o["src_file"] == second and o["old_file"] == first and o["src_row"] == rows[0]
+    assert o["field"] == get_template("sluzby").sheet("sluzby").field("kapacita").label
+    assert o["new_value"] == "77" and o["old_value"] != "77"
+    line = next(e for e in c.table("errors").to_dict("records") if e["src_file"] == first and e["code"] == "superseded")
+    from xlkpss.i18n import plural_cs
+    from xlkpss.merge.resubmit import ROWS
+
+    assert f"{plural_cs(subs[first]['rows_read'], ROWS)} z něj nebylo sloučeno" in line["message"]
+
+
+def test_identical_resubmission_is_said_identical_and_newer_date_wins(tmp_path):
+    r, c, first, second, _ = _resubmit(tmp_path, same_date=False, change=False)
+    assert "Upozornění:" not in r.output
+    subs = {s["file"]: s for s in c.table("submissions").to_dict("records") if s.get("file")}
+    assert subs[first]["status"] == "superseded"
+    assert "obsah je shodný s nahrazeným souborem" in subs[first]["note"]
+    assert len(c.table("corrections")) == 0
+
+
+def test_czech_plural_of_rows():
+    from xlkpss.i18n import plural_cs
+    from xlkpss.merge.resubmit import ROWS
+
+    assert [plural_cs(n, ROWS) for n in (1, 2, 4, 5, 0, 11)] == [
+        "1 řádek",
+        "2 řádky",
+        "4 řádky",
+        "5 řádků",
+        "0 řádků",
+        "11 řádků",
+    ]

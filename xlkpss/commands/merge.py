@@ -272,6 +272,8 @@ def command(
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
     for line in left_out_lines(c):
         click.echo(line, err=True)  # even with --quiet: the coordinator must act on it
+    for line in c.meta.get("resubmission_warnings") or []:
+        click.echo(f"Upozornění: {line}", err=True)
     if not quiet:
         for line in summary_lines(c, out):
             click.echo(line, err=True)

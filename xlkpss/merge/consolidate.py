@@ -74,6 +74,7 @@ from xlkpss.merge.guards import (
     submission_note,
     wrong_territory_message,
 )
+from xlkpss.merge.resubmit import ROWS, diff_rows
 from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
@@ -453,6 +454,10 @@ class _Lines:
     errors: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     nested_submissions: list[dict[str, Any]] = field(default_factory=list)
+    #: changed cells of resubmissions (Opravy)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    #: what the coordinator must be told (e.g. two resubmissions with the same date)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _issue_line(src: Source, issue: Any, reason: str, sheet: str | None, row: int | None) -> dict[str, Any]:
@@ -721,6 +726,10 @@ def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
 
 
 def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
+    """Same submitter, kind and year: the newest *Datum vyplnění* wins, on a tie the later
+    file time (and the coordinator is warned, naming both files).  What changed between
+    the superseded and the winning file is said in Odevzdání and Chyby, and every changed
+    cell is listed in Opravy."""
     groups: dict[tuple, list[Source]] = defaultdict(list)
     for src in sources:
         if src.status in ACCEPTED and src.identity is not None:
@@ -730,18 +739,60 @@ def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
             continue
         group.sort(key=lambda s: s.newer_key(), reverse=True)
         newest = group[0]
+        said: list[str] = []
         for old in group[1:]:
             old.superseded_by = newest
             when = _fmt(newest.date_filled) if newest.date_filled else "novější"
+            if _date_ordinal(old.date_filled) == _date_ordinal(newest.date_filled):
+                how = "uložen později" if old.mtime != newest.mtime else "podle názvu souboru"
+                lines.warnings.append(
+                    f"{newest.name} a {old.name} ({newest.submitter}) mají stejné Datum vyplnění "
+                    f"({_fmt(newest.date_filled) if newest.date_filled else 'nevyplněno'}); platí {newest.name} ({how}). "
+                    "Zkontrolujte, že je to opravdu novější oprava."
+                )
+            change = _resubmission_diff(old, newest, lines)
+            said.append(f"{old.name}: {change}")
             _refuse(
                 old,
                 lines,
                 "superseded",
                 "superseded",
-                f"nahrazeno souborem {newest.name} (vyplněno {when})",
+                f"nahrazeno souborem {newest.name} (vyplněno {when}); {change}",
                 message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); "
-                f"jeho {old.rows_read} řádků nebylo sloučeno.",
+                f"{plural_cs(old.rows_read, ROWS)} z něj nebylo sloučeno. Nový soubor: {change}.",
             )
+        note = "nahrazuje " + "; ".join(said)
+        newest.note = f"{newest.note}; {note}" if newest.note else note
+
+
+def _resubmission_diff(old: Source, new: Source, lines: _Lines) -> str:
+    """Rows added / removed / changed from ``old`` to ``new``; changed cells into Opravy."""
+    if old.result is None or new.result is None or old.kind != new.kind or not old.kind:
+        return "změny nelze porovnat"
+    t = get_template(new.kind)
+    fields = {s.key: [f.key for f in s.fields] for s in t.table_sheets}
+    recs = {
+        side: {key: _records(r.frames.get(key)) for key in fields}
+        for side, r in (("old", old.result), ("new", new.result))
+    }
+    d = diff_rows(recs["old"], recs["new"], fields, _same)
+    for sheet_key, key, fkey, a, b, row in d.cells:
+        spec = t.sheet(sheet_key)
+        fs = spec.field(fkey)
+        lines.corrections.append(
+            {
+                "submitter": new.submitter,
+                "src_file": new.name,
+                "old_file": old.name,
+                "src_sheet": new.result.sheet_names.get(sheet_key, spec.name),
+                "src_row": row,
+                "row_key": key,
+                "field": fs.label,
+                "old_value": _fmt(_display(fs, a)),
+                "new_value": _fmt(_display(fs, b)),
+            }
+        )
+    return d.describe()
 
 
 # --- rows of one submission ------------------------------------------------------------
@@ -1339,6 +1390,7 @@ def merge_results(
         "rows_read": sum(s.rows_read for s in sources),
         "rows_merged": sum(s.rows_merged for s in sources),
         "rows_excluded": sum(s.rows_excluded for s in sources),
+        "resubmission_warnings": list(lines.warnings),
     }
     meta.update(_lower_completeness(level, territory, sources, lines.nested_submissions))
     if previous is not None:
@@ -1359,6 +1411,10 @@ def merge_results(
     c.tables["projects"] = _frame("projects", projects)
     c.tables["errors"] = _frame("errors", errors)
     c.tables["conflicts"] = _frame("conflicts", conflicts)
+    c.tables["corrections"] = _frame(
+        "corrections",
+        sorted(lines.corrections, key=lambda r: (str(r["src_file"]), str(r["src_sheet"]), r["src_row"] or 0, str(r["field"]))),
+    )
     tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
     expected.complete(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,

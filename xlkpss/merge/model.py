@@ -66,6 +66,7 @@ SHEETS: dict[str, str] = {
     "carryover": "Pokračuje",
     "projects": "Projekty",
     "conflicts": "Konflikty",
+    "corrections": "Opravy",
     "changes": "Meziroční změny",
     "errors": "Chyby",
 }
@@ -174,6 +175,10 @@ COLUMN_LABELS.update(
         "unit": "Jednotka",
         "total": "Celkem",
         "n_bez_stavu": "Bez hodnocení",
+        "old_file": "Nahrazený soubor",
+        "row_key": "Řádek (identifikátor / číslo)",
+        "old_value": "Původní hodnota",
+        "new_value": "Nová hodnota",
     }
 )
 
@@ -345,6 +350,10 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
         "conflicts": (
             "identifikator", "nazev_sluzby", "kod_orp", "nazev_orp", "field", "kept_submitter", "kept_value",
             "other_submitter", "other_value", "values", "kept_src", "other_src",
+        ),
+        "corrections": (
+            "submitter", "src_file", "old_file", "src_sheet", "src_row", "row_key", "field", "old_value",
+            "new_value",
         ),
         "changes": (
             "row_kind", "territory_code", "territory_name", "identifikator", "nazev_sluzby", "druh", "forma",

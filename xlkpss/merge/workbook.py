@@ -75,6 +75,7 @@ TABLE_NAMES = {
     "carryover": "TabPokracuje",
     "projects": "TabProjekty",
     "conflicts": "TabKonflikty",
+    "corrections": "TabOpravy",
     "changes": "TabMezirocniZmeny",
     "errors": "TabChyby",
 }
@@ -224,7 +225,7 @@ def _kind_of(sheet: str, col: str) -> str:
     if col in ("prevzato_z_roku", "rok"):
         return "year"
     ftype = _field_types().get(col)
-    if sheet in ("submissions", "errors", "conflicts", "overview") and col not in ("date_filled",):
+    if sheet in ("submissions", "errors", "conflicts", "corrections", "overview") and col not in ("date_filled",):
         ftype = None
     return {"integer": "int", "money": "money", "decimal": "dec", "date": "date"}.get(ftype or "", "text")
 
