@@ -221,7 +221,7 @@ def test_lost_target_group_listed(orp_page, hist):
     assert new_ids
     groups = set(c26[c26.identifikator.isin(new_ids)].cilova_skupina_1)
     for g in groups:
-        assert any(line.startswith(f"ORP Chomutov: {g} – 2024") or line.startswith(f"ORP Chomutov: {g} – 2025")
+        assert any(line.startswith((f"ORP Chomutov: {g} – 2024", f"ORP Chomutov: {g} – 2025"))
                    for line in lines), (g, lines)
 
 

@@ -29,8 +29,8 @@ from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_orp_submissions, make_sub
 from xlkpss.cli import main
 from xlkpss.codelists import STATE, municipalities, orps, regions, territory
 from xlkpss.fsutil import OutputError
-from xlkpss.merge.consolidate import VIA_SEPARATOR, MergeError, merge_paths, merge_results
-from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, column_label
+from xlkpss.merge.consolidate import VIA_SEPARATOR, MergeError, MergeUsageError, merge_paths, merge_results
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, column_label
 from xlkpss.merge.workbook import (
     META_SHEET,
     NUMBER_FORMATS,
@@ -125,7 +125,10 @@ def sheet_records(path: Path, key: str) -> list[dict[str, Any]]:
     wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     ws = wb[SHEETS[key]]
     rows = list(ws.iter_rows(values_only=True))
-    header_row = 3 if key == "overview" else 0
+    # the table header's row: Přehled and Chyby have title rows above it (the hidden
+    # sheet says where; a workbook without that row has the header on top)
+    meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
+    header_row = int(meta.get(f"header:{key}") or 0)
     header = list(rows[header_row])
     labels = {column_label(key, c): c for c in SHEET_COLUMNS[key]}
     keys = [labels.get(h, h) for h in header]
@@ -378,6 +381,8 @@ def test_regional_provenance_names_the_original_file_and_cell(books: Books):
 
 
 def test_regional_merge_of_a_workbook_and_its_own_files_counts_each_row_once(books: Books):
+    """The filled templates are left out (they belong to the ORP merge), each with a line;
+    the rows count once, from the ORP workbook."""
     code = ORP_FOLDERS[0].name.split("_")[1]
     c = merge_paths([books.orp[code], ORP_FOLDERS[0]], level="kraj", generated=GENERATED)
     orp = read_consolidated(books.orp[code])
@@ -388,7 +393,10 @@ def test_regional_merge_of_a_workbook_and_its_own_files_counts_each_row_once(boo
     assert (files["rows_read"] == files["rows_merged"] + files["rows_excluded"]).all()
     assert c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
     assert c.meta["rows_merged"] == len(c.table("services")) + len(c.table("activities")) + len(c.table("projects"))
-    assert "duplicate-row" in set(c.table("errors")["code"])
+    raw = files[files["kind"] != "souhrn ORP"]
+    assert len(raw) == len(list(ORP_FOLDERS[0].glob("*.xlsx")))
+    assert set(raw["status"]) == {"rejected"} and (raw["rows_merged"] == 0).all()
+    assert all("patří do souhrnu ORP" in n for n in raw["note"])
 
 
 def test_orp_workbook_is_recognised_and_roundtrips(books: Books):
@@ -407,8 +415,13 @@ def test_orp_workbook_is_recognised_and_roundtrips(books: Books):
 
 
 def test_orp_workbook_in_an_orp_merge_is_refused(books: Books):
-    with pytest.raises(MergeError, match="--level kraj"):
-        merge_paths([books.orp[next(iter(books.orp))], ORP_FOLDERS[0]], level="orp", generated=GENERATED)
+    """Left out with a line saying what to do; the other files are merged (issue 13)."""
+    book = books.orp[next(iter(books.orp))]
+    c = merge_paths([book, ORP_FOLDERS[0]], level="orp", generated=GENERATED)
+    line = _status_of(c, book.name)
+    assert line["status"] == "rejected" and line["rows_merged"] == 0
+    assert "vyjměte" in line["note"]
+    assert c.meta["rows_merged"] == merge_paths([ORP_FOLDERS[0]], generated=GENERATED).meta["rows_merged"] > 0
 
 
 # ---------------------------------------------------------------------------
@@ -645,10 +658,13 @@ def test_summary_levels_are_refused_with_a_reason(national: National, books: Boo
 
 
 def test_submissions_in_a_national_merge_are_refused(national: National):
-    with pytest.raises(MergeError, match="souhrnu ORP"):
+    with pytest.raises(MergeUsageError, match="vyplněné šablony i souhrnné sešity"):
         merge_paths([national.kraj["CZ051"], national.folder], generated=GENERATED)
     with pytest.raises(MergeError, match="souhrnu ORP"):
         merge_paths([national.folder], level="stat", generated=GENERATED)
+    # with --level stat the templates are left out and the regional workbook merged
+    c = merge_paths([national.kraj["CZ051"], national.folder], level="stat", generated=GENERATED)
+    assert c.meta["rows_merged"] > 0 and c.meta["delivered"] == 1
     # the library call: each file rejected with its reason, its rows accounted as excluded
     from xlkpss.validate.engine import validate_paths
 
@@ -859,19 +875,21 @@ def test_workbook_structure(books: Books):
     path = books.kraj
     wb = openpyxl.load_workbook(path)
     visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
-    assert visible == list(SHEETS.values())
+    # the optional sheets (completeness per service: merge --registry/--previous/--deadline) are not computed here
+    assert visible == [name for key, name in SHEETS.items() if key not in OPTIONAL_SHEETS]
     assert wb[META_SHEET].sheet_state == "hidden"
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
     assert meta["kind"] == "souhrn" and meta["level"] == "kraj" and meta["year"] == str(YEAR)
-    for name in SHEETS.values():
+    for name in visible:
         ws = wb[name]
         assert len(ws.tables) == 1, name
         table = next(iter(ws.tables.values()))
         assert table.autoFilter is not None, name
         assert ws.freeze_panes is not None, name
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, name
-        # fit to a few pages wide (1 is the default, so it is not written), any height
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) <= 4, name
+        # fit to a few pages wide (1 is the default, so it is not written), any height; the
+        # ~50 columns of Služby take several pages so the text stays legible (tests/test_print.py)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) <= 10, name
         assert ws.page_setup.fitToHeight == 0, name
     formats = {c.number_format for ws in wb.worksheets for row in ws.iter_rows() for c in row}
     assert NUMBER_FORMATS["money"] in formats and '#,##0" Kč"' == NUMBER_FORMATS["money"]
@@ -953,8 +971,9 @@ def test_territory_and_year_are_inferred_or_asked_for(tmp_path):
     subs = c.table("submissions")
     assert set(subs.loc[subs["file"] == "b.xlsx", "status"]) == {"outside"}
     assert c.meta["rows_read"] == c.meta["rows_merged"] + c.meta["rows_excluded"]
-    c = merge_paths([tmp_path], level="kraj", generated=GENERATED)
-    assert c.meta["territory_code"] == "CZ042" and c.meta["delivered"] == 2
+    # filled templates do not go into a regional merge (issue 13: a workflow mistake, said, not merged)
+    with pytest.raises(MergeError, match="patří do souhrnu ORP"):
+        merge_paths([tmp_path], level="kraj", generated=GENERATED)
 
 
 def test_core_services_are_configurable(trouble):

@@ -274,3 +274,140 @@ def test_rows_read_equal_merged_plus_excluded_for_every_file(statuses_run):
     for name in (CHOMUTOV_SERVICES, "obec_563013_brezno_sluzby_2026.xlsx", UDLICE_LIKE):
         s = next(x for x in statuses_run["c"].table("submissions").to_dict("records") if x.get("file") == name)
         assert s["rows_read"] == services_rows(statuses_run["dir"] / name) > 0
+
+
+# ---------------------------------------------------------------------------
+# 3. guards against workflow mistakes
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def folder_with_old_output(tmp_path_factory):
+    """The input folder of ORP Chomutov with last run's workbook left in it."""
+    tmp = tmp_path_factory.mktemp("guards")
+    d = copy_samples(tmp / "dosle")
+    old = tmp / "stary.xlsx"
+    assert merge_cli([d], old, "--orp", "4203").exit_code == 0
+    shutil.copy2(old, d / "souhrn_orp_4203_minuly_beh.xlsx")
+    base = tmp / "base.xlsx"
+    assert merge_cli([CHOMUTOV], base, "--orp", "4203").exit_code == 0
+    return {"dir": d, "tmp": tmp, "base": base}
+
+
+def test_old_workbook_without_orp_is_a_usage_error_listing_both_groups(folder_with_old_output):
+    out = folder_with_old_output["tmp"] / "x.xlsx"
+    r = merge_cli([folder_with_old_output["dir"]], out)
+    assert r.exit_code == 2, r.output
+    assert "vyplněné šablony (11 souborů)" in r.output
+    assert "souhrnné sešity (1 soubor): souhrn_orp_4203_minuly_beh.xlsx" in r.output
+    assert not out.exists()
+
+
+def test_old_workbook_with_orp_is_left_out_with_a_line_and_the_rest_merged(folder_with_old_output):
+    out = folder_with_old_output["tmp"] / "y.xlsx"
+    r = merge_cli([folder_with_old_output["dir"]], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    assert "Vynechán soubor souhrn_orp_4203_minuly_beh.xlsx: dřívější výstup slučování téhož území" in r.output
+    assert "vyjměte ho ze vstupní složky" in r.output
+    from xlkpss.merge.workbook import read_consolidated
+
+    c, base = read_consolidated(out), read_consolidated(folder_with_old_output["base"])
+    assert c.meta["level"] == "orp" and c.meta["territory_code"] == "4203"
+    assert len(c.table("services")) == len(base.table("services"))
+    codes = set(c.table("errors")["code"])
+    assert "summary-level" in codes and "duplicate-row" not in codes
+
+
+def test_wrong_orp_exits_1_naming_the_territory_of_the_files(tmp_path):
+    out = tmp_path / "kadan.xlsx"
+    r = merge_cli([CHOMUTOV], out, "--orp", "4204")
+    assert r.exit_code == 1, r.output
+    assert "všechny soubory jsou z ORP Chomutov (4203) – nezadali jste špatné --orp?" in r.output
+    assert not out.exists()
+
+
+def test_templates_in_a_regional_merge_are_left_out_with_a_line(folder_with_old_output, tmp_path):
+    orp_book = folder_with_old_output["base"]
+    out = tmp_path / "kraj.xlsx"
+    r = merge_cli([orp_book, SAMPLES / "orp_4204_kadan"], out, "--kraj", "CZ042")
+    assert r.exit_code == 0, r.output
+    kadan = sorted(p.name for p in (SAMPLES / "orp_4204_kadan").glob("*.xlsx"))
+    lines = [ln for ln in r.output.splitlines() if ln.startswith("Vynechán soubor ")]
+    for name in kadan:
+        assert any(name + ": vyplněná šablona patří do souhrnu ORP" in ln for ln in lines), name
+    subs = {Path(k).name: v for k, v in submissions_by_file(out).items()}
+    for name in kadan:
+        assert subs[name]["status"] == "rejected" and subs[name]["rows_merged"] == 0
+        assert subs[name]["rows_read"] == subs[name]["rows_excluded"] > 0
+    # nothing but templates with --level kraj: nothing to merge, exit 1
+    r = merge_cli([SAMPLES / "orp_4204_kadan"], tmp_path / "z.xlsx", "--level", "kraj")
+    assert r.exit_code == 1 and "žádný vstup nepatří do tohoto souhrnu" in r.output
+
+
+# ---------------------------------------------------------------------------
+# 4. resubmissions
+# ---------------------------------------------------------------------------
+
+
+def _resubmit(tmp_path: Path, *, same_date: bool, change: bool):
+    import datetime as dt
+    import os
+
+    d = copy_samples(tmp_path / "in")
+    first = d / UDLICE_LIKE
+    second = d / "obec_563099_jirkov_sluzby_2026_oprava.xlsx"
+    shutil.copy2(first, second)
+    changed_rows = spoil_rows(second, "sluzby", "kapacita", 77, 1) if change else []
+    if not same_date:
+        set_ident(second, datum_vyplneni=dt.date(2026, 12, 30))
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(second, (1_700_000_100, 1_700_000_100))  # copied last
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    from xlkpss.merge.workbook import read_consolidated
+
+    return r, read_consolidated(out), first.name, second.name, changed_rows
+
+
+def test_resubmission_tie_later_file_wins_with_a_warning_naming_both(tmp_path):
+    r, c, first, second, rows = _resubmit(tmp_path, same_date=True, change=True)
+    warning = [ln for ln in r.output.splitlines() if ln.startswith("Upozornění:")]
+    assert len(warning) == 1 and first in warning[0] and second in warning[0] and "stejné Datum vyplnění" in warning[0]
+    subs = {s["file"]: s for s in c.table("submissions").to_dict("records") if s.get("file")}
+    assert subs[first]["status"] == "superseded" and subs[second]["status"] in ("valid", "warnings", "errors")
+    assert "změněno 1 řádek" in subs[first]["note"] and "změněno 1 řádek" in subs[second]["note"]
+    opravy = c.table("corrections").to_dict("records")
+    assert len(opravy) == 1
+    [o] = opravy
+    assert o["src_file"] == second and o["old_file"] == first and o["src_row"] == rows[0]
+    assert o["field"] == get_template("sluzby").sheet("sluzby").field("kapacita").label
+    assert o["new_value"] == "77" and o["old_value"] != "77"
+    line = next(e for e in c.table("errors").to_dict("records") if e["src_file"] == first and e["code"] == "superseded")
+    from xlkpss.i18n import plural_cs
+    from xlkpss.merge.resubmit import ROWS
+
+    assert f"{plural_cs(subs[first]['rows_read'], ROWS)} z něj nebylo sloučeno" in line["message"]
+
+
+def test_identical_resubmission_is_said_identical_and_newer_date_wins(tmp_path):
+    r, c, first, second, _ = _resubmit(tmp_path, same_date=False, change=False)
+    assert "Upozornění:" not in r.output
+    subs = {s["file"]: s for s in c.table("submissions").to_dict("records") if s.get("file")}
+    assert subs[first]["status"] == "superseded"
+    assert "obsah je shodný s nahrazeným souborem" in subs[first]["note"]
+    assert len(c.table("corrections")) == 0
+
+
+def test_czech_plural_of_rows():
+    from xlkpss.i18n import plural_cs
+    from xlkpss.merge.resubmit import ROWS
+
+    assert [plural_cs(n, ROWS) for n in (1, 2, 4, 5, 0, 11)] == [
+        "1 řádek",
+        "2 řádky",
+        "4 řádky",
+        "5 řádků",
+        "0 řádků",
+        "11 řádků",
+    ]

@@ -185,6 +185,13 @@ def check_output(path: str | os.PathLike, *, folder: bool = False) -> Path:
     :func:`atomic_path`: a disk can fill up in between.
     """
     path = Path(path)
+    try:
+        return _check_output(path, folder)
+    except OSError as exc:  # e.g. a folder on the way that cannot even be looked into
+        raise OutputError.from_os_error(exc, path) from None
+
+
+def _check_output(path: Path, folder: bool) -> Path:
     parts_too_long = any(len(os.fsencode(part)) > 255 for part in path.parts)
     if parts_too_long or len(os.fsencode(str(path.absolute()))) >= 4096:
         raise OutputError(path, "name-too-long")
@@ -258,7 +265,10 @@ def sweep_stale_temps(folder: str | os.PathLike, *, force: bool = False) -> list
                     continue
             elif now - entry.stat(follow_symlinks=False).st_mtime < _FOREIGN_TEMP_AGE_S:
                 continue
-            os.unlink(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
             removed.append(Path(entry.path))
         except OSError:
             continue
@@ -364,6 +374,60 @@ def atomic_path(target: str | os.PathLike, *, protect: set[Path] | None = None) 
         with contextlib.suppress(OSError):
             if tmp_path.exists():
                 tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder next to ``target``; when the block succeeds it replaces
+    ``target`` (an existing folder is moved aside first and removed after).
+
+    Readers see the old folder or the whole new one (bar the moment between the two
+    moves, when ``target`` is briefly missing).  Operating-system failures raise
+    :class:`OutputError`; the temporary folder is removed (after ``kill -9`` the next run
+    sweeps it, like a temporary file).
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(target, "is-file")
+    existed = target.is_dir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.from_os_error(exc, target) from None
+    sweep_stale_temps(target.parent)
+    stem = f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=stem, suffix=f"-{target.name[:40]}", dir=target.parent))
+    except OSError as exc:
+        raise OutputError.from_os_error(exc, target, untouched=existed) from None
+    old: Path | None = None
+    try:
+        try:
+            yield tmp
+            for d in (tmp, *tmp.rglob("*")):
+                os.chmod(d, 0o755 if d.is_dir() else 0o644)
+            if existed:
+                old = Path(tempfile.mkdtemp(prefix=stem, suffix="-old", dir=target.parent))
+                os.replace(target, old / target.name)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                if old is not None:  # put the previous folder back
+                    os.replace(old / target.name, target)
+                raise
+        except OutputError as exc:
+            exc.untouched = exc.untouched or existed
+            raise
+        except Exception as exc:
+            os_error = _os_error_of(exc)
+            if os_error is None:
+                raise
+            raise OutputError.from_os_error(os_error, target, untouched=existed) from exc
+        _fsync(target.parent, directory=True)
+    finally:
+        for leftover in (tmp, old):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _about(exc: OSError, tmp: Path, target: Path) -> bool:

@@ -16,6 +16,24 @@ class OutputProblem(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Chyba: {self.format_message()}", err=True, file=file)
+        _drop_failed_writers(self)
+
+
+def _drop_failed_writers(exc: BaseException) -> None:
+    """Let go of the failed write (its traceback holds the half-written zip of xlsxwriter or
+    openpyxl) without the zip trying — and failing — to finish itself on a full disk with
+    an „Exception ignored“ traceback on the terminal."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        exc.__context__ = exc.__cause__ = None
+        exc.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def output_problem(exc: BaseException) -> OutputProblem:

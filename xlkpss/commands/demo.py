@@ -256,7 +256,7 @@ def _slug(name: str) -> str:
 @click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření souhrnů (výchozí dnes).")
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh.")
 def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
-    """Ukázka celého postupu na přiložených vzorcích (OUT_DIR, výchozí ./xlkpss-demo).
+    """Ukázka celého postupu na přiložených vzorcích (do SLOŽKY, výchozí ./xlkpss-demo).
 
     Vytvoří prázdné šablony, zkontroluje všechny vzorky (hlášení text + JSON a
     označené kopie chybných souborů), sloučí vzorky každé ORP do souhrnného sešitu,

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import open_consolidated
+from xlkpss.commands._common import OutputPath, open_consolidated
 
 
 @click.command(name="export")
 @click.argument("workbook", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Místo sešitu vyvézt celou databázi historie (soubor DuckDB).")
-@click.option("--parquet", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--parquet", "folder", required=True, type=OutputPath(folder=True),
               help="Složka pro soubory Parquet (jedna složka na tabulku, rozdělená po letech).")
 def command(workbook: Path | None, db: Path | None, folder: Path) -> None:
     """Vyveze souhrnný sešit (nebo databázi historie, --db) jako otevřená data Parquet.

@@ -48,7 +48,7 @@ def command(
 ) -> None:
     """Vyhodnocení plnění plánu: Plán splněn / Plán nesplněn / Plán pro příští rok.
 
-    Pro každý vyplněný soubor vyhodnocení plánu (PATHS: soubory nebo složky) vytvoří
+    Pro každý vyplněný soubor vyhodnocení plánu (SOUBORY: soubory nebo složky) vytvoří
     list k tisku (A4 na šířku): strom plánu s prioritami a opatřeními, u každé
     aktivity značky plnění, rozpočet, indikátor a komentář, tabulku projektů a
     zápatí s místem, datem a podpisy. Více plánů = list pro každý plán a list Souhrn

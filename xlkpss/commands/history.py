@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath
+
 DB_OPTION = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default="kpss.duckdb", show_default=True,
+    "--db", "db", type=OutputPath(), default="kpss.duckdb", show_default=True,
     help="Databáze historie (soubor DuckDB; vytvoří se, když neexistuje).",
 )
 
@@ -59,7 +61,7 @@ def add(workbooks: tuple[Path, ...], db: Path) -> None:
 @click.option("--orp", "by", flag_value="orp", default=True, help="Vývoj po ORP (výchozí).")
 @click.option("--kraj", "by", flag_value="kraj", help="Vývoj po krajích.")
 @click.option("--territory", metavar="KÓD|NÁZEV", help="Jen toto ORP nebo kraj (kód nebo název).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default="trendy.html",
+@click.option("-o", "--output", type=OutputPath(), default="trendy.html",
               show_default=True, help="Kam uložit stránku (.html).")
 @click.option("--generated", metavar="RRRR-MM-DD", hidden=True, help="Datum vytvoření na stránce (pro stejné výstupy).")
 def report(db: Path, by: str, territory: str | None, output: Path, generated: str | None) -> None:
@@ -78,6 +80,8 @@ def report(db: Path, by: str, territory: str | None, output: Path, generated: st
         path = render_trends(trends, output, protect={db})
     except HistoryError as exc:
         raise click.ClickException(str(exc)) from None
-    except OutputError:
+    except OutputError as exc:
+        if exc.reason != "input":
+            raise  # full disk, read-only folder …: the Czech sentence of the top-level group
         raise click.UsageError("stránka nesmí přepsat databázi historie (-o)") from None
     click.echo(f"Vývoj uložen: {path} (roky {', '.join(map(str, trends.years))}; území: {len(trends.units)})")

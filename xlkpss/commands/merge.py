@@ -62,7 +62,46 @@ def summary_lines(c, out: Path) -> list[str]:
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
     ]
+    if m.get("expected_services") is not None:
+        found = m.get("service_findings") or {}
+        lines.append(
+            f"  úplnost podle služeb: {_pct(m.get('completeness_services'))} ({m['reported_services']} z "
+            f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
+            f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
+        )
+    if m.get("unchanged_files"):
+        lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
+    if m.get("deadline"):
+        subs_t = c.table("submissions")
+        late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
+        from xlkpss.i18n import plural_cs
+
+        due = dt.date.fromisoformat(m["deadline"])
+        lines.append(
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
+        )
     return lines
+
+
+#: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
+LEFT_OUT_CODES = ("summary-level", "submission-level")
+
+
+def left_out_lines(c) -> list[str]:
+    """One line per input left out of this merge: the file and what to do."""
+    errors = c.table("errors")
+    if not len(errors):
+        return []
+    out = []
+    for e in errors.to_dict("records"):
+        if e.get("code") in LEFT_OUT_CODES and not e.get("via"):
+            note = next(
+                (s["note"] for s in c.table("submissions").to_dict("records") if s.get("file") == e.get("src_file")),
+                None,
+            )
+            out.append(f"Vynechán soubor {e.get('src_file')}: {note or e.get('message')}")
+    return out
 
 
 @click.command("merge")
@@ -95,6 +134,16 @@ def summary_lines(c, out: Path) -> list[str]:
     help="Souhrnný sešit za minulý rok: list Meziroční změny.",
 )
 @click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
+)
+@click.option(
+    "--deadline",
+    metavar="RRRR-MM-DD",
+    help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0, 10000),
     default=30.0,
@@ -122,8 +171,9 @@ def summary_lines(c, out: Path) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet
-) -> None:
+    paths, output, level, orp, kraj, year, previous, registry, deadline, threshold, core_services, html_out, strict,
+    generated, quiet,
+) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
 
@@ -139,7 +189,7 @@ def command(
     from xlkpss.commands.options import progress_callback as _progress
     from xlkpss.commands.options import territory_scope as _territory
     from xlkpss.fsutil import OutputError
-    from xlkpss.merge.consolidate import MergeError, merge_paths
+    from xlkpss.merge.consolidate import MergeError, MergeUsageError, merge_paths
     from xlkpss.merge.workbook import is_consolidated, write_consolidated
     from xlkpss.validate.engine import collect_paths
 
@@ -168,6 +218,12 @@ def command(
             raise click.BadParameter(
                 f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated"
             ) from None
+    due = None
+    if deadline:
+        try:
+            due = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise click.BadParameter(f"{deadline!r} není datum ve tvaru RRRR-MM-DD", param_hint="--deadline") from None
     inputs = collect_paths(paths)
     given = {p.resolve() for p in paths if p.is_file()}
     resolved_inputs = {p.resolve() for p in inputs}
@@ -195,12 +251,18 @@ def command(
             threshold=threshold,
             exclude=[output] + ([html_out] if html_out else []),
             progress=_progress(quiet, "Kontroluji"),
+            registry=registry,
+            deadline=due,
         )
+    except MergeUsageError as exc:
+        raise click.UsageError(str(exc)) from None
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
     protect = [p for p in inputs if p.resolve() != output.resolve()]
     if previous is not None:
         protect.append(previous)
+    if registry is not None:
+        protect.append(registry)
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:
@@ -209,6 +271,10 @@ def command(
         raise output_problem(exc) from None
     warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out))
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
+    for line in left_out_lines(c):
+        click.echo(line, err=True)  # even with --quiet: the coordinator must act on it
+    for line in c.meta.get("resubmission_warnings") or []:
+        click.echo(f"Upozornění: {line}", err=True)
     if not quiet:
         for line in summary_lines(c, out):
             click.echo(line, err=True)

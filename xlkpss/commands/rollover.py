@@ -27,7 +27,7 @@ from xlkpss.commands._common import OutputPath, output_problem
 )
 @click.option("--force", is_flag=True, help="Převést i soubor s chybami (jinak se odmítne s výpisem chyb).")
 def command(path: Path, to_year: int | None, output: Path, filled, force: bool) -> None:
-    """Plán na příští rok z vyhodnocení PATH.
+    """Plán na příští rok z vyhodnocení plánu (SOUBOR).
 
     Vytvoří šablonu vyhodnocení plánu (stejná verze) na rok --to-year, předvyplněnou
     identifikací a všemi aktivitami, které pokračují nebo nebyly splněny: číslo,

@@ -30,14 +30,13 @@ import csv
 import json
 import os
 import re
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xlkpss import __version__
+from xlkpss.fsutil import atomic_dir
 
 __all__ = ["HSDS_FIELDS", "HsdsError", "HsdsResult", "write_hsds"]
 
@@ -240,9 +239,7 @@ def write_hsds(model, folder: str | os.PathLike) -> HsdsResult:
     if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / "datapackage.json").is_file())):
         raise HsdsError(f"složka {folder} není prázdná a není to dřívější balíček HSDS; zvolte prázdnou nebo novou složku")
     rows = hsds_rows(model)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with atomic_dir(folder) as tmp:
         for name, fields in HSDS_FIELDS.items():
             with open(tmp / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
                 w = csv.DictWriter(fh, [f for f, _, _ in fields])
@@ -251,20 +248,6 @@ def write_hsds(model, folder: str | os.PathLike) -> HsdsResult:
                     w.writerow({k: _safe(v) for k, v in r.items()})
         (tmp / "datapackage.json").write_text(
             json.dumps(datapackage(model, rows), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        for p in tmp.iterdir():
-            os.chmod(p, 0o644)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return HsdsResult(folder, {k: len(v) for k, v in rows.items()})
 
 

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlkpss.fsutil import atomic_dir
 from xlkpss.history.schema import WORKBOOK_COLUMNS, tables
 from xlkpss.history.store import HistoryError, add_consolidated, arrow_schema, arrow_type, connect
 
@@ -62,10 +61,8 @@ def _write(con, folder: Path) -> ExportResult:
 
     folder = Path(folder)
     _check_target(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     counts: dict[str, dict[int, int]] = {}
-    try:
+    with atomic_dir(folder) as tmp:
         specs = [(t.name, arrow_schema(t), [c.name for c in t.columns]) for t in tables()]
         wb_schema = _workbook_schema()
         specs.append(("workbooks", wb_schema, [n for n, _, _ in WORKBOOK_COLUMNS]))
@@ -88,20 +85,6 @@ def _write(con, folder: Path) -> ExportResult:
                 for f in schema:
                     w.writerow([name, f.name, (f.metadata or {}).get(b"duckdb_type", b"").decode(),
                                 (f.metadata or {}).get(b"label", b"").decode()])
-        for d in (tmp, *tmp.rglob("*")):
-            os.chmod(d, 0o755 if d.is_dir() else 0o644)
-        old = None
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return ExportResult(folder, counts)
 
 

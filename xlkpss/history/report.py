@@ -16,21 +16,21 @@ national, else the ORP workbooks of the kraj that are stored (then marked as par
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from xlkpss import __version__
+from xlkpss.codelists import codelist
 from xlkpss.fsutil import atomic_path
 from xlkpss.history.store import HistoryError, connect
 from xlkpss.merge.model import column_label
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, stacked_bar_chart
 from xlkpss.render.html import DASH, fmt_money, fmt_number, fmt_pct, render_template
-from xlkpss.codelists import codelist
 from xlkpss.spec import load_spec
 
-__all__ = ["BY", "Trends", "TrendTable", "build_trends", "render_trends", "trends_html"]
+__all__ = ["BY", "TrendTable", "Trends", "build_trends", "render_trends", "trends_html"]
 
 #: unit of the trends -> (code column, name column, level preference)
 BY: dict[str, tuple[str, str, dict[str, int]]] = {
@@ -334,7 +334,7 @@ def _build(con, by: str, territory: str | None, generated: str) -> Trends:
     g_rows, g_classes = [], []
     for g in names:
         counts = [grp.get((g, y), 0) for y in years]
-        lost = any(b < a for a, b in zip(counts, counts[1:]))
+        lost = any(b < a for a, b in itertools.pairwise(counts))
         g_rows.append([g, *map(fmt_number, counts), _pct_change(counts[0], counts[-1])])
         g_classes.append("flag" if lost else "")
     groups = TrendTable([_label("coverage", "target_group"), *map(str, years), "Změna"], g_rows,
@@ -342,7 +342,7 @@ def _build(con, by: str, territory: str | None, generated: str) -> Trends:
     groups_lost = []
     for code, _ in units:
         for g in names:
-            for y0, y1 in zip(years, years[1:]):
+            for y0, y1 in itertools.pairwise(years):
                 a, b = grp_unit.get((code, g, y0), 0), grp_unit.get((code, g, y1), 0)
                 if b < a and (code, y1) in base:
                     groups_lost.append(f"{_unit_label(by, unit_name[code])}: {g} – {y0} {fmt_number(a)}, "

@@ -19,7 +19,7 @@ Types come from the spec (``integer`` → BIGINT, ``money`` and ``decimal`` → 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, column_label
 from xlkpss.spec import load_spec
@@ -132,7 +132,7 @@ def _type(sheet: str, col: str) -> str:
     return _spec_types().get(col, "VARCHAR")
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(sheet: str) -> Table:
     keys = (
         Column("year", "INTEGER", _KEY_LABELS["year"]),

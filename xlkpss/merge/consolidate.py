@@ -60,6 +60,14 @@ from xlkpss.i18n import format_number, plural_cs
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.clean import frame_records as _records  # local names kept until the split of this module
 from xlkpss.merge.clean import sheet_frame as _frame
+from xlkpss.merge.errorgroups import error_sort_key
+from xlkpss.merge.guards import (
+    left_out_note,
+    mixed_inputs_message,
+    nothing_left_message,
+    submission_note,
+    wrong_territory_message,
+)
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
@@ -68,6 +76,7 @@ from xlkpss.merge.model import (
     Consolidated,
     column_label,
 )
+from xlkpss.merge.resubmit import ROWS, diff_rows
 from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
@@ -77,6 +86,7 @@ __all__ = [
     "MERGE_CODES",
     "MERGE_INPUT_TABLES",
     "MergeError",
+    "MergeUsageError",
     "Source",
     "core_service_codes",
     "infer_territory",
@@ -119,6 +129,10 @@ _LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
 class MergeError(Exception):
     """The merge cannot continue (the message is Czech and says what to do)."""
+
+
+class MergeUsageError(MergeError):
+    """The inputs and options do not say which merge is meant (the CLI exits with 2)."""
 
 
 # ---------------------------------------------------------------------------
@@ -258,6 +272,8 @@ class Source:
     rows_merged: int = 0
     rows_excluded: int = 0
     superseded_by: Source | None = None
+    #: left out by a workflow guard (an input of another level, an earlier output)
+    left_out: bool = False
 
     # --- identification -------------------------------------------------------------
     @property
@@ -358,6 +374,10 @@ class _Lines:
     errors: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     nested_submissions: list[dict[str, Any]] = field(default_factory=list)
+    #: changed cells of resubmissions (Opravy)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    #: what the coordinator must be told (e.g. two resubmissions with the same date)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _issue_line(src: Source, issue: Any, reason: str, sheet: str | None, row: int | None) -> dict[str, Any]:
@@ -510,7 +530,11 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             c = src.summary
             assert c is not None
             if SUMMARY_INTO.get(src.summary_level or "") != level:
-                _refuse(src, lines, "rejected", "summary-level", _summary_level_note(src.summary_level or "", level))
+                same = src.summary_level == level and src.submitter_code == territory.code
+                _refuse(
+                    src, lines, "rejected", "summary-level", left_out_note(src.summary_level or "", level, same_territory=same)
+                )
+                src.left_out = True
                 continue
             if clean_value(c.meta.get("year")) != year:
                 _refuse(
@@ -528,17 +552,13 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             complete = _num(c.meta.get("completeness"))
             src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
             continue
-        if level == "stat":
-            # a national merge takes regional workbooks only: a submission goes to its ORP
-            _refuse(
-                src,
-                lines,
-                "rejected",
-                "submission-level",
-                "vyplněná šablona patří do souhrnu ORP; do souhrnu za Českou republiku patří jen souhrny krajů",
-                message="Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu "
-                "kraje; do souhrnu za Českou republiku patří jen souhrny krajů. Soubor nebyl sloučen.",
-            )
+        if level != "orp":
+            # regional and national merges take the consolidated workbooks of the level
+            # below only: a filled template goes to its ORP
+            note, message = submission_note(level)
+            _refuse(src, lines, "rejected", "submission-level", note, message=message)
+            src.left_out = True
+            src.unit = None
             continue
         if r is None or not src.kind or r.rejected:
             src.status = "rejected"
@@ -608,21 +628,6 @@ def _refuse(
     lines.errors.append(_error_line(src, code=code, reason=MERGE_CODES[code], message=message or note, **where))
 
 
-def _summary_level_note(summary_level: str, level: str) -> str:
-    """Why a consolidated workbook of ``summary_level`` cannot go into a merge of ``level``."""
-    if summary_level == "stat":
-        return "souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze"
-    if summary_level == "kraj":
-        return "souhrn kraje patří do souhrnu za Českou republiku (--level stat)"
-    if summary_level == "orp":
-        if level == "stat":
-            return (
-                "souhrn ORP patří do souhrnu kraje (--level kraj); do souhrnu za Českou republiku patří souhrny krajů"
-            )
-        return "souhrn ORP patří do souhrnu kraje (--level kraj)"
-    return f"souhrn neznámé úrovně {summary_level!r} nelze sloučit"
-
-
 def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
     """The expected submitter a file counts for (an obec of the ORP / an ORP of the kraj /
     a kraj of the country)."""
@@ -641,6 +646,10 @@ def _unit_of(src: Source, level: str, territory: Territory) -> str | None:
 
 
 def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
+    """Same submitter, kind and year: the newest *Datum vyplnění* wins, on a tie the later
+    file time (and the coordinator is warned, naming both files).  What changed between
+    the superseded and the winning file is said in Odevzdání and Chyby, and every changed
+    cell is listed in Opravy."""
     groups: dict[tuple, list[Source]] = defaultdict(list)
     for src in sources:
         if src.status in ACCEPTED and src.identity is not None:
@@ -650,18 +659,60 @@ def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
             continue
         group.sort(key=lambda s: s.newer_key(), reverse=True)
         newest = group[0]
+        said: list[str] = []
         for old in group[1:]:
             old.superseded_by = newest
             when = _fmt(newest.date_filled) if newest.date_filled else "novější"
+            if _date_ordinal(old.date_filled) == _date_ordinal(newest.date_filled):
+                how = "uložen později" if old.mtime != newest.mtime else "podle názvu souboru"
+                lines.warnings.append(
+                    f"{newest.name} a {old.name} ({newest.submitter}) mají stejné Datum vyplnění "
+                    f"({_fmt(newest.date_filled) if newest.date_filled else 'nevyplněno'}); platí {newest.name} ({how}). "
+                    "Zkontrolujte, že je to opravdu novější oprava."
+                )
+            change = _resubmission_diff(old, newest, lines)
+            said.append(f"{old.name}: {change}")
             _refuse(
                 old,
                 lines,
                 "superseded",
                 "superseded",
-                f"nahrazeno souborem {newest.name} (vyplněno {when})",
+                f"nahrazeno souborem {newest.name} (vyplněno {when}); {change}",
                 message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); "
-                f"jeho {old.rows_read} řádků nebylo sloučeno.",
+                f"{plural_cs(old.rows_read, ROWS)} z něj nebylo sloučeno. Nový soubor: {change}.",
             )
+        note = "nahrazuje " + "; ".join(said)
+        newest.note = f"{newest.note}; {note}" if newest.note else note
+
+
+def _resubmission_diff(old: Source, new: Source, lines: _Lines) -> str:
+    """Rows added / removed / changed from ``old`` to ``new``; changed cells into Opravy."""
+    if old.result is None or new.result is None or old.kind != new.kind or not old.kind:
+        return "změny nelze porovnat"
+    t = get_template(new.kind)
+    fields = {s.key: [f.key for f in s.fields] for s in t.table_sheets}
+    recs = {
+        side: {key: _records(r.frames.get(key)) for key in fields}
+        for side, r in (("old", old.result), ("new", new.result))
+    }
+    d = diff_rows(recs["old"], recs["new"], fields, _same)
+    for sheet_key, key, fkey, a, b, row in d.cells:
+        spec = t.sheet(sheet_key)
+        fs = spec.field(fkey)
+        lines.corrections.append(
+            {
+                "submitter": new.submitter,
+                "src_file": new.name,
+                "old_file": old.name,
+                "src_sheet": new.result.sheet_names.get(sheet_key, spec.name),
+                "src_row": row,
+                "row_key": key,
+                "field": fs.label,
+                "old_value": _fmt(_display(fs, a)),
+                "new_value": _fmt(_display(fs, b)),
+            }
+        )
+    return d.describe()
 
 
 # --- rows of one submission ------------------------------------------------------------
@@ -1171,6 +1222,8 @@ def merge_results(
     generated: dt.date | str | None = None,
     summaries: Sequence[Consolidated] = (),
     threshold: float = DEFAULT_THRESHOLD,
+    registry: Any = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -1182,9 +1235,11 @@ def merge_results(
     (default: spec ``[gaps] core_services``); ``strict`` raises ``MergeError`` instead of
     excluding anything because of an error; ``generated`` is the date written into the
     workbook (default today — pass it for reproducible output); ``threshold`` is the
-    year-over-year change in % that is flagged.
+    year-over-year change in % that is flagged; ``registry`` (an
+    ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
+    ``deadline`` the timeliness (``xlkpss.merge.expected``).
     """
-    from xlkpss.merge import tables
+    from xlkpss.merge import expected, tables
 
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
@@ -1206,6 +1261,7 @@ def merge_results(
                 _submission_rows(src, level, territory, lines)
         else:
             _excluded_rows_of_source(src)
+    _check_something_merged(sources, level, territory)
     by_name = {s.name: s for s in sources}
     if level in ("kraj", "stat"):
         lines.services = _drop_repeated_rows(lines.services, by_name, lines, "Služby")
@@ -1226,16 +1282,8 @@ def merge_results(
             r.get("src_row") or 0,
         ),
     )
-    errors = sorted(
-        lines.errors,
-        key=lambda r: (
-            str(r.get("via") or ""),
-            str(r.get("src_file") or ""),
-            str(r.get("src_sheet") or ""),
-            r.get("src_row") or 0,
-            str(r.get("code")),
-        ),
-    )
+    # what needs action first: excluded rows and files, warnings, then information
+    errors = sorted(lines.errors, key=error_sort_key)
     conflicts = _unique(
         sorted(
             lines.conflicts,
@@ -1262,6 +1310,7 @@ def merge_results(
         "rows_read": sum(s.rows_read for s in sources),
         "rows_merged": sum(s.rows_merged for s in sources),
         "rows_excluded": sum(s.rows_excluded for s in sources),
+        "resubmission_warnings": list(lines.warnings),
     }
     meta.update(_lower_completeness(level, territory, sources, lines.nested_submissions))
     if previous is not None:
@@ -1282,8 +1331,60 @@ def merge_results(
     c.tables["projects"] = _frame("projects", projects)
     c.tables["errors"] = _frame("errors", errors)
     c.tables["conflicts"] = _frame("conflicts", conflicts)
+    c.tables["corrections"] = _frame(
+        "corrections",
+        sorted(lines.corrections, key=lambda r: (str(r["src_file"]), str(r["src_sheet"]), r["src_row"] or 0, str(r["field"]))),
+    )
     tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    expected.complete(
+        c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
+        deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
+    )  # fmt: skip
     return c
+
+
+def _check_something_merged(sources: list[Source], level: str, territory: Territory) -> None:
+    """Nothing but inputs of another level, or not a single row inside the territory
+    (a wrong --orp / --kraj): a workbook would be wrong, so the merge stops."""
+    if sources and all(s.left_out for s in sources):
+        raise MergeError(nothing_left_message((s.name, s.note) for s in sources))
+    if any(s.rows_merged for s in sources):
+        return
+    outside = [s for s in sources if s.status == "outside"]
+    if not outside:
+        return
+    homes: dict[str, str] = {}
+    for s in outside:
+        home = _home_of(s, level)
+        if home is not None:
+            homes.setdefault(home[0], home[1])
+    text = f"{territory.describe()} ({territory.code})"
+    raise MergeError(wrong_territory_message(level, text, [homes[k] for k in sorted(homes, key=lambda k: normalize_key(homes[k]))]))
+
+
+def _home_of(src: Source, level: str) -> tuple[str, str] | None:
+    """(code, ``ORP Chomutov (4203)``) of the ORP (kraj) a file belongs to: its submitter's
+    obec or ORP, for a provider the ORP of its services' places."""
+    obec = src.ident.get("kod_obce") if src.submitter_type != "poskytovatel" else None
+    orp = None
+    if obec and str(obec) in municipalities():
+        orp = municipalities()[str(obec)].orp
+    elif src.ident.get("kod_orp") and str(src.ident.get("kod_orp")) in orps():
+        orp = str(src.ident.get("kod_orp"))
+    elif src.result is not None:
+        frame = (src.result.frames or {}).get("sluzby")
+        codes = [str(v) for v in (frame["obec"].tolist() if frame is not None and "obec" in frame else []) if v]
+        found = [municipalities()[c].orp for c in codes if c in municipalities()]
+        orp = found[0] if found else None
+    if orp is None:
+        if level == "kraj" and src.ident.get("kod_kraje") in regions():
+            k = regions()[src.ident["kod_kraje"]]
+            return k["kod_kraje"], f"{k['nazev_kraje']} ({k['kod_kraje']})"
+        return None
+    o = orps()[orp]
+    if level == "orp":
+        return o["kod_orp"], f"ORP {o['nazev_orp']} ({o['kod_orp']})"
+    return o["kod_kraje"], f"{o['nazev_kraje']} ({o['kod_kraje']})"
 
 
 def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1348,6 +1449,8 @@ def merge_paths(
     exclude: Iterable[str | os.PathLike] = (),
     progress: Callable[[int, int], None] | None = None,
     engine: str = "calamine",
+    registry: str | os.PathLike | None = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -1371,21 +1474,14 @@ def merge_paths(
     if level is None:
         if territory is not None and territory.level in LEVELS:
             level = territory.level
+        elif summaries and raw:
+            # never guess: an old workbook in the folder must not turn an ORP merge regional
+            raise MergeUsageError(mixed_inputs_message(raw, summary_paths))
         else:
             level = _level_of_inputs(summaries, summary_paths)
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
-    if summaries and level == "orp":
-        names = ", ".join(p.name for p in summary_paths)
-        raise MergeError(
-            f"souhrnný sešit ({names}) nelze sloučit do souhrnu ORP: souhrn ORP patří do souhrnu kraje "
-            "(--level kraj), souhrn kraje do souhrnu za Českou republiku (--level stat)"
-        )
-    if raw and level == "stat":
-        raise MergeError(
-            f"{_file_list(raw)}: vyplněné šablony se slučují do souhrnu ORP (xlkpss merge SLOŽKA --orp KÓD); "
-            "do souhrnu za Českou republiku patří jen souhrny krajů (xlkpss merge souhrn_kraj_*.xlsx --level stat)"
-        )
+    # inputs of another level are not an abort: merge_results leaves each out with a line
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
         territory = infer_territory(level, results, summaries)
@@ -1398,9 +1494,17 @@ def merge_paths(
         if not is_consolidated(previous):
             raise MergeError(f"--previous: {previous} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
         try:
-            prev = read_consolidated(previous, tables=("services",))
+            prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    reg = None
+    if registry is not None:
+        from xlkpss.registry import RegistryError, read_registry
+
+        try:
+            reg = read_registry(registry)
+        except RegistryError as exc:
+            raise MergeError(f"--registry: {exc}") from None
     return merge_results(
         results,
         level=level,
@@ -1412,6 +1516,8 @@ def merge_paths(
         generated=generated,
         summaries=summaries,
         threshold=threshold,
+        registry=reg,
+        deadline=deadline,
     )
 
 

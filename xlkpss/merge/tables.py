@@ -26,9 +26,11 @@ from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.collate import czech_key
+from xlkpss.i18n import plural_cs
 from xlkpss.merge.clean import clean_value, frame_records, sheet_frame
 from xlkpss.merge.consolidate import core_service_codes
-from xlkpss.merge.model import SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.resubmit import ROWS
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
@@ -60,6 +62,7 @@ SHEET_DESCRIPTIONS = {
     "conflicts": "stejná služba hlášená více předkladateli s různými údaji, vedle sebe",
     "changes": "meziroční změny kapacity a nákladů (s volbou --previous)",
     "errors": "vyřazené řádky a odmítnuté soubory s důvodem",
+    "corrections": "opakovaně odeslané soubory: každá změněná buňka, původní → nová hodnota",
 }
 
 
@@ -729,10 +732,10 @@ def _overview(
             note += " (pozor: není to předchozí rok)"
         add("changes_flagged", "Meziroční změny nad prahem", flagged, "záznamů", note)
     for key, name in SHEETS.items():
-        if key == "overview":
-            continue
+        if key == "overview" or key in OPTIONAL_SHEETS:
+            continue  # an optional sheet adds its own line (xlkpss.merge.expected)
         n = len(c.table(key)) if key in c.tables else 0
-        add(f"sheet:{key}", f"List {name}", SHEET_DESCRIPTIONS.get(key, ""), None, f"{n} řádků")
+        add(f"sheet:{key}", f"List {name}", SHEET_DESCRIPTIONS.get(key, ""), None, plural_cs(n, ROWS))
     return rows
 
 

@@ -112,7 +112,8 @@ SEARCH_SCRIPT = """(function () {
   form.hidden = false;
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   box.addEventListener('input', function () {
-    var q = box.value.toLocaleLowerCase('cs').trim(), n = 0;
+    // case and diacritics do not matter: "pecovatelska" finds "Pečovatelská služba"
+    var q = box.value.toLocaleLowerCase('cs').normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim(), n = 0;
     for (var i = 0; i < cards.length; i++) {
       var hit = !q || cards[i].getAttribute('data-search').indexOf(q) >= 0;
       cards[i].hidden = !hit; if (hit) n++;
@@ -169,7 +170,7 @@ class Entry:
     def search_text(self) -> str:
         parts = [self.nazev, self.poskytovatel, self.druh, self.paragraf, self.forma, self.obec, self.adresa,
                  self.popis, *(t for _, t in self.cilove_skupiny)]
-        return " ".join(p for p in parts if p).lower()
+        return search_key(" ".join(p for p in parts if p))
 
 
 @dataclass
@@ -232,6 +233,25 @@ def _text(value: Any) -> str:
 def _slug(text: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or "x"
+
+
+def search_key(text: str) -> str:
+    """Text as the search box compares it: lower case, without diacritics (the script
+    does the same to what is typed)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tel_href(phone: str) -> str:
+    """``tel:`` link of a phone number (digits and a leading +), or "" when it is none."""
+    digits = re.sub(r"[\s\u00a0().-]", "", phone or "")
+    return "tel:" + digits if re.fullmatch(r"\+?\d{6,15}", digits) else ""
+
+
+def mailto_href(email: str) -> str:
+    """``mailto:`` link of one e-mail address, or "" when it is not one."""
+    email = (email or "").strip()
+    return "mailto:" + email if re.fullmatch(r"[^@\s<>\"'?&]+@[^@\s<>\"'?&]+\.[A-Za-z]{2,}", email) else ""
 
 
 def _web_href(web: str) -> str:
@@ -450,6 +470,8 @@ def catalogue_html(model: CatalogueModel, *, paper: str = "A4") -> str:
         paper=paper,
         script=SEARCH_SCRIPT,
         script_hash=_script_hash(SEARCH_SCRIPT),
+        tel_href=tel_href,
+        mailto_href=mailto_href,
         version=__version__,
     )
 

@@ -73,11 +73,11 @@ def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> I
                 "allowed": ", ".join(formy.get(a).label for a in allowed),
             }
     if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
-        yield i, "typ_kapacity", "beds-not-residential", formy.get(forma).label, {}
+        yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
     costs = r.get("naklady")
     total = sum(r.get(k) or 0 for k in ctx.funding)
     if costs is not None and total > costs + 0.5:
-        yield i, "naklady", "funding-exceeds-costs", _kc(total), {"expected": _kc(costs)}
+        yield i, "naklady", "funding-exceeds-costs", _kc(costs), {"total": _kc(total), "expected": _kc(costs)}
     if groups and all(r.get(g.key) is None for g in groups) and not any(g.key in r.get("_bad", ()) for g in groups):
         yield i, groups[0].key, "group-missing", None, {}
     obec = r.get("obec")

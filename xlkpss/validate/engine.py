@@ -53,6 +53,7 @@ class ParsedFile:
     version: int | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, ParsedSheet] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)  # the hidden _xlkpss sheet's pairs
 
 
 class _ScopedObce:
@@ -245,6 +246,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
     pf.format, pf.application = raw.format, raw.application
     sub: Submission = recognise(raw)
     pf.kind, pf.version = sub.kind, sub.version
+    pf.meta = dict(sub.meta)
     pf.issues.extend(_file_issue(fi) for fi in sub.issues)
     if sub.template is None or any(fi.code.startswith("template-version-") and fi.code != "template-version-read" for fi in sub.issues):
         return pf
@@ -432,6 +434,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             issues=list(pf.issues),
             sheet_names={k: s.sheet_name for k, s in pf.sheets.items()},
             mtime=pf.mtime,
+            meta=pf.meta,
         )
         for pf in files
     ]
@@ -467,7 +470,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             n = fi - offsets[file_idx]
             params: dict[str, Any] = {}
             if code == "too-long":
-                value, params["expected"] = len(str(value)), spec.field(field_key).max_length
+                params["length"], params["expected"] = len(str(value)), spec.field(field_key).max_length
             if code == "duplicate-row":
                 params, value = _duplicate_params(frame, fi, spec)
             results[file_idx].issues.append(_issue_at(code, ps, spec, n, field_key, value, params))

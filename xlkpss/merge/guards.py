@@ -1,0 +1,115 @@
+"""Guards against workflow mistakes of a coordinator (the words the merge says about them).
+
+* an input of another level (a consolidated workbook in an ORP merge, a filled template
+  in a regional or national merge, an earlier output of the same territory) is left out
+  with a line naming the file and what to do — never a silent change of level, never an
+  abort of the other files;
+* templates and consolidated workbooks mixed without ``--level`` (or a territory) is a
+  usage error listing both groups;
+* a merge in which not a single row falls inside the territory is an error naming the
+  territory the files do belong to (a wrong ``--orp`` / ``--kraj``).
+
+Plain data in, Czech sentences out: ``consolidate`` decides, this module words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from xlkpss.i18n import plural_cs
+
+__all__ = [
+    "left_out_note",
+    "mixed_inputs_message",
+    "nothing_left_message",
+    "submission_note",
+    "wrong_territory_message",
+]
+
+_FILES = ("soubor", "soubory", "souborů")
+
+#: the option naming the territory of each merge level
+OPTION = {"orp": "--orp", "kraj": "--kraj", "stat": "--level stat"}
+
+
+def _names(paths: Sequence[Path], shown: int = 6) -> str:
+    names = ", ".join(Path(p).name for p in paths[:shown])
+    more = len(paths) - shown
+    return names if more <= 0 else f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, _FILES)}"
+
+
+def mixed_inputs_message(templates: Sequence[Path], summaries: Sequence[Path]) -> str:
+    """Filled templates and consolidated workbooks among the inputs, no level given."""
+    return (
+        "mezi vstupy jsou vyplněné šablony i souhrnné sešity; nevím, který souhrn chcete vytvořit.\n"
+        f"  vyplněné šablony ({plural_cs(len(templates), _FILES)}): {_names(templates)}\n"
+        f"  souhrnné sešity ({plural_cs(len(summaries), _FILES)}): {_names(summaries)}\n"
+        "Souhrn ORP ze šablon: zadejte --orp KÓD (souhrnné sešity se vynechají); souhrn kraje ze souhrnů ORP: "
+        "--kraj KÓD nebo --level kraj, souhrn za Českou republiku ze souhrnů krajů: --level stat (šablony se pak "
+        "vynechají, patří do souhrnu ORP). Nejjednodušší je dát každý druh do vlastní složky."
+    )
+
+
+def left_out_note(summary_level: str, level: str, *, same_territory: bool) -> str:
+    """Why a consolidated workbook of ``summary_level`` is left out of a merge of ``level``
+    and what to do (a line of Odevzdání and Chyby, printed by the CLI)."""
+    if same_territory and summary_level == level and level != "stat":
+        return (
+            "dřívější výstup slučování téhož území; do souhrnu se nezapočte – vyjměte ho ze vstupní složky "
+            "nebo ho uložte jinam"
+        )
+    if summary_level == "stat":
+        return "souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze; vyjměte ho ze vstupů"
+    if summary_level == "kraj":
+        return (
+            "souhrn kraje patří do souhrnu za Českou republiku (--level stat); vyjměte ho ze vstupů "
+            "nebo slučujte s --level stat"
+        )
+    if summary_level == "orp":
+        if level == "stat":
+            return (
+                "souhrn ORP patří do souhrnu kraje (--level kraj); do souhrnu za Českou republiku patří souhrny krajů"
+            )
+        return (
+            "souhrn ORP patří do souhrnu kraje (--kraj KÓD); do souhrnu ORP se slučují vyplněné šablony – "
+            "vyjměte ho ze vstupní složky"
+        )
+    return f"souhrn neznámé úrovně {summary_level!r} nelze sloučit; vyjměte ho ze vstupů"
+
+
+def submission_note(level: str) -> tuple[str, str]:
+    """(note, message) for a filled template given to a regional or national merge."""
+    where = "souhrnu kraje" if level == "kraj" else "souhrnu za Českou republiku"
+    below = "souhrny ORP" if level == "kraj" else "souhrny krajů"
+    note = (
+        f"vyplněná šablona patří do souhrnu ORP (xlkpss merge SLOŽKA --orp KÓD); do {where} patří jen {below} – "
+        "vyjměte ji ze vstupů"
+    )
+    message = (
+        "Vyplněná šablona se slučuje do souhrnu ORP (xlkpss merge … --orp KÓD), ten do souhrnu kraje; "
+        f"do {where} patří jen {below}. Soubor nebyl sloučen."
+    )
+    return note, message
+
+
+def nothing_left_message(left_out: Iterable[tuple[str, str]]) -> str:
+    """Every input was left out by a guard: nothing to merge."""
+    lines = [f"  {name}: {note}" for name, note in left_out]
+    return "žádný vstup nepatří do tohoto souhrnu, souhrn nebyl vytvořen:\n" + "\n".join(lines)
+
+
+def wrong_territory_message(level: str, territory_text: str, homes: Sequence[str]) -> str:
+    """No row falls inside the merged territory; ``homes`` are the territories the files
+    belong to (``ORP Chomutov (4203)``)."""
+    option = OPTION.get(level, "--orp")
+    if not homes:
+        return (
+            f"v území {territory_text} neleží ani jeden řádek dodaných souborů; souhrn nebyl vytvořen – "
+            f"zkontrolujte {option}"
+        )
+    first = "všechny soubory jsou z " if len(homes) == 1 else "soubory jsou z území "
+    return (
+        f"v území {territory_text} neleží ani jeden řádek dodaných souborů; souhrn nebyl vytvořen: "
+        f"{first}{', '.join(homes)} – nezadali jste špatné {option}?"
+    )
