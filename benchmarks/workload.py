@@ -143,7 +143,8 @@ class _Lists:
     def __init__(self) -> None:
         from xlkpss.codelists import codelist
 
-        self.druhy = [i for i in codelist("druhy_sluzeb")]
+        # the types of the law (not „související služba“, which only an unregistered service may have)
+        self.druhy = [i for i in codelist("druhy_sluzeb") if not i.extra.get("related")]
         self.formy = {i.code: i.display for i in codelist("formy")}
         self.kapacity = {i.code: i.display for i in codelist("typy_kapacity")}
         self.skupiny = codelist("cilove_skupiny").displays()
@@ -453,7 +454,9 @@ def _write_one(task: _Task, seed: int, files_dir: Path, tmp: Path) -> FileEntry:
     entry = FileEntry(task.path, task.kind, task.role, task.kod_orp, task.kod_kraje)
     ident, provider = _ident_values(task, rng, L)
     if rng.randrange(REJECT_EVERY) == 0:
-        ident["email"] = "neplatny e-mail"  # invalid-email in Identifikace: the file is rejected
+        # a year that is no number: an error in a field that identifies the submission rejects the
+        # file (a contact field such as the e-mail would only be a file-level error keeping the rows)
+        ident["rok"] = "dvacet šest"
         entry.rejected = True
     ident_sheet = t.sheet("identifikace")
     ident_cells = {row0: ident.get(f.key) for row0, f in enumerate(ident_sheet.fields, start=1)}

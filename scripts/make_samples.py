@@ -45,7 +45,7 @@ from typing import Any
 import openpyxl
 from openpyxl.comments import Comment
 
-from xlkpss.codelists import Territory, codelist, municipalities, orps, territory
+from xlkpss.codelists import Territory, codelist, is_related_type, municipalities, orps, territory
 from xlkpss.i18n import ISSUES
 from xlkpss.spec import get_template
 from xlkpss.template import build_template, field_cell, field_column
@@ -174,8 +174,11 @@ class Service:
 
     def check(self, orp: str) -> None:
         """The sample must be correct: law-allowed form, beds only residential, funding ≤ costs …"""
-        druh = codelist("druhy_sluzeb").get(self.druh)
-        assert self.forma in druh.extra["formy"], (self.key, self.forma, druh.extra["formy"])
+        if not self.druh or is_related_type(self.druh):  # a related service: unregistered, no § type
+            assert not self.registrovana, self.key
+        else:
+            druh = codelist("druhy_sluzeb").get(self.druh)
+            assert self.forma in druh.extra["formy"], (self.key, self.forma, druh.extra["formy"])
         assert self.typ != "luzka" or self.forma == "pob", self.key
         assert sum(self.zdroje) <= self.naklady, (self.key, sum(self.zdroje), self.naklady)
         assert municipalities()[self.obec].orp == orp, (self.key, self.obec)
@@ -190,7 +193,7 @@ class Service:
             "nazev_sluzby": self.nazev,
             "poskytovatel": self.provider[0],
             "ico_poskytovatele": self.provider[1],
-            "druh": display("druhy_sluzeb", self.druh),
+            "druh": display("druhy_sluzeb", self.druh) if self.druh else None,
             "forma": display("formy", self.forma),
             "kapacita": self.kapacita,
             "typ_kapacity": display("typy_kapacity", self.typ),
@@ -227,7 +230,7 @@ def contacts(s: Service) -> dict[str, Any]:
         return {}
     web, email, phone = PROVIDER_CONTACTS.get(s.provider[1], (None, None, None))
     place, about = SERVICE_PLACES.get(s.key, (None, None))
-    druh = codelist("druhy_sluzeb").get(s.druh).label
+    druh = codelist("druhy_sluzeb").get(s.druh).label if s.druh and not is_related_type(s.druh) else "související služba"
     ages: list[str] = []
     for g in s.skupiny:
         for a in G_AGE.get(g, ("6",)):
@@ -302,14 +305,15 @@ S = {s.key: s for s in [
     Service("rana_pece", "Raná péče Kuprospěchu", P(KUPROSPECHU), "17", "ter", 30, "klient", 38, 3.5, CHOM,
             (G_RODINY, G_KOMBINOVANE), 2_480_000, (1_900_000, 300_000, 0, 0, 0, 280_000)),
     # --- others reported only by their obec
-    Service("klub_senioru", "Klub seniorů Chomutov", P(CHOMUTOV_CITY), "29", "amb", 60, "klient", 210, 1.0, CHOM,
+    # unregistered related services: „související služba (není druh podle zákona)“ picked, or Druh služby left empty
+    Service("klub_senioru", "Klub seniorů Chomutov", P(CHOMUTOV_CITY), "souvisejici", "amb", 60, "klient", 210, 1.0, CHOM,
             (G_SENIORI,), 640_000, (0, 600_000, 40_000, 0, 0, 0), registrovana=False,
             poznamka="Neregistrovaná související služba města (volnočasové a vzdělávací aktivity seniorů)."),
     Service("ds_jirkov", "Domov pro seniory Jirkov", SOC_JIRKOV, "13", "pob", 65, "luzka", 79, 35.0, JIRKOV, (G_SENIORI,),
             31_900_000, (9_800_000, 5_100_000, 15_600_000, 1_100_000, 0, 250_000)),
     Service("ps_jirkov", "Pečovatelská služba Jirkov", SOC_JIRKOV, "4", "ter", 180, "klient", 214, 12.0, JIRKOV,
             (G_SENIORI, G_ZP), 7_450_000, (3_200_000, 2_700_000, 1_500_000, 0, 0, 0)),
-    Service("senior_point_jirkov", "Senior Point Jirkov", P(JIRKOV_CITY), "1", "amb", 10, "klient", 350, 0.5, JIRKOV,
+    Service("senior_point_jirkov", "Senior Point Jirkov", P(JIRKOV_CITY), "", "amb", 10, "klient", 350, 0.5, JIRKOV,
             (G_SENIORI,), 180_000, (0, 180_000, 0, 0, 0, 0), registrovana=False,
             poznamka="Informační místo pro seniory; neregistrovaná související služba."),
     Service("ps_brezno", "Pečovatelská služba obce Březno", P(BREZNO), "4", "ter", 20, "klient", 26, 4.0, BREZNO_O,
@@ -380,7 +384,7 @@ SK = {s.key: s for s in [
             (G_MENTALNI, G_KOMBINOVANE), 3_950_000, (2_000_000, 950_000, 900_000, 0, 0, 50_000)),
     Service("azyl_kadan", "Azylový dům Kadaň", CHARITA_KADAN, "20", "pob", 20, "luzka", 39, 4.5, K_KADAN,
             (G_BEZ_PRISTRESI, G_RODINY), 4_100_000, (2_800_000, 700_000, 450_000, 0, 0, 100_000)),
-    Service("senior_klub_kadan", "Senior klub Kadaň", P(KADAN_CITY), "29", "amb", 40, "klient", 120, 0.5, K_KADAN,
+    Service("senior_klub_kadan", "Senior klub Kadaň", P(KADAN_CITY), "souvisejici", "amb", 40, "klient", 120, 0.5, K_KADAN,
             (G_SENIORI,), 310_000, (0, 300_000, 10_000, 0, 0, 0), registrovana=False,
             poznamka="Neregistrovaná související služba města."),
     Service("ps_klasterec", "Pečovatelská služba Klášterec nad Ohří", P(KLASTEREC), "4", "ter", 120, "klient", 139, 8.0,
@@ -808,6 +812,159 @@ def jirkov_plan() -> tuple[list[Item], list[Project]]:
     return items, projects
 
 
+# --- the other two plan shapes of the seeds (samples/plany/) ---------------------------------------------------
+
+#: Zlín (seed 001): the top level is the working group (oblast) → cíl → opatření (the bullets).
+ZLIN_CITY = Submitter("obec", "Statutární město Zlín", "00283924", "7213", "585068", "Bc. Soňa Kovaříková",
+                      "sonakovarikova@muzlin.cz", "577 630 935", dt.date(2026, 9, 14))
+ZLIN_LEVELS = ("oblast", "cil", "opatreni")
+ZLIN_PLAN_IDENT = {
+    "nazev_planu": "Střednědobý plán sociálních a souvisejících služeb ve Zlíně",
+    "obdobi": "2026–2028",
+    "misto": "Zlín",
+    "schvalil": "Rada města Zlína",
+}
+#: ORP Chomutov, projekt MOS (seed 000): cíl → dílčí cíl → opatření, indikátory s horizontem 2024.
+MOS_WHO = replace(CHOMUTOV_CITY, name="ORP Chomutov – meziobecní spolupráce (MOS)", zpracoval="Ing. Petra Vaňková",
+                  email="mos@chomutov-mesto.cz", filled=dt.date(2026, 9, 22))
+MOS_LEVELS = ("cil", "cil", "opatreni")
+MOS_PLAN_IDENT = {
+    "typ_predkladatele": "ORP",
+    "nazev_planu": "Strategie meziobecní spolupráce ORP Chomutov – sociální služby",
+    "obdobi": "2015–2024",
+    "misto": "Chomutov",
+    "schvalil": "Shromáždění starostů ORP Chomutov",
+}
+
+
+def zlin_plan() -> tuple[list[Item], list[Project]]:
+    """Seed 001, part C (rozvoj služeb pro cílové skupiny): four working groups, their
+    goals (cíle) and measures (opatření), evaluated as a clerk would for the year."""
+    I = Item
+    ms = "Odbor sociálních věcí Magistrátu města Zlína"
+    items = [
+        I("1", "Děti, mládež, rodina", oblast=O_ROD),
+        I("1.1", "Aktivity vedoucí k naplnění volného času mládeže", oblast=O_ROD, realizator=ms),
+        I("1.1.1", "Udržitelnost a rozvoj stávajících nízkoprahových zařízení", oblast=O_ROD, realizator="NZDM Zlín",
+          termin="průběžně", rozpocet=900_000, cerpano=880_000, zdroj="rozpočet města, dotace kraje", stav=SPLN),
+        I("1.1.2", "Rozvoj streetworku – terénní práce s neorganizovanou mládeží", oblast=O_ROD, termin="12/2026",
+          stav=CAST, komentar="Jeden terénní pracovník místo plánovaných dvou."),
+        I("1.1.3", "Navázání spolupráce se školským odborem – rozvoj školských klubů v ZŠ", oblast=O_ROD, stav=NESPLN),
+        I("1.2", "Eliminace sociálně patologických jevů v souvislosti s rodinou", oblast=O_ROD, realizator=ms),
+        I("1.2.1", "Zajištění a rozšíření internátních služeb SVP", oblast=O_ROD, stav=NESPLN),
+        I("1.2.2", "Udržitelnost stávajících služeb poradenské činnosti zaměřené na poradenství pro rodiny, pro ženy a dívky, mezilidské vztahy apod.",
+          oblast=O_ROD, stav=SPLN),
+        I("1.2.3", "Udržitelnost stávajících služeb pomoci pro rodiče a děti v obtížných rodinných situacích (syndrom ADHD)",
+          oblast=O_ROD, stav=SPLN),
+        I("1.3", "Posílení terénní práce s rodinou", oblast=O_ROD, realizator=ms),
+        I("1.3.1", "Práce s rodinou v přirozeném sociálním prostředí", oblast=O_ROD, stav=SPLN),
+        I("1.3.2", "Materiální pomoc pro těhotné ženy v sociální nouzi", oblast=O_ROD, stav=CAST),
+        I("1.3.3", "Navýšení počtu pracovníků OSPOD", oblast=O_ROD, indikator="počet pracovníků OSPOD", cil=12,
+          dosazeno=10, stav=NESPLN),
+        I("1.4", "Spolupráce s probační a mediační službou", oblast=O_ROD, realizator=ms),
+        I("1.4.1", "Podpora (zajištění) činnosti multidisciplinárního týmu: OSPOD, PČR, probační a mediační služba",
+          oblast=O_ROD, stav=SPLN),
+        I("1.4.2", "Udržitelnost a rozšíření programové činnosti pro mladistvé ohrožené delikvencí, provozované v rámci nízkoprahového zařízení pro děti a mládež",
+          oblast=O_ROD, stav=SPLN),
+        I("1.5", "Udržitelnost a rozvoj služeb přechodného bydlení", oblast=O_ROD, realizator=ms),
+        I("1.5.1", "Udržitelnost stávajících služeb azylového ubytování pro matky s dětmi v tísni", oblast=O_ROD, stav=SPLN),
+        I("1.5.2", "Zkvalitnění služeb ve startovacích bytech", oblast=O_ROD, stav=CAST),
+        I("1.5.3", "Řešení problémů ubytování pro rodiny s dětmi", oblast=O_ROD, stav=NESPLN),
+        I("2", "Senioři", oblast=O_SEN),
+        I("2.1", "Zajištění další kapacity v domech s pečovatelskou službou", oblast=O_SEN, realizator=ms),
+        I("2.1.1", "Výstavba Domu s pečovatelskou službou", oblast=O_SEN, realizator="Statutární město Zlín",
+          termin="2027", rozpocet=42_000_000, cerpano=6_500_000, zdroj="rozpočet města, IROP", stav=CAST,
+          komentar="Stavba zahájena v 5/2026, dokončení 2027."),
+        I("2.1.2", "Zpracování záměru výstavby dalšího Domu s pečovatelskou službou", oblast=O_SEN, termin="6/2026",
+          stav=SPLN),
+        I("2.2", "Zvýšení kvality života seniorů ve Zlíně", oblast=O_SEN, realizator=ms),
+        I("2.2.1", "Podpora organizací zajišťujících rezidenční služby pro seniory", oblast=O_SEN, stav=SPLN),
+        I("2.2.2", "Rozvoj klubové činnosti seniorů", oblast=O_SEN, stav=SPLN),
+        I("2.2.3", "Vznik nového klubu seniorů u Majáku", oblast=O_SEN, indikator="klub otevřen", cil=1, dosazeno=1,
+          stav=SPLN),
+        I("2.2.4", "Vzdělávání seniorů", oblast=O_SEN, stav=SPLN),
+        I("2.2.5", "Rozvoj pečovatelské služby", oblast=O_SEN, stav=CAST),
+        I("2.2.6", "Rozvoj domácí zdravotní péče", oblast=O_SEN, stav=NESPLN),
+        I("2.2.7", "Nízkoprahové centrum pro seniory", oblast=O_SEN, stav=NESPLN),
+        I("2.2.8", "Úprava ceny jízdného v MHD", oblast=O_SEN, stav="zruseno",
+          komentar="Řeší dopravní podnik v rámci nového tarifu."),
+        I("3", "Občané se zdravotním postižením", oblast=O_ZP),
+        I("3.1", "Udržení, rozvoj, podpora a zkvalitnění stávajících služeb", oblast=O_ZP, realizator=ms),
+        I("3.1.1", "Rozvoj denních stacionářů", oblast=O_ZP, stav=SPLN),
+        I("3.1.2", "Rozvoj týdenních stacionářů", oblast=O_ZP, stav=NESPLN),
+        I("3.1.3", "Rozvoj center denních služeb", oblast=O_ZP, stav=CAST),
+        I("3.1.4", "Rozvoj terénních služeb", oblast=O_ZP, stav=SPLN),
+        I("3.1.5", "Rozvoj chráněného bydlení", oblast=O_ZP, stav=CAST),
+        I("3.1.6", "Udržení asistenční služby", oblast=O_ZP, stav=SPLN),
+        I("3.1.7", "Rozvoj tlumočnické služby", oblast=O_ZP, stav=SPLN),
+        I("3.2", "Zajištění a vznik nových služeb", oblast=O_ZP, realizator=ms),
+        I("3.2.1", "Chráněné bydlení", oblast=O_ZP, indikator="počet míst", cil=8, dosazeno=0, stav=NESPLN),
+        I("3.2.2", "Odlehčovací služby", oblast=O_ZP, stav=SPLN),
+        I("4", "Nezaměstnaní a osoby ohrožené sociálním vyloučením", oblast=O_VYL),
+        I("4.1", "Nízkoprahové denní centrum pro lidi bez domova", oblast=O_VYL, realizator=ms),
+        I("4.1.1", "Zajištění provozu denního centra ve Zlíně", oblast=O_VYL, rozpocet=1_200_000, cerpano=1_150_000,
+          zdroj="rozpočet města", stav=SPLN),
+        I("4.2", "Posílit terénní práci", oblast=O_VYL, realizator=ms),
+        I("4.2.1", "Zajištění a zkvalitnění provozu terénních programů", oblast=O_VYL, stav=SPLN),
+        I("4.2.2", "Rozšíření služeb", oblast=O_VYL, stav=CAST),
+        # a goal the clerk evaluated as a whole (no measures keyed): a leaf, so it is evaluated
+        I("4.3", "Bydlení pro ženy bez přístřeší", oblast=O_VYL, realizator=ms, stav=NESPLN),
+    ]
+    projects = [
+        Project("Dům s pečovatelskou službou Zlín – Podlesí", "Statutární město Zlín", "2027", 42_000_000, "probiha"),
+    ]
+    return items, projects
+
+
+def mos_plan() -> tuple[list[Item], list[Project]]:
+    """Seed 000 (projekt MOS, ORP Chomutov): Cíl 1 → Cíl 1.1 → opatření, SMART indikátory s horizontem 2024."""
+    I = Item
+    koord = "koordinátor KPSS ORP Chomutov"
+    items = [
+        I("1", "Zvýšení nabídky služeb pro potřebné", oblast=O_SPOL),
+        I("1.1", "Zvýšení nabídky služeb", "Na celém území ORP je dostatečná nabídka sociálních služeb.", oblast=O_SPOL),
+        I("1.1.1", "Vytvoření podmínek pro dostatečnou nabídku služeb, vznik a udržení", oblast=O_SPOL, realizator=koord,
+          termin="2024", indikator="počet nových služeb v ORP", cil=3, dosazeno=2, stav=CAST),
+        I("1.1.2", "Vybudování dostupného bydlení pro potřebné v místě bydliště", oblast=O_VYL,
+          realizator="obce ORP Chomutov", termin="2024", indikator="počet sociálních bytů", cil=20, dosazeno=8,
+          stav=NESPLN),
+        I("1.1.3", "Zavedení pravidel pro nedeformovaný trh s byty", oblast=O_VYL, realizator="Statutární město Chomutov",
+          termin="2024", stav=NESPLN),
+        I("1.1.4", "Zajistit odpovídající vybavení pro poskytování sociálních služeb", oblast=O_SPOL,
+          realizator="poskytovatelé", stav=SPLN),
+        I("1.2", "Zvýšení dostupnosti služeb", "Služba je dostupná tam, kde ji lidé potřebují.", oblast=O_SPOL),
+        I("1.2.1", "Zavedení systému pro odpovídající zajištění služeb podle místa potřeby", oblast=O_SPOL,
+          realizator=koord, stav=CAST),
+        I("1.2.2", "Zavedení systému pobídek financování sociálních služeb", oblast=O_SPOL,
+          realizator="Statutární město Chomutov, Město Jirkov", stav=SPLN),
+        I("1.2.3", "Pružné pokrytí potřeb, pružné reagování komisí na potřeby měst a obcí", oblast=O_SPOL,
+          realizator="sociální komise obcí", stav=SPLN),
+        I("2", "Zajištění koordinace služeb", oblast=O_SPOL),
+        I("2.1", "Vytvoření koordinační platformy", oblast=O_SPOL),
+        I("2.1.1", "Komunitní plánování v rámci celého ORP", oblast=O_SPOL, realizator=koord, termin="průběžně",
+          stav=SPLN, pokracuje=True),
+        I("2.1.2", "Vytvoření platformy pro servis obcím, koordinátor", oblast=O_SPOL, realizator=koord,
+          rozpocet=450_000, cerpano=450_000, zdroj="OPZ (MOS)", stav=SPLN),
+        I("2.1.3", "Spolupráce obecních komisí soc. služeb, jednotlivých subjektů", oblast=O_SPOL, stav=CAST),
+        I("2.1.4", "Podpora zapojení NNO, podpora dobrovolnictví, sociálního podnikání", oblast=O_SPOL, stav=NESPLN),
+        I("2.2", "Posilování prevence", oblast=O_SPOL),
+        I("2.2.1", "Vytvoření komplexního třístupňového systému", oblast=O_ROD, realizator="OSPOD, NNO", stav=CAST),
+        I("2.2.2", "Vytvoření podmínek v obcích k předcházení problémů, podpora vzdělávání", oblast=O_SPOL,
+          stav=NESPLN),
+        I("2.2.3", "Posílení možnosti terénních služeb v ORP", oblast=O_SPOL, indikator="obce pokryté terénní službou",
+          cil=25, dosazeno=19, stav=CAST),
+        I("3", "Zvýšení informovanosti o službách", oblast=O_SPOL),
+        I("3.1", "Zajištění informací veřejnosti", oblast=O_SPOL),
+        I("3.1.1", "Vytvoření komunikačního systému v ORP", oblast=O_SPOL, realizator=koord, stav=SPLN),
+        I("3.1.2", "Katalog nabídky služeb (síť potenciálních poskytovatelů služeb)", oblast=O_SPOL, realizator=koord,
+          indikator="katalog vydán", cil=1, dosazeno=1, stav=SPLN, pokracuje=True,
+          komentar="Katalog se aktualizuje každý rok."),
+        I("3.1.3", "Vytvoření jednoho portálu pro informace o sociálních službách", oblast=O_SPOL, stav=NESPLN),
+        I("3.1.4", "Pořádání informačních akcí (Měsíc neziskovek)", oblast=O_SPOL, stav=SPLN),
+    ]
+    return items, [Project("Portál sociálních služeb ORP Chomutov", "Statutární město Chomutov", "2027", 350_000, "pripravuje")]
+
+
 # --- the invalid samples ----------------------------------------------------------------------------------------
 
 #: The base of the services mistakes: obec Březno reporting services its people use.
@@ -955,6 +1112,12 @@ def write_samples(out: Path) -> list[Path]:
     write_services(kad / "obec_563285_perstejn_sluzby_2026.xlsx", PERSTEJN, in_obec(K_PERSTEJN, SK))
     write_services(kad / f"poskytovatel_{SOC_KADAN.ico}_socialni_sluzby_kadan_2026.xlsx", SOC_KADAN, by(SOC_KADAN, SK))
 
+    plany = out / "plany"
+    items, projects = zlin_plan()
+    write_plan(plany / "plan_zlin_2026.xlsx", ZLIN_CITY, items, projects, ZLIN_LEVELS, ZLIN_PLAN_IDENT)
+    items, projects = mos_plan()
+    write_plan(plany / "plan_mos_orp_chomutov_2026.xlsx", MOS_WHO, items, projects, MOS_LEVELS, MOS_PLAN_IDENT)
+
     expected = write_invalid(out / "invalid")
     (out / "invalid" / "EXPECTED.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return sorted(p for p in out.rglob("*") if p.is_file() and p.name != "README.md" and p.relative_to(out).parts[0] not in FIXED_DIRS)
@@ -988,7 +1151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     # generated folders are rewritten completely (README.md is hand-written and kept;
     # FIXED_DIRS are committed fixtures and left alone)
-    for sub in ("orp_4203_chomutov", "orp_4204_kadan", "invalid"):
+    for sub in ("orp_4203_chomutov", "orp_4204_kadan", "plany", "invalid"):
         shutil.rmtree(args.out / sub, ignore_errors=True)
     for p in write_samples(args.out):
         print(p.relative_to(args.out))

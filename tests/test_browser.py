@@ -60,10 +60,11 @@ def visit(summary_file, tmp_path_factory):
         )
         v.heat_cells = v.page.locator("table.heat td[style]").count()
         v.body_text = v.page.inner_text("body")
-        v.page.set_viewport_size({"width": 375, "height": 800})
+        v.page.set_viewport_size({"width": 390, "height": 844})
         v.overflow = v.page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
+        v.page.evaluate("() => document.querySelector('#cilove-skupiny table.heat').scrollIntoView()")
         v.phone_png = v.screenshot(out / "summary_phone.png", full_page=False)
     v.dialogs = dialogs
     return v
@@ -130,6 +131,7 @@ def test_screenshot_and_pdf(visit):
     if os.environ.get("XLKPSS_UPDATE_SCREENSHOT"):
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copyfile(visit.top_png, ROOT / "docs" / "summary.png")
+        shutil.copyfile(visit.phone_png, ROOT / "docs" / "summary_phone.png")
 
 
 def test_chromium_command_line(summary_file, tmp_path):

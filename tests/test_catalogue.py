@@ -264,7 +264,7 @@ def test_v1_file_validates_with_version_warning_and_merges(tmp_path):
     from xlkpss.merge.consolidate import merge_paths
     from xlkpss.validate.engine import validate_paths
 
-    assert get_template("sluzby").version == 2
+    assert get_template("sluzby").version == 3
     [res] = validate_paths([V1_SAMPLE], workers=1)
     codes = [(i.code, i.severity) for i in res.issues]
     assert codes == [("template-version-read", "warning")]

@@ -451,7 +451,7 @@ def test_cli_refuses_errors_and_says_why(broken_plan, tmp_path):
     res = CliRunner().invoke(main, ["fulfilment", str(broken_plan), "-o", str(out)])
     assert res.exit_code == 1
     assert "plan_s_chybou.xlsx: obsahuje 1 chybu" in res.output
-    assert "Úroveň „priorita“ neodpovídá číslu 1.1" in res.output
+    assert "Úroveň „priorita“ sem nepatří: položka 1.1 je pod položkou 1 (priorita)" in res.output
     assert "--force" in res.output
     assert not out.exists()
     res = CliRunner().invoke(main, ["fulfilment", str(broken_plan), "-o", str(out), "--force"])

@@ -66,7 +66,7 @@ def test_reference_data_counts():
     assert len(municipalities()) == 6258
     assert len(orps()) == 206
     assert len(regions()) == 14
-    assert len(codelist("druhy_sluzeb")) == 34  # 33 druhů + centrum duševního zdraví
+    assert len(codelist("druhy_sluzeb")) == 35  # 33 druhů + centrum duševního zdraví + související služba (spec)
     assert len(codelist("cilove_skupiny")) == 28
     assert codelist("formy").displays() == ["ambulantní", "pobytová", "terénní"]
     assert codelist("typy_kapacity").get("luzka").label == "lůžka"

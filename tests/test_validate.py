@@ -257,9 +257,10 @@ def test_cli_exit_codes_and_formats(tmp_path):
     en = runner.invoke(main, ["validate", str(bad), "--lang", "en"])
     assert "is not a whole number" in en.output
     csv_out = runner.invoke(main, ["validate", str(bad), "--format", "csv"])
-    assert csv_out.output.splitlines()[0].startswith("file,sheet,cell")
+    assert csv_out.output.splitlines()[0].startswith("\ufefffile;sheet;cell")
     assert runner.invoke(main, ["validate", str(tmp_path / "nic")]).exit_code == 2
-    assert runner.invoke(main, ["validate", str(bad), "--quiet"]).output == ""
+    quiet = runner.invoke(main, ["validate", str(bad), "--quiet"]).output
+    assert "cca 20" in quiet and "souborů" not in quiet  # the error, no totals
 
 
 def test_annotated_copy(tmp_path):
@@ -274,7 +275,7 @@ def test_annotated_copy(tmp_path):
     cell = wb[SVC][cell_of("sluzby", "sluzby", "kapacita", 2)]
     assert "cca 20" in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-    link = wb["Kontrola"]["B5"]
+    link = wb["Kontrola"]["B6"]
     assert link.hyperlink.location is None or link.hyperlink is not None
     # dropdowns of the copy keep working
     assert any(dv.type == "list" for dv in wb[SVC].data_validations.dataValidation)

@@ -7,13 +7,18 @@ pandera, openpyxl) are imported inside the commands so ``xlkpss --help`` stays i
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import sys
 from pathlib import Path
 
 import click
 
-from xlkpss import __version__
+from xlkpss import __version__, clitext
+from xlkpss.commands._common import OutputPath, warn_folder_changes
 from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
+
+clitext.install()  # click's own texts in Czech (before any option is declared)
 
 KINDS = ("sluzby", "plan")
 
@@ -53,7 +58,26 @@ def _echo_err(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _SafeOutputGroup(clitext.CzechGroup):
+    """The top-level group: an output that cannot be written (``OutputError``, or any
+    ``OSError`` a command let through — full disk, read-only folder, no permission …) ends
+    as one Czech sentence „Chyba: …“ and exit code 1, never a traceback; every run starts
+    with click's texts in Czech (``clitext.CzechGroup``)."""
+
+    def invoke(self, ctx: click.Context):
+        from xlkpss.fsutil import OutputError
+
+        try:
+            return super().invoke(ctx)
+        except (OutputError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # output piped into `head`: click ends quietly
+            from xlkpss.commands._common import output_problem
+
+            raise output_problem(exc) from None
+
+
+@click.group(cls=_SafeOutputGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlkpss")
 def main() -> None:
     """xlkpss – šablony, kontrola a slučování údajů komunitního plánování sociálních služeb.
@@ -68,14 +92,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Kam uložit šablonu (.xlsx).")
+@click.option("-o", "--output", type=OutputPath(), help="Kam uložit šablonu (.xlsx).")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Rok, za který se údaje vyplňují (předvyplní se).")
 @click.option("--obec", metavar="KÓD", help="Kód obce: předvyplní identifikaci, nabídka obcí z její ORP.")
 @click.option("--orp", metavar="KÓD", help="Kód ORP: předvyplní identifikaci, nabídka obcí jen z ORP.")
 @click.option("--kraj", metavar="KÓD", help="Kód kraje (NUTS 3): nabídka obcí jen z kraje.")
 @prefill_options
 def template(kind: str, output: Path | None, year: int | None, obec: str | None, orp: str | None, kraj: str | None, **prefill) -> None:
-    """Vytvoří prázdnou šablonu KIND (sluzby = služby a poskytovatelé, plan = vyhodnocení plánu).
+    """Vytvoří prázdnou šablonu: sluzby = služby a poskytovatelé, plan = vyhodnocení plánu.
 
     S --prefill vytvoří šablonu předvyplněnou z loňského souhrnu a/nebo z registru.
     """
@@ -112,20 +136,33 @@ def _progress(quiet: bool, label: str):
     return update
 
 
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    clitext.set_language(value)  # click's own messages follow the report language
+    return value
+
+
 LANG_OPTION = click.option(
-    "--lang", type=click.Choice(["cs", "en"]), default="cs", show_default=True, help="Jazyk hlášení (cs = čeština, en = English)."
+    "--lang",
+    type=click.Choice(["cs", "en"]),
+    default="cs",
+    show_default=True,
+    is_eager=True,
+    callback=_set_lang,
+    help="Jazyk hlášení (cs = čeština, en = English).",
 )
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="Formát hlášení na standardní výstup.")
+@click.option("-o", "--output", "report_path", type=OutputPath(), help="Uložit hlášení do souboru (ve formátu --format) místo výpisu.")
 @LANG_OPTION
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), help="Do této složky uložit kopie souborů s vyznačenými chybami.")
+@click.option("--annotate", "annotate_dir", type=OutputPath(folder=True), help="Do této složky uložit kopie souborů s vyznačenými chybami.")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Očekávaný rok údajů (jiný rok je chyba).")
-@click.option("--quiet", "-q", is_flag=True, help="Nevypisovat nic kromě chyb; jen návratový kód.")
+@click.option("--quiet", "-q", is_flag=True, help="Vypsat jen chyby (bez upozornění, souhrnů a průběhu); nic, je-li vše v pořádku.")
+@click.option("--csv-plain", is_flag=True, help="S --format csv: prostý CSV (čárky, bez BOM) pro programy; výchozí je CSV pro český Excel (středníky, UTF-8 s BOM).")
 @click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), default="calamine", hidden=True)
-def validate(paths, fmt, lang, annotate_dir, year, quiet, engine) -> None:
+def validate(paths, fmt, lang, annotate_dir, report_path, year, quiet, csv_plain, engine) -> None:
     """Zkontroluje vyplněné šablony (soubory nebo složky, i podsložky).
 
     Návratový kód: 0 = vše v pořádku (upozornění nevadí), 1 = některý soubor má chybu,
@@ -141,13 +178,27 @@ def validate(paths, fmt, lang, annotate_dir, year, quiet, engine) -> None:
     if not files:
         raise click.UsageError("v zadaných složkách není žádný soubor .xlsx, .xlsm, .xls ani .ods")
     results = validate_paths(files, expected_year=year, engine=engine, progress=_progress(quiet, "Kontroluji"))
-    if not quiet:
+    warn_folder_changes(paths, files, quiet)
+    # --quiet: on the screen the errors and nothing else; a report file (-o) is complete
+    errors_only = quiet and report_path is None
+    shown = [dataclasses.replace(r, issues=r.errors) for r in results] if errors_only else results
+
+    def report() -> str:
         if fmt == "json":
-            click.echo(to_json(results, lang))
-        elif fmt == "csv":
-            click.echo(to_csv(results, lang), nl=False)
-        else:
-            click.echo(to_text(results, lang))
+            return to_json(shown, lang) + "\n"
+        if fmt == "csv":
+            return to_csv(shown, lang, excel=not csv_plain)
+        if errors_only:
+            return to_text(shown, lang, errors_only=True)
+        return to_text(results, lang) + "\n"
+
+    if report_path is not None:
+        from xlkpss.fsutil import write_text_atomic
+
+        write_text_atomic(report_path, report(), protect=set(files))
+        _echo_err(f"Hlášení uloženo: {report_path}", quiet)
+    else:
+        click.echo(report(), nl=False)
     if annotate_dir:
         from xlkpss.validate.annotate import annotate_all
 
@@ -172,6 +223,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+clitext.localize(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,7 +111,7 @@ ISSUES: dict[str, IssueType] = {
         _t("pattern-mismatch", "error", "Nesprávný tvar", "Wrong format",
            "„{value}“ nemá správný tvar. Očekává se: {expected}.", "„{value}“ has the wrong format. Expected: {expected}."),
         _t("too-long", "error", "Text je příliš dlouhý", "Text too long",
-           "Text má {value} znaků, nejvýše {expected}.", "The text has {value} characters, at most {expected}."),
+           "Text má {length} znaků, nejvýše {expected}.", "The text has {length} characters, at most {expected}."),
         _t("unknown-code", "error", "Hodnota není v číselníku", "Value not in code list",
            "„{value}“ není v seznamu „{expected}“.{suggestion}", "„{value}“ is not in the list „{expected}“.{suggestion}"),
         _t("ambiguous-code", "error", "Nejednoznačná hodnota", "Ambiguous value",
@@ -143,11 +143,11 @@ ISSUES: dict[str, IssueType] = {
            "Forma „{value}“ není pro druh „{expected}“ podle zákona 108/2006 Sb. dovolena (dovoleno: {allowed}).",
            "Form „{value}“ is not allowed by law for „{expected}“ (allowed: {allowed})."),
         _t("beds-not-residential", "error", "Lůžka jen u pobytové formy", "Beds only for residential",
-           "Kapacitu v lůžkách lze uvést jen u pobytové formy (zde „{value}“).",
-           "Capacity in beds is possible only for the residential form (here „{value}“)."),
+           "Kapacitu v lůžkách lze uvést jen u pobytové formy (zde „{forma}“).",
+           "Capacity in beds is possible only for the residential form (here „{forma}“)."),
         _t("funding-exceeds-costs", "warning", "Zdroje převyšují náklady", "Funding exceeds costs",
-           "Součet zdrojů financování {value} převyšuje náklady celkem {expected}.",
-           "Funding sources {value} exceed total costs {expected}."),
+           "Součet zdrojů financování {total} převyšuje náklady celkem {expected}.",
+           "Funding sources {total} exceed total costs {expected}."),
         _t("outside-territory", "error", "Obec mimo území", "Municipality outside territory",
            "Obec „{value}“ nepatří do území {expected} uvedeného na listu Identifikace.",
            "Municipality „{value}“ is not in the territory {expected} declared on Identifikace."),
@@ -155,10 +155,26 @@ ISSUES: dict[str, IssueType] = {
            "Rok {value} nesouhlasí s očekávaným rokem {expected}.", "Year {value} does not match the expected year {expected}."),
         _t("submitter-incomplete", "error", "Neúplná identifikace", "Incomplete identification",
            "{expected}", "{expected}"),
+        _t("none-declared-with-rows", "error", "Žádná služba, a přesto řádky", "No services, yet rows",
+           "Je vybráno „{value}“ (na území nepůsobí žádná služba), ale list {expected} obsahuje služby. "
+           "Buď u tohoto pole vyberte „ne“, nebo řádky služeb smažte.",
+           "„{value}“ is chosen (no service on the territory), but the sheet {expected} lists services. "
+           "Either choose „ne“ here or delete the service rows."),
+        _t("none-typed-as-row", "error", "Místo služby text „žádná služba“", "„No service“ typed as a row",
+           "„{value}“ není služba. Pokud na území nepůsobí žádná služba, vyberte u pole {expected} hodnotu „ano“ "
+           "a tento řádek smažte.",
+           "„{value}“ is not a service. If no service operates on the territory, choose „ano“ in the field "
+           "{expected} and delete this row."),
+        _t("related-type-registered", "error", "Registrovaná služba bez druhu podle zákona",
+           "Registered service without a legal type",
+           "„{value}“ může mít jen neregistrovaná související služba ({expected}). Registrovaná služba musí mít "
+           "druh podle zákona 108/2006 Sb.",
+           "„{value}“ is only for an unregistered related service ({expected}). A registered service needs a "
+           "type under Act 108/2006 Coll."),
         _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
            "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
         _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",
-           "Úroveň „{value}“ neodpovídá číslu {expected}.", "Level „{value}“ does not match number {expected}."),
+           "Úroveň „{value}“ sem nepatří: {expected}.", "Level „{value}“ does not fit here: {expected}."),
         _t("plan-done-no-value", "warning", "Splněno bez dosažené hodnoty", "Done without achieved value",
            "Položka je „splněno“, ale dosažená hodnota indikátoru není vyplněna.",
            "The item is „splněno“ but the achieved indicator value is empty."),
@@ -300,3 +316,59 @@ def issue_text(code: str, lang: str = "cs", **params) -> str:
     for key in ("value", "expected", "column"):
         safe.setdefault(key, "")
     return template.format(**safe)
+
+
+# --- files that cannot be written (xlkpss.fsutil.OutputError) ---------------------------
+
+#: why an output (or a file) cannot be written: what happened, and what to do — Czech,
+#: in a clerk's words.  ``{folder}`` is the folder of the file, ``{expected}`` a detail.
+OUTPUT_PROBLEMS: dict[str, tuple[str, str]] = {
+    "no-space": ("na disku není volné místo",
+                 "Uvolněte místo na disku (smažte nepotřebné soubory) nebo uložte výstup na jiný disk."),
+    "quota": ("je vyčerpáno místo na disku, které máte k dispozici",
+              "Uvolněte místo nebo uložte výstup jinam; případně požádejte správce o větší prostor."),
+    "read-only": ("složka {folder} je jen pro čtení",
+                  "Uložte výstup do jiné složky, do které lze zapisovat."),
+    "permission": ("do složky {folder} nemáte oprávnění zapisovat",
+                   "Uložte výstup do jiné složky, nebo požádejte správce počítače o oprávnění."),
+    "locked": ("soubor je zamčený nebo otevřený v jiném programu",
+               "Zavřete jej (například v Excelu) a spusťte příkaz znovu."),
+    "name-too-long": ("jméno souboru nebo cesta k němu je příliš dlouhá",
+                      "Zvolte kratší jméno souboru nebo složku blíže začátku disku."),
+    "folder-missing": ("složka {folder} neexistuje",
+                       "Vytvořte ji, nebo zadejte cestu do existující složky."),
+    "not-a-folder": ("{folder} není složka, ale soubor",
+                     "Zadejte cestu do existující složky."),
+    "is-directory": ("na tomto místě už je složka",
+                     "Zadejte jméno souboru, například {expected}."),
+    "is-file": ("na tomto místě už je soubor, ne složka",
+                "Zadejte jméno složky, do které se mají soubory uložit."),
+    "input": ("zápis by přepsal vstupní soubor",
+              "Zvolte pro výstup jiné jméno."),
+    "suffix": ("tento výstup se ukládá jako {expected}",
+               "Zadejte jméno končící na {expected}."),
+    "incomplete": ("soubor se nepodařilo zapsat celý ({expected})",
+                   "Zkontrolujte místo na disku a spusťte příkaz znovu."),
+    "io": ("disk ohlásil chybu zápisu",
+           "Zkontrolujte disk nebo síťové připojení a spusťte příkaz znovu."),
+    "missing-file": ("soubor neexistuje nebo byl mezitím smazán",
+                     "Zkontrolujte cestu a spusťte příkaz znovu."),
+    "no-read-permission": ("nemáte oprávnění jej číst",
+                           "Požádejte správce počítače o oprávnění, nebo soubor zkopírujte jinam."),
+    "other": ("systém operaci odmítl (chyba číslo {expected})",
+              "Zkontrolujte cestu a oprávnění ke složce a spusťte příkaz znovu."),
+}
+
+OUTPUT_UNTOUCHED = "Dřívější soubor {name} zůstal beze změny."
+
+
+def output_problem_text(reason: str, path: str, *, folder: str = "", expected: str = "",
+                        untouched: bool = False, reading: bool = False) -> str:
+    """„výstup X nelze uložit: na disku není volné místo. Uvolněte …“ (one Czech sentence pair)."""
+    what, hint = OUTPUT_PROBLEMS.get(reason, OUTPUT_PROBLEMS["other"])
+    fill = {"folder": folder, "expected": expected}
+    head = f"soubor {path} nelze otevřít" if reading else f"výstup {path} nelze uložit"
+    text = f"{head}: {what.format(**fill)}. {hint.format(**fill)}"
+    if untouched:
+        text += " " + OUTPUT_UNTOUCHED.format(name=path.rsplit("/", 1)[-1])
+    return text

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
+from xlkpss.collate import czech_key
+
 __all__ = [
     "CodeItem",
     "CodeList",
@@ -25,6 +27,7 @@ __all__ = [
     "Territory",
     "TerritoryError",
     "codelist",
+    "is_related_type",
     "municipalities",
     "normalize_key",
     "orps",
@@ -300,7 +303,33 @@ def _druhy() -> CodeList:
                 },
             )
         )
+    items.extend(_related_items())
     return CodeList("druhy_sluzeb", "Druhy sociálních služeb (zákon 108/2006 Sb.)", items)
+
+
+def _related_items() -> list[CodeItem]:
+    """„související služba (není druh podle zákona)“ from the spec's ``[related_services]``:
+    the value an unregistered related service may have; no §, no forms, ``related``."""
+    from xlkpss.spec import load_spec
+
+    rel = load_spec().related
+    if not rel.get("druh"):
+        return []
+    return [
+        CodeItem(
+            code=rel["druh"],
+            label=rel["label"],
+            display=rel["label"],
+            aliases=("související služba", "související", "neregistrovaná služba"),
+            extra={"paragraf": "", "kategorie": rel.get("kategorie", ""), "formy": (), "related": True},
+        )
+    ]
+
+
+def is_related_type(code: object) -> bool:
+    """Is ``code`` the druh „související služba (není druh podle zákona)“?"""
+    druhy = codelist("druhy_sluzeb")
+    return bool(code) and code in druhy and bool(druhy.get(str(code)).extra.get("related"))
 
 
 def _simple(name: str, title: str, filename: str, labels: dict[str, str] | None = None, ciselnik: str | None = None) -> CodeList:
@@ -320,7 +349,7 @@ def _obce(munis: Iterable[Municipality], name: str = "obce") -> CodeList:
     for m in munis:
         counts[normalize_key(m.name)] = counts.get(normalize_key(m.name), 0) + 1
     items = []
-    for m in sorted(munis, key=lambda m: (normalize_key(m.name), m.code)):
+    for m in sorted(munis, key=lambda m: (czech_key(m.name), m.code)):
         unique = counts[normalize_key(m.name)] == 1
         # Names repeat across the country but never within one ORP (checked in tests).
         display = m.name if unique else f"{m.name} (ORP {m.orp_name})"
@@ -333,7 +362,10 @@ def _spec_list(name: str) -> CodeList:
     from xlkpss.spec import load_spec
 
     raw = load_spec().codelists[name]
-    return CodeList(name, raw.get("title", name), [CodeItem(code=c, label=l, display=l) for c, l in raw["items"]])
+    items = []
+    for code, label, *rest in raw["items"]:  # [code, label] or [code, label, [other spellings]]
+        items.append(CodeItem(code=code, label=label, display=label, aliases=tuple(rest[0]) if rest else ()))
+    return CodeList(name, raw.get("title", name), items)
 
 
 @cache
@@ -363,7 +395,7 @@ def _builtin(name: str) -> CodeList:
             "Obce s rozšířenou působností",
             [
                 CodeItem(code=r["kod_orp"], label=r["nazev_orp"], display=r["nazev_orp"], extra={"kraj": r["kod_kraje"]})
-                for r in sorted(orps().values(), key=lambda r: normalize_key(r["nazev_orp"]))
+                for r in sorted(orps().values(), key=lambda r: czech_key(r["nazev_orp"]))
             ],
         )
     if name == "obce":

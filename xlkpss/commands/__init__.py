@@ -5,4 +5,8 @@ top level; heavy libraries are imported inside the command so ``xlkpss --help`` 
 """
 
 #: module name -> registered under this command name
-COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "demo")
+COMMAND_MODULES = ("merge", "report", "fulfilment", "rollover", "catalogue", "registry", "chase", "history", "export", "demo")
+
+from xlkpss import clitext as _clitext
+
+_clitext.install()  # before the commands declare their options (click type names)

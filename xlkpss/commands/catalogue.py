@@ -6,22 +6,24 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import open_consolidated
+from xlkpss.commands._common import OutputPath, open_consolidated
 
 
 @click.command(name="catalogue")
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o", "--output", type=OutputPath(),
     help="Kam uložit katalog (.html); výchozí: vedle sešitu, jméno sešitu + _katalog.html.",
 )
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path), help="Také vytisknout do PDF (headless Chromium).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Také uložit otevřená data (.csv, UTF-8).")
+@click.option("--pdf", "pdf", type=OutputPath(), help="Také vytisknout do PDF (headless Chromium).")
+@click.option("--csv", "csv_path", type=OutputPath(), help="Také uložit otevřená data (.csv, UTF-8).")
+@click.option("--hsds", "hsds_dir", type=OutputPath(folder=True),
+              help="Také uložit jako balíček Open Referral HSDS 3.0 (složka: CSV + datapackage.json).")
 @click.option("--title", help="Nadpis katalogu (výchozí: Katalog sociálních služeb – území).")
 @click.option("--territory", metavar="KÓD|NÁZEV", help="Jen služby v této obci, ORP nebo kraji (kód nebo název).")
 @click.option("--paper", type=click.Choice(["A4", "A5"]), default="A4", show_default=True, help="Formát tisku (brožura A5 nebo A4).")
 def command(workbook: Path, output: Path | None, pdf: Path | None, csv_path: Path | None, title: str | None,
-            territory: str | None, paper: str) -> None:
+            territory: str | None, paper: str, hsds_dir: Path | None = None) -> None:
     """Vytvoří katalog poskytovatelů ze souhrnného sešitu (výstup příkazu merge).
 
     Jedna samostatná stránka pro veřejnost: služby po oddílech (senioři; osoby se
@@ -57,7 +59,18 @@ def command(workbook: Path, output: Path | None, pdf: Path | None, csv_path: Pat
         click.echo(f"Katalog uložen: {path} (služeb: {len(model.entries)}, poskytovatelů: {len(model.providers)})")
         if csv_path is not None:
             click.echo(f"Otevřená data uložena: {write_catalogue_csv(model, csv_path)}")
+        if hsds_dir is not None:
+            click.echo(f"Balíček HSDS uložen: {_write_hsds(model, hsds_dir)}")
         if pdf is not None:
             click.echo(f"PDF uloženo: {print_pdf(path, pdf)}")
     except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _write_hsds(model, folder: Path) -> Path:
+    from xlkpss.export.hsds import HsdsError, write_hsds
+
+    try:
+        return write_hsds(model, folder).folder
+    except HsdsError as exc:
         raise click.ClickException(str(exc)) from None

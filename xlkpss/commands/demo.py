@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath
+
 #: sample ORP folders are named ``orp_<kód ORP>_<name>``
 _ORP_FOLDER = re.compile(r"^orp_(\d{4})(?:_|$)")
 
@@ -250,11 +252,11 @@ def _slug(name: str) -> str:
 
 
 @click.command("demo")
-@click.argument("out_dir", required=False, default="xlkpss-demo", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out_dir", required=False, default="xlkpss-demo", type=OutputPath(folder=True))
 @click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření souhrnů (výchozí dnes).")
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh.")
 def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
-    """Ukázka celého postupu na přiložených vzorcích (OUT_DIR, výchozí ./xlkpss-demo).
+    """Ukázka celého postupu na přiložených vzorcích (do SLOŽKY, výchozí ./xlkpss-demo).
 
     Vytvoří prázdné šablony, zkontroluje všechny vzorky (hlášení text + JSON a
     označené kopie chybných souborů), sloučí vzorky každé ORP do souhrnného sešitu,

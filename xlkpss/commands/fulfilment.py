@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem
+
 FORCE_HINT = "Opravte chyby (podrobně: xlkpss validate SOUBOR), nebo použijte --force a soubor zpracujte i přesto."
 
 
@@ -32,12 +34,12 @@ def warn_forced(plans) -> None:
     help="Hodnocený rok (výchozí: Rok z listu Identifikace). Soubor za jiný rok je chyba.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Kam uložit sešit .xlsx s vyhodnocením."
+    "-o", "--output", type=OutputPath(), help="Kam uložit sešit .xlsx s vyhodnocením."
 )
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Uložit totéž jako stránku HTML k tisku.",
 )
 @click.option("--force", is_flag=True, help="Zpracovat i soubory s chybami (jinak se odmítnou s výpisem chyb).")
@@ -46,7 +48,7 @@ def command(
 ) -> None:
     """Vyhodnocení plnění plánu: Plán splněn / Plán nesplněn / Plán pro příští rok.
 
-    Pro každý vyplněný soubor vyhodnocení plánu (PATHS: soubory nebo složky) vytvoří
+    Pro každý vyplněný soubor vyhodnocení plánu (SOUBORY: soubory nebo složky) vytvoří
     list k tisku (A4 na šířku): strom plánu s prioritami a opatřeními, u každé
     aktivity značky plnění, rozpočet, indikátor a komentář, tabulku projektů a
     zápatí s místem, datem a podpisy. Více plánů = list pro každý plán a list Souhrn
@@ -81,4 +83,4 @@ def command(
             write_fulfilment_html(plans, html_path, year=year, protect=files)
             click.echo(f"Stránka k tisku uložena: {html_path}")
     except OutputError as exc:
-        raise click.ClickException(f"výstup {exc} by přepsal vstupní soubor; zvolte jiný název") from None
+        raise output_problem(exc) from None

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem, warn_folder_changes
+
 
 def _parse_core(value: str | None) -> list[str] | None:
     if value is None:
@@ -60,6 +62,25 @@ def summary_lines(c, out: Path) -> list[str]:
         f"  řádky: přečteno {m['rows_read']}, sloučeno {m['rows_merged']}, vyřazeno {m['rows_excluded']} (důvody na listu Chyby)",
         f"  služeb započteno: {len(c.table('services'))}, konfliktů: {len(c.table('conflicts'))}",
     ]
+    if m.get("expected_services") is not None:
+        found = m.get("service_findings") or {}
+        lines.append(
+            f"  úplnost podle služeb: {_pct(m.get('completeness_services'))} ({m['reported_services']} z "
+            f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
+            f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
+        )
+    if m.get("unchanged_files"):
+        lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
+    if m.get("deadline"):
+        subs_t = c.table("submissions")
+        late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
+        from xlkpss.i18n import plural_cs
+
+        due = dt.date.fromisoformat(m["deadline"])
+        lines.append(
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
+        )
     return lines
 
 
@@ -88,7 +109,7 @@ def left_out_lines(c) -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     required=True,
     help="Kam uložit souhrnný sešit (.xlsx).",
 )
@@ -113,6 +134,16 @@ def left_out_lines(c) -> list[str]:
     help="Souhrnný sešit za minulý rok: list Meziroční změny.",
 )
 @click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
+)
+@click.option(
+    "--deadline",
+    metavar="RRRR-MM-DD",
+    help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0, 10000),
     default=30.0,
@@ -127,7 +158,7 @@ def left_out_lines(c) -> list[str]:
 @click.option(
     "--html",
     "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Uložit také HTML souhrn pro zastupitelstvo.",
 )
 @click.option(
@@ -140,8 +171,9 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, threshold, core_services, html_out, strict, generated, quiet
-) -> None:
+    paths, output, level, orp, kraj, year, previous, registry, deadline, threshold, core_services, html_out, strict,
+    generated, quiet,
+) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
 
@@ -185,6 +217,12 @@ def command(
             raise click.BadParameter(
                 f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated"
             ) from None
+    due = None
+    if deadline:
+        try:
+            due = dt.date.fromisoformat(deadline)
+        except ValueError:
+            raise click.BadParameter(f"{deadline!r} není datum ve tvaru RRRR-MM-DD", param_hint="--deadline") from None
     inputs = collect_paths(paths)
     given = {p.resolve() for p in paths if p.is_file()}
     resolved_inputs = {p.resolve() for p in inputs}
@@ -212,6 +250,8 @@ def command(
             threshold=threshold,
             exclude=[output] + ([html_out] if html_out else []),
             progress=_progress(quiet, "Kontroluji"),
+            registry=registry,
+            deadline=due,
         )
     except MergeUsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -220,14 +260,15 @@ def command(
     protect = [p for p in inputs if p.resolve() != output.resolve()]
     if previous is not None:
         protect.append(previous)
+    if registry is not None:
+        protect.append(registry)
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:
         out = write_consolidated(c, output, protect_inputs=protect)
-    except OutputError as exc:
-        raise click.ClickException(f"výstup nelze uložit: {exc}") from None
-    except OSError as exc:
-        raise click.ClickException(f"výstup {output} nelze uložit: {exc.strerror or exc}") from None
+    except (OutputError, OSError) as exc:
+        raise output_problem(exc) from None
+    warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out))
     html_path = html_summary(c, html_out, quiet) if html_out is not None else None
     for line in left_out_lines(c):
         click.echo(line, err=True)  # even with --quiet: the coordinator must act on it

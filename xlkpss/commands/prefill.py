@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath
+
 
 def prefill_options(f):
     """Add the pre-fill options to the template command (they arrive as keyword arguments)."""
     f = click.option(
-        "--per-submitter", "per_submitter", type=click.Path(file_okay=False, path_type=Path),
+        "--per-submitter", "per_submitter", type=OutputPath(folder=True),
         help="Do této složky předvyplněný soubor pro každého předkladatele území (--orp/--kraj): "
         "všechny obce a poskytovatele z loňska i z registru, se seznamem seznam_souboru.csv.",
     )(f)  # fmt: skip

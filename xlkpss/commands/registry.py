@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem
+
 
 @click.group(name="registry")
 def command() -> None:
@@ -20,7 +22,7 @@ def command() -> None:
 @command.command(name="import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    "-o", "--output", type=OutputPath(), required=True,
     help="Kam uložit sešit registru (.xlsx).",
 )  # fmt: skip
 @click.option("--kraj", metavar="KÓD", help="Jen služby s místem poskytování v kraji (kód NUTS 3, např. CZ042).")
@@ -59,8 +61,8 @@ def import_command(source: Path, output: Path, kraj: str | None, orp: str | None
         path = write_registry(reg, output, protect={source})
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    except OutputError:
-        raise click.ClickException(f"výstup {output} by přepsal vstupní soubor; zvolte jiné jméno") from None
+    except OutputError as exc:
+        raise output_problem(exc) from None
     if not quiet:
         click.echo(f"Sešit registru uložen: {path}")
         click.echo(summary_line(reg))

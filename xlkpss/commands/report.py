@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import open_consolidated
+from xlkpss.commands._common import OutputPath, open_consolidated
 
 
 @click.command(name="report")
@@ -14,7 +14,7 @@ from xlkpss.commands._common import open_consolidated
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     help="Kam uložit stránku (.html); výchozí: vedle sešitu se stejným jménem a příponou .html.",
 )
 @click.option("--lang", type=click.Choice(["cs"]), default="cs", show_default=True, help="Jazyk stránky.")

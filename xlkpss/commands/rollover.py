@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath, output_problem
+
 
 @click.command("rollover")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -13,7 +15,7 @@ import click
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(),
     required=True,
     help="Kam uložit nový plán (.xlsx).",
 )
@@ -25,7 +27,7 @@ import click
 )
 @click.option("--force", is_flag=True, help="Převést i soubor s chybami (jinak se odmítne s výpisem chyb).")
 def command(path: Path, to_year: int | None, output: Path, filled, force: bool) -> None:
-    """Plán na příští rok z vyhodnocení PATH.
+    """Plán na příští rok z vyhodnocení plánu (SOUBOR).
 
     Vytvoří šablonu vyhodnocení plánu (stejná verze) na rok --to-year, předvyplněnou
     identifikací a všemi aktivitami, které pokračují nebo nebyly splněny: číslo,
@@ -57,7 +59,7 @@ def command(path: Path, to_year: int | None, output: Path, filled, force: bool) 
     except RolloverError as exc:
         raise click.BadParameter(str(exc), param_hint="--to-year") from None
     except OutputError as exc:
-        raise click.ClickException(f"výstup {exc} by přepsal vstupní soubor; zvolte jiný název") from None
+        raise output_problem(exc) from None
     click.echo(
         f"Plán na rok {res.to_year} uložen: {res.path}\n"
         f"  převzaté aktivity: {res.carried}, vypuštěné (splněné, zrušené, nepokračující): {res.dropped}, "

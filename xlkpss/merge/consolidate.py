@@ -56,7 +56,9 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
+from xlkpss.collate import czech_key
 from xlkpss.i18n import format_number, plural_cs
+from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.model import (
     KIND_LABELS,
     SHEET_COLUMNS,
@@ -1056,7 +1058,7 @@ def _deduplicate_services(lines: _Lines, sources_by_name: dict[str, Source]) -> 
                 lines.errors.append(line)
         also.discard(str(kept[0].get("submitter")))
         for rec in kept:
-            rec["reported_by"] = "; ".join(sorted(also, key=normalize_key)) or None
+            rec["reported_by"] = "; ".join(sorted(also, key=czech_key)) or None
     lines.services = [r for r in lines.services if id(r) not in drop]
 
 
@@ -1182,7 +1184,7 @@ def _expected_units(level: str, territory: Territory) -> dict[str, str]:
         units = {o["kod_orp"]: o["nazev_orp"] for o in orps().values() if o["kod_kraje"] == territory.code}
     else:
         units = {k["kod_kraje"]: k["nazev_kraje"] for k in regions().values()}
-    return dict(sorted(units.items(), key=lambda kv: (normalize_key(kv[1]), kv[0])))
+    return dict(sorted(units.items(), key=lambda kv: (czech_key(kv[1]), kv[0])))
 
 
 _STATUS_ORDER = {"valid": 0, "warnings": 1, "errors": 2, "rejected": 3, "outside": 4, "superseded": 5, "missing": 6}
@@ -1243,7 +1245,7 @@ def _submissions(
                     "sha256": None,
                 }
             )
-    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), normalize_key(s.submitter_name), s.name)):
+    for src in sorted(others, key=lambda s: (_STATUS_ORDER.get(s.status, 9), czech_key(s.submitter_name), czech_key(s.name))):
         rows.append(_submission_line(src, level, territory, units))
     stats = {
         "expected": len(units),
@@ -1321,6 +1323,8 @@ def merge_results(
     generated: dt.date | str | None = None,
     summaries: Sequence[Consolidated] = (),
     threshold: float = DEFAULT_THRESHOLD,
+    registry: Any = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -1332,9 +1336,11 @@ def merge_results(
     (default: spec ``[gaps] core_services``); ``strict`` raises ``MergeError`` instead of
     excluding anything because of an error; ``generated`` is the date written into the
     workbook (default today — pass it for reproducible output); ``threshold`` is the
-    year-over-year change in % that is flagged.
+    year-over-year change in % that is flagged; ``registry`` (an
+    ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
+    ``deadline`` the timeliness (``xlkpss.merge.expected``).
     """
-    from xlkpss.merge import tables
+    from xlkpss.merge import expected, tables
 
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
@@ -1372,21 +1378,13 @@ def merge_results(
     projects = sorted(
         lines.projects,
         key=lambda r: (
-            normalize_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
+            czech_key(r.get("nazev_obce") or r.get("nazev_orp") or ""),
             str(r.get("src_file")),
             r.get("src_row") or 0,
         ),
     )
-    errors = sorted(
-        lines.errors,
-        key=lambda r: (
-            str(r.get("via") or ""),
-            str(r.get("src_file") or ""),
-            str(r.get("src_sheet") or ""),
-            r.get("src_row") or 0,
-            str(r.get("code")),
-        ),
-    )
+    # what needs action first: excluded rows and files, warnings, then information
+    errors = sorted(lines.errors, key=error_sort_key)
     conflicts = _unique(
         sorted(
             lines.conflicts,
@@ -1439,6 +1437,10 @@ def merge_results(
         sorted(lines.corrections, key=lambda r: (str(r["src_file"]), str(r["src_sheet"]), r["src_row"] or 0, str(r["field"]))),
     )
     tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    expected.complete(
+        c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
+        deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
+    )  # fmt: skip
     return c
 
 
@@ -1500,11 +1502,11 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _service_order(r: dict[str, Any]) -> tuple:
     position = codelist("druhy_sluzeb").position(r.get("druh")) if r.get("druh") else None
     return (
-        normalize_key(r.get("nazev_orp") or ""),
-        normalize_key(r.get("nazev_obce") or ""),
+        czech_key(r.get("nazev_orp") or ""),
+        czech_key(r.get("nazev_obce") or ""),
         999 if position is None else position,
         str(r.get("identifikator") or ""),
-        normalize_key(r.get("nazev_sluzby") or ""),
+        czech_key(r.get("nazev_sluzby") or ""),
         str(r.get("forma") or ""),
         str(r.get("src_file") or ""),
         r.get("src_row") or 0,
@@ -1548,6 +1550,8 @@ def merge_paths(
     exclude: Iterable[str | os.PathLike] = (),
     progress: Callable[[int, int], None] | None = None,
     engine: str = "calamine",
+    registry: str | os.PathLike | None = None,
+    deadline: dt.date | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -1591,9 +1595,17 @@ def merge_paths(
         if not is_consolidated(previous):
             raise MergeError(f"--previous: {previous} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
         try:
-            prev = read_consolidated(previous, tables=("services",))
+            prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    reg = None
+    if registry is not None:
+        from xlkpss.registry import RegistryError, read_registry
+
+        try:
+            reg = read_registry(registry)
+        except RegistryError as exc:
+            raise MergeError(f"--registry: {exc}") from None
     return merge_results(
         results,
         level=level,
@@ -1605,6 +1617,8 @@ def merge_paths(
         generated=generated,
         summaries=summaries,
         threshold=threshold,
+        registry=reg,
+        deadline=deadline,
     )
 
 

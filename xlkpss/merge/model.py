@@ -39,6 +39,7 @@ __all__ = [
     "KIND_LABELS",
     "PROVENANCE_COLUMNS",
     "SHEETS",
+    "OPTIONAL_SHEETS",
     "SHEET_COLUMNS",
     "SPEC_SHEETS",
     "STATE_COLUMN",
@@ -53,6 +54,8 @@ __all__ = [
 SHEETS: dict[str, str] = {
     "overview": "Přehled",
     "submissions": "Odevzdání",
+    "submitter_completeness": "Úplnost předkladatelů",
+    "service_comparison": "Porovnání služeb",
     "services": "Služby",
     "capacities": "Kapacity",
     "coverage": "Cílové skupiny",
@@ -67,6 +70,11 @@ SHEETS: dict[str, str] = {
     "changes": "Meziroční změny",
     "errors": "Chyby",
 }
+
+#: sheets written only when the merge computed them (``key in Consolidated.tables``):
+#: completeness per service and per submitter (``merge --registry / --previous /
+#: --deadline``, xlkpss.merge.expected)
+OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison"})
 
 #: submission status -> Czech word (Odevzdání)
 STATUS_LABELS: dict[str, str] = {
@@ -161,7 +169,7 @@ COLUMN_LABELS.update(
         "prev_costs": "Náklady minulý rok (Kč)",
         "curr_costs": "Náklady letos (Kč)",
         "costs_change_pct": "Změna nákladů (%)",
-        "metric": "Klíč",
+        "metric": "Kód ukazatele (pro programy)",
         "label": "Ukazatel",
         "value": "Hodnota",
         "unit": "Jednotka",
@@ -171,6 +179,32 @@ COLUMN_LABELS.update(
         "row_key": "Řádek (identifikátor / číslo)",
         "old_value": "Původní hodnota",
         "new_value": "Nová hodnota",
+    }
+)
+
+
+# --- added by completeness per service (xlkpss.merge.expected) ---------------------------
+COLUMN_LABELS.update(
+    {
+        "timeliness": "Dodržení termínu",
+        "finding": "Zjištění",
+        "reg_druh": "Druh v registru",
+        "reg_forma": "Forma v registru",
+        "reg_kapacita": "Kapacita v registru",
+        "reg_typ_kapacity": "Typ kapacity v registru",
+        "expected_from": "Očekáváno podle",
+        "expected_submitter": "Očekávaný předkladatel",
+        "reported_submitter": "Hlásí",
+        "n_expected": "Očekávaných služeb",
+        "n_reported": "Hlášených služeb",
+        "n_missing": "Nehlášených služeb",
+        "n_new": "Nových služeb",
+        "unchanged": "Vráceno beze změny",
+        "missing_services": "Nehlášené služby",
+        "problem": "Co chybí nebo je špatně",
+        "contact": "Kontaktní osoba",
+        "contact_email": "E-mail",
+        "contact_phone": "Telefon",
     }
 )
 
@@ -229,6 +263,7 @@ SPEC_SHEETS: dict[str, tuple[str, ...]] = {
     "funding": ("sluzby",),
     "conflicts": ("sluzby",),
     "changes": ("sluzby",),
+    "service_comparison": ("sluzby",),
     "activities": ("plan", "identifikace"),
     "carryover": ("plan", "identifikace"),
     "plan_summary": ("plan", "identifikace"),
@@ -241,11 +276,14 @@ _ALWAYS_COMPUTED = frozenset(PROVENANCE_COLUMNS) | frozenset(TERRITORY_COLUMNS)
 def _spec_columns(sheet: str) -> list[str]:
     from xlkpss.spec import load_spec
 
+    # a sheet of several templates (Identifikace) has template-only fields (Název plánu):
+    # the union over the templates, in the order of their first appearance
+    out: list[str] = []
     for t in load_spec().templates.values():
         for s in t.sheets:
             if s.key == sheet:
-                return [f.key for f in s.fields]
-    return []
+                out.extend(f.key for f in s.fields if f.key not in out)
+    return out
 
 
 @functools.lru_cache(maxsize=4096)
@@ -321,6 +359,17 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "row_kind", "territory_code", "territory_name", "identifikator", "nazev_sluzby", "druh", "forma",
             "typ_kapacity", "prev_capacity", "curr_capacity", "capacity_change_pct", "prev_costs", "curr_costs",
             "costs_change_pct", "flag", "note",
+        ),
+        "submitter_completeness": (
+            "kod_orp", "nazev_orp", "submitter_type", "submitter_code", "submitter_name", "status", "timeliness",
+            "n_expected", "n_reported", "n_missing", "n_new", "completeness", "unchanged", "missing_services",
+            "problem", "contact", "contact_email", "contact_phone", "file",
+        ),
+        "service_comparison": (
+            "finding", "kod_orp", "nazev_orp", "kod_obce", "nazev_obce", "identifikator", "nazev_sluzby",
+            "poskytovatel", "ico_poskytovatele", "druh", "forma", "kapacita", "typ_kapacity", "reg_druh",
+            "reg_forma", "reg_kapacita", "reg_typ_kapacity", "expected_from", "expected_submitter",
+            "reported_submitter", "note", "src_file",
         ),
         "errors": (
             "src_file", "src_sheet", "src_row", "src_cell", "submitter", "reason", "code", "field", "value",

@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
+from xlkpss.collate import czech_key
 from xlkpss.merge.consolidate import _frame, _records, clean_value, core_service_codes
-from xlkpss.merge.model import SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
 from xlkpss.i18n import plural_cs
 from xlkpss.merge.resubmit import ROWS
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
@@ -85,7 +86,7 @@ def scope_units(level: str, territory: Territory) -> list[tuple[str, str, int | 
             (k["kod_kraje"], k["nazev_kraje"], Territory("kraj", k["kod_kraje"], k["nazev_kraje"]).population)
             for k in regions().values()
         ]
-    return sorted(units, key=lambda u: (normalize_key(u[1]), u[0]))
+    return sorted(units, key=lambda u: (czech_key(u[1]), u[0]))
 
 
 def _order(listname: str, value: Any) -> int:
@@ -153,9 +154,9 @@ def annotate_activities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ordered_keys = sorted(
         groups,
         key=lambda k: (
-            normalize_key(groups[k][0].get("nazev_orp") or ""),
-            normalize_key(groups[k][0].get("nazev_obce") or ""),
-            normalize_key(groups[k][0].get("submitter") or ""),
+            czech_key(groups[k][0].get("nazev_orp") or ""),
+            czech_key(groups[k][0].get("nazev_obce") or ""),
+            czech_key(groups[k][0].get("submitter") or ""),
             k[1],
             k[0],
         ),
@@ -224,8 +225,8 @@ def _plan_summary(activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
     rows.sort(
         key=lambda r: (
-            normalize_key(r.get("territory_name") or ""),
-            normalize_key(r.get("submitter") or ""),
+            czech_key(r.get("territory_name") or ""),
+            czech_key(r.get("submitter") or ""),
             str(r.get("src_file")),
             r["priority"] is None,
             number_key(r["priority"]) if r["priority"] else (),
@@ -436,7 +437,8 @@ def _gaps(
                 }
             )
             continue
-        missing = [i for i in druhy if i.code not in present.get(code, set())]
+        # „související služba“ is no legal type: its absence is no gap
+        missing = [i for i in druhy if i.code not in present.get(code, set()) and not i.extra.get("related")]
         missing.sort(key=lambda i: (i.code not in core, druhy.position(i.code)))
         for item in missing:
             rows.append(
@@ -729,8 +731,8 @@ def _overview(
             note += " (pozor: není to předchozí rok)"
         add("changes_flagged", "Meziroční změny nad prahem", flagged, "záznamů", note)
     for key, name in SHEETS.items():
-        if key == "overview":
-            continue
+        if key == "overview" or key in OPTIONAL_SHEETS:
+            continue  # an optional sheet adds its own line (xlkpss.merge.expected)
         n = len(c.table(key)) if key in c.tables else 0
         add(f"sheet:{key}", f"List {name}", SHEET_DESCRIPTIONS.get(key, ""), None, plural_cs(n, ROWS))
     return rows

@@ -34,7 +34,8 @@ from typing import Any
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
 from xlkpss.merge.consolidate import clean_value, clean_values
-from xlkpss.merge.model import SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
+from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
 from xlkpss.perf import gc_paused
@@ -62,6 +63,8 @@ FORMAT_VERSION = 1
 TABLE_NAMES = {
     "overview": "TabPrehled",
     "submissions": "TabOdevzdani",
+    "submitter_completeness": "TabUplnostPredkladatelu",
+    "service_comparison": "TabPorovnaniSluzeb",
     "services": "TabSluzby",
     "capacities": "TabKapacity",
     "coverage": "TabCiloveSkupiny",
@@ -88,19 +91,39 @@ NUMBER_FORMATS = {
     "date": "d.m.yyyy",
     "year": "0",
     "dec1": "0.0",
+    "int_blank0": "#,##0;-#,##0;",  # a zero shows as an empty cell
 }
 
-#: column widths (characters) that still print legibly on one A4 landscape page
-_PRINT_WIDTH = 260
-#: sheets with at most this many columns always print one page wide
-_ONE_PAGE_COLUMNS = 25
+#: column widths (characters) that fit one A4 landscape page at no less than ~75 % of
+#: the 11-point default (LibreOffice fits about 125 at 100 %); a wider sheet prints
+#: several pages wide, its naming columns repeated on each
+_PRINT_WIDTH = 165
 #: columns repeated on every printed page of a sheet wider than one page
 _PRINT_REPEAT = {
-    "services": ("identifikator", "nazev_sluzby"),
+    "submissions": ("territory_code", "territory_name"),
+    "services": ("nazev_sluzby", "nazev_sluzby"),
     "activities": ("cislo", "nazev"),
     "carryover": ("cislo", "nazev"),
+    "projects": ("nazev_obce", "nazev_obce"),
+    "capacities": ("territory_name", "territory_name"),
+    "funding": ("territory_name", "druh"),
+    "coverage": ("target_group", "target_group"),
+    "errors": ("src_file", "src_file"),
 }
+#: columns for programs only (a hash, a metric key): hidden on screen and in print, the
+#: values stay in the cells (filters, ``read_consolidated``)
+_MACHINE_COLUMNS = {"sha256", "src_sha256", "metric"}
+#: text columns wrapped (the row grows) instead of cut by the next column
+_WRAP_COLUMNS = {
+    "message", "note", "values", "reason", "label", "value", "popis", "komentar", "nazev", "file", "target_group",
+}
+#: the widest a wrapped text column gets (characters)
+_WRAP_WIDTH = 40
+#: headings of earlier versions of the workbook, still read
+_OLD_LABELS = {("overview", "metric"): ("Klíč",)}
 _OVERVIEW_TITLE_ROWS = 3  # title, subtitle, blank; the table header is on row 4
+#: rows above the table header: Přehled has a title, Chyby a title and the group counts
+_TITLE_ROWS = {"overview": _OVERVIEW_TITLE_ROWS, "errors": 2}
 _FIXED_TIME = dt.time(0, 0, 0)
 _MAX_TEXT = 32767
 _FILLS = {
@@ -113,6 +136,9 @@ _FILLS = {
     "outside": "#E4DFEC",
     "core": "#FFC7CE",
     "flag": "#FFEB9C",
+    # Chyby by group (errorgroups): excluded rows and files, warnings; information stays white
+    "excluded": "#FCE4D6",
+    "warning": "#FFF2CC",
 }
 
 _INT_COLS = {
@@ -130,6 +156,7 @@ _INT_COLS = {
     "curr_capacity",
     "total",
     "n_bez_stavu",
+    "reg_kapacita",
 }
 _MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
 _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
@@ -438,10 +465,15 @@ def _width(key: str, col: str, label: str, values: list[Any]) -> float:
     if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
         longest = min(longest + (4 if kind == "money" else 1), 18)
     base = spec_width or min(max(longest + 2, 8), 48)
-    return max(base, min(len(label) / 2.2 + 2, 22), 7)
+    # the heading wraps at spaces, never inside a word ("Droužkovice", "Kapacita")
+    word = max((len(part) for part in label.split()), default=0) + 2
+    return max(base, min(max(len(label) / 2.2 + 2, word), 22), 7)
 
 
 def _row_fill(key: str, r: dict[str, Any]) -> str | None:
+    if key == "errors":
+        group = error_group(r)
+        return group if group in _FILLS else None
     if key == "gaps" and r.get("core") == "ano" and not r.get("note"):
         return "core"
     if key == "changes" and r.get("flag") == "ano":
@@ -463,24 +495,25 @@ def write_consolidated(
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise OutputError(f"{path}: souhrnný sešit se ukládá jako .xlsx")
+        raise OutputError(path, "suffix", expected=".xlsx")
     protect = {Path(p) for p in protect_inputs}
     meta = dict(c.meta)
     generated = dt.date.fromisoformat(str(meta.get("generated") or dt.date.today().isoformat())[:10])
     title = f"Souhrn KPSS – {'ORP ' if meta.get('level') == 'orp' else ''}{meta.get('territory_name', '')}, {meta.get('year', '')}"
 
-    frames = {key: c.table(key) for key in SHEETS}
+    written = [key for key in SHEETS if key not in OPTIONAL_SHEETS or key in c.tables]
+    frames = {key: c.table(key) for key in written}
     columns = {
-        key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in SHEETS
+        key: (list(frames[key].columns) if len(frames[key].columns) else list(SHEET_COLUMNS[key])) for key in written
     }
     layouts = {
         key: _SheetLayout(
             name=SHEETS[key],
             columns=columns[key],
-            header_row=_OVERVIEW_TITLE_ROWS if key == "overview" else 0,
+            header_row=_TITLE_ROWS.get(key, 0),
             n_rows=max(1, len(frames[key])),
         )
-        for key in SHEETS
+        for key in written
     }
     formulas = _Formulas(c, layouts)
 
@@ -508,7 +541,7 @@ def write_consolidated(
         wb.set_custom_property("xlkpss_kind", META_KIND)
         wb.set_custom_property("xlkpss_format_version", str(FORMAT_VERSION))
         w = _Writer(wb, c)
-        for key in SHEETS:
+        for key in written:
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
@@ -574,23 +607,16 @@ def _write_sheet(
     # one object array for the whole frame (itertuples() costs a pandas lookup per column)
     rows = [_clean_row(vals) for vals in frame.to_numpy(dtype=object).tolist()] if len(frame) else []
     h = layout.header_row
-    if key == "overview":
-        ws.write_string(0, 0, title, w.wb.add_format({"bold": True, "font_size": 14}))
-        ws.write_string(
-            1,
-            0,
-            f"Vytvořeno {generated_text(meta)} programem xlkpss {meta.get('version', __version__)}; "
-            "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.",
-        )
+    _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [_kind_of(key, col) for col in cols]
-    wraps = [col in ("message", "note", "values") and key != "overview" for col in cols]
+    wraps = [_wrapped(key, col) for col in cols]
     # the formats of a cell without a fill: by column, for a number and for a text
     plain = [w.fmt(kind, wrap=wrap) for kind, wrap in zip(kinds, wraps)]
     plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview"):
+    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors"):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
         ws.write_rows(first, rows, plain, plain_text)
@@ -614,34 +640,139 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    widths = [_width(key, col, labels[j], [vals[j] for vals in rows[:300]]) for j, col in enumerate(cols)]
+    widths = _column_widths(key, cols, labels, rows, wraps)
     for j, width in enumerate(widths):
-        ws.set_column(j, j, width)
-    if key == "overview":
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 1, 60)
-        ws.set_column(3, 3, 70)
-        ws.set_column(4, 4, 16)
+        ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in _MACHINE_COLUMNS else None)
+    _row_heights(ws, first, rows, widths, wraps)
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
     if key == "coverage" and rows and len(cols) > 2:
-        ws.conditional_format(
-            h + 1,
+        _coverage_highlight(w, ws, cols, layout)
+    _print_setup(ws, key, cols, widths, layout, title)
+
+
+def _wrapped(key: str, col: str) -> bool:
+    """Whether a column's text wraps (the row grows) rather than runs into the next one."""
+    return col in _WRAP_COLUMNS
+
+
+#: height (points) of one line of the default 11-point font
+_LINE_HEIGHT = 15
+_MAX_ROW_HEIGHT = 409
+
+
+def _row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:
+    """Give a row with wrapped text the height of its lines: LibreOffice keeps the stored
+    height of an .xlsx row, so without it a wrapped text runs over the next row."""
+    wrapped = [(j, max(widths[j] - 1.5, 4)) for j, w in enumerate(wraps) if w]
+    if not wrapped:
+        return
+    for i, vals in enumerate(rows):
+        lines = 1
+        for j, per_line in wrapped:
+            v = vals[j]
+            if isinstance(v, str) and len(v) > per_line:
+                n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
+                lines = max(lines, n)
+        if lines > 1:
+            ws.set_row(first + i, min(_LINE_HEIGHT * lines, _MAX_ROW_HEIGHT))
+
+
+def _write_title_rows(w: _Writer, ws: Any, key: str, cols: list[str], rows: list[list[Any]], title: str, meta: dict):
+    """The rows above the table: Přehled's title, Chyby's groups with their counts."""
+    bold14 = w.wb.add_format({"bold": True, "font_size": 14})
+    if key == "overview":
+        ws.write_string(0, 0, title, bold14)
+        ws.write_string(
             1,
-            layout.last - 1,
-            len(cols) - 2,
-            {"type": "cell", "criteria": "==", "value": 0, "format": w.fmt(fill="core")},
+            0,
+            f"Vytvořeno {generated_text(meta)} programem xlkpss {meta.get('version', __version__)}; "
+            "údaje z odevzdaných souborů, vzorce přepočítávají součty z listů Služby a Aktivity.",
         )
+    elif key == "errors":
+        ws.write_string(0, 0, "Chyby: nejdříve co je třeba opravit, pak upozornění, na konci informace", bold14)
+        ws.write_string(1, 0, errors_summary_text([dict(zip(cols, r)) for r in rows]))
+
+
+def errors_summary_text(records: list[dict[str, Any]]) -> str:
+    """One line with the count of each group of Chyby (the informational lines by reason)."""
+    from xlkpss.i18n import format_number
+
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in ERROR_GROUPS}
+    for r in records:
+        groups[error_group(r)].append(r)
+    parts = []
+    for g, heading in ERROR_GROUPS.items():
+        part = f"{heading.split(' – ')[0]}: {format_number(len(groups[g]))}"
+        if g == "info" and groups[g]:
+            reasons: dict[str, int] = {}
+            for r in groups[g]:
+                reason = str(r.get("reason") or "")
+                reasons[reason] = reasons.get(reason, 0) + 1
+            part += " (" + ", ".join(f"{k} {format_number(n)}×" for k, n in reasons.items()) + "; na konci listu)"
+        parts.append(part)
+    return " · ".join(parts) if records else "Žádné chyby ani upozornění."
+
+
+def _column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[Any]], wraps: list[bool]) -> list[float]:
+    """Column widths (characters): the longest value as shown, a wrapped text column at
+    most ``_WRAP_WIDTH``; Přehled has fixed widths."""
+    if key == "overview":
+        fixed = {"label": 40, "value": 48, "unit": 13, "note": 60, "metric": 16}
+        return [fixed.get(col, 14) for col in cols]
+    out = []
+    for j, col in enumerate(cols):
+        values = [vals[j] for vals in rows[:300]]
+        if col == "status":
+            values = [STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in values]
+        width = _width(key, col, labels[j], values)
+        if wraps[j]:
+            width = min(width, _WRAP_WIDTH)
+        out.append(width)
+    return out
+
+
+def _coverage_highlight(w: _Writer, ws: Any, cols: list[str], layout: _SheetLayout) -> None:
+    """Cílové skupiny: a target group with no service in the whole territory (Celkem = 0)
+    is red; a zero of one obec is only grey (a small obec without a service is no gap of
+    the territory).  The legend is to the right of the table."""
+    h, last = layout.header_row, layout.last - 1
+    total = cols.index("total") if "total" in cols else len(cols) - 1
+    ws.conditional_format(
+        h + 1, total, last, total,
+        {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"bg_color": _FILLS["core"], "bold": True})},
+    )  # fmt: skip
+    if total > 1:  # a unit's 0 shows as an empty cell (the value stays 0 for formulas)
+        ws.conditional_format(
+            h + 1, 1, last, total - 1,
+            {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"num_format": NUMBER_FORMATS["int_blank0"]})},
+        )  # fmt: skip
+    legend = len(cols) + 1
+    ws.write_string(h, legend, "Vysvětlivky", w.fmt(bold=True))
+    ws.write_string(h + 1, legend, "červeně: cílová skupina bez služby v celém území (Celkem 0)", w.fmt(fill="core"))
+    ws.write_string(h + 2, legend, "prázdné pole: v tomto území služba pro skupinu není (0)", w.fmt())
+    ws.set_column(legend, legend, 58)
+
+
+def _print_setup(ws: Any, key: str, cols: list[str], widths: list[float], layout: _SheetLayout, title: str) -> None:
+    """A4 landscape, header row (and on a sheet several pages wide the naming columns)
+    repeated on every page, one page wide unless the text would shrink below ~75 %."""
     ws.set_landscape()
     ws.set_paper(9)
-    # one page wide unless that would shrink the text below legibility (Služby has ~50
-    # columns): then as many pages wide as needed, the service / item named on each
-    pages_wide = 1 if len(cols) <= _ONE_PAGE_COLUMNS else max(1, math.ceil(sum(widths) / _PRINT_WIDTH))
-    ws.fit_to_pages(pages_wide, 0)
-    ws.repeat_rows(h)
+    printed = sum(wd for col, wd in zip(cols, widths) if col not in _MACHINE_COLUMNS)
     repeat = _PRINT_REPEAT.get(key)
-    if pages_wide > 1 and repeat and all(c in cols for c in repeat):
-        ws.repeat_columns(cols.index(repeat[0]), cols.index(repeat[1]))
+    if repeat and not all(c in cols for c in repeat):
+        repeat = None
+    span = (cols.index(repeat[0]), cols.index(repeat[1])) if repeat else (0, -1)
+    repeated = sum(widths[span[0] : span[1] + 1])
+    pages_wide = 1
+    if printed > _PRINT_WIDTH:
+        # every page also carries the repeated naming columns
+        pages_wide = math.ceil((printed - repeated) / max(_PRINT_WIDTH - repeated, _PRINT_WIDTH / 2))
+    ws.fit_to_pages(pages_wide, 0)
+    ws.repeat_rows(layout.header_row)
+    if pages_wide > 1 and repeat:
+        ws.repeat_columns(*span)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f"&L&B{_escape_header(layout.name)}&R{_escape_header(title)}")
     ws.set_footer("&LVytvořeno programem xlkpss&CStrana &P z &N")
@@ -779,7 +910,8 @@ def read_consolidated(
             raise ConsolidatedReadError(f"{path.name}: poškozená metadata listu {name}") from None
         sheet = raw.sheet(name)
         if sheet is None:
-            tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
+            if key not in OPTIONAL_SHEETS:  # an optional sheet the merge did not compute stays absent
+                tables[key] = pd.DataFrame({c: [] for c in columns}, dtype=object)
             continue
         header = [
             str(v).strip() if v is not None else ""
@@ -788,7 +920,8 @@ def read_consolidated(
         labels = _labels(key, columns)
         positions: dict[str, int | None] = {}
         for col, label in zip(columns, labels):
-            positions[col] = header.index(label) if label in header else None
+            found_label = next((x for x in (label, *_OLD_LABELS.get((key, col), ())) if x in header), None)
+            positions[col] = header.index(found_label) if found_label is not None else None
         if all(p is None for p in positions.values()):
             raise ConsolidatedReadError(f"{path.name}: list {name} nemá záhlaví souhrnu (řádek {header_row + 1})")
         data = sheet.rows[header_row + 1 :]

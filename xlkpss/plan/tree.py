@@ -1,13 +1,22 @@
 """The plan tree: a validated ``plan`` frame as priorities → goals/measures → activities.
 
 A community plan is a tree of numbered items (``1`` → ``1.1`` → ``1.1.1``); the depth
-and the level names vary between plans (seed 004: priorita → opatření → aktivita;
-seed 001: cílová skupina → cíl → opatření).  The tree is built from the numbers, not
-from the row order, so rows appended at the end of the table land in their place.
+and the level names vary between plans, and all three shapes of the seeds are read:
+
+* seed 004 (Chomutov): priorita → opatření → aktivita;
+* seed 001 (Zlín): oblast (pracovní skupina) → cíl → opatření;
+* seed 000 (MOS ORP Chomutov): cíl → cíl (dílčí) → opatření.
+
+The top (``1``, ``2`` …) may be an area, a priority or a goal; a child is never of a
+higher level than its parent (``xlkpss.validate.checks`` reports it).  The tree is built
+from the numbers, not from the row order, so rows appended at the end of the table land
+in their place.
 
 What counts as an *activity* (a row that is evaluated and gets marks): a row of level
-``aktivita``, a leaf of any other level below a priority (plans whose deepest level is
-the measure), and any row that has a status.  Headings are the rest.
+``aktivita``, a leaf of any other level below the top (whatever the deepest level of the
+plan is called), and any row that has a status.  Headings are the rest.  The top item is
+called the *priority* in the code and the figures (``stats_by_priority``) whatever its
+level.
 
 Marks in the fulfilment sheet (seed 004 columns *Plán splněn / Plán nesplněn / Plán
 pro rok X+1*):
@@ -60,6 +69,8 @@ _PARTIAL = "castecne"
 _NOT_DONE = "nesplneno"
 _CANCELLED = "zruseno"
 STATUSES = (_DONE, _PARTIAL, _NOT_DONE, _CANCELLED)
+#: levels that are headings even without children (never evaluated without a status)
+_HEADING_LEVELS = ("oblast", "priorita")
 
 
 def number_key(number: str | None) -> tuple[int, ...]:
@@ -122,7 +133,7 @@ class PlanItem:
     def is_activity(self) -> bool:
         if self.status is not None or self.level == "aktivita":
             return True
-        return not self.children and self.level != "priorita" and self.depth > 1
+        return not self.children and self.level not in _HEADING_LEVELS and self.depth > 1
 
     @property
     def is_heading(self) -> bool:

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from xlkpss.codelists import Territory, codelist, municipalities, normalize_key
+from xlkpss.codelists import Territory, codelist, municipalities
+from xlkpss.collate import czech_key
 from xlkpss.i18n import issue_text, plural_cs
 from xlkpss.registry.model import (
     Capacity,
@@ -482,8 +483,8 @@ def service_sort_key(s: RegistryService) -> tuple:
     """Provider, service name, identifier, form (people read the sheet by provider)."""
     forms = ("pob", "amb", "ter")
     return (
-        normalize_key(s.provider),
-        normalize_key(s.name),
+        czech_key(s.provider),
+        czech_key(s.name),
         s.identifikator,
         forms.index(s.forma) if s.forma in forms else 9,
     )

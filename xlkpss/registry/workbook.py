@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from xlkpss.codelists import codelist, municipalities, normalize_key
+from xlkpss.codelists import codelist, municipalities
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.registry.model import (
     Capacity,
@@ -215,7 +216,7 @@ def _provider_rows(reg: Registry) -> list[dict[str, Any]]:
         }
         for p in reg.providers.values()
     ]
-    return sorted(rows, key=lambda r: (normalize_key(r["poskytovatel"]), r["ico_poskytovatele"] or ""))
+    return sorted(rows, key=lambda r: (czech_key(r["poskytovatel"]), r["ico_poskytovatele"] or ""))
 
 
 def _overview_rows(reg: Registry) -> list[dict[str, Any]]:

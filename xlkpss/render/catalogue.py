@@ -76,7 +76,8 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss import __version__
-from xlkpss.codelists import codelist, normalize_key
+from xlkpss.codelists import codelist, is_related_type, normalize_key
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.merge.model import Consolidated
 from xlkpss.render.html import fmt_date, fmt_number, is_blank, render_template
@@ -111,7 +112,8 @@ SEARCH_SCRIPT = """(function () {
   form.hidden = false;
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   box.addEventListener('input', function () {
-    var q = box.value.toLocaleLowerCase('cs').trim(), n = 0;
+    // case and diacritics do not matter: "pecovatelska" finds "Pečovatelská služba"
+    var q = box.value.toLocaleLowerCase('cs').normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim(), n = 0;
     for (var i = 0; i < cards.length; i++) {
       var hit = !q || cards[i].getAttribute('data-search').indexOf(q) >= 0;
       cards[i].hidden = !hit; if (hit) n++;
@@ -168,7 +170,7 @@ class Entry:
     def search_text(self) -> str:
         parts = [self.nazev, self.poskytovatel, self.druh, self.paragraf, self.forma, self.obec, self.adresa,
                  self.popis, *(t for _, t in self.cilove_skupiny)]
-        return " ".join(p for p in parts if p).lower()
+        return search_key(" ".join(p for p in parts if p))
 
 
 @dataclass
@@ -231,6 +233,25 @@ def _text(value: Any) -> str:
 def _slug(text: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or "x"
+
+
+def search_key(text: str) -> str:
+    """Text as the search box compares it: lower case, without diacritics (the script
+    does the same to what is typed)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tel_href(phone: str) -> str:
+    """``tel:`` link of a phone number (digits and a leading +), or "" when it is none."""
+    digits = re.sub(r"[\s\u00a0().-]", "", phone or "")
+    return "tel:" + digits if re.fullmatch(r"\+?\d{6,15}", digits) else ""
+
+
+def mailto_href(email: str) -> str:
+    """``mailto:`` link of one e-mail address, or "" when it is not one."""
+    email = (email or "").strip()
+    return "mailto:" + email if re.fullmatch(r"[^@\s<>\"'?&]+@[^@\s<>\"'?&]+\.[A-Za-z]{2,}", email) else ""
 
 
 def _web_href(web: str) -> str:
@@ -300,7 +321,8 @@ def _entry(r: dict[str, Any]) -> Entry:
         identifikator=ident,
         druh=druh.label if druh else _text(r.get("druh")),
         druh_code=druh.code if druh else None,
-        paragraf=druh.extra.get("paragraf", "") if druh else "",
+        # an unregistered service is never shown with a § of the law (not „související – §66 …“)
+        paragraf=druh.extra.get("paragraf", "") if druh and reg else "",
         forma=forma_word,
         forma_code=forma.code if forma else None,
         kapacita=fmt_number(cap) if not is_blank(cap) else "",
@@ -336,7 +358,7 @@ def _sections_of(e: Entry, sections: list[dict[str, Any]]) -> list[str]:
 
 
 def _sort_key(text: str) -> tuple:
-    return (normalize_key(text), text)
+    return czech_key(text)
 
 
 def build_catalogue(c: Consolidated, *, title: str | None = None, territory: str | None = None) -> CatalogueModel:
@@ -448,6 +470,8 @@ def catalogue_html(model: CatalogueModel, *, paper: str = "A4") -> str:
         paper=paper,
         script=SEARCH_SCRIPT,
         script_hash=_script_hash(SEARCH_SCRIPT),
+        tel_href=tel_href,
+        mailto_href=mailto_href,
         version=__version__,
     )
 
@@ -479,7 +503,7 @@ def csv_rows(model: CatalogueModel) -> list[dict[str, Any]]:
             "nazev": e.nazev,
             "poskytovatel.ico": e.ico,
             "poskytovatel.nazev": e.poskytovatel,
-            "druhSocialniSluzby.id": f"DruhSocialniSluzby/{e.druh_code}" if e.druh_code else "",
+            "druhSocialniSluzby.id": f"DruhSocialniSluzby/{e.druh_code}" if e.druh_code and not is_related_type(e.druh_code) else "",
             "druhSocialniSluzby.nazev": e.druh.lower() if e.druh_code else e.druh,
             "paragraf": e.paragraf,
             "formy.forma.id": f"FormaSocialniSluzby/{e.forma_code}" if e.forma_code else "",

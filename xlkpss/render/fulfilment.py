@@ -163,15 +163,19 @@ def _num(value: Any) -> float | None:
 
 
 def _heading_text(item: PlanItem) -> str:
+    """„Priorita č. 1: …“ (seed 004), „Cíl 1: …“ for a goal on top (seed 000); an area
+    (pracovní skupina, seed 001) and everything else by its name."""
     if item.level == "priorita" and item.number:
         return f"Priorita č. {item.number}: {item.name}"
+    if item.level == "cil" and item.number and item.depth == 1:
+        return f"Cíl {item.number}: {item.name}"
     return item.name
 
 
 def _rows(plan: Plan) -> list[FulfilmentRow]:
     out: list[FulfilmentRow] = []
     for item in plan.tree.items:
-        is_heading = bool(item.children) or item.level == "priorita"
+        is_heading = bool(item.children) or not item.is_activity
         m = marks(item)
         row = FulfilmentRow(
             kind="activity",

@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import STATE, codelist, normalize_key, orps, regions, territory
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
+from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
 from xlkpss.merge.model import COLUMN_LABELS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.perf import gc_paused
@@ -116,6 +118,14 @@ class HeatTable:
     totals: list[str]
     total_label: str
     caption: str
+    #: what the colours mean (shown under the table)
+    legend: str = ""
+    #: per row: True = a gap of the whole territory (nothing in any unit), highlighted
+    gaps: list[bool] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.gaps:
+            self.gaps = [False] * len(self.rows)
 
 
 # ---------------------------------------------------------------------------
@@ -380,7 +390,7 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
             return []
     except Exception:  # noqa: BLE001 - unknown territory: no list
         return []
-    return sorted((n for k, n in names if k not in present), key=normalize_key)
+    return sorted((n for k, n in names if k not in present), key=czech_key)
 
 
 def _delivered_units(c: Consolidated) -> set[str]:
@@ -466,14 +476,14 @@ def _completeness(c: Consolidated) -> dict[str, Any]:
             if r.get("status") in ACCEPTED and _kind_of(r) == kind
         }
         if names:
-            submitted.append((kind, sorted(names, key=normalize_key)))
+            submitted.append((kind, sorted(names, key=czech_key)))
     others = sorted(
         {
             fmt_text(r.get("submitter_name"))
             for r in delivered
             if r not in expected_rows and r.get("status") in ACCEPTED
         },
-        key=normalize_key,
+        key=czech_key,
     )
     missing_names = []
     for r in missing:
@@ -615,7 +625,7 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
             tips[(d, code)].append(
                 f"{_fmt_auto(r.get('capacity'))} {_code_text('typy_kapacity', r.get('typ_kapacity'))}"
             )
-    cols = sorted(names, key=lambda k: (normalize_key(names[k]), k))
+    cols = sorted(names, key=lambda k: (czech_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
     druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
     level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
@@ -626,6 +636,10 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         [names[k] for k in cols],
         {(i, j): counts[(d, k)] for i, d in enumerate(druhy) for j, k in enumerate(cols) if counts.get((d, k))},
         {(i, j): ", ".join(tips[(d, k)]) for i, d in enumerate(druhy) for j, k in enumerate(cols) if tips.get((d, k))},
+    )
+    heat.legend = (
+        "Čím tmavší pole, tím více služeb daného druhu v území; prázdné pole: v tomto území služba "
+        "daného druhu sídlo nemá. Základní služby, které chybějí v celém území, jsou v tabulce Chybějící služby."
     )
     without, no_data = _split_by_data(c, _territories_without(c, set(names)))
     return {"heat": heat if druhy else None, "without": without, "no_data": no_data, "level_word": level_word}
@@ -647,8 +661,8 @@ def _gaps(c: Consolidated) -> dict[str, Any]:
             others[fmt_text(r.get("territory_name"))].append(_code_text("druhy_sluzeb", r.get("druh")))
     return {
         "core": _table(c, "gaps", cols, records=core),
-        "others": sorted(others.items(), key=lambda kv: normalize_key(kv[0])),
-        "unknown": sorted((note, sorted(names, key=normalize_key)) for note, names in unknown.items()),
+        "others": sorted(others.items(), key=lambda kv: czech_key(kv[0])),
+        "unknown": sorted(((note, sorted(names, key=czech_key)) for note, names in unknown.items()), key=lambda kv: czech_key(kv[0])),
         "n": len(recs),
         "n_core": len(core),
         "core_label": model.column_label("gaps", "core"),
@@ -679,8 +693,10 @@ def _target_groups(c: Consolidated) -> dict[str, Any]:
     uncovered = [i.label for i in codelist("cilove_skupiny") if normalize_key(i.label) not in covered]
     heat = None
     if terr_cols and present:
-        rows = [r for r in recs if (_num(r.get("total")) or 0) > 0]
-        rows.sort(key=lambda r: -(_num(r.get("total")) or 0))
+        # the groups with a service first (most services on top), then the gaps of the
+        # whole territory: a group with no service anywhere, highlighted
+        rows = [r for r in recs if r.get("target_group") is not None]
+        rows.sort(key=lambda r: (-(_num(r.get("total")) or 0),))
         heat = _heat(
             label,
             f"{COLUMN_LABELS['services']} podle cílové skupiny a území",
@@ -693,6 +709,11 @@ def _target_groups(c: Consolidated) -> dict[str, Any]:
                 if _num(r.get(k))
             },
             row_totals=[_num(r.get("total")) or 0 for r in rows],
+        )
+        heat.gaps = [not (_num(r.get("total")) or 0) for r in rows]
+        heat.legend = (
+            "Čím tmavší pole, tím více služeb pro skupinu v území; prázdné pole: v tomto území pro skupinu "
+            "služba není. Červeně: cílová skupina bez jediné služby v celém území."
         )
     return {"chart": chart, "uncovered": uncovered, "heat": heat}
 
@@ -727,7 +748,7 @@ def _funding(c: Consolidated) -> dict[str, Any]:
     else:
         total = [sum(v[i] for v in by_cat.values()) for i in range(len(sources))]
     rows = [("Všechny služby", total)] + [
-        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats)) if cat in by_cat
+        (cat[:1].upper() + cat[1:], by_cat[cat]) for cat in cats + sorted(set(by_cat) - set(cats), key=czech_key) if cat in by_cat
     ]
     chart = stacked_bar_chart(
         "graf-financovani",
@@ -815,10 +836,21 @@ def _problems(c: Consolidated) -> dict[str, Any]:
     subs = _records(c.table("submissions"))
     rejected = [r for r in subs if r.get("status") == "rejected"]
     errors = _records(c.table("errors"))
-    by_code = Counter(str(e.get("code") or "") for e in errors)
+    # what needs action first (xlkpss.merge.errorgroups); the code stays in the workbook
+    by_problem: Counter = Counter()
+    info: Counter = Counter()
+    for e in errors:
+        group = error_group(e)
+        code = str(e.get("code") or "")
+        title = ISSUES[code].title_cs if code in ISSUES else fmt_text(e.get("reason"))
+        if group == "info":
+            info[fmt_text(e.get("reason")) or title] += 1
+        else:
+            by_problem[(group, title)] += 1
+    order = {g: n for n, g in enumerate(ERROR_GROUPS)}
     error_rows = [
-        [ISSUES[code].title_cs if code in ISSUES else (code or DASH), code or DASH, fmt_number(n)]
-        for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0]))
+        [title, ERROR_GROUPS[group].split(" – ")[0], fmt_number(n)]
+        for (group, title), n in sorted(by_problem.items(), key=lambda kv: (order[kv[0][0]], -kv[1], kv[0][1]))
     ]
     conflict_cols = [
         "identifikator",
@@ -837,12 +869,14 @@ def _problems(c: Consolidated) -> dict[str, Any]:
         ),
         "n_rejected": len(rejected),
         "errors": Table(
-            ["Problém", COLUMN_LABELS["code"], COLUMN_LABELS["items"]],
+            ["Problém", "Co s tím", "Počet"],
             error_rows[:SHORT_LIST],
             [False, False, True],
             total=len(error_rows),
         ),
-        "n_errors": len(errors),
+        "n_errors": sum(by_problem.values()),
+        "info": sorted(info.items(), key=lambda kv: (-kv[1], normalize_key(kv[0]))),
+        "n_info": sum(info.values()),
     }
 
 
@@ -884,6 +918,36 @@ def _changes(c: Consolidated) -> dict[str, Any] | None:
     }
 
 
+def _expected_services(c: Consolidated) -> dict[str, Any] | None:
+    """Completeness per service (Porovnání služeb, Úplnost předkladatelů; merge --registry / --previous)."""
+    if "service_comparison" not in c.tables:
+        return None
+    m = c.meta
+    recs = _records(c.table("service_comparison"))
+    findings = Counter(str(r.get("finding")) for r in recs)
+    attention = [r for r in recs if r.get("finding") != "hlášena"]
+    cols = ["finding", "nazev_orp", "nazev_obce", "nazev_sluzby", "poskytovatel", "forma", "kapacita",
+            "reg_forma", "reg_kapacita", "reg_typ_kapacity", "reg_druh", "expected_submitter", "note"]  # fmt: skip
+    per = _records(c.table("submitter_completeness")) if "submitter_completeness" in c.tables else []
+    totals = [r for r in per if not r.get("submitter_code")]
+    behind = [r for r in per if r.get("submitter_code") and (r.get("n_missing") or r.get("unchanged") == "ano")]
+    pct = _num(m.get("completeness_services"))
+    return {
+        "title": "Porovnání s registrem" if m.get("registry_file") or "registru" in str(m.get("services_basis")) else "Očekávané služby",
+        "basis": fmt_text(m.get("services_basis") or ""),
+        "pct_text": fmt_pct(pct) if pct is not None else DASH,
+        "expected": int(m.get("expected_services") or 0),
+        "reported": int(m.get("reported_services") or 0),
+        "counts": sorted(findings.items(), key=lambda kv: -kv[1]),
+        "attention": _table(c, "service_comparison", cols, records=attention, limit=SHORT_LIST * 4),
+        "totals": _table(c, "submitter_completeness", ["nazev_orp", "n_expected", "n_reported", "n_missing", "n_new",
+                                                       "completeness"], records=totals),  # fmt: skip
+        "behind": _table(c, "submitter_completeness", ["submitter_name", "submitter_type", "status", "timeliness",
+                                                       "n_expected", "n_missing", "missing_services", "problem"],
+                         records=behind, limit=SHORT_LIST * 2),  # fmt: skip
+    }
+
+
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
@@ -913,6 +977,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
         "plan": _plan(c),
         "problems": _problems(c),
         "changes": _changes(c),
+        "expected_services": _expected_services(c),
         "sheets": SHEETS,
         "labels": {"territory": COLUMN_LABELS["territory_name"], "year": _spec_label("identifikace", "rok")},
     }

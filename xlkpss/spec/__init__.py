@@ -72,6 +72,9 @@ class Field:
     #: the field identifies the submission (who, where, which year): an error in it
     #: rejects the whole file; an error in any other Identifikace field keeps the rows
     identifies: bool = False
+    #: key of a table sheet that the answer „ano“ in this field declares empty (a
+    #: complete submission without rows, e.g. *Na území nepůsobí žádná služba*)
+    declares_empty: str | None = None
 
     @property
     def numeric(self) -> bool:
@@ -143,6 +146,9 @@ class Spec:
     templates: dict[str, TemplateSpec]
     codelists: dict[str, dict[str, Any]]
     gaps: dict[str, Any] = field(default_factory=dict)
+    #: ``[related_services]``: unregistered related services (``when``: field → code,
+    #: ``druh``: the code of „související služba“, ``label``, ``kategorie``)
+    related: dict[str, Any] = field(default_factory=dict)
 
     def template(self, kind: str) -> TemplateSpec:
         try:
@@ -170,6 +176,7 @@ _FIELD_KEYS = {
     "key", "label", "type", "required", "codelist", "dropdown", "min", "max", "pattern",
     "max_length", "digits", "help", "example", "width", "funding", "yearly", "comment", "repeat",
     "min_count", "templates", "since", "identifies",
+    "min_count", "templates", "since", "declares_empty",
 }
 
 
@@ -270,7 +277,12 @@ def parse_spec(text: str) -> Spec:
             sheets=tuple(sheets),
         )
         templates[kind] = TemplateSpec(**{**ts.__dict__, "fingerprint": _fingerprint(ts)})
-    return Spec(templates=templates, codelists=raw.get("codelists", {}), gaps=raw.get("gaps", {}))
+    return Spec(
+        templates=templates,
+        codelists=raw.get("codelists", {}),
+        gaps=raw.get("gaps", {}),
+        related=raw.get("related_services", {}),
+    )
 
 
 @lru_cache(maxsize=1)

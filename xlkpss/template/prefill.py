@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions, territory
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path, sha256_file
 from xlkpss.i18n import format_number
 from xlkpss.spec import Field, get_template
@@ -421,7 +422,7 @@ def _merge_registry(
 def _sort_key(row: PrefilledRow) -> tuple:
     forma = codelist("formy").resolve(row.values.get("forma"))
     return (
-        normalize_key(row.values.get("nazev_sluzby") or ""),
+        czech_key(row.values.get("nazev_sluzby") or ""),
         _FORM_ORDER.index(forma.code) if forma is not None and forma.code in _FORM_ORDER else 9,
         str(row.values.get("identifikator") or ""),
     )
@@ -697,7 +698,7 @@ def expected_submitters(scope: Territory, sources: PrefillSources, year: int) ->
     there (one per provider and ORP), obce first, each in alphabetical order."""
     if scope.level not in ("obec", "orp", "kraj"):
         raise PrefillError("soubory pro předkladatele se tvoří pro obec, ORP nebo kraj (--obec, --orp, --kraj)")
-    munis = sorted(scope.municipalities, key=lambda m: (normalize_key(m.name), m.code))
+    munis = sorted(scope.municipalities, key=lambda m: (czech_key(m.name), m.code))
     out = [Submitter("obec", m.code, m.name, m.orp) for m in munis]
     orp_codes = {m.orp for m in munis}
     provider_subs = []
@@ -708,7 +709,7 @@ def expected_submitters(scope: Territory, sources: PrefillSources, year: int) ->
             if scope.level == "obec" and not _provider_in_obec(ico, scope.code, sources, year):
                 continue
             provider_subs.append(provider_submitter(ico, sources, year, orp=orp))
-    provider_subs.sort(key=lambda s: (normalize_key(s.name), s.code, s.orp))
+    provider_subs.sort(key=lambda s: (czech_key(s.name), s.code, s.orp))
     return out + provider_subs
 
 

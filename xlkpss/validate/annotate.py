@@ -1,28 +1,218 @@
 """An annotated copy of a submission, ready to e-mail back.
 
 Every problem cell is highlighted (red = error, yellow = warning, green = explained
-warning) and carries a comment with the message; a first sheet "Kontrola" lists all
-problems with links to their cells.  The original file is never modified.  For .xls
-and .ods (which openpyxl cannot edit) the copy is an .xlsx with the same sheets and
-values at the same cells.
+warning) and carries a comment with the message; a first sheet "Kontrola" says what to
+do next and lists all problems (errors that reject the whole file first) with links to
+their cells.  The original file is never modified.  For .xls and .ods (which openpyxl
+cannot edit) the copy is an .xlsx with the same sheets and values at the same cells.
+
+Annotating is idempotent: annotating an annotated copy (also one the clerk fixed and
+re-saved in LibreOffice or Excel) first removes everything an earlier annotation added —
+the Kontrola sheet, the marks' fills (the original fill is restored from a hidden column
+of Kontrola) and the marks' comment lines — and then marks what is wrong now.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from xlkpss.fsutil import OutputError, atomic_path
-from xlkpss.validate.issues import FileResult, Issue
+from xlkpss.validate.issues import FileResult, Issue, display_value
 
-__all__ = ["REPORT_SHEET", "annotate", "annotate_all", "annotated_name"]
+__all__ = [
+    "REPORT_SHEET",
+    "annotate",
+    "annotate_all",
+    "annotated_name",
+    "effect_of",
+    "kontrola_rows",
+    "order_key",
+    "remove_annotation",
+]
 
 REPORT_SHEET = "Kontrola"
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "explained": "C6EFCE"}
+_OUR_COLOURS = frozenset(_FILLS.values())
+#: header of the hidden column of Kontrola holding the original fill of each marked cell;
+#: it also tells our Kontrola sheet from a sheet of the clerk's that happens to be so named
+_MARKER = "xlkpss-kontrola"
+_MARKER_COL = 8  # H
+#: the template's font (xlsxwriter's and openpyxl's default)
+_FONT = "Calibri"
+#: a line of a comment written by an annotation starts with the severity word in brackets
+_OUR_LINE = re.compile(r"^\[(chyba|upozornění|vysvětleno|error|warning|explained)\] ")
+_OUR_SHEET = re.compile(rf"^{REPORT_SHEET}\d*$")
+#: A1 of the Kontrola sheets of earlier versions (before the marker column)
+_OLD_TITLES = ("Kontrola souboru ", "Check of ")
+
+_TEXT = {
+    "cs": {
+        "title": "Kontrola souboru {name}",
+        "ok": "Soubor je v pořádku: kontrola nenašla žádnou chybu ani upozornění, nic není třeba opravovat.",
+        "fix": "Opravte označené buňky a pošlete soubor znovu. Červeně jsou chyby (je nutné je opravit), "
+        "žlutě upozornění (hodnotu opravte, nebo ji vysvětlete ve sloupci Poznámka či Komentář na stejném řádku). "
+        "Klepnutím na adresu ve sloupci Buňka přejdete přímo na místo.",
+        "file": "Soubor teď nelze přijmout: nejdříve opravte chyby nahoře, které vyřadí celý soubor.",
+        "warn_only": "Soubor lze přijmout. Zkontrolujte upozornění: hodnotu opravte, nebo ji vysvětlete ve sloupci "
+        "Poznámka či Komentář na stejném řádku, a pošlete soubor znovu.",
+        "counts": "Chyb: {errors} (z toho vyřadí celý soubor: {file}), upozornění: {warnings}.",
+        "heads": ("List", "Buňka", "Sloupec", "Hodnota v buňce", "Závažnost", "Dopad", "Problém"),
+        "effect_file": "tato chyba vyřadí celý soubor",
+        "effect_row": "tato chyba vyřadí řádek {row}",
+        "effect_row_nameless": "tato chyba vyřadí řádek",
+        "effect_none": "nic se nevyřadí",
+    },
+    "en": {
+        "title": "Check of {name}",
+        "ok": "The file is fine: the check found no error and no warning, nothing needs fixing.",
+        "fix": "Fix the marked cells and send the file again. Red are errors (they must be fixed), yellow are "
+        "warnings (fix the value or explain it in the Poznámka or Komentář column of the same row). "
+        "Click the address in the Cell column to go straight to the place.",
+        "file": "The file cannot be accepted now: first fix the errors at the top, which reject the whole file.",
+        "warn_only": "The file can be accepted. Check the warnings: fix the value or explain it in the Poznámka or "
+        "Komentář column of the same row, and send the file again.",
+        "counts": "Errors: {errors} (rejecting the whole file: {file}), warnings: {warnings}.",
+        "heads": ("Sheet", "Cell", "Column", "Value in the cell", "Severity", "Effect", "Problem"),
+        "effect_file": "this error rejects the whole file",
+        "effect_row": "this error excludes row {row}",
+        "effect_row_nameless": "this error excludes the row",
+        "effect_none": "nothing is excluded",
+    },
+}
+_WIDTHS = (16, 8, 24, 26, 12, 22, 80)
+_EFFECT_RANK = {"file": 0, "row": 1, "none": 2}
 
 
 def annotated_name(path: Path) -> str:
-    return f"{path.stem}_kontrola.xlsx"
+    """``x.xlsx`` → ``x_kontrola.xlsx``; other formats keep their extension in the name
+    (``x.ods`` → ``x_ods_kontrola.xlsx``) so copies of ``x.xlsx`` and ``x.ods`` differ.
+    A copy of a copy keeps the name (``x_kontrola.xlsx`` → ``x_kontrola.xlsx``)."""
+    path = Path(path)
+    ext = path.suffix.lower().lstrip(".")
+    stem = path.stem
+    if ext == "xlsx":
+        stem = re.sub(r"_kontrola$", "", stem)
+        return f"{stem}_kontrola.xlsx"
+    return f"{stem}_{ext}_kontrola.xlsx" if ext else f"{stem}_kontrola.xlsx"
+
+
+# -- effect and order ---------------------------------------------------------------------
+
+
+def effect_of(issue: Issue, res: FileResult) -> str:
+    """What the issue does to the submission: ``file`` (rejects the whole file), ``row``
+    (the row is left out of the merge) or ``none`` — as validation settled it."""
+    effect = res.effect_of(issue)
+    return effect if effect in _EFFECT_RANK else "none"
+
+
+def order_key(issue: Issue, res: FileResult) -> tuple:
+    """Errors that reject the file first, then row errors, then the rest; within each in
+    the order of the file (sheet, row, column)."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    col = 0
+    if issue.cell:
+        try:
+            col = column_index_from_string(coordinate_from_string(issue.cell)[0])
+        except ValueError:
+            col = 0
+    sheets = list(res.sheet_names.values())
+    sheet_pos = sheets.index(issue.sheet) if issue.sheet in sheets else (-1 if not issue.sheet else len(sheets))
+    return (_EFFECT_RANK[effect_of(issue, res)], issue.severity != "error", sheet_pos, issue.row or 0, col, issue.code)
+
+
+# -- removing an earlier annotation -------------------------------------------------------
+
+
+def _fill_code(fill) -> str:
+    """A cell's fill as text (``solid:FFFFFFFF``), '' for none or one we cannot write back."""
+    if fill is None or not fill.fill_type:
+        return ""
+    rgb = getattr(fill.fgColor, "rgb", None)
+    if not isinstance(rgb, str):
+        return ""
+    return f"{fill.fill_type}:{rgb}"
+
+
+def _is_ours(fill) -> bool:
+    if fill is None or fill.fill_type != "solid":
+        return False
+    rgb = getattr(fill.fgColor, "rgb", None)
+    return isinstance(rgb, str) and rgb[-6:].upper() in _OUR_COLOURS
+
+
+def _is_report_sheet(ws) -> bool:
+    if not _OUR_SHEET.match(ws.title):
+        return False
+    if ws.cell(_header_row(ws) or 1, _MARKER_COL).value == _MARKER:
+        return True
+    a1 = ws["A1"].value
+    return isinstance(a1, str) and a1.startswith(_OLD_TITLES)
+
+
+def _header_row(ws) -> int | None:
+    for r in range(1, 8):
+        if ws.cell(r, _MARKER_COL).value == _MARKER:
+            return r
+    return None
+
+
+def _strip_comment(text: str) -> str | None:
+    """The comment without the lines an annotation added (None: nothing of ours)."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if _OUR_LINE.match(line.strip()):
+            return "\n".join(lines[:n]).rstrip()
+    return None
+
+
+def remove_annotation(wb) -> int:
+    """Remove from an openpyxl workbook everything an earlier annotation added; returns
+    the number of cells cleaned.  Cells listed on an old Kontrola get their original fill
+    back; a cell with our colour that Kontrola does not list (deleted by the clerk) gets
+    no fill."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    originals: dict[tuple[str, str], str] = {}
+    for ws in list(wb.worksheets):
+        if not _is_report_sheet(ws):
+            continue
+        head = _header_row(ws)
+        if head:
+            for row in ws.iter_rows(min_row=head + 1, max_col=_MARKER_COL, values_only=True):
+                sheet, cell, orig = row[0], row[1], row[_MARKER_COL - 1]
+                if sheet and cell:
+                    originals.setdefault((str(sheet), str(cell)), str(orig or ""))
+        wb.remove(ws)
+    cleaned = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                touched = False
+                if cell.comment is not None:
+                    rest = _strip_comment(cell.comment.text or "")
+                    if rest is not None:
+                        touched = True
+                        cell.comment = Comment(rest, cell.comment.author or "") if rest.strip() else None
+                key = (ws.title, cell.coordinate)
+                if _is_ours(cell.fill) or (key in originals and _is_ours(cell.fill)):
+                    touched = True
+                    orig = originals.get(key, "")
+                    if orig:
+                        kind, rgb = orig.split(":", 1)
+                        cell.fill = PatternFill(kind, fgColor=rgb)
+                    else:
+                        cell.fill = PatternFill(fill_type=None)
+                cleaned += touched
+    return cleaned
+
+
+# -- loading ------------------------------------------------------------------------------
 
 
 def _load(res: FileResult):
@@ -30,6 +220,7 @@ def _load(res: FileResult):
 
     if res.format in ("xlsx", "xlsm"):
         wb = openpyxl.load_workbook(res.path, keep_vba=False, rich_text=False)
+        remove_annotation(wb)
         return wb, True
     # xls / ods: rebuild values in an xlsx (same sheet names, same cells)
     from xlkpss.read.files import read_workbook
@@ -48,13 +239,135 @@ def _load(res: FileResult):
                         cell.data_type = "s"  # text from a submission is never a formula
         for (r, c), err in sheet.errors.items():
             ws.cell(r + 1, c + 1, err).data_type = "s"
+    for ws in list(wb.worksheets):
+        if _is_report_sheet(ws):
+            wb.remove(ws)
     return wb, False
 
 
+# -- the Kontrola sheet -------------------------------------------------------------------
+
+
+def _cell_value(wb, issue: Issue) -> str:
+    """The value of the cell the issue points at, as the clerk sees it; the issue's own
+    value for a file-level issue."""
+    if issue.sheet and issue.cell and issue.sheet in wb.sheetnames:
+        try:
+            return display_value(wb[issue.sheet][issue.cell].value)
+        except (ValueError, KeyError):
+            pass
+    return issue.value
+
+
+def kontrola_rows(res: FileResult, wb, lang: str = "cs") -> list[list[str]]:
+    """The rows of the Kontrola table: list, buňka, sloupec, hodnota v buňce, závažnost,
+    dopad, problém — in ``order_key`` order."""
+    t = _TEXT[lang]
+    rows = []
+    for issue in sorted(res.issues, key=lambda i: order_key(i, res)):
+        effect = effect_of(issue, res)
+        if effect == "row":
+            words = t["effect_row"].format(row=issue.row) if issue.row else t["effect_row_nameless"]
+        else:
+            words = t[f"effect_{effect}"]
+        rows.append(
+            [issue.sheet or "", issue.cell or "", issue.column or "", _cell_value(wb, issue), issue.severity_word(lang), words, issue.body(lang)]
+        )
+    return rows
+
+
+def _lines(text: str, width: float) -> int:
+    """Wrapped lines of ``text`` in a column ``width`` characters wide (about 1.1 characters
+    per width unit at 11 pt, as the template's Návod)."""
+    per_line = max(1.0, width * 1.1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+
+
+def _write_report(wb, res: FileResult, lang: str, originals: dict[tuple[str, str], str]):
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    t = _TEXT[lang]
+    ws = wb.create_sheet(REPORT_SHEET, 0)
+    base = Font(name=_FONT, size=11)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    ws["A1"] = t["title"].format(name=res.path.name)
+    ws["A1"].font = Font(name=_FONT, size=14, bold=True, color="1F3864")
+    ws.row_dimensions[1].height = 21
+    span = len(t["heads"])
+    width_all = sum(_WIDTHS)
+    if not res.issues:
+        ws["A2"] = t["ok"]
+        lines = [t["ok"]]
+    else:
+        file_errors = [i for i in res.errors if effect_of(i, res) == "file"]
+        first = t["file"] + " " + t["fix"] if file_errors else (t["fix"] if res.errors else t["warn_only"])
+        lines = [first, t["counts"].format(errors=len(res.errors), file=len(file_errors), warnings=len(res.warnings))]
+    for r, text in enumerate(lines, start=2):
+        ws.cell(r, 1, text)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+        ws.cell(r, 1).font = Font(name=_FONT, size=11, bold=(r == 2))
+        ws.cell(r, 1).alignment = wrap_top
+        ws.row_dimensions[r].height = 15.0 * _lines(text, width_all) + 2
+    head = 5
+    if res.issues:
+        fill_head = PatternFill("solid", fgColor="DDEBF7")
+        thin = Side(style="thin", color="808080")
+        border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        for c, text in enumerate(t["heads"], start=1):
+            cell = ws.cell(head, c, text)
+            cell.font = Font(name=_FONT, size=11, bold=True)
+            cell.fill = fill_head
+            cell.border = border
+            cell.alignment = wrap_top
+        ws.cell(head, _MARKER_COL, _MARKER)
+        for n, values in enumerate(kontrola_rows(res, wb, lang)):
+            r = head + 1 + n
+            issue_sheet, issue_cell = values[0], values[1]
+            for c, v in enumerate(values, start=1):
+                cell = ws.cell(r, c, v)
+                cell.data_type = "s"  # submitted text is never a formula
+                cell.font = base
+                cell.alignment = wrap_top
+                cell.border = border
+            ws.cell(r, _MARKER_COL, originals.get((issue_sheet, issue_cell), "")).data_type = "s"
+            if issue_sheet and issue_cell and issue_sheet in wb.sheetnames:
+                link = ws.cell(r, 2)
+                link.hyperlink = f"#'{issue_sheet}'!{issue_cell}"
+                link.font = Font(name=_FONT, size=11, color="0563C1", underline="single")
+            sev = values[4]
+            kind = next((k for k in ("explained", "warning", "error") if sev == _sev_word(k, lang)), "error")
+            ws.cell(r, 5).fill = PatternFill("solid", fgColor=_FILLS[kind])
+            if values[5] == t["effect_file"]:
+                ws.cell(r, 6).font = Font(name=_FONT, size=11, bold=True, color="9C0006")
+            ws.row_dimensions[r].height = 15.0 * max(_lines(v, w) for v, w in zip(values, _WIDTHS)) + 3
+        ws.freeze_panes = f"A{head + 1}"
+        ws.print_title_rows = f"{head}:{head}"
+    for c, width in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[chr(64 + c)].width = width
+    ws.column_dimensions["H"].hidden = True
+    # printable on one A4 width: the clerk may print the list and tick the fixes off
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:G{max(head, ws.max_row)}"
+    return ws
+
+
+def _sev_word(kind: str, lang: str) -> str:
+    from xlkpss.i18n import SEVERITY_WORDS
+
+    return SEVERITY_WORDS[lang][kind]
+
+
+# -- annotate -----------------------------------------------------------------------------
+
+
 def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str | None = None) -> Path | None:
-    """Write ``<name>_kontrola.xlsx`` into ``out_dir``; None when the file could not be read."""
+    """Write ``annotated_name(path)`` into ``out_dir``; None when the file could not be read."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import PatternFill
     from openpyxl.utils.exceptions import InvalidFileException
 
     if res.format is None:
@@ -67,61 +380,37 @@ def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str |
         wb, _native = _load(res)
     except (OSError, InvalidFileException, KeyError, ValueError, TypeError):
         return None
-    for issue in res.issues:
+    originals: dict[tuple[str, str], str] = {}
+    marks: dict[tuple[str, str], list[str]] = {}
+    worst: dict[tuple[str, str], str] = {}
+    rank = {"error": 0, "warning": 1, "explained": 2}
+    for issue in sorted(res.issues, key=lambda i: order_key(i, res)):
         if not issue.sheet or not issue.cell or issue.sheet not in wb.sheetnames:
             continue
-        cell = wb[issue.sheet][issue.cell]
+        key = (issue.sheet, issue.cell)
+        marks.setdefault(key, []).append(f"[{issue.severity_word(lang)}] {issue.body(lang)}")
         sev = "explained" if issue.explained else issue.severity
-        cell.fill = PatternFill("solid", fgColor=_FILLS[sev])
-        text = f"[{issue.severity_word(lang)}] {issue.body(lang)}"
-        if cell.comment is not None and cell.comment.author == "xlkpss":
-            text = cell.comment.text + "\n" + text
-        comment = Comment(text, "xlkpss")
-        comment.width, comment.height = 320, 120
+        if key not in worst or rank[sev] < rank[worst[key]]:
+            worst[key] = sev
+    for key, lines in marks.items():
+        cell = wb[key[0]][key[1]]
+        originals[key] = _fill_code(cell.fill)
+        cell.fill = PatternFill("solid", fgColor=_FILLS[worst[key]])
+        text = "\n".join(lines)
+        author = "xlkpss"
+        if cell.comment is not None and (cell.comment.text or "").strip():
+            text = cell.comment.text.rstrip() + "\n\n" + text  # keep the clerk's (or pre-fill) comment
+            author = cell.comment.author or author
+        comment = Comment(text, author)
+        comment.width, comment.height = 320, 40 + 16 * sum(_lines(line, 40) for line in lines)
         cell.comment = comment
-    ws = wb.create_sheet(REPORT_SHEET, 0)
-    heads = ["List", "Buňka", "Sloupec", "Hodnota", "Závažnost", "Problém"] if lang == "cs" else [
-        "Sheet", "Cell", "Column", "Value", "Severity", "Problem"]
-    ws.append([f"Kontrola souboru {res.path.name}" if lang == "cs" else f"Check of {res.path.name}"])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Chyb: {len(res.errors)}, upozornění: {len(res.warnings)}" if lang == "cs" else f"Errors: {len(res.errors)}, warnings: {len(res.warnings)}"])
-    ws.append([])
-    ws.append(heads)
-    for c in range(1, len(heads) + 1):
-        ws.cell(4, c).font = Font(bold=True)
-    for issue in _ordered(res.issues):
-        ws.append([issue.sheet or "", issue.cell or "", issue.column or "", issue.value, issue.severity_word(lang), issue.body(lang)])
-        row = ws.max_row
-        for c in (1, 3, 4, 6):
-            ws.cell(row, c).data_type = "s"
-        if issue.sheet and issue.cell and issue.sheet in wb.sheetnames:
-            link = ws.cell(row, 2)
-            link.hyperlink = f"#'{issue.sheet}'!{issue.cell}"
-            link.font = Font(color="0563C1", underline="single")
-        sev = "explained" if issue.explained else issue.severity
-        ws.cell(row, 5).fill = PatternFill("solid", fgColor=_FILLS[sev])
-    for col, width in zip("ABCDEF", (16, 8, 26, 24, 12, 90)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A5"
-    for row in ws.iter_rows(min_row=5, min_col=6, max_col=6):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    # printable on one A4 width: the clerk may print the list and tick the fixes off
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "4:4"
+    _write_report(wb, res, lang, originals)
     wb.active = 0
     for sheet in wb.worksheets[1:]:
         sheet.sheet_view.tabSelected = False
     with atomic_path(target, protect={Path(res.path)}) as tmp:
         wb.save(tmp)
     return target
-
-
-def _ordered(issues: Sequence[Issue]) -> list[Issue]:
-    return sorted(issues, key=lambda i: (i.row is not None, i.sheet or "", i.row or 0, i.cell or ""))
 
 
 def annotate_all(results: Sequence[FileResult], out_dir: str | Path, lang: str = "cs") -> list[Path]:
@@ -131,7 +420,7 @@ def annotate_all(results: Sequence[FileResult], out_dir: str | Path, lang: str =
         name = annotated_name(res.path)
         n = 2
         while name in used:  # same file name from two folders
-            name = f"{res.path.stem}_kontrola_{n}.xlsx"
+            name = re.sub(r"(_\d+)?\.xlsx$", f"_{n}.xlsx", name)
             n += 1
         used.add(name)
         path = annotate(res, out_dir, lang, name)

@@ -13,7 +13,7 @@ from typing import Any
 
 from xlkpss.codelists import codelist, municipalities, orps
 from xlkpss.i18n import format_number
-from xlkpss.spec import SheetSpec
+from xlkpss.spec import SheetSpec, load_spec
 
 Found = tuple[int, str, str, Any, dict]
 RowCheck = Callable[[Any, SheetSpec, dict], Iterator[Found]]
@@ -45,6 +45,16 @@ class _ServicesContext:
         self.funding = [f.key for f in sheet.fields if f.funding]
         self.groups = sheet.group("cilova_skupina")
         self.munis = municipalities()
+        rel = load_spec().related
+        self.related_code = rel.get("druh")
+        self.when = dict(rel.get("when") or {})
+        self.related_when = ", ".join(
+            f"{sheet.field(k).label} = {codelist(sheet.field(k).codelist).get(v).label}" for k, v in self.when.items()
+        )
+
+    def related_ok(self, r: dict) -> bool:
+        """May this row carry the druh „související služba“?"""
+        return all(r.get(k) == v for k, v in self.when.items())
 
 
 def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> Iterator[Found]:
@@ -53,6 +63,8 @@ def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> I
     if r.get("registrovana") == "ano" and r.get("identifikator") is None and "identifikator" not in r.get("_bad", ()):
         yield i, "identifikator", "identifier-required", None, {}
     druh, forma = r.get("druh"), r.get("forma")
+    if druh and druh == ctx.related_code and not ctx.related_ok(r):
+        yield i, "druh", "related-type-registered", druhy.get(druh).label, {"expected": ctx.related_when}
     if druh and forma:
         allowed = druhy.get(druh).extra.get("formy") or ()
         if allowed and forma not in allowed:
@@ -61,11 +73,11 @@ def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> I
                 "allowed": ", ".join(formy.get(a).label for a in allowed),
             }
     if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
-        yield i, "typ_kapacity", "beds-not-residential", formy.get(forma).label, {}
+        yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
     costs = r.get("naklady")
     total = sum(r.get(k) or 0 for k in ctx.funding)
     if costs is not None and total > costs + 0.5:
-        yield i, "naklady", "funding-exceeds-costs", _kc(total), {"expected": _kc(costs)}
+        yield i, "naklady", "funding-exceeds-costs", _kc(costs), {"total": _kc(total), "expected": _kc(costs)}
     if groups and all(r.get(g.key) is None for g in groups) and not any(g.key in r.get("_bad", ()) for g in groups):
         yield i, groups[0].key, "group-missing", None, {}
     obec = r.get("obec")
@@ -95,6 +107,12 @@ def _services_candidates(frame, sheet: SheetSpec, declared_orp) -> Any:
     druhy = codelist("druhy_sluzeb")
     reg, druh, forma, typ = obj("registrovana"), obj("druh"), obj("forma"), obj("typ_kapacity")
     cand = (reg == "ano") & isna("identifikator")
+    rel = load_spec().related
+    if rel.get("druh"):
+        ok = np.ones(len(frame), dtype=bool)
+        for k, v in (rel.get("when") or {}).items():
+            ok &= obj(k) == v
+        cand |= (druh == rel["druh"]) & ~ok
     forma_na = pd.isna(forma)
     both = ~pd.isna(druh) & ~forma_na
     if both.any():
@@ -128,8 +146,54 @@ def _services_candidates(frame, sheet: SheetSpec, declared_orp) -> Any:
 
 # --- Plán ------------------------------------------------------------------------------
 
-_LEVEL_RANK = {"priorita": 1, "cil": 2, "opatreni": 3, "aktivita": 4}
-_LEVEL_LABEL = {"priorita": "priorita", "cil": "cíl", "opatreni": "opatření", "aktivita": "aktivita"}
+#: Levels of a plan from the highest down.  A child is of a lower level than its parent,
+#: never higher; only a goal may hold goals (cíl → dílčí cíl); the top of the tree (number ``1``,
+#: ``2`` …) is a working-group area, a priority or a goal; an area is only ever on top.
+_LEVEL_RANK = {"oblast": 0, "priorita": 1, "cil": 2, "opatreni": 3, "aktivita": 4}
+_TOP_LEVELS = ("oblast", "priorita", "cil")
+
+
+def _level_label(code: str) -> str:
+    item = codelist("urovne_planu").get(code)
+    return item.label if item is not None else code
+
+
+def _level_problem(number: str, level: str, parent_no: str | None, parent_level: str | None) -> str | None:
+    """Why ``level`` cannot stand at ``number`` (None when it can)."""
+    if parent_no is None:
+        if level not in _TOP_LEVELS:
+            return f"položka {number} je na nejvyšší úrovni plánu, kde může být jen {_or_list(list(_TOP_LEVELS))}"
+        return None
+    if level == "oblast":
+        return f"oblast (pracovní skupina) může být jen na nejvyšší úrovni plánu (číslo bez tečky), ne pod položkou {parent_no}"
+    if parent_level and not _may_hold(parent_level, level):
+        below = [c for c in _LEVEL_RANK if _may_hold(parent_level, c)]
+        if not below:
+            return (
+                f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}), "
+                "pod kterou už žádná další položka být nemůže"
+            )
+        return (
+            f"položka {number} je pod položkou {parent_no} ({_level_label(parent_level)}), "
+            f"pod kterou může být jen {_or_list(below)}"
+        )
+    return None
+
+
+def _may_hold(parent_level: str, level: str) -> bool:
+    """A child is of a lower level than its parent; only goals nest (cíl → dílčí cíl)."""
+    if level in _NESTING:
+        return _LEVEL_RANK[level] >= _LEVEL_RANK[parent_level]
+    return _LEVEL_RANK[level] > _LEVEL_RANK[parent_level]
+
+
+#: levels that may stand under their own kind
+_NESTING = ("cil",)
+
+
+def _or_list(codes: list[str]) -> str:
+    labels = [_level_label(c) for c in codes]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " nebo " + labels[-1]
 
 
 def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
@@ -147,12 +211,10 @@ def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
             parent = by_number.get(parent_no) if parent_no else None
             if parent_no and parent is None:
                 yield i, "cislo", "plan-parent-missing", number, {"expected": parent_no}
-            if level:
-                bad = (depth == 1) != (level == "priorita")
-                if not bad and parent is not None and parent.get("uroven"):
-                    bad = _LEVEL_RANK[level] <= _LEVEL_RANK[parent["uroven"]]
-                if bad:
-                    yield i, "uroven", "plan-level-depth", _LEVEL_LABEL[level], {"expected": number}
+            if level in _LEVEL_RANK:
+                why = _level_problem(number, level, parent_no, parent.get("uroven") if parent is not None else None)
+                if why:
+                    yield i, "uroven", "plan-level-depth", _level_label(level), {"expected": why}
         if r.get("stav") == "splneno" and r.get("dosazena_hodnota") is None and (
             r.get("cilova_hodnota") is not None or r.get("indikator")
         ):

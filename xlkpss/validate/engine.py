@@ -9,6 +9,7 @@ because pandera costs ~20 ms per call whatever the frame size.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,6 +53,7 @@ class ParsedFile:
     version: int | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, ParsedSheet] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)  # the hidden _xlkpss sheet's pairs
 
 
 class _ScopedObce:
@@ -244,6 +246,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
     pf.format, pf.application = raw.format, raw.application
     sub: Submission = recognise(raw)
     pf.kind, pf.version = sub.kind, sub.version
+    pf.meta = dict(sub.meta)
     pf.issues.extend(_file_issue(fi) for fi in sub.issues)
     if sub.template is None or any(fi.code.startswith("template-version-") and fi.code != "template-version-read" for fi in sub.issues):
         return pf
@@ -263,13 +266,108 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
         orp = ps.values.get("kod_orp", [None])[0]
         kraj = ps.values.get("kod_kraje", [None])[0]
     scoped = _scoped_obce(orp, kraj)
+    declared = _declared_empty(pf.sheets.get("identifikace"), sub.template)
     for key, data in sub.sheets.items():
         if key == "identifikace":
             continue
-        pf.sheets[key] = _parse_records(data, lists, scoped, pf.issues)
-        if not data.records and key == sub.template.table_sheets[0].key:
+        typed_none = key == sub.template.table_sheets[0].key and _none_typed_as_row(data, pf.issues)
+        pf.sheets[key] = ps = _parse_records(data, lists, scoped, pf.issues)
+        _fill_related(ps)
+        if key in declared:
+            if data.records:
+                ident, f = pf.sheets["identifikace"], declared[key]
+                spec = sub.template.sheet("identifikace")
+                n = len(data.records)
+                pf.issues.append(
+                    _issue_at(
+                        "none-declared-with-rows", ident, spec, 0, f.key, ident.values[f.key][0],
+                        {"expected": f"{data.sheet_name} ({n} {'řádek' if n == 1 else 'řádky' if n < 5 else 'řádků'})"},
+                    )
+                )
+        elif not data.records and key == sub.template.table_sheets[0].key and not typed_none:
             pf.issues.append(make_issue("no-data", sheet=data.sheet_name))
     return pf
+
+
+def _declared_empty(ident: ParsedSheet | None, template) -> dict[str, Field]:
+    """Table sheets the identification declares empty (a ``declares_empty`` field = ano)."""
+    out: dict[str, Field] = {}
+    if ident is None:
+        return out
+    for f in template.sheet("identifikace").fields:
+        if f.declares_empty and (ident.values.get(f.key) or [None])[0] == "ano":
+            out[f.declares_empty] = f
+    return out
+
+
+#: What a clerk types into the first row instead of choosing „žádná služba“ (lower case,
+#: without accents): „žádné služby nemáme“, „nejsou“, „bez služeb“, „nic“, „0 služeb“ …
+_NONE_WORDS = re.compile(
+    r"^\W*(zadn[aeyoi]\w*|nemame|nejsou|neni|nic|bez\s+sluz\w*|0\s+sluz\w*|neposkytuj\w*|nepusob\w*)\b"
+    r"|\b(zadn[aeyoi]\w*\s+(socialni\s+)?sluz\w*|nemame\s+(zadne\s+)?sluz\w*|zadna\s+nepusob\w*)\b"
+)
+
+
+def _plain_words(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _none_typed_as_row(data: SheetData, out_issues: list[Issue]) -> bool:
+    """„žádné služby nemáme“ typed into the only data row: one issue pointing to the
+    field that says so (the spec's ``declares_empty`` field) instead of an error per
+    required column.  The row is not a service; it is reported, not parsed."""
+    if len(data.records) != 1:
+        return False
+    row0, record = data.records[0]
+    filled = [(k, v) for k, v in record.items() if not (v is None or (isinstance(v, str) and not v.strip()))]
+    if not filled or len(filled) > 2 or not all(isinstance(v, str) for _, v in filled):
+        return False
+    hit = next(((k, v) for k, v in filled if _NONE_WORDS.search(_plain_words(v))), None)
+    declaring = _ident_fields_declaring(data.spec.key)
+    if hit is None or not declaring:
+        return False
+    f = declaring[0]
+    key, value = hit
+    data.records = []
+    r, c = data.cell_of(row0, key)
+    out_issues.append(
+        make_issue(
+            "none-typed-as-row",
+            sheet=data.sheet_name,
+            cell=a1(r, c),
+            row=r + 1,
+            column=data.spec.field(key).label,
+            value=value,
+            expected=f"„{f.label}“ na listu Identifikace",
+        )
+    )
+    return True
+
+
+@lru_cache(maxsize=8)
+def _ident_fields_declaring(sheet_key: str) -> tuple[Field, ...]:
+    from xlkpss.spec import load_spec
+
+    return tuple(f for f in load_spec().all_fields() if f.declares_empty == sheet_key)
+
+
+def _fill_related(ps: ParsedSheet) -> None:
+    """An unregistered related service (spec ``[related_services]``, e.g. Registrovaná
+    služba = ne) with an empty Druh služby is „související služba (není druh podle
+    zákona)“: the empty value is read as that code, so it is counted as one."""
+    from xlkpss.spec import load_spec
+
+    rel = load_spec().related
+    code, when = rel.get("druh"), rel.get("when") or {}
+    if not code or "druh" not in ps.values or not when or any(k not in ps.values for k in when):
+        return
+    druh = ps.values["druh"]
+    for n, value in enumerate(druh):
+        if value is None and "druh" not in ps.bad[n] and all(ps.values[k][n] == v for k, v in when.items()):
+            druh[n] = code
 
 
 def _frame(parsed: list[tuple[int, ParsedSheet]], spec: SheetSpec):
@@ -336,6 +434,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             issues=list(pf.issues),
             sheet_names={k: s.sheet_name for k, s in pf.sheets.items()},
             mtime=pf.mtime,
+            meta=pf.meta,
         )
         for pf in files
     ]
@@ -371,7 +470,7 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
             n = fi - offsets[file_idx]
             params: dict[str, Any] = {}
             if code == "too-long":
-                value, params["expected"] = len(str(value)), spec.field(field_key).max_length
+                params["length"], params["expected"] = len(str(value)), spec.field(field_key).max_length
             if code == "duplicate-row":
                 params, value = _duplicate_params(frame, fi, spec)
             results[file_idx].issues.append(_issue_at(code, ps, spec, n, field_key, value, params))

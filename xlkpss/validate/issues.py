@@ -138,6 +138,8 @@ class FileResult:
     #: sheet key -> actual sheet name in the file
     sheet_names: dict[str, str] = field(default_factory=dict)
     mtime: float = 0.0
+    #: key–value pairs of the file's hidden ``_xlkpss`` sheet (template version, pre-fill stamp …)
+    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:

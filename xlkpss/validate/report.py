@@ -63,9 +63,14 @@ def to_json(results: Sequence[FileResult], lang: str = "cs") -> str:
 CSV_COLUMNS = ("file", "sheet", "cell", "row", "column", "value", "code", "severity", "explained", "effect", "message")
 
 
-def to_csv(results: Sequence[FileResult], lang: str = "cs") -> str:
+def to_csv(results: Sequence[FileResult], lang: str = "cs", *, excel: bool = True) -> str:
+    """The issues as CSV.  ``excel`` (default): what a Czech Excel opens correctly on a
+    double click — UTF-8 with a byte order mark, ``;`` between fields (a Czech Excel
+    reads ``,`` as the decimal comma); ``excel=False``: plain ``,`` CSV without the mark."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    if excel:
+        buf.write("\ufeff")
+    w = csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     w.writerow(CSV_COLUMNS)
     for r in results:
         for i in _sorted_issues(r):
@@ -106,14 +111,15 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: bool = False) -> str:
-    """A table (soubor, list, buňka, sloupec, hodnota, problém) with totals per file."""
+def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: bool = False, errors_only: bool = False) -> str:
+    """A table (soubor, list, buňka, sloupec, hodnota, problém) with totals per file.
+    ``errors_only``: the errors and nothing else ('' when there is none)."""
     heads = [ui(k, lang) for k in ("file", "sheet", "cell", "column", "value", "problem")]
     rows: list[list[str]] = []
     totals: list[str] = []
     for r in results:
         name = r.path.name
-        issues = _sorted_issues(r)
+        issues = [i for i in _sorted_issues(r) if i.severity == "error" or not errors_only]
         for i in issues:
             sev = i.severity_word(lang)
             effect = i.effect_words(lang)
@@ -136,6 +142,8 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
         for row in rows:
             out.append("  ".join(_pad(c, w) for c, w in zip(row[:-1], widths)) + "  " + row[-1])
         out.append("")
+    if errors_only:
+        return "\n".join(out[:-1]) + "\n" if rows else ""
     if not only_problems:
         out.extend(totals)
     ok = sum(1 for r in results if r.valid)
