@@ -87,9 +87,9 @@ TAXONOMIES = {
              "DruhSocialniSluzby"),
     "forma": ("Forma poskytování", "Forma sociální služby: pobytová, ambulantní, terénní (zákon 108/2006 Sb.)",
               "FormaSocialniSluzby"),
-    "typ_kapacity": ("Typ kapacity", "Jednotka registrované kapacity (číselník MPSV); hodnota atributu je kapacita",
+    "typ_kapacity": ("Typ kapacity", "Jednotka registrované kapacity (číselník MPSV); hodnota atributu je kapacita",  # noqa: spec-label
                      "TypKapacitySocialniSluzby"),
-    "cilova_skupina": ("Cílová skupina", "Cílové skupiny osob (číselník MPSV)", "CilovaSkupinaOsoby"),
+    "cilova_skupina": ("Cílová skupina", "Cílové skupiny osob (číselník MPSV)", "CilovaSkupinaOsoby"),  # noqa: spec-label
     "vekova_skupina": ("Věková skupina", "Věkové skupiny osob (číselník MPSV)", "VekovaSkupinaOsoby"),
 }
 
