@@ -740,7 +740,7 @@ def test_every_output_option_uses_the_safe_output_type() -> None:
 
 
 #: modules that write only into their own temporary folders (never a user's output)
-_OWN_TEMP_WRITERS = {"read/files.py", "template/refresh.py"}
+_OWN_TEMP_WRITERS = {"read/engine_xlrd_ods.py", "template/refresh.py"}
 
 
 def _writes_outside_atomic_path(source: str) -> list[int]:
