@@ -449,7 +449,7 @@ def test_real_full_and_read_only_filesystem(consolidated: Path, tmp_path: Path) 
                           "size": "1m", "free": 0, "readonly": readonly})  # fmt: skip
     proc = subprocess.run(
         ["unshare", "-rm", sys.executable, "-c", _HELPER, json.dumps({"mount": str(mnt), "cases": cases})],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
