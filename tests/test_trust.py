@@ -411,3 +411,53 @@ def test_czech_plural_of_rows():
         "0 řádků",
         "11 řádků",
     ]
+
+
+# ---------------------------------------------------------------------------
+# 6. "no data" is never "no service"
+# ---------------------------------------------------------------------------
+
+
+def _note_list(html: Path, key: str) -> list[str]:
+    import html5lib
+
+    doc = html5lib.parse(html.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    for p in doc.iter("p"):
+        if p.get("data-list") == key:
+            text = "".join(p.itertext())
+            return [n.strip() for n in text.split(":", 1)[1].rstrip(".").split(",")]
+    return []
+
+
+def test_obce_that_sent_nothing_are_bez_podkladu_not_bez_sluzby(statuses_run):
+    c = statuses_run["c"]
+    subs = c.table("submissions").to_dict("records")
+    missing = {s["territory_name"] for s in subs if s["status"] == "missing"}
+    delivered = {
+        s["territory_name"] for s in subs if s["status"] in ("valid", "warnings", "errors") and s["kind"] == "služby"
+    }
+    none, nodata = _note_list(statuses_run["html"], "bez-sluzby"), _note_list(statuses_run["html"], "bez-podkladu")
+    assert nodata and missing <= set(nodata)
+    assert not set(none) & missing and set(none) <= delivered
+
+
+def test_services_file_saying_no_service_is_a_complete_submission(tmp_path):
+    from support import make_submission
+
+    spec = get_template("sluzby").sheet("identifikace")
+    if "bez_sluzeb" not in {f.key for f in spec.fields}:
+        pytest.skip("the spec has no Identifikace field bez_sluzeb yet (added by the spec side of issue 13)")
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy2(CHOMUTOV / CHOMUTOV_SERVICES, d / CHOMUTOV_SERVICES)
+    make_submission(
+        d / "obec_563200_malkov_sluzby_2026.xlsx",
+        rows=[],
+        ident={"kod_obce": "563200", "ico": None, "nazev": "Obec Málkov", "bez_sluzeb": "ano"},
+    )
+    out, html = tmp_path / "s.xlsx", tmp_path / "s.html"
+    r = merge_cli([d], out, "--orp", "4203", "--html", str(html))
+    assert r.exit_code == 0, r.output
+    s = submissions_by_file(out)["obec_563200_malkov_sluzby_2026.xlsx"]
+    assert s["status"] == "valid" and s["rows_read"] == 0 and "nepůsobí žádná služba" in (s["note"] or "")
+    assert "Málkov" in _note_list(html, "bez-sluzby")

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from xlkpss.commands._common import OutputPath
+
 
 @click.command("chase")
 @click.argument("souhrn", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=OutputPath(folder=True), required=True,
               help="Složka pro soubory k rozeslání a rozeslani.csv.")  # fmt: skip
 @click.option(
     "--prefill", "prefill", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -135,7 +135,11 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             _catalogue(c, out_dir / f"katalog_{kraj}", res)
             kraj_books.append(book)
         # next year's templates of the first ORP, pre-filled from its workbook and the sample registry
-        _prefill(orp_books[0], _code_of(orp_books[0]), year, out_dir, inputs, res)
+        registry_book = _prefill(orp_books[0], _code_of(orp_books[0]), year, out_dir, inputs, res)
+        if registry_book is not None:
+            first = next(f for f in orp_dirs if _ORP_FOLDER.match(f.name).group(1) == _code_of(orp_books[0]))  # type: ignore[union-attr]
+            mine = [by_path[p.resolve()] for p in collect_paths([first]) if p.resolve() in by_path]
+            _compare(mine, _code_of(orp_books[0]), year, registry_book, out_dir, inputs, generated, res)
         # the national workbook, from the regional one(s): the same step a ministry runs for all 14 kraje
         summaries = [read_consolidated(b, sandbox=False) for b in kraj_books]
         c = merge_results([], level="stat", territory=STATE, year=year, generated=generated, summaries=summaries)
@@ -153,7 +157,34 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     return res
 
 
-def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: DemoResult) -> None:
+def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, inputs, generated, res: DemoResult) -> None:
+    """The ORP merged again with the registry and a deadline (completeness per service,
+    timeliness), and the chasing pack of who has to be asked again."""
+    from xlkpss.chase import write_chase_pack
+    from xlkpss.codelists import territory
+    from xlkpss.merge.consolidate import merge_results
+    from xlkpss.merge.workbook import write_consolidated
+    from xlkpss.registry import read_registry
+    from xlkpss.template.prefill import PrefillSources
+
+    t = territory(orp=orp)
+    deadline = dt.date(year + 1, 3, 31)
+    c = merge_results(results, level="orp", territory=t, year=year, generated=generated,
+                      registry=read_registry(registry_book), deadline=deadline)  # fmt: skip
+    book = out_dir / f"souhrn_orp_{orp}_porovnani_s_registrem.xlsx"
+    write_consolidated(c, book, protect_inputs=inputs)
+    res.add(
+        f"Souhrn ORP {t.name} s porovnáním s registrem (úplnost podle služeb {_pct(c.meta.get('completeness_services'))})",
+        book,
+    )
+    res.add(f"HTML souhrn ORP {t.name} s porovnáním s registrem", _html(c, book.with_suffix(".html"), res))
+    items, index = write_chase_pack(
+        c, out_dir / "urgence", sources=PrefillSources.load([registry_book]), deadline=deadline, protect=set(inputs)
+    )
+    res.add(f"Podklady k urgenci ({len(items)} předkladatelů: šablony a CSV pro hromadnou korespondenci)", index)
+
+
+def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: DemoResult) -> Path | None:
     """The registry sample imported for the ORP's kraj, and next year's pre-filled
     templates for every submitter of the ORP (with the index of who gets which file)."""
     from xlkpss.codelists import orps, territory
@@ -164,6 +195,7 @@ def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: De
     if not rpss.is_file():
         res.notes.append(f"ukázka registru {rpss} chybí: předvyplněné šablony vznikly jen z loňského souhrnu")
         sources = PrefillSources.load([orp_book])
+        book = None
     else:
         reg = import_registry(rpss, territory=territory(kraj=orps()[orp]["kod_kraje"]))
         book = write_registry(reg, out_dir / "registr.xlsx", protect=set(inputs))
@@ -174,6 +206,7 @@ def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: De
     filled = sum(1 for r in results if r.rows)
     res.add(f"Předvyplněné šablony na rok {year + 1} ({len(results)} předkladatelů, {filled} s řádky)", target)
     res.add("Kdo dostane který soubor (CSV pro Excel)", index)
+    return book
 
 
 def _catalogue(c, stem: Path, res: DemoResult) -> None:

@@ -691,12 +691,33 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
         for i in r.file_errors:
             # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
             lines.errors.append(_issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
+        none_there = _declares_no_services(src)
         src.status = file_status(
             errors=len(r.errors),
             rows_excluded=r.rows_excluded(),
-            unexplained_warnings=sum(1 for i in r.warnings if not i.explained),
+            # "no rows" is no warning when the file says there is no service
+            unexplained_warnings=sum(
+                1 for i in r.warnings if not i.explained and not (none_there and i.code == "no-data")
+            ),
         )
+        if none_there and not r.rows:
+            src.note = "na území nepůsobí žádná služba (potvrzeno na listu Identifikace)"
     _resolve_resubmissions(sources, lines)
+
+
+#: Identifikace key of "Na území nepůsobí žádná služba" (ano / ne), read defensively:
+#: a spec without it, or an older file, simply has no such value
+NO_SERVICES_KEY = "bez_sluzeb"
+
+
+def _declares_no_services(src: Source) -> bool:
+    """The services file says, on Identifikace, that no service works in its territory."""
+    if src.kind != "sluzby":
+        return False
+    value = src.ident.get(NO_SERVICES_KEY)
+    if isinstance(value, bool):
+        return value
+    return normalize_key(value) in ("ano", "a", "yes", "true", "1") if value is not None else False
 
 
 def _refuse(

@@ -393,6 +393,37 @@ def _territories_without(c: Consolidated, present: set[str]) -> list[str]:
     return sorted((n for k, n in names if k not in present), key=czech_key)
 
 
+def _delivered_units(c: Consolidated) -> set[str]:
+    """Codes of the expected submitters with an accepted file of the kind asked of them
+    (an obec's services; an ORP's or a kraj's workbook) — a plan alone says nothing
+    about services."""
+    plan = model.KIND_LABELS["plan"]
+    return {
+        str(r.get("territory_code"))
+        for r in _records(c.table("submissions"))
+        if _yes(r.get("expected")) and r.get("status") in ACCEPTED and str(r.get("kind") or "") not in (plan, "plan")
+    }
+
+
+def _split_by_data(c: Consolidated, names: list[str]) -> tuple[list[str], list[str]]:
+    """(bez služby, bez podkladů): territories without a service that sent their data, and
+    those that sent nothing — missing data is never presented as a fact about services."""
+    level, code = _level(c), str(c.meta.get("territory_code") or "")
+    delivered = _delivered_units(c)
+    try:
+        if level == "orp":
+            codes = {m.name: m.code for m in territory(orp=code).municipalities}
+        elif level == "kraj":
+            codes = {o["nazev_orp"]: o["kod_orp"] for o in orps().values() if o["kod_kraje"] == code}
+        else:
+            codes = {k["nazev_kraje"]: k["kod_kraje"] for k in regions().values()}
+    except Exception:  # noqa: BLE001 - unknown territory: everything is "bez podkladů"
+        return [], names
+    none = [n for n in names if codes.get(n) in delivered]
+    nodata = [n for n in names if codes.get(n) not in delivered]
+    return none, nodata
+
+
 # ---------------------------------------------------------------------------
 # Sections
 # ---------------------------------------------------------------------------
@@ -610,7 +641,8 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         "Čím tmavší pole, tím více služeb daného druhu v území; prázdné pole: v tomto území služba "
         "daného druhu sídlo nemá. Základní služby, které chybějí v celém území, jsou v tabulce Chybějící služby."
     )
-    return {"heat": heat if druhy else None, "without": _territories_without(c, set(names)), "level_word": level_word}
+    without, no_data = _split_by_data(c, _territories_without(c, set(names)))
+    return {"heat": heat if druhy else None, "without": without, "no_data": no_data, "level_word": level_word}
 
 
 def _gaps(c: Consolidated) -> dict[str, Any]:
