@@ -81,16 +81,29 @@ HSDS_FIELDS: dict[str, tuple[tuple[str, str, str], ...]] = {
                   ("value", "string", "")),
 }
 
-#: our taxonomies: key -> (name, description, MPSV code list prefix in RPSS)
+def _group_label(key: str) -> str:
+    """``Cílová skupina`` / ``Věková skupina``: the spec label of the group's columns without the number."""
+    return _services_sheet().group(key)[0].label.rsplit(" ", 1)[0]
+
+
+def _services_sheet():
+    from xlkpss.spec import load_spec
+
+    return load_spec().template("sluzby").sheet("sluzby")
+
+
+#: our taxonomies: key -> (name, description, MPSV code list prefix in RPSS); names of the
+#: taxonomies that are spec columns are the spec's labels
 TAXONOMIES = {
     "druh": ("Druh sociální služby", "Druhy sociálních služeb podle zákona 108/2006 Sb. (číselník MPSV)",
              "DruhSocialniSluzby"),
     "forma": ("Forma poskytování", "Forma sociální služby: pobytová, ambulantní, terénní (zákon 108/2006 Sb.)",
               "FormaSocialniSluzby"),
-    "typ_kapacity": ("Typ kapacity", "Jednotka registrované kapacity (číselník MPSV); hodnota atributu je kapacita",  # noqa: spec-label
+    "typ_kapacity": (_services_sheet().field("typ_kapacity").label,
+                     "Jednotka registrované kapacity (číselník MPSV); hodnota atributu je kapacita",
                      "TypKapacitySocialniSluzby"),
-    "cilova_skupina": ("Cílová skupina", "Cílové skupiny osob (číselník MPSV)", "CilovaSkupinaOsoby"),  # noqa: spec-label
-    "vekova_skupina": ("Věková skupina", "Věkové skupiny osob (číselník MPSV)", "VekovaSkupinaOsoby"),
+    "cilova_skupina": (_group_label("cilova_skupina"), "Cílové skupiny osob (číselník MPSV)", "CilovaSkupinaOsoby"),
+    "vekova_skupina": (_group_label("vekova_skupina"), "Věkové skupiny osob (číselník MPSV)", "VekovaSkupinaOsoby"),
 }
 
 _DAYS = {"po": "MO", "út": "TU", "ut": "TU", "st": "WE", "čt": "TH", "ct": "TH", "pá": "FR", "pa": "FR",
