@@ -285,6 +285,11 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text
 
 
+def format_date(value) -> str:
+    """Czech date: 3. 9. 2026 (empty for None)."""
+    return f"{value.day}. {value.month}. {value.year}" if value else ""
+
+
 def describe_field(f: Field, lang: str = "cs") -> str:
     """What a field accepts, in words ("celé číslo 0–100 000")."""
     words = _TYPE_WORDS[lang][f.type]

@@ -21,6 +21,7 @@ from typing import Any
 
 from xlkpss.codelists import municipalities, normalize_key, orps
 from xlkpss.fsutil import atomic_path
+from xlkpss.i18n import format_date
 from xlkpss.merge.model import STATUS_LABELS, SUBMITTER_TYPE_LABELS, Consolidated
 from xlkpss.merge.status import ACCEPTED
 
@@ -203,7 +204,7 @@ def write_chase_pack(
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CHASE_COLUMNS)
-    due = f"{deadline.day}. {deadline.month}. {deadline.year}"
+    due = format_date(deadline)
     word = {"obec": "obec", "orp": "ORP", "poskytovatel": "poskytovatel"}
     for i in sorted(items, key=lambda i: (normalize_key(orps()[i.orp]["nazev_orp"]), i.kind == "poskytovatel", normalize_key(i.name))):
         w.writerow([_safe_cell(v) for v in (word[i.kind], i.code, i.name, orps()[i.orp]["nazev_orp"], i.contact, i.email,

@@ -9,6 +9,23 @@ from pathlib import Path
 import click
 
 
+class IsoDate(click.ParamType):
+    """A date option written as RRRR-MM-DD (``--generated``, ``--deadline``): a ``datetime.date``
+    or a Czech usage error naming the option."""
+
+    name = "RRRR-MM-DD"
+
+    def convert(self, value, param, ctx):
+        import datetime as dt
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} není datum ve tvaru RRRR-MM-DD", param, ctx)
+
+
 class OutputProblem(click.ClickException):
     """An output (or a file) that cannot be written: „Chyba: …“ in Czech, exit code 1."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import OutputPath
+from xlkpss.commands._common import IsoDate, OutputPath
 
 
 @click.command("chase")
@@ -19,8 +19,8 @@ from xlkpss.commands._common import OutputPath
     help="Předvyplnit šablony z loňského souhrnného sešitu a/nebo ze sešitu registru (lze zadat dvakrát); "
     "bez něj mají šablony předvyplněnou jen identifikaci.",
 )  # fmt: skip
-@click.option("--deadline", metavar="RRRR-MM-DD", help="Termín odevzdání do dopisu (výchozí: termín zadaný při merge).")
-def command(souhrn: Path, output: Path, prefill, deadline: str | None) -> None:
+@click.option("--deadline", type=IsoDate(), help="Termín odevzdání do dopisu (výchozí: termín zadaný při merge).")
+def command(souhrn: Path, output: Path, prefill, deadline: dt.date | None) -> None:
     """Podklady k urgenci: pro každého předkladatele, jehož soubor chybí, byl odmítnut,
     vrátil se beze změny nebo v něm chybí očekávané služby, předvyplněnou šablonu a jeden
     řádek v rozeslani.csv (kontakt, soubor k přiložení, co chybí nebo je špatně, termín)
@@ -36,12 +36,7 @@ def command(souhrn: Path, output: Path, prefill, deadline: str | None) -> None:
     from xlkpss.merge.workbook import ConsolidatedReadError, read_consolidated
     from xlkpss.template.prefill import PrefillError, PrefillSources
 
-    due = None
-    if deadline:
-        try:
-            due = dt.date.fromisoformat(deadline)
-        except ValueError:
-            raise click.BadParameter(f"{deadline!r} není datum ve tvaru RRRR-MM-DD", param_hint="--deadline") from None
+    due = deadline
     try:
         c = read_consolidated(souhrn, tables=("submissions", "submitter_completeness", "errors"))
     except ConsolidatedReadError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import OutputPath
+from xlkpss.commands._common import IsoDate, OutputPath
 
 #: sample ORP folders are named ``orp_<kód ORP>_<name>``
 _ORP_FOLDER = re.compile(r"^orp_(\d{4})(?:_|$)")
@@ -286,9 +286,9 @@ def _slug(name: str) -> str:
 
 @click.command("demo")
 @click.argument("out_dir", required=False, default="xlkpss-demo", type=OutputPath(folder=True))
-@click.option("--generated", metavar="RRRR-MM-DD", help="Datum vytvoření souhrnů (výchozí dnes).")
+@click.option("--generated", type=IsoDate(), help="Datum vytvoření souhrnů (výchozí dnes).")
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh.")
-def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
+def command(out_dir: Path, generated: dt.date | None, quiet: bool) -> None:
     """Ukázka celého postupu na přiložených vzorcích (do SLOŽKY, výchozí ./xlkpss-demo).
 
     Vytvoří prázdné šablony, zkontroluje všechny vzorky (hlášení text + JSON a
@@ -299,10 +299,7 @@ def command(out_dir: Path, generated: str | None, quiet: bool) -> None:
     """
     from xlkpss.commands.options import progress_callback as _progress
 
-    try:
-        gen = dt.date.fromisoformat(generated) if generated else dt.date.today()
-    except ValueError:
-        raise click.BadParameter(f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated") from None
+    gen = generated or dt.date.today()
     res = run_demo(out_dir, generated=gen, quiet=quiet, progress=_progress(quiet, "Kontroluji vzorky"))
     click.echo(f"Ukázka xlkpss je hotová ve složce {_rel(out_dir)}:")
     width = max(len(what) for what, _ in res.written) if res.written else 0

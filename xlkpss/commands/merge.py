@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xlkpss.commands._common import OutputPath, output_problem, warn_folder_changes
+from xlkpss.commands._common import IsoDate, OutputPath, output_problem, warn_folder_changes
 
 
 def _parse_core(value: str | None) -> list[str] | None:
@@ -140,7 +140,7 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option(
     "--deadline",
-    metavar="RRRR-MM-DD",
+    type=IsoDate(),
     help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
 )
 @click.option(
@@ -166,7 +166,7 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option(
     "--generated",
-    metavar="RRRR-MM-DD",
+    type=IsoDate(),
     help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
@@ -210,20 +210,7 @@ def command(
             "zahrnuje všechny kraje (zadejte jen --level stat)"
         )
     territory = _territory(None, orp, kraj) if (orp or kraj) else None
-    gen = None
-    if generated:
-        try:
-            gen = dt.date.fromisoformat(generated)
-        except ValueError:
-            raise click.BadParameter(
-                f"{generated!r} není datum ve tvaru RRRR-MM-DD", param_hint="--generated"
-            ) from None
-    due = None
-    if deadline:
-        try:
-            due = dt.date.fromisoformat(deadline)
-        except ValueError:
-            raise click.BadParameter(f"{deadline!r} není datum ve tvaru RRRR-MM-DD", param_hint="--deadline") from None
+    gen, due = generated, deadline
     inputs = collect_paths(paths)
     given = {p.resolve() for p in paths if p.is_file()}
     resolved_inputs = {p.resolve() for p in inputs}

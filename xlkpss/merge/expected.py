@@ -39,7 +39,9 @@ from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps
 from xlkpss.merge.model import KIND_LABELS, SHEET_COLUMNS, SHEETS, SUBMITTER_TYPE_LABELS, Consolidated
+from xlkpss.i18n import format_date
 from xlkpss.merge.status import ACCEPTED
+from xlkpss.read.values import as_text, parse_number
 
 __all__ = [
     "FINDINGS",
@@ -69,30 +71,6 @@ _SHEET_NOTES = {
     "submitter_completeness": "předkladatelé: odevzdání, termín, očekávané a nehlášené služby, kontakt",
     "service_comparison": "očekávané služby (registr, loňské hlášení) a co z nich bylo hlášeno",
 }
-
-
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    t = str(v).strip()
-    return t or None
-
-
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(str(v).replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except ValueError:
-        return None
-
-
-def _czech_date(d: dt.date | None) -> str:
-    return f"{d.day}. {d.month}. {d.year}" if d else ""
 
 
 def _as_date(v: Any) -> dt.date | None:
@@ -140,13 +118,13 @@ def timeliness(date_filled: Any, mtime: float | None, deadline: dt.date) -> tupl
     if filled is not None:
         late = filled > deadline
         return ("late" if late else "on_time"), (
-            f"po termínu {_czech_date(deadline)}: vyplněno {_czech_date(filled)}" if late else ""
+            f"po termínu {format_date(deadline)}: vyplněno {format_date(filled)}" if late else ""
         )
     if mtime:
         saved = dt.datetime.fromtimestamp(mtime).date()
         late = saved > deadline
         return ("late" if late else "on_time"), (
-            f"po termínu {_czech_date(deadline)}: soubor uložen {_czech_date(saved)} (datum vyplnění chybí)"
+            f"po termínu {format_date(deadline)}: soubor uložen {format_date(saved)} (datum vyplnění chybí)"
             if late
             else "datum vyplnění chybí, podle času souboru"
         )
@@ -181,11 +159,11 @@ def _form_code(value: Any) -> str | None:
 
 
 def _key(rec: dict[str, Any]) -> tuple:
-    ident = _text(rec.get("identifikator"))
+    ident = as_text(rec.get("identifikator"))
     forma = _form_code(rec.get("forma"))
     if ident:
         return (ident, forma)
-    return ("", normalize_key(str(rec.get("nazev_sluzby") or "")), forma, _text(rec.get("kod_obce")))
+    return ("", normalize_key(str(rec.get("nazev_sluzby") or "")), forma, as_text(rec.get("kod_obce")))
 
 
 def _display(listname: str, code: str | None) -> str | None:
@@ -201,13 +179,13 @@ def _reporter(text: Any) -> tuple[str, str, str] | None:
 
 
 def _row_submitter(rec: dict[str, Any]) -> tuple[str, str] | None:
-    typ, code = _text(rec.get("submitter_type")), _text(rec.get("submitter_code"))
+    typ, code = as_text(rec.get("submitter_type")), as_text(rec.get("submitter_code"))
     return (typ, code) if typ and code else None
 
 
 def _submitter_name(rec: dict[str, Any]) -> str | None:
     parsed = _reporter(rec.get("submitter"))
-    return parsed[2] if parsed else _text(rec.get("submitter"))
+    return parsed[2] if parsed else as_text(rec.get("submitter"))
 
 
 def _registry_values(s: Any) -> dict[str, Any]:
@@ -231,7 +209,7 @@ def _expected(territory: Territory, year: int, registry: Any, previous: Consolid
     if previous is not None:
         frame = previous.table("services")
         for rec in frame.to_dict("records") if len(frame) else []:
-            obec = _text(rec.get("kod_obce"))
+            obec = as_text(rec.get("kod_obce"))
             if not obec or not territory.contains(obec):
                 continue
             key = _key(rec)
@@ -273,7 +251,7 @@ def _compare(sv: _Service) -> None:
         if b is None:
             continue
         if col == "kapacita":
-            same = _num(a) == _num(b)
+            same = parse_number(a) == parse_number(b)
         elif col == "forma":
             same = _form_code(a) == s.forma
         else:
@@ -295,12 +273,12 @@ def _services(
         if sv is None:
             sv = reported.get(key)
         if sv is None:
-            sv = reported[key] = _Service(key, {}, _text(rec.get("kod_obce")))
+            sv = reported[key] = _Service(key, {}, as_text(rec.get("kod_obce")))
         if sv.reported is not None:
             continue  # an unregistered service of the same name twice: the first counts
         sv.reported = rec
         sv.values = {k: rec.get(k) for k in _VALUE_KEYS}
-        sv.kod_obce = _text(rec.get("kod_obce")) or sv.kod_obce
+        sv.kod_obce = as_text(rec.get("kod_obce")) or sv.kod_obce
         who = _row_submitter(rec)
         sv.reporters = [who] if who else []
         for part in str(rec.get("reported_by") or "").split("; "):
@@ -331,13 +309,13 @@ def _services(
         if sv.reported is None:
             sv.finding = "missing"
             if sv.reg is not None and sv.reg.until is not None:
-                sv.note.append(f"registrace končí {_czech_date(sv.reg.until)}")
+                sv.note.append(f"registrace končí {format_date(sv.reg.until)}")
         elif not sv.fresh:
             sv.finding = "unchanged"
             sv.note.append("údaje předvyplněné šablony vráceny beze změny, za rok nevyplněny")
         elif sv.reg is not None and not sv.reg.active_in(year):
             sv.finding = "ended"
-            sv.note.append(f"registrace ukončena k {_czech_date(sv.reg.until)}")
+            sv.note.append(f"registrace ukončena k {format_date(sv.reg.until)}")
         elif registry is not None and sv.reg is None:
             sv.finding = "unregistered"
             if not sv.key[0]:
@@ -435,7 +413,7 @@ def _best(files: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _service_label(sv: _Service) -> str:
     v = sv.values
-    ident = _text(v.get("identifikator"))
+    ident = as_text(v.get("identifikator"))
     forma = v.get("forma")
     bits = ", ".join(str(x) for x in (ident, forma) if x)
     return f"{v.get('nazev_sluzby') or 'služba'}" + (f" ({bits})" if bits else "")
@@ -461,18 +439,18 @@ def _submitters(
     records = frame.to_dict("records") if len(frame) else []
     services_kind = KIND_LABELS["sluzby"]
     for rec in records:
-        typ, code = _text(rec.get("submitter_type")), _text(rec.get("submitter_code"))
+        typ, code = as_text(rec.get("submitter_type")), as_text(rec.get("submitter_code"))
         if not typ or not code:
             continue
         if rec.get("status") == "missing" and rec.get("expected") == "ano":
             if typ == obec_word or level == "orp":
-                s = get(typ, code, _text(rec.get("submitter_name")))
+                s = get(typ, code, as_text(rec.get("submitter_name")))
                 s.expected_unit = True
                 s.files.append(rec)
             continue
         if rec.get("kind") != services_kind:
             continue
-        s = get(typ, code, _text(rec.get("submitter_name")))
+        s = get(typ, code, as_text(rec.get("submitter_name")))
         s.expected_unit = s.expected_unit or rec.get("expected") == "ano"
         s.files.append(rec)
     if level == "orp":
@@ -494,7 +472,7 @@ def _submitters(
         else:
             orps_seen = [munis[sv.kod_obce].orp for sv in s.expected + s.new if sv.kod_obce in munis]
             file_orps = [
-                _text(by_name[f["file"]].ident.get("kod_orp")) for f in s.files if f.get("file") in by_name
+                as_text(by_name[f["file"]].ident.get("kod_orp")) for f in s.files if f.get("file") in by_name
             ]
             candidates = [o for o in orps_seen + file_orps if o]
             s.orp = max(set(candidates), key=lambda o: (candidates.count(o), o)) if candidates else (
@@ -518,8 +496,8 @@ def _previous_contacts(previous: Consolidated | None) -> dict[tuple[str, str], t
     frame = previous.table("submitter_completeness")
     out = {}
     for rec in frame.to_dict("records") if len(frame) else []:
-        typ, code = _text(rec.get("submitter_type")), _text(rec.get("submitter_code"))
-        contact = (_text(rec.get("contact")), _text(rec.get("contact_email")), _text(rec.get("contact_phone")))
+        typ, code = as_text(rec.get("submitter_type")), as_text(rec.get("submitter_code"))
+        contact = (as_text(rec.get("contact")), as_text(rec.get("contact_email")), as_text(rec.get("contact_phone")))
         if typ and code and any(contact):
             out[(typ, code)] = contact
     return out
@@ -531,7 +509,7 @@ def _contact(s: _Submitter, by_name: dict[str, Any], registry: Any, prev: dict) 
         src = by_name.get(f.get("file"))
         if src is None:
             continue
-        person, email, phone = (_text(src.ident.get(k)) for k in ("zpracoval", "email", "telefon"))
+        person, email, phone = (as_text(src.ident.get(k)) for k in ("zpracoval", "email", "telefon"))
         if email or phone:
             return (person, email, phone)
     if registry is not None and s.typ == SUBMITTER_TYPE_LABELS["poskytovatel"]:
@@ -571,7 +549,7 @@ def _submitter_rows(
                 src = by_name.get(best.get("file"))
                 time_key = timeliness(best.get("date_filled"), src.mtime if src else None, deadline)[0]
             if time_key == "late":
-                problem.append(f"odevzdáno po termínu {_czech_date(deadline)}")
+                problem.append(f"odevzdáno po termínu {format_date(deadline)}")
         o = orps().get(s.orp or "")
         row = {
             "kod_orp": s.orp,
@@ -759,7 +737,7 @@ def complete(
         )
     if deadline is not None:
         late = sum(1 for r in c.table("submissions").to_dict("records") if r.get("timeliness") == TIMELINESS["late"])
-        overview.append(("late", "Odevzdáno po termínu", late, "souborů", f"termín {_czech_date(deadline)}"))
+        overview.append(("late", "Odevzdáno po termínu", late, "souborů", f"termín {format_date(deadline)}"))
     _add_overview(c, overview, "completeness")
     after = "sheet:submissions"
     for key in ("submitter_completeness", "service_comparison"):

@@ -105,7 +105,8 @@ def ico_is_valid(ico: str) -> bool:
     return check == int(ico[7])
 
 
-def _as_text(raw: Any) -> str | None:
+def as_text(raw: Any) -> str | None:
+    """The text of a cell value, stripped; None when empty (12.0 → "12", a date → "3. 9. 2026")."""
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -130,7 +131,7 @@ Parser = Callable[[Field, Any, ParseContext], tuple[Any, str | None, str | None]
 
 
 def _p_text(f: Field, raw: Any, ctx: ParseContext):
-    text = _as_text(raw)
+    text = as_text(raw)
     if text is None:
         return None, None, None
     if f.digits:
@@ -216,7 +217,7 @@ def _resolve_code(f: Field, raw: Any, cl: Any):
 
 
 def _p_ico(f: Field, raw: Any, ctx: ParseContext):
-    text = _as_text(raw)
+    text = as_text(raw)
     if text is None:
         return None, None, None
     digits = _SPACES.sub("", text)
@@ -228,7 +229,7 @@ def _p_ico(f: Field, raw: Any, ctx: ParseContext):
 
 
 def _p_email(f: Field, raw: Any, ctx: ParseContext):
-    text = _as_text(raw)
+    text = as_text(raw)
     if text is None:
         return None, None, None
     if text.lower().startswith("mailto:"):
@@ -239,7 +240,7 @@ def _p_email(f: Field, raw: Any, ctx: ParseContext):
 
 
 def _p_phone(f: Field, raw: Any, ctx: ParseContext):
-    text = _as_text(raw)
+    text = as_text(raw)
     if text is None:
         return None, None, None
     compact = re.sub(r"[\s\u00a0()./-]", "", text)

@@ -26,6 +26,7 @@ from typing import Any
 from xlkpss.codelists import codelist, municipalities
 from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
+from xlkpss.i18n import format_date
 from xlkpss.registry.model import (
     Capacity,
     Facility,
@@ -134,10 +135,6 @@ def registry_columns(sheet: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 
 
-def _czech_date(d: dt.date | None) -> str:
-    return f"{d.day}. {d.month}. {d.year}" if d else ""
-
-
 def _capacity_text(c: Capacity) -> str:
     typ = codelist("typy_kapacity").get(c.type).label if c.type else "?"
     count = "?" if c.count is None else str(c.count)
@@ -175,7 +172,7 @@ def _service_row(s: RegistryService) -> dict[str, Any]:
         "telefon_poskytovatele": s.provider_phone,
         "od": s.since,
         "do": s.until,
-        "stav": f"ukončeno k {_czech_date(s.until)}" if s.until else "poskytuje se",
+        "stav": f"ukončeno k {format_date(s.until)}" if s.until else "poskytuje se",
     }
 
 

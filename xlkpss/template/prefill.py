@@ -42,7 +42,8 @@ from typing import Any
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps, regions, territory
 from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path, sha256_file
-from xlkpss.i18n import format_number
+from xlkpss.i18n import format_date, format_number
+from xlkpss.read.values import as_text
 from xlkpss.spec import Field, get_template
 
 __all__ = [
@@ -203,24 +204,11 @@ def _fields() -> tuple[Field, ...]:
     return get_template(KIND).sheet(SHEET).fields
 
 
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    text = str(v).strip()
-    return text or None
-
-
 def _display(name: str, code: str | None, scope: Territory | None = None) -> str | None:
     if not code:
         return None
     cl = codelist(name, scope)
     return cl.get(code).display if code in cl else None
-
-
-def _czech_date(d: dt.date | None) -> str:
-    return f"{d.day}. {d.month}. {d.year}" if d else ""
 
 
 def _shown(fld: Field, value: Any) -> str:
@@ -232,7 +220,7 @@ def _shown(fld: Field, value: Any) -> str:
         text = format_number(value, decimals).rstrip("0").rstrip(",") if decimals else format_number(value)
         return f"{text} Kč" if fld.type == "money" else text
     if isinstance(value, dt.date):
-        return _czech_date(value)
+        return format_date(value)
     return str(value)
 
 
@@ -268,7 +256,7 @@ def _seat(orp: str) -> str:
 def _reported_by_submitter(rec: dict[str, Any], sub: Submitter) -> bool:
     """Whether last year's row was reported by ``sub`` (its own file, or named in *Hlásí také*)."""
     typ = str(rec.get("submitter_type") or "")
-    code = _text(rec.get("submitter_code"))
+    code = as_text(rec.get("submitter_code"))
     also = str(rec.get("reported_by") or "")
     if sub.kind == "obec":
         return (typ == "obec" and code == sub.code) or f"(obec {sub.code})" in also
@@ -282,11 +270,11 @@ def _previous_selection(sources: PrefillSources, sub: Submitter) -> tuple[list[d
     rows, notes = [], []
     for rec in sources.previous_rows():
         mine = _reported_by_submitter(rec, sub) or (
-            sub.kind == "poskytovatel" and _text(rec.get("ico_poskytovatele")) == sub.code
+            sub.kind == "poskytovatel" and as_text(rec.get("ico_poskytovatele")) == sub.code
         )
         if not mine:
             continue
-        if _text(rec.get("kod_orp")) != sub.orp:
+        if as_text(rec.get("kod_orp")) != sub.orp:
             if sub.kind == "poskytovatel":
                 continue  # another ORP: that ORP's file of the provider
             notes.append(
@@ -325,7 +313,7 @@ def _from_previous(rec: dict[str, Any], sub: Submitter, prev_year: int | None, s
     comments: dict[str, str] = {}
     for fld in _fields():
         if fld.key == "obec":
-            values["obec"] = _display("obce", _text(rec.get("kod_obce")), scope)
+            values["obec"] = _display("obce", as_text(rec.get("kod_obce")), scope)
             continue
         value = rec.get(fld.key)
         if fld.yearly:
@@ -373,8 +361,8 @@ def _registry_values(s: Any, obec: str, scope: Territory) -> dict[str, Any]:
 
 
 def _registry_note(s: Any, source: str) -> str:
-    state = f"registrace ukončena k {_czech_date(s.until)}" if s.until else "poskytuje se"
-    since = f" od {_czech_date(s.since)}" if s.since and not s.until else ""
+    state = f"registrace ukončena k {format_date(s.until)}" if s.until else "poskytuje se"
+    since = f" od {format_date(s.since)}" if s.since and not s.until else ""
     return f"registr poskytovatelů ({source}): {state}{since}"
 
 
@@ -437,7 +425,7 @@ def prefilled_rows(sub: Submitter, sources: PrefillSources, year: int) -> tuple[
     rows: dict[tuple, PrefilledRow] = {}
     forms = codelist("formy")
     for rec in previous:
-        ident = _text(rec.get("identifikator"))
+        ident = as_text(rec.get("identifikator"))
         forma = forms.resolve(rec.get("forma"))
         key = (
             (ident, forma.code if forma else None)
@@ -451,7 +439,7 @@ def prefilled_rows(sub: Submitter, sources: PrefillSources, year: int) -> tuple[
             if s is not None and not s.active_in(year):
                 notes.append(
                     f"{rec.get('nazev_sluzby')} ({ident}, {forma.label}): registrace ukončena k "
-                    f"{_czech_date(s.until)}, do roku {year} nepředvyplněna"
+                    f"{format_date(s.until)}, do roku {year} nepředvyplněna"
                 )
                 continue
         row = _from_previous(rec, sub, sources.previous_year, prev_name)
@@ -517,19 +505,19 @@ class PrefillStamp:
 def prefill_stamp(meta: Mapping[str, Any]) -> PrefillStamp | None:
     """The pre-fill record of a file's ``_xlkpss`` key–value pairs, or None for a file
     that was not pre-filled."""
-    fp = _text(meta.get("prefill_fingerprint"))
+    fp = as_text(meta.get("prefill_fingerprint"))
     if not fp:
         return None
     try:
         sources = tuple(tuple(x) for x in json.loads(meta.get("prefill_sources") or "[]"))
     except (json.JSONDecodeError, TypeError):
         sources = ()
-    rows = _text(meta.get("prefill_rows"))
-    year = _text(meta.get("year"))
+    rows = as_text(meta.get("prefill_rows"))
+    year = as_text(meta.get("year"))
     return PrefillStamp(
         fingerprint=fp,
         rows=int(rows) if rows and rows.isdigit() else 0,
-        submitter=_text(meta.get("prefill_submitter")) or "",
+        submitter=as_text(meta.get("prefill_submitter")) or "",
         sources=sources,  # type: ignore[arg-type]
         year=int(year) if year and year.isdigit() else None,
     )
@@ -625,7 +613,7 @@ def build_prefilled(
 def _provider_names(sources: PrefillSources) -> dict[str, str]:
     names: dict[str, str] = {}
     for rec in sources.previous_rows():
-        ico = _text(rec.get("ico_poskytovatele"))
+        ico = as_text(rec.get("ico_poskytovatele"))
         if ico and rec.get("poskytovatel"):
             names.setdefault(ico, str(rec["poskytovatel"]))
     if sources.registry is not None:
@@ -644,15 +632,15 @@ def _provider_orps(sources: PrefillSources, year: int) -> dict[str, dict[str, in
             per[orp] = per.get(orp, 0) + 1
 
     for rec in sources.previous_rows():
-        add(_text(rec.get("ico_poskytovatele")), _text(rec.get("kod_orp")))
+        add(as_text(rec.get("ico_poskytovatele")), as_text(rec.get("kod_orp")))
         if str(rec.get("submitter_type") or "") == "poskytovatel":
-            add(_text(rec.get("submitter_code")), _text(rec.get("kod_orp")))
+            add(as_text(rec.get("submitter_code")), as_text(rec.get("kod_orp")))
     prev = sources.previous
     if prev is not None and prev.meta.get("level") == "orp":
         subs = prev.table("submissions")
         for rec in subs.to_dict("records") if len(subs) else []:
             if str(rec.get("submitter_type") or "") == "poskytovatel":
-                out.setdefault(_text(rec.get("submitter_code")) or "", {}).setdefault(
+                out.setdefault(as_text(rec.get("submitter_code")) or "", {}).setdefault(
                     str(prev.meta.get("territory_code")), 0
                 )
     reg = sources.registry
@@ -715,7 +703,7 @@ def expected_submitters(scope: Territory, sources: PrefillSources, year: int) ->
 
 def _provider_in_obec(ico: str, obec: str, sources: PrefillSources, year: int) -> bool:
     if any(
-        _text(r.get("ico_poskytovatele")) == ico and _text(r.get("kod_obce")) == obec for r in sources.previous_rows()
+        as_text(r.get("ico_poskytovatele")) == ico and as_text(r.get("kod_obce")) == obec for r in sources.previous_rows()
     ):
         return True
     reg = sources.registry
