@@ -171,7 +171,8 @@ def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, i
     deadline = dt.date(year + 1, 3, 31)
     c = merge_results(results, level="orp", territory=t, year=year, generated=generated,
                       registry=read_registry(registry_book), deadline=deadline)  # fmt: skip
-    book = out_dir / f"souhrn_orp_{orp}_porovnani_s_registrem.xlsx"
+    # not souhrn_orp_*: it is a second look at the same ORP, not one more ORP for the regional merge
+    book = out_dir / f"porovnani_s_registrem_orp_{orp}.xlsx"
     write_consolidated(c, book, protect_inputs=inputs)
     res.add(
         f"Souhrn ORP {t.name} s porovnáním s registrem (úplnost podle služeb {_pct(c.meta.get('completeness_services'))})",
