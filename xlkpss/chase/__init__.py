@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xlkpss.codelists import municipalities, normalize_key, orps
+from xlkpss.codelists import municipalities, orps
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import format_date
 from xlkpss.merge.model import STATUS_LABELS, SUBMITTER_TYPE_LABELS, Consolidated
@@ -205,9 +206,8 @@ def write_chase_pack(
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(CHASE_COLUMNS)
     due = format_date(deadline)
-    word = {"obec": "obec", "orp": "ORP", "poskytovatel": "poskytovatel"}
-    for i in sorted(items, key=lambda i: (normalize_key(orps()[i.orp]["nazev_orp"]), i.kind == "poskytovatel", normalize_key(i.name))):
-        w.writerow([_safe_cell(v) for v in (word[i.kind], i.code, i.name, orps()[i.orp]["nazev_orp"], i.contact, i.email,
+    for i in sorted(items, key=lambda i: (czech_key(orps()[i.orp]["nazev_orp"]), i.kind == "poskytovatel", czech_key(i.name))):
+        w.writerow([_safe_cell(v) for v in (SUBMITTER_TYPE_LABELS[i.kind], i.code, i.name, orps()[i.orp]["nazev_orp"], i.contact, i.email,
                                             i.phone, i.file, i.state, i.problem, i.missing_services, due)])  # fmt: skip
     index = out_dir / CHASE_FILE
     with atomic_path(index, protect=protect) as tmp:
