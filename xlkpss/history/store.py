@@ -41,8 +41,6 @@ __all__ = [
 #: the store's file name when ``--db`` is not given (in the current folder)
 DEFAULT_DB = "kpss.duckdb"
 
-LEVEL_WORDS = {"orp": "ORP", "kraj": "kraj", "stat": "stát"}
-
 
 class HistoryError(Exception):
     """The store cannot be opened or a workbook cannot be stored (Czech message)."""

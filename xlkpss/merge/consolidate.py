@@ -70,6 +70,7 @@ from xlkpss.merge.guards import (
 )
 from xlkpss.merge.model import (
     KIND_LABELS,
+    LEVEL_WORDS,
     SHEET_COLUMNS,
     STATE_COLUMN,
     SUBMITTER_TYPE_LABELS,
@@ -124,7 +125,6 @@ MERGE_CODES: dict[str, str] = {
 #: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
 FILE_ERROR_KEPT = "chyba v souboru, řádky sloučeny"
 
-_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 
 
 class MergeError(Exception):
@@ -1265,7 +1265,7 @@ def merge_results(
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
     if territory.level != level:
-        raise MergeError(f"území {territory.describe()} není {_LEVEL_WORD.get(level, level)}")
+        raise MergeError(f"území {territory.describe()} není {LEVEL_WORDS.get(level, level)}")
     gen = _parse_iso(generated) if generated is not None else dt.date.today()
     if gen is None:
         raise MergeError(f"neplatné datum vytvoření {generated!r} (očekává se rrrr-mm-dd)")

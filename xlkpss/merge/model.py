@@ -246,6 +246,9 @@ KIND_LABELS: dict[str, str] = {
 #: submitter type -> Czech word (column ``submitter_type``); codes of the spec list
 #: ``typ_predkladatele`` plus ``souhrn`` for a consolidated ORP workbook in a regional
 #: merge and ``souhrn_kraje`` for a regional workbook in a national merge
+#: a territorial level in words (sheet columns, messages)
+LEVEL_WORDS: dict[str, str] = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
+
 SUBMITTER_TYPE_LABELS: dict[str, str] = {
     "obec": "obec",
     "orp": "ORP",

@@ -29,18 +29,17 @@ from xlkpss.collate import czech_key
 from xlkpss.i18n import plural_cs
 from xlkpss.merge.clean import clean_value, frame_records, sheet_frame
 from xlkpss.merge.consolidate import core_service_codes
-from xlkpss.merge.model import OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
+from xlkpss.merge.model import LEVEL_WORDS, OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.resubmit import ROWS
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.plan.tree import activity_continues, build_tree, number_key
 from xlkpss.spec import get_template
 
-__all__ = ["LEVEL_WORDS", "TOTAL_LABEL", "annotate_activities", "criteria_column", "derive", "scope_units"]
+__all__ = ["TOTAL_LABEL", "annotate_activities", "criteria_column", "derive", "scope_units"]
 
 #: the druh cell of a total row (Financování)
 TOTAL_LABEL = "Celkem"
 #: territory_level values
-LEVEL_WORDS = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 #: territory_level word -> the Služby column holding the territory's code
 _COLUMN_OF_LEVEL = {"obec": "kod_obce", "ORP": "kod_orp", "kraj": "kod_kraje", "stát": STATE_COLUMN}
 #: merge level -> the level of the units it is split into

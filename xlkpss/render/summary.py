@@ -31,7 +31,7 @@ from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
 from xlkpss.merge import model
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
-from xlkpss.merge.model import COLUMN_LABELS, SHEETS, STATUS_LABELS, Consolidated
+from xlkpss.merge.model import COLUMN_LABELS, LEVEL_WORDS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
 from xlkpss.perf import gc_paused
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour, stacked_bar_chart, text_colour
@@ -56,7 +56,6 @@ _FUNDING_COLOURS = (PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[3], PALETTE[2], 
 #: ``territory_level`` word of the whole territory and of its parts (an ORP is split into
 #: obce, a kraj into ORP, the Czech Republic into kraje); the words are those of
 #: ``xlkpss.merge.tables.LEVEL_WORDS``
-_LEVEL_WORD = {"obec": "obec", "orp": "ORP", "kraj": "kraj", "stat": "stát"}
 _SUBLEVEL = {"stat": "kraj", "kraj": "orp", "orp": "obec"}
 #: the druh cell of a total row on Financování (``xlkpss.merge.tables.TOTAL_LABEL``)
 _TOTAL_ROW = "Celkem"
@@ -341,7 +340,7 @@ def _split(c: Consolidated, sheet_key: str) -> tuple[list[dict], list[dict]]:
     level = _level(c)
     if not recs or all(r.get("territory_level") is None for r in recs):
         return recs, []
-    whole, part = _LEVEL_WORD.get(level, level), _LEVEL_WORD.get(_SUBLEVEL.get(level, ""), "")
+    whole, part = LEVEL_WORDS.get(level, level), LEVEL_WORDS.get(_SUBLEVEL.get(level, ""), "")
 
     def word(r: dict) -> str:
         return normalize_key(r.get("territory_level") or "")
@@ -885,7 +884,7 @@ def _changes(c: Consolidated) -> dict[str, Any] | None:
     recs = _records(c.table("changes"))
     if not recs:
         return None
-    whole = normalize_key(f"území ({_LEVEL_WORD.get(_level(c), '')})")
+    whole = normalize_key(f"území ({LEVEL_WORDS.get(_level(c), '')})")
     totals = [r for r in recs if normalize_key(r.get("row_kind") or "") == whole]
     flagged = [r for r in recs if _yes(r.get("flag")) and r not in totals]
     total_cols = [
