@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlkpss import __version__
@@ -28,6 +28,7 @@ from xlkpss.history.store import HistoryError, connect
 from xlkpss.merge.model import column_label
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, stacked_bar_chart
 from xlkpss.render.html import DASH, fmt_money, fmt_number, fmt_pct, render_template
+from xlkpss.render.summary import Table
 from xlkpss.spec import load_spec
 
 __all__ = ["BY", "TrendTable", "Trends", "build_trends", "render_trends", "trends_html"]
@@ -40,28 +41,14 @@ BY: dict[str, tuple[str, str, dict[str, int]]] = {
 _BY_WORD = {"orp": "ORP", "kraj": "kraje"}
 
 
-@dataclass
-class TrendTable:
-    """What ``_macros.html.j2`` → ``data_table`` renders."""
-
-    headers: list[str]
-    rows: list[list[str]]
-    numeric: list[bool] = field(default_factory=list)
-    row_classes: list[str] = field(default_factory=list)
-    caption: str = ""
-    total: int = 0
+class TrendTable(Table):
+    """A summary table (``_macros.html.j2`` → ``data_table``) whose first column is the
+    label and the others are numbers unless told otherwise."""
 
     def __post_init__(self):
         if not self.numeric:
             self.numeric = [False] + [True] * (len(self.headers) - 1)
-        if not self.row_classes:
-            self.row_classes = [""] * len(self.rows)
-        if not self.total:
-            self.total = len(self.rows)
-
-    @property
-    def shortened(self) -> bool:
-        return self.total > len(self.rows)
+        super().__post_init__()
 
 
 @dataclass
