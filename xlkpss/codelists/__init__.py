@@ -88,6 +88,11 @@ class CodeList:
     def get(self, code: str) -> CodeItem:
         return self._by_code[code]
 
+    def display_of(self, code: str | None) -> str | None:
+        """What a person reads for ``code`` (None for no code or a code not in the list)."""
+        item = self._by_code.get(code) if code else None
+        return item.display if item else None
+
     def codes(self) -> list[str]:
         return [i.code for i in self.items]
 

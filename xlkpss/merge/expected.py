@@ -42,6 +42,7 @@ from xlkpss.merge.model import KIND_LABELS, SHEET_COLUMNS, SHEETS, SUBMITTER_TYP
 from xlkpss.i18n import format_date
 from xlkpss.merge.status import ACCEPTED
 from xlkpss.read.values import as_text, parse_number
+from xlkpss.registry.values import service_values
 
 __all__ = [
     "FINDINGS",
@@ -166,13 +167,6 @@ def _key(rec: dict[str, Any]) -> tuple:
     return ("", normalize_key(str(rec.get("nazev_sluzby") or "")), forma, as_text(rec.get("kod_obce")))
 
 
-def _display(listname: str, code: str | None) -> str | None:
-    if not code:
-        return None
-    cl = codelist(listname)
-    return cl.get(code).display if code in cl else None
-
-
 def _reporter(text: Any) -> tuple[str, str, str] | None:
     m = _REPORTER.match(str(text or "").strip())
     return (m["typ"], m["code"], m["name"]) if m else None
@@ -186,19 +180,6 @@ def _row_submitter(rec: dict[str, Any]) -> tuple[str, str] | None:
 def _submitter_name(rec: dict[str, Any]) -> str | None:
     parsed = _reporter(rec.get("submitter"))
     return parsed[2] if parsed else as_text(rec.get("submitter"))
-
-
-def _registry_values(s: Any) -> dict[str, Any]:
-    return {
-        "identifikator": s.identifikator,
-        "nazev_sluzby": s.name,
-        "poskytovatel": s.provider,
-        "ico_poskytovatele": s.ico,
-        "druh": _display("druhy_sluzeb", s.druh),
-        "forma": _display("formy", s.forma),
-        "kapacita": s.capacity,
-        "typ_kapacity": _display("typy_kapacity", s.capacity_type),
-    }
 
 
 _VALUE_KEYS = ("identifikator", "nazev_sluzby", "poskytovatel", "ico_poskytovatele", "druh", "forma", "kapacita", "typ_kapacity")
@@ -231,7 +212,7 @@ def _expected(territory: Territory, year: int, registry: Any, previous: Consolid
                 continue
             sv = out.get(s.key)
             if sv is None:
-                sv = out[s.key] = _Service(s.key, _registry_values(s), obec)
+                sv = out[s.key] = _Service(s.key, service_values(s), obec)
                 if s.ico:
                     sv.expected_by = (SUBMITTER_TYPE_LABELS["poskytovatel"], s.ico)
                     sv.expected_by_name = s.provider
@@ -245,7 +226,7 @@ def _compare(sv: _Service) -> None:
     rec, s = sv.reported, sv.reg
     if rec is None or s is None:
         return
-    reg = _registry_values(s)
+    reg = service_values(s)
     for col, reg_col in _COMPARED:
         a, b = rec.get(col), reg.get(col)
         if b is None:

@@ -44,6 +44,7 @@ from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path, sha256_file
 from xlkpss.i18n import format_date, format_number
 from xlkpss.read.values import as_text
+from xlkpss.registry.values import service_values
 from xlkpss.spec import Field, get_template
 
 __all__ = [
@@ -205,10 +206,7 @@ def _fields() -> tuple[Field, ...]:
 
 
 def _display(name: str, code: str | None, scope: Territory | None = None) -> str | None:
-    if not code:
-        return None
-    cl = codelist(name, scope)
-    return cl.get(code).display if code in cl else None
+    return codelist(name, scope).display_of(code)
 
 
 def _shown(fld: Field, value: Any) -> str:
@@ -332,34 +330,6 @@ def _from_previous(rec: dict[str, Any], sub: Submitter, prev_year: int | None, s
     return PrefilledRow(values, comments, ("souhrn",))
 
 
-def _registry_values(s: Any, obec: str, scope: Territory) -> dict[str, Any]:
-    groups = [_display("cilove_skupiny", c) for c in s.target_groups]
-    ages = [_display("vekove_skupiny", c) for c in s.age_groups]
-    values: dict[str, Any] = {
-        "identifikator": s.identifikator,
-        "registrovana": _display("ano_ne", "ano"),
-        "nazev_sluzby": s.name,
-        "poskytovatel": s.provider,
-        "ico_poskytovatele": s.ico,
-        "druh": _display("druhy_sluzeb", s.druh),
-        "forma": _display("formy", s.forma),
-        "kapacita": s.capacity,
-        "typ_kapacity": _display("typy_kapacity", s.capacity_type),
-        "obec": _display("obce", obec, scope),
-        "adresa": s.address(obec),
-        "telefon_sluzby": s.phone,
-        "email_sluzby": s.email,
-        "web": s.web,
-        "casovy_rozsah": "nepřetržitě" if s.continuous else None,
-    }
-    for fld in _fields():
-        if fld.group == "cilova_skupina":
-            values[fld.key] = groups[fld.group_index - 1] if fld.group_index <= len(groups) else None
-        elif fld.group == "vekova_skupina":
-            values[fld.key] = ages[fld.group_index - 1] if fld.group_index <= len(ages) else None
-    return values
-
-
 def _registry_note(s: Any, source: str) -> str:
     state = f"registrace ukončena k {format_date(s.until)}" if s.until else "poskytuje se"
     since = f" od {format_date(s.since)}" if s.since and not s.until else ""
@@ -370,7 +340,7 @@ def _merge_registry(
     row: PrefilledRow | None, s: Any, obec: str, sub: Submitter, source: str, year: int
 ) -> PrefilledRow:
     scope = sub.scope
-    reg_values = _registry_values(s, obec, scope)
+    reg_values = service_values(s, obec, scope)
     fields = {f.key: f for f in _fields()}
     if row is None:
         values = {k: None for k in fields if not fields[k].yearly and not fields[k].comment}
