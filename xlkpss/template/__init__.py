@@ -21,6 +21,7 @@ from xlkpss.codelists import CodeList, Territory, codelist, municipalities, orps
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import describe_field
 from xlkpss.spec import Field, SheetSpec, TemplateSpec, get_template
+from xlkpss.template.live import ERROR_STYLE, KONTROLA_NOTE, KONTROLA_TITLE, OK_STYLE, WARNING_STYLE, SheetLive, helper_formula, live_layout
 
 __all__ = [
     "LISTS_SHEET",
@@ -31,6 +32,7 @@ __all__ = [
     "field_cell",
     "field_column",
     "list_ranges",
+    "live_checks",
     "num_format",
     "prefill_identification",
 ]
@@ -103,6 +105,15 @@ def list_ranges(t: TemplateSpec, scope: Territory) -> dict[str, ListRange]:
     return {name: ListRange(name, i, len(cl)) for i, (name, cl) in enumerate(lists.items())}
 
 
+def live_checks(kind: str, scope: Territory | None = None):
+    """Where the live checks of a template for ``scope`` sit (``xlkpss.template.live``)."""
+    from xlkpss.codelists import STATE
+
+    t = get_template(kind)
+    scope = scope or STATE
+    return live_layout(t, scope, _scoped_lists(t, scope))
+
+
 def prefill_identification(t: TemplateSpec, scope: Territory, year: int | None) -> dict[str, object]:
     """Values written into Identifikace for a territory (codes shown as their dropdown text)."""
     values: dict[str, object] = {}
@@ -162,7 +173,11 @@ class _Writer:
         self.year = year
         self.lists = _scoped_lists(t, scope)
         self.ranges = list_ranges(t, scope)
+        self.live = live_layout(t, scope, self.lists)
         f = wb.add_format
+        self.fmt_live = {"error": f(ERROR_STYLE), "warning": f(WARNING_STYLE), "ok": f(OK_STYLE)}
+        self.fmt_helper = f({"locked": True, "hidden": True})
+        self.fmt_note = f({"italic": True, "font_color": "#595959"})
         self.fmt_title = f({"bold": True, "font_size": 14, "font_color": "#1F3864"})
         self.fmt_sub = f({"bold": True, "font_size": 11, "font_color": "#1F3864"})
         self.fmt_wrap = f({"text_wrap": True, "valign": "top"})
@@ -290,6 +305,7 @@ class _Writer:
             v = self.validation(fld)
             if v:
                 ws.data_validation(i, 1, i, 1, v)
+        self.write_live_keyvalue(ws, sheet)
         ws.freeze_panes(1, 0)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
         ws.activate()
@@ -341,6 +357,7 @@ class _Writer:
         keys = [f.key for f in sheet.fields]
         for (i, key), text in sorted((comments or {}).items()):
             ws.write_comment(i + 1, keys.index(key), text, {"author": "xlkpss", "x_scale": 2.0, "y_scale": 1.4})
+        self.write_live_table(ws, sheet, last_row)
         ws.set_row(0, 45)
         ws.freeze_panes(1, 0)
         ws.protect(
@@ -361,6 +378,86 @@ class _Writer:
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0)
 
+    # -- live checks (xlkpss.template.live) ----------------------------------------------
+    def _helper(self, ws, row0: int, col: int, formula: str, text: bool = False) -> None:
+        ws.write_formula(row0, col, "=" + formula, self.fmt_helper, "" if text else 0)
+
+    def _mark(self, ws, first: int, last: int, col: int, helper_col: int, severity: str, absolute_row: int | None = None) -> None:
+        ref = f"${col_letter(helper_col)}${absolute_row}" if absolute_row else f"${col_letter(helper_col)}{first + 1}"
+        ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": f"={ref}=1", "format": self.fmt_live[severity]})
+
+    def _kontrola_block(self, ws, live: SheetLive, counts: list[tuple[str, str]], top: int = 1) -> None:
+        """Title, one line per check (label, count formula), the total and a note."""
+        col = live.block_col
+        ws.set_column(col - 1, col - 1, 2)
+        ws.set_column(col, col, 34)
+        ws.set_column(col + 1, col + 1, 9)
+        ws.write_string(top, col, KONTROLA_TITLE, self.fmt_sub)
+        row = top + 1
+        refs = []
+        for label, formula in counts:
+            ws.write_string(row, col, label, self.fmt_wrap)
+            ws.write_formula(row, col + 1, "=" + formula, None, 0)
+            refs.append(f"{col_letter(col + 1)}{row + 1}")
+            row += 1
+        ws.write_string(row, col, "Celkem", self.fmt_bold)
+        ws.write_formula(row, col + 1, f"=SUM({','.join(refs)})" if refs else "=0", None, 0)
+        cells = (top + 1, col + 1, row, col + 1)
+        ws.conditional_format(*cells, {"type": "cell", "criteria": ">", "value": 0, "format": self.fmt_live["error"]})
+        ws.conditional_format(*cells, {"type": "cell", "criteria": "==", "value": 0, "format": self.fmt_live["ok"]})
+        ws.write_string(row + 1, col, KONTROLA_NOTE, self.fmt_note)
+
+    def write_live_table(self, ws, sheet: SheetSpec, last_row: int) -> None:
+        from xlkpss.i18n import ISSUES
+
+        live = self.live.sheets.get(sheet.key)
+        if live is None:
+            return
+        first = live.first_helper
+        for r0 in range(1, last_row + 1):
+            row = r0 + 1
+            self._helper(ws, r0, first, helper_formula(live, live.started, row))
+            for i, (name, formula) in enumerate(live.aux, start=1):
+                self._helper(ws, r0, first + i, helper_formula(live, formula, row), text=name != "depth")
+            for h in live.helpers:
+                self._helper(ws, r0, h.column, f"IF(IFERROR({helper_formula(live, h.formula, row)},FALSE),1,0)")
+        keys = [f.key for f in sheet.fields]
+        for h in live.helpers:
+            self._mark(ws, 1, last_row, keys.index(h.field), h.column, h.severity)
+        last_col = max([h.column for h in live.helpers], default=first + len(live.aux))
+        ws.set_column(first, last_col, 6, None, {"hidden": True})
+        counts = []
+        for code in live.codes():
+            cols = [col_letter(h.column) for h in live.helpers if h.code == code]
+            counts.append((ISSUES[code].title_cs, f"SUM({','.join(f'{c}2:{c}{last_row + 1}' for c in cols)})"))
+        self._kontrola_block(ws, live, counts)
+
+    def write_live_keyvalue(self, ws, sheet: SheetSpec) -> None:
+        from xlkpss.i18n import ISSUES
+
+        live = self.live.sheets.get(sheet.key)
+        if live is None:
+            return
+        col = live.first_helper
+        self._helper(ws, 0, col, helper_formula(live, live.started, 1))
+        keys = [f.key for f in sheet.fields]
+        rows = []
+        for h in live.helpers:
+            r0 = keys.index(h.field) + 1
+            rows.append(r0 + 1)
+            self._helper(ws, r0, col, f"IF(IFERROR({helper_formula(live, h.formula, r0 + 1)},FALSE),1,0)")
+            self._mark(ws, r0, r0, 1, col, h.severity, absolute_row=r0 + 1)
+        ws.set_column(col, col, 6, None, {"hidden": True})
+        c = col_letter(col)
+        counts = [(f"{sheet.name}: {ISSUES['required'].title_cs.lower()}", f"SUM({c}2:{c}{len(sheet.fields) + 1})")] if rows else []
+        for other in self.live.sheets.values():
+            if other.sheet.layout != "table" or not other.helpers:
+                continue
+            lo = col_letter(min(h.column for h in other.helpers))
+            hi = col_letter(max(h.column for h in other.helpers))
+            counts.append((f"List {other.sheet.name}", f"SUM('{other.sheet.name}'!${lo}$2:${hi}${other.sheet.rows + 1})"))
+        self._kontrola_block(ws, live, counts, top=0)
+
     @staticmethod
     def _required(fld: Field) -> bool:
         return fld.required or bool(fld.min_count and fld.group_index == 1)
@@ -376,6 +473,17 @@ class _Writer:
                 ws.write_string(r, col, text)
             rng = self.ranges[name]
             self.wb.define_name(f"seznam_{name}", rng.ref())
+        # the derived lists of the live checks, after the dropdown lists
+        col = len(self.ranges)
+        for lookup in self.live.lookups:
+            ws.write_string(0, col, lookup.title, bold)
+            ws.set_column(col, col, 30)
+            values = lookup.values or ("",)
+            for r, text in enumerate(values, start=1):
+                ws.write_string(r, col, text)
+            letter = col_letter(col)
+            self.wb.define_name(lookup.name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
+            col += 1
         ws.hide()
         ws.protect("")
 

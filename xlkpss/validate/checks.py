@@ -18,6 +18,11 @@ from xlkpss.spec import SheetSpec, load_spec
 Found = tuple[int, str, str, Any, dict]
 RowCheck = Callable[[Any, SheetSpec, dict], Iterator[Found]]
 
+#: the Služby field whose total the funding fields (spec ``funding = true``) may not exceed
+COSTS_FIELD = "naklady"
+#: how much (Kč) the funding sources may exceed the costs before it is reported (rounding)
+FUNDING_TOLERANCE = 0.5
+
 
 def _isna(v: Any) -> bool:
     import pandas as pd
@@ -74,15 +79,23 @@ def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> I
             }
     if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
         yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
-    costs = r.get("naklady")
+    costs = r.get(COSTS_FIELD)
     total = sum(r.get(k) or 0 for k in ctx.funding)
-    if costs is not None and total > costs + 0.5:
-        yield i, "naklady", "funding-exceeds-costs", _kc(costs), {"total": _kc(total), "expected": _kc(costs)}
+    if costs is not None and total > costs + FUNDING_TOLERANCE:
+        yield i, COSTS_FIELD, "funding-exceeds-costs", _kc(costs), {"total": _kc(total), "expected": _kc(costs)}
     if groups and all(r.get(g.key) is None for g in groups) and not any(g.key in r.get("_bad", ()) for g in groups):
         yield i, groups[0].key, "group-missing", None, {}
     obec = r.get("obec")
     if obec and declared_orp and obec in munis and munis[obec].orp != declared_orp:
         yield i, "obec", "outside-territory", munis[obec].name, {"expected": f"ORP {orps()[declared_orp]['nazev_orp']}"}
+
+
+def service_row_findings(values: dict, sheet: SheetSpec, declared_orp: Any = None) -> list[tuple[str, str]]:
+    """(field key, issue code) of every problem the Služby row checks report for one row
+    given as codes (field key → code; missing keys are empty).  The template's live checks
+    probe it to learn which combinations of values are wrong, so the rules stay here."""
+    r = {**values, "_bad": frozenset()}
+    return [(key, code) for _, key, code, _, _ in _service_row(0, r, _ServicesContext(sheet), declared_orp)]
 
 
 def services_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
@@ -122,14 +135,14 @@ def _services_candidates(frame, sheet: SheetSpec, declared_orp) -> Any:
         cand[idx[bad_form]] = True
     cand |= (typ == "luzka") & ~forma_na & (forma != "pob")
     funding = [f.key for f in sheet.fields if f.funding]
-    if "naklady" in frame:
-        costs = frame["naklady"].to_numpy(dtype="float64", na_value=np.nan)
+    if COSTS_FIELD in frame:
+        costs = frame[COSTS_FIELD].to_numpy(dtype="float64", na_value=np.nan)
         total = np.zeros(len(frame))
         for k in funding:
             if k in frame:
                 total = total + frame[k].to_numpy(dtype="float64", na_value=0.0)
         with np.errstate(invalid="ignore"):
-            cand |= ~np.isnan(costs) & (total > costs + 0.5 - 1e-6 * (np.abs(costs) + np.abs(total) + 1))
+            cand |= ~np.isnan(costs) & (total > costs + FUNDING_TOLERANCE - 1e-6 * (np.abs(costs) + np.abs(total) + 1))
     groups = sheet.group("cilova_skupina")
     if groups:
         none = np.ones(len(frame), dtype=bool)
@@ -178,6 +191,12 @@ def _level_problem(number: str, level: str, parent_no: str | None, parent_level:
             f"pod kterou může být jen {_or_list(below)}"
         )
     return None
+
+
+def level_problem(number: str, level: str, parent_no: str | None, parent_level: str | None) -> str | None:
+    """Why plan level code ``level`` cannot stand at ``number`` under a parent of
+    ``parent_level`` (None: it can; the template's live checks tabulate it)."""
+    return _level_problem(number, level, parent_no, parent_level)
 
 
 def _may_hold(parent_level: str, level: str) -> bool:
