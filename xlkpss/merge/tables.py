@@ -28,7 +28,7 @@ from xlkpss.codelists import Territory, codelist, normalize_key, orps, regions
 from xlkpss.collate import czech_key
 from xlkpss.i18n import plural_cs
 from xlkpss.merge.clean import clean_value, frame_records, sheet_frame
-from xlkpss.merge.consolidate import core_service_codes
+from xlkpss.merge.rules import core_service_codes
 from xlkpss.merge.model import LEVEL_WORDS, OPTIONAL_SHEETS, SHEETS, STATE_COLUMN, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.resubmit import ROWS
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
