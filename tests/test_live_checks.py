@@ -24,7 +24,8 @@ from xlkpss.cells import col_letter
 from xlkpss.codelists import territory
 from xlkpss.spec import get_template
 from xlkpss.template import build_template, field_cell, live_checks
-from xlkpss.template.live import KONTROLA_TITLE
+from xlkpss.template import CF_MAX
+from xlkpss.template.live import CHECKS_SHEET, KONTROLA_TITLE
 from xlkpss.validate.engine import validate_paths
 
 SVC = "Služby"
@@ -66,11 +67,10 @@ def _cell(rows: list[list], row0: int, col0: int):
 def flagged(path: Path, kind: str, scope=ORP) -> set[tuple[str, str, str]]:
     """(sheet, cell, issue code) of every live check that fires in a saved workbook."""
     layout = live_checks(kind, scope)
-    values = _values(path)
+    rows = _values(path)[CHECKS_SHEET]
     out = set()
     for live in layout.sheets.values():
         s = live.sheet
-        rows = values[s.name]
         keys = [f.key for f in s.fields]
         for h in live.helpers:
             if s.layout == "keyvalue":
@@ -160,7 +160,9 @@ IDENT_REST = {"zpracoval": "Jana Nováková", "email": "jana@chomutov.cz", "datu
 @pytest.mark.parametrize("kind", ["sluzby", "plan"])
 def test_formulas_are_plain_excel(kind, tmp_path):
     """Helper formulas and conditional formats use only functions Excel and LibreOffice
-    share, and every checked field of the layout has its conditional format."""
+    share; every check has its conditional format on its field's cells, the check spelled
+    out (or its helper cell when longer than Excel's dialog takes); the data sheets hold
+    no helper cell (the validator reads them: the checks live on a sheet it never parses)."""
     path = build_template(kind, tmp_path / "t.xlsx", year=2026, scope=ORP)
     wb = openpyxl.load_workbook(path)
     names = set()
@@ -175,13 +177,16 @@ def test_formulas_are_plain_excel(kind, tmp_path):
         rules = {(str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules}
         keys = [f.key for f in live.sheet.fields]
         for h in live.helpers:
-            col = col_letter(keys.index(h.field))
-            if live.sheet.layout == "table":
-                want = (f"{col}2:{col}{live.sheet.rows + 1}", f"${col_letter(h.column)}2=1")
-            else:
-                r = keys.index(h.field) + 2
-                want = (f"B{r}", f"${col_letter(h.column)}${r}=1")
-            assert want in rules, (key, h)
+            col = "B" if live.row_of(h) else col_letter(keys.index(h.field))
+            row = live.row_of(h) or 2
+            formula = live.render(h.expr, row, inline=True)
+            if len(formula) > CF_MAX:
+                formula = f"'{CHECKS_SHEET}'!${col_letter(h.column)}{'$' if live.row_of(h) else ''}{row}=1"
+            where = f"{col}{row}" if live.row_of(h) else f"{col}2:{col}{live.sheet.rows + 1}"
+            assert (where, formula) in rules, (key, h)
+            assert len(formula) <= CF_MAX
+        formulas = [c.coordinate for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        assert all(openpyxl.utils.cell.coordinate_from_string(c)[0] in (col_letter(live.block_col + 1),) for c in formulas), formulas
         assert any(v == KONTROLA_TITLE for row in ws.iter_rows(values_only=True) for v in row), key
 
 
@@ -304,9 +309,13 @@ def test_live_checks_survive_resave_and_reopen(lo, tmp_path):
     for path in (xlsx, again):
         wb = openpyxl.load_workbook(path)
         ws = wb[SVC]
-        formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula]
+        # LibreOffice writes the constant TRUE as 1; nothing else changes
+        rules = {(str(cf.sqref), r.formula[0].replace("TRUE", "1")) for cf in ws.conditional_formatting for r in cf.rules if r.formula}
         live = live_checks("sluzby", ORP).sheets["sluzby"]
+        keys = [f.key for f in live.sheet.fields]
         for h in live.helpers:
-            assert any(col_letter(h.column) + "2" in f for f in formulas), (path.name, h.code, h.field)
+            col = col_letter(keys.index(h.field))
+            want = (f"{col}2:{col}{live.sheet.rows + 1}", live.render(h.expr, 2, inline=True).replace("TRUE", "1"))
+            assert want in rules, (path.name, h.code, h.field)
         assert "kontrola_form_not_allowed" in wb.defined_names
         assert flagged(path, "sluzby") == expected, path.name

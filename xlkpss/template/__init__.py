@@ -21,7 +21,18 @@ from xlkpss.codelists import CodeList, Territory, codelist, municipalities, orps
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import describe_field
 from xlkpss.spec import Field, SheetSpec, TemplateSpec, get_template
-from xlkpss.template.live import ERROR_STYLE, KONTROLA_NOTE, KONTROLA_TITLE, OK_STYLE, WARNING_STYLE, SheetLive, helper_formula, live_layout
+from xlkpss.template.live import (
+    CHECKS_SHEET,
+    ERROR_STYLE,
+    KONTROLA_NOTE,
+    KONTROLA_TITLE,
+    OK_STYLE,
+    ORP_NAME,
+    STARTED_NAME,
+    WARNING_STYLE,
+    SheetLive,
+    live_layout,
+)
 
 __all__ = [
     "LISTS_SHEET",
@@ -72,6 +83,9 @@ def num_format(fld: Field) -> str | None:
 def _format_key(fld: Field) -> str:
     return "year" if num_format(fld) == YEAR_FORMAT else fld.type
 
+
+#: longest conditional-format formula written out (Excel's dialog takes 255 characters)
+CF_MAX = 255
 
 _FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0)
 _DATE_MIN = dt.date(2000, 1, 1)
@@ -176,7 +190,6 @@ class _Writer:
         self.live = live_layout(t, scope, self.lists)
         f = wb.add_format
         self.fmt_live = {"error": f(ERROR_STYLE), "warning": f(WARNING_STYLE), "ok": f(OK_STYLE)}
-        self.fmt_helper = f({"locked": True, "hidden": True})
         self.fmt_note = f({"italic": True, "font_color": "#595959"})
         self.fmt_title = f({"bold": True, "font_size": 14, "font_color": "#1F3864"})
         self.fmt_sub = f({"bold": True, "font_size": 11, "font_color": "#1F3864"})
@@ -379,12 +392,15 @@ class _Writer:
         ws.repeat_rows(0)
 
     # -- live checks (xlkpss.template.live) ----------------------------------------------
-    def _helper(self, ws, row0: int, col: int, formula: str, text: bool = False) -> None:
-        ws.write_formula(row0, col, "=" + formula, self.fmt_helper, "" if text else 0)
-
-    def _mark(self, ws, first: int, last: int, col: int, helper_col: int, severity: str, absolute_row: int | None = None) -> None:
-        ref = f"${col_letter(helper_col)}${absolute_row}" if absolute_row else f"${col_letter(helper_col)}{first + 1}"
-        ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": f"={ref}=1", "format": self.fmt_live[severity]})
+    def _mark(self, ws, live: SheetLive, first: int, last: int, col: int, h, severity: str) -> None:
+        """Conditional format of cells (rows ``first``..``last``, 0-based) of column ``col``:
+        the check spelled out, or — longer than the 255 characters Excel's dialog takes —
+        its cell on the helper sheet (Excel 2010+ and LibreOffice take other sheets)."""
+        formula = live.render(h.expr, first + 1, inline=True)
+        if len(formula) > CF_MAX:
+            row = live.row_of(h)
+            formula = f"'{CHECKS_SHEET}'!${col_letter(h.column)}{'$' + str(row) if row else first + 1}=1"
+        ws.conditional_format(first, col, last, col, {"type": "formula", "criteria": "=" + formula, "format": self.fmt_live[severity]})
 
     def _kontrola_block(self, ws, live: SheetLive, counts: list[tuple[str, str]], top: int = 1) -> None:
         """Title, one line per check (label, count formula), the total and a note."""
@@ -407,30 +423,27 @@ class _Writer:
         ws.conditional_format(*cells, {"type": "cell", "criteria": "==", "value": 0, "format": self.fmt_live["ok"]})
         ws.write_string(row + 1, col, KONTROLA_NOTE, self.fmt_note)
 
+    def _count(self, live: SheetLive, code: str) -> str:
+        """Formula counting the marks of ``code`` on a sheet (its helper columns)."""
+        parts = []
+        for h in live.helpers:
+            if h.code != code:
+                continue
+            c = col_letter(h.column)
+            r = live.row_of(h)
+            parts.append(f"'{CHECKS_SHEET}'!${c}${r}" if r else f"'{CHECKS_SHEET}'!${c}$2:${c}${live.sheet.rows + 1}")
+        return f"SUM({','.join(parts)})"
+
     def write_live_table(self, ws, sheet: SheetSpec, last_row: int) -> None:
         from xlkpss.i18n import ISSUES
 
         live = self.live.sheets.get(sheet.key)
         if live is None:
             return
-        first = live.first_helper
-        for r0 in range(1, last_row + 1):
-            row = r0 + 1
-            self._helper(ws, r0, first, helper_formula(live, live.started, row))
-            for i, (name, formula) in enumerate(live.aux, start=1):
-                self._helper(ws, r0, first + i, helper_formula(live, formula, row), text=name != "depth")
-            for h in live.helpers:
-                self._helper(ws, r0, h.column, f"IF(IFERROR({helper_formula(live, h.formula, row)},FALSE),1,0)")
         keys = [f.key for f in sheet.fields]
         for h in live.helpers:
-            self._mark(ws, 1, last_row, keys.index(h.field), h.column, h.severity)
-        last_col = max([h.column for h in live.helpers], default=first + len(live.aux))
-        ws.set_column(first, last_col, 6, None, {"hidden": True})
-        counts = []
-        for code in live.codes():
-            cols = [col_letter(h.column) for h in live.helpers if h.code == code]
-            counts.append((ISSUES[code].title_cs, f"SUM({','.join(f'{c}2:{c}{last_row + 1}' for c in cols)})"))
-        self._kontrola_block(ws, live, counts)
+            self._mark(ws, live, 1, last_row, keys.index(h.field), h, h.severity)
+        self._kontrola_block(ws, live, [(ISSUES[code].title_cs, self._count(live, code)) for code in live.codes()])
 
     def write_live_keyvalue(self, ws, sheet: SheetSpec) -> None:
         from xlkpss.i18n import ISSUES
@@ -438,25 +451,41 @@ class _Writer:
         live = self.live.sheets.get(sheet.key)
         if live is None:
             return
-        col = live.first_helper
-        self._helper(ws, 0, col, helper_formula(live, live.started, 1))
-        keys = [f.key for f in sheet.fields]
-        rows = []
         for h in live.helpers:
-            r0 = keys.index(h.field) + 1
-            rows.append(r0 + 1)
-            self._helper(ws, r0, col, f"IF(IFERROR({helper_formula(live, h.formula, r0 + 1)},FALSE),1,0)")
-            self._mark(ws, r0, r0, 1, col, h.severity, absolute_row=r0 + 1)
-        ws.set_column(col, col, 6, None, {"hidden": True})
-        c = col_letter(col)
-        counts = [(f"{sheet.name}: {ISSUES['required'].title_cs.lower()}", f"SUM({c}2:{c}{len(sheet.fields) + 1})")] if rows else []
+            r0 = live.row_of(h) - 1
+            self._mark(ws, live, r0, r0, 1, h, h.severity)
+        counts = [(f"{sheet.name}: {ISSUES['required'].title_cs.lower()}", self._count(live, "required"))] if live.helpers else []
         for other in self.live.sheets.values():
-            if other.sheet.layout != "table" or not other.helpers:
-                continue
-            lo = col_letter(min(h.column for h in other.helpers))
-            hi = col_letter(max(h.column for h in other.helpers))
-            counts.append((f"List {other.sheet.name}", f"SUM('{other.sheet.name}'!${lo}$2:${hi}${other.sheet.rows + 1})"))
+            if other.sheet.layout == "table" and other.helpers:
+                total = "+".join(self._count(other, code) for code in other.codes())
+                counts.append((f"List {other.sheet.name}", total))
         self._kontrola_block(ws, live, counts, top=0)
+
+    def write_checks(self) -> None:
+        """The hidden helper sheet: per data sheet its started, aux and check columns."""
+        ws = self.wb.add_worksheet(CHECKS_SHEET)
+        for live in self.live.sheets.values():
+            first = live.first_helper
+            ws.write_string(0, first, f"{live.sheet.name}: zahájeno") if live.sheet.layout == "table" else None
+            if live.sheet.layout == "keyvalue":
+                ws.write_formula(0, first, "=" + live.render(live.started, 1, inline=False), None, False)
+                self.wb.define_name(STARTED_NAME, f"='{CHECKS_SHEET}'!${col_letter(first)}$1")
+                for h in live.helpers:
+                    r = live.row_of(h)
+                    ws.write_formula(r - 1, h.column, f"=IF(IFERROR({live.render(h.expr, r, inline=False)},FALSE),1,0)", None, 0)
+                continue
+            for i, (name, _) in enumerate(live.aux, start=1):
+                ws.write_string(0, first + i, name)
+            for h in live.helpers:
+                ws.write_string(0, h.column, f"{h.code} {h.field}")
+            for row in range(2, live.sheet.rows + 2):
+                ws.write_formula(row - 1, first, "=" + live.render(live.started, row, inline=False), None, False)
+                for i, (name, expr) in enumerate(live.aux, start=1):
+                    ws.write_formula(row - 1, first + i, "=" + live.render(expr, row, inline=False), None, 0 if name == "depth" else "")
+                for h in live.helpers:
+                    ws.write_formula(row - 1, h.column, f"=IF(IFERROR({live.render(h.expr, row, inline=False)},FALSE),1,0)", None, 0)
+        ws.hide()
+        ws.protect("")
 
     @staticmethod
     def _required(fld: Field) -> bool:
@@ -484,6 +513,11 @@ class _Writer:
             letter = col_letter(col)
             self.wb.define_name(lookup.name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
             col += 1
+        if "identifikace" in [s.key for s in self.t.sheets]:
+            ident = self.t.sheet("identifikace")
+            keys = [f.key for f in ident.fields]
+            if "kod_orp" in keys:
+                self.wb.define_name(ORP_NAME, f"='{ident.name}'!$B${keys.index('kod_orp') + 2}")
         ws.hide()
         ws.protect("")
 
@@ -561,5 +595,6 @@ def build_template(
                 w.write_table(sheet, (rows or {}).get(sheet.key), (comments or {}).get(sheet.key))
         w.write_lists()
         w.write_meta(meta)
+        w.write_checks()
         wb.close()
     return path

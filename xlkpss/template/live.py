@@ -22,9 +22,11 @@ its rule from:
 * **plan numbering vs level** — ``checks.level_problem`` tabulated for every level at the
   top, under a parent of every level and under a missing parent.
 
-Each check is one hidden helper column (1 = problem in that row) to the right of the
-table; the conditional format of the marked cell looks at it and the Kontrola block sums
-it.  Only plain Excel functions (IF, AND, LEN, TRIM, SUMPRODUCT, INDEX, MATCH, IFERROR,
+Each check is one expression, rendered twice: as the conditional format of the marked
+column (same-sheet references; other sheets only through workbook names, as Excel 2007
+requires) and as a column of the hidden helper sheet ``CHECKS_SHEET`` (1 = the problem is
+in that row), which the Kontrola blocks sum and the tests read.  The helper sheet is one
+the validator never parses, so the live checks cost reading nothing.  Only plain Excel functions (IF, AND, LEN, TRIM, SUMPRODUCT, INDEX, MATCH, IFERROR,
 SUBSTITUTE, FIND, LEFT, SUM, ISNUMBER) — they survive a LibreOffice re-save as .xlsx and
 .ods.  Values are compared with ``=`` inside SUMPRODUCT (exact, case-insensitive), never
 with MATCH/COUNTIF against the lists, whose wildcard or regular-expression mode differs
@@ -43,6 +45,7 @@ from xlkpss.spec import Field, SheetSpec, TemplateSpec, load_spec
 from xlkpss.validate.checks import COSTS_FIELD, FUNDING_TOLERANCE, level_problem, service_row_findings
 
 __all__ = [
+    "CHECKS_SHEET",
     "ERROR_STYLE",
     "Helper",
     "LiveLayout",
@@ -55,6 +58,12 @@ __all__ = [
 ERROR_STYLE = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 WARNING_STYLE = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
 OK_STYLE = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+
+#: hidden sheet with one helper column per check (rows as on the data sheets)
+CHECKS_SHEET = "_xlkpss_kontroly"
+#: workbook names the conditional formats use for cells of other sheets
+ORP_NAME = "xlkpss_orp"
+STARTED_NAME = "xlkpss_zahajeno"
 
 #: dropdown lists of at most this many values take part in the pair probes
 _PROBE_MAX = 40
@@ -78,13 +87,14 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Helper:
-    """One hidden helper column (table sheets) or cell (key–value sheets): 1 = the
-    problem ``code`` is in the cell of ``field`` in that row."""
+    """One check: 1 = the problem ``code`` is in the cell of ``field`` in that row.
+    ``expr`` uses ``{S}`` (the data sheet's prefix), ``{r}`` (the row) and the names of
+    the sheet's started/aux expressions in braces."""
 
     code: str
     field: str
-    formula: str  # "{r}" stands for the Excel row number
-    column: int = -1  # 0-based column on the sheet
+    expr: str
+    column: int = -1  # 0-based column on CHECKS_SHEET
 
     @property
     def severity(self) -> str:
@@ -94,14 +104,44 @@ class Helper:
 @dataclass
 class SheetLive:
     sheet: SheetSpec
-    started: str = ""  # formula: 1 when the row holds anything
-    aux: list[tuple[str, str]] = field(default_factory=list)  # (name, formula) columns other helpers use
+    started: str = ""  # expression: the row (table) / the submission (key–value) is started
+    aux: list[tuple[str, str]] = field(default_factory=list)  # (name, expression) other checks use
     helpers: list[Helper] = field(default_factory=list)
-    first_helper: int = 0  # 0-based column of the started column
-    block_col: int = 0  # 0-based column of the Kontrola labels
+    first_helper: int = 0  # 0-based column of the started column on CHECKS_SHEET
+    block_col: int = 0  # 0-based column of the Kontrola labels on the data sheet
 
     def codes(self) -> list[str]:
         return list(dict.fromkeys(h.code for h in self.helpers))
+
+    def prefix(self) -> str:
+        return f"'{self.sheet.name}'!"
+
+    def row_of(self, h: Helper) -> int | None:
+        """Excel row of a key–value check (None on table sheets: every data row)."""
+        if self.sheet.layout != "keyvalue":
+            return None
+        return [f.key for f in self.sheet.fields].index(h.field) + 2
+
+    def _names(self, row: int, inline: bool) -> dict[str, str]:
+        if inline:  # the conditional format on the data sheet: expressions spelled out
+            names = {"started": STARTED_NAME if self.sheet.layout == "keyvalue" else self.started}
+            for name, expr in self.aux:
+                names[name] = "(" + expr + ")"
+            return names
+        letter = col_letter(self.first_helper)
+        names = {"started": f"${letter}$1" if self.sheet.layout == "keyvalue" else f"${letter}{row}"}
+        for i, (name, _) in enumerate(self.aux, start=1):
+            names[name] = f"${col_letter(self.first_helper + i)}{row}"
+        return names
+
+    def render(self, expr: str, row: int, *, inline: bool) -> str:
+        """``expr`` for Excel row ``row``: ``inline`` for the conditional format on the data
+        sheet, else for a cell of CHECKS_SHEET."""
+        out = expr
+        for _ in range(4):  # aux expressions refer to earlier ones
+            for name, value in self._names(row, inline).items():
+                out = out.replace("{" + name + "}", value)
+        return out.replace("{S}", "" if inline else self.prefix()).replace("{r}", str(row))
 
 
 @dataclass
@@ -129,18 +169,12 @@ def _blank(ref: str) -> str:
     return f"LEN(TRIM({ref}))=0"
 
 
-def _sheet_ref(sheet_name: str, cell: str) -> str:
-    col = "".join(c for c in cell if c.isalpha())
-    row = cell[len(col):]
-    return f"'{sheet_name}'!${col}${row}"
-
-
 class _Cols:
     def __init__(self, sheet: SheetSpec):
         self.index = {f.key: i for i, f in enumerate(sheet.fields)}
 
     def ref(self, key: str) -> str:
-        return f"${col_letter(self.index[key])}{{r}}"
+        return f"{{S}}${col_letter(self.index[key])}{{r}}"
 
     def val(self, key: str) -> str:
         return f"TRIM({self.ref(key)})"
@@ -201,17 +235,14 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
     lookups: list[Lookup] = []
     sheets: dict[str, SheetLive] = {}
     ident = t.sheet("identifikace") if any(s.key == "identifikace" for s in t.sheets) else None
-    orp_ref = None
-    if ident is not None and any(f.key == "kod_orp" for f in ident.fields):
-        keys = [f.key for f in ident.fields]
-        orp_ref = _sheet_ref(ident.name, f"B{keys.index('kod_orp') + 2}")
+    orp_ref = ORP_NAME if ident is not None and any(f.key == "kod_orp" for f in ident.fields) else None
     related = load_spec().related
     for s in t.table_sheets:
         c = _Cols(s)
         live = SheetLive(sheet=s)
         last = col_letter(len(s.fields) - 1)
-        live.started = f"IFERROR(IF(SUMPRODUCT(LEN(TRIM($A{{r}}:${last}{{r}})))>0,1,0),1)"
-        started = "{started}=1"
+        live.started = f"IFERROR(SUMPRODUCT(LEN(TRIM({{S}}$A{{r}}:${last}{{r}})))>0,TRUE)"
+        started = "{started}"
         for f in s.fields:
             if not f.required:
                 continue
@@ -265,15 +296,14 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
                 Lookup("kontrola_uroven_pary", "Nadřazená|podřízená nedovoleno", tuple(bad_pairs)),
             ]
             number, level = c.val("cislo"), c.val("uroven")
-            rows = f"$2:${s.rows + 1}"
             a_col, b_col = col_letter(c.index["cislo"]), col_letter(c.index["uroven"])
+            a_rng, b_rng = f"{{S}}${a_col}$2:${a_col}${s.rows + 1}", f"{{S}}${b_col}$2:${b_col}${s.rows + 1}"
             live.aux = [
                 ("depth", f'IF(LEN({number})=0,0,LEN({number})-LEN(SUBSTITUTE({number},".",""))+1)'),
                 ("parent", f'IF({{depth}}>1,LEFT({number},FIND("|",SUBSTITUTE({number},".","|",{{depth}}-1))-1),"")'),
                 (
                     "parent_level",
-                    f'IF({{parent}}="","",IFERROR(TRIM(INDEX(${b_col}{rows.replace(":", f":${b_col}")},'
-                    f'MATCH({{parent}},${a_col}{rows.replace(":", f":${a_col}")},0))),""))',
+                    f'IF({{parent}}="","",IFERROR(TRIM(INDEX({b_rng},MATCH({{parent}},{a_rng},0))),""))',
                 ),
             ]
             problem = (
@@ -285,38 +315,30 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
             live.helpers.append(
                 Helper("plan-level-depth", "uroven", f"AND({{depth}}>0,{_in('seznam_urovne_planu', level)},{problem})")
             )
-        n = len(s.fields)
-        live.block_col = n + 1
-        live.first_helper = n + 4
-        col = live.first_helper + 1 + len(live.aux)
-        live.helpers = [Helper(h.code, h.field, h.formula, col + i) for i, h in enumerate(live.helpers)]
+        live.block_col = len(s.fields) + 1
         sheets[s.key] = live
     if ident is not None:
         live = SheetLive(sheet=ident)
         table_started = [
-            f"SUM('{sl.sheet.name}'!${col_letter(sl.first_helper)}$2:${col_letter(sl.first_helper)}${sl.sheet.rows + 1})"
-            for sl in sheets.values()
+            f"SUMPRODUCT(--('{CHECKS_SHEET}'!${{col{i}}}$2:${{col{i}}}${sl.sheet.rows + 1}))>0" for i, sl in enumerate(sheets.values())
         ]
-        empty = [f"TRIM($B${ident.fields.index(f) + 2})=\"ano\"" for f in ident.fields if f.declares_empty]
-        live.started = f"IF(OR({','.join([*(t_ + '>0' for t_ in table_started), *empty]) or 'FALSE'}),1,0)"
+        empty = [f'TRIM({{S}}$B${ident.fields.index(f) + 2})="ano"' for f in ident.fields if f.declares_empty]
+        live.started = f"OR({','.join([*table_started, *empty]) or 'FALSE'})"
         for i, f in enumerate(ident.fields, start=2):
             if f.required:
-                live.helpers.append(Helper("required", f.key, f"AND({{started}}=1,{_blank(f'$B{i}')})"))
+                live.helpers.append(Helper("required", f.key, f"AND({{started}},{_blank(f'{{S}}$B{i}')})"))
         live.block_col = 4
-        live.first_helper = 7
-        live.helpers = [Helper(h.code, h.field, h.formula, 7) for h in live.helpers]
         sheets[ident.key] = live
+    # columns on the helper sheet: per sheet its started column, aux columns, checks
+    col = 0
+    for live in sheets.values():
+        live.first_helper = col
+        col += 1 + len(live.aux)
+        live.helpers = [Helper(h.code, h.field, h.expr, col + i) for i, h in enumerate(live.helpers)]
+        col += len(live.helpers) + 1
+    if ident is not None:
+        started = sheets[ident.key].started
+        for i, sl in enumerate(s_ for s_ in sheets.values() if s_.sheet.layout == "table"):
+            started = started.replace(f"{{col{i}}}", col_letter(sl.first_helper))
+        sheets[ident.key].started = started
     return LiveLayout(lookups=lookups, sheets=sheets)
-
-
-def helper_formula(live: SheetLive, formula: str, row: int) -> str:
-    """A helper formula for Excel row ``row`` (placeholders resolved)."""
-    names = {"started": f"${col_letter(live.first_helper)}{row}"}
-    if live.sheet.layout == "keyvalue":
-        names["started"] = f"${col_letter(live.first_helper)}$1"
-    for i, (name, _) in enumerate(live.aux, start=1):
-        names[name] = f"${col_letter(live.first_helper + i)}{row}"
-    out = formula
-    for name, ref in names.items():
-        out = out.replace("{" + name + "}", ref)
-    return out.replace("{r}", str(row))
