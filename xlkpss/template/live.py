@@ -36,6 +36,7 @@ between Excel and LibreOffice documents.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from xlkpss.cells import col_letter
@@ -47,10 +48,16 @@ from xlkpss.validate.checks import COSTS_FIELD, FUNDING_TOLERANCE, level_problem
 __all__ = [
     "CHECKS_SHEET",
     "ERROR_STYLE",
+    "KONTROLA_NOTE",
+    "KONTROLA_TITLE",
+    "OK_STYLE",
+    "ORP_NAME",
+    "STARTED_NAME",
+    "WARNING_STYLE",
     "Helper",
     "LiveLayout",
     "Lookup",
-    "WARNING_STYLE",
+    "SheetLive",
     "live_layout",
 ]
 
@@ -183,24 +190,26 @@ class _Cols:
 # --- probes of the validator ---------------------------------------------------------------
 
 
-def _probe_fields(sheet: SheetSpec, lists: dict[str, CodeList]) -> list[Field]:
+def _probe_fields(sheet: SheetSpec) -> list[Field]:
+    """Dropdown fields with short lists (never scoped to a territory) that are probed."""
     return [
         f
         for f in sheet.fields
-        if f.type == "code" and f.dropdown and f.group is None and f.codelist in lists and len(lists[f.codelist]) <= _PROBE_MAX
+        if f.type == "code" and f.dropdown and f.group is None and f.codelist != "obce" and len(codelist(f.codelist)) <= _PROBE_MAX
     ]
 
 
-def _service_probes(sheet: SheetSpec, lists: dict[str, CodeList]):
+@lru_cache(maxsize=8)
+def _service_probes(sheet: SheetSpec):
     """(pairs, conditional) found by probing the Služby row check:
     pairs: (flagged field, code) → (field a, field b, [(code a, code b)]) of bad value pairs;
     conditional: (flagged field, code) → (field, [codes]) making an empty field a problem."""
-    fields = _probe_fields(sheet, lists)
+    fields = _probe_fields(sheet)
     base = set(service_row_findings({}, sheet))
     singles: dict[tuple[str, str], set] = {}
     conditional: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for f in fields:
-        for code in lists[f.codelist].codes():
+        for code in codelist(f.codelist).codes():
             found = set(service_row_findings({f.key: code}, sheet)) - base
             singles[(f.key, code)] = found
             for key, issue in sorted(found):
@@ -208,8 +217,8 @@ def _service_probes(sheet: SheetSpec, lists: dict[str, CodeList]):
                     conditional.setdefault((key, issue), (f.key, []))[1].append(code)
     pairs: dict[tuple[str, str], tuple[str, str, list[tuple[str, str]]]] = {}
     for a, b in combinations(fields, 2):
-        for ca in lists[a.codelist].codes():
-            for cb in lists[b.codelist].codes():
+        for ca in codelist(a.codelist).codes():
+            for cb in codelist(b.codelist).codes():
                 found = set(service_row_findings({a.key: ca, b.key: cb}, sheet)) - base - singles[(a.key, ca)] - singles[(b.key, cb)]
                 for key, issue in sorted(found):
                     pairs.setdefault((key, issue), (a.key, b.key, []))[2].append((ca, cb))
@@ -257,13 +266,13 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
             filled = "+".join(f"(LEN(TRIM({c.ref(m.key)}))>0)" for m in members)
             live.helpers.append(Helper("group-missing", members[0].key, f"AND({started},{filled}<{members[0].min_count})"))
         if s.key == "sluzby":
-            pairs, conditional = _service_probes(s, lists)
+            pairs, conditional = _service_probes(s)
             for (key, issue), (gkey, codes) in conditional.items():
-                cl = lists[s.field(gkey).codelist]
+                cl = codelist(s.field(gkey).codelist)
                 vals = ",".join(f"{c.val(gkey)}={_q(cl.display_of(code))}" for code in codes)
                 live.helpers.append(Helper(issue, key, f"AND({started},{_blank(c.ref(key))},OR({vals}))"))
             for (key, issue), (a, b, bad) in pairs.items():
-                la, lb = lists[s.field(a).codelist], lists[s.field(b).codelist]
+                la, lb = codelist(s.field(a).codelist), codelist(s.field(b).codelist)
                 name = f"kontrola_{issue.replace('-', '_')}"
                 lookups.append(Lookup(name, ISSUES[issue].title_cs, tuple(f"{la.display_of(x)}|{lb.display_of(y)}" for x, y in bad)))
                 live.helpers.append(Helper(issue, key, f"AND({started},{_in(name, c.val(a) + _SEP + c.val(b))})"))
