@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-from support import GOOD_SERVICE
+from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_submission
 
 from xlkpss.cells import col_letter
 from xlkpss.codelists import territory
@@ -206,6 +206,19 @@ def test_lookups_come_from_the_validator():
     }
     assert lookups["kontrola_form_not_allowed"] == want
     assert lookups["kontrola_beds_not_residential"] == {"ambulantní|lůžka", "terénní|lůžka"}
+
+
+@pytest.mark.parametrize("kind", ["sluzby", "plan"])
+def test_validator_reads_past_the_live_checks(kind, tmp_path):
+    """The Kontrola block, the conditional formats and the helper sheet are invisible to
+    ``validate``: a good file has no issue at all (no unknown column, no extra row)."""
+    if kind == "sluzby":
+        path = make_submission(tmp_path / "x.xlsx", rows=[GOOD_SERVICE])
+    else:
+        path = make_submission(tmp_path / "x.xlsx", "plan", sheet_rows={"plan": GOOD_PLAN_ROWS})
+    [res] = validate_paths([path], workers=1)
+    assert [(i.code, i.cell) for i in res.issues] == []
+    assert CHECKS_SHEET in openpyxl.load_workbook(path).sheetnames
 
 
 # --- through LibreOffice -----------------------------------------------------------------------------
