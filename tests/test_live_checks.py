@@ -84,6 +84,48 @@ def flagged(path: Path, kind: str, scope=ORP) -> set[tuple[str, str, str]]:
     return out
 
 
+#: first column of the scratch cells into which the tests type the conditional formats' formulas
+SCRATCH_COL = 60
+
+
+def _cf_formula(live, h, row: int) -> str:
+    formula = live.render(h.expr, row, inline=True)
+    if len(formula) > CF_MAX:
+        return f"'{CHECKS_SHEET}'!${col_letter(h.column)}{row}=1"
+    return formula
+
+
+def cf_probes(kind: str, n_rows: int, scope=ORP) -> tuple[dict, dict]:
+    """The formula of every conditional format, typed as a formula into a scratch cell of
+    its row (what LibreOffice evaluates to decide the colour), and where each went:
+    ({sheet: {cell: {"formula": …}}}, {(sheet, scratch cell): (marked cell, code)})."""
+    values: dict[str, dict] = {}
+    where: dict[tuple[str, str], tuple[str, str]] = {}
+    for live in live_checks(kind, scope).sheets.values():
+        s = live.sheet
+        keys = [f.key for f in s.fields]
+        for i, h in enumerate(live.helpers):
+            rows = [live.row_of(h)] if live.row_of(h) else range(2, n_rows + 2)
+            for row in rows:
+                scratch = f"{col_letter(SCRATCH_COL + i)}{row}"
+                values.setdefault(s.name, {})[scratch] = {"formula": "=" + _cf_formula(live, h, row)}
+                marked = f"B{row}" if live.row_of(h) else f"{col_letter(keys.index(h.field))}{row}"
+                where[(s.name, scratch)] = (marked, h.code)
+    return values, where
+
+
+def cf_marks(path: Path, where: dict) -> set[tuple[str, str, str]]:
+    """(sheet, cell, code) whose conditional format formula is true in the saved file."""
+    values = _values(path)
+    out = set()
+    for (sheet, scratch), (marked, code) in where.items():
+        col, row = openpyxl.utils.cell.coordinate_from_string(scratch)
+        v = _cell(values[sheet], row - 1, openpyxl.utils.cell.column_index_from_string(col) - 1)
+        if v in (1, 1.0, True):
+            out.add((sheet, marked, code))
+    return out
+
+
 def kontrola_total(path: Path, kind: str, sheet_key: str, scope=ORP) -> float:
     """The „Celkem“ count of a sheet's Kontrola block."""
     live = live_checks(kind, scope).sheets[sheet_key]
@@ -232,10 +274,10 @@ def lo():
     return lo_module
 
 
-def _fill(lo, tmp: Path, kind: str, values: dict, scope=ORP) -> tuple[Path, Path]:
+def _fill(lo, tmp: Path, kind: str, values: dict, scope=ORP, extra=()) -> tuple[Path, Path]:
     blank = build_template(kind, tmp / "blank.xlsx", year=2026, scope=scope)
     xlsx, ods = tmp / "filled.xlsx", tmp / "filled.ods"
-    lo.fill(blank, values, xlsx, also=[ods])
+    lo.fill(blank, values, xlsx, also=[ods], extra=extra)
     return xlsx, ods
 
 
@@ -249,10 +291,16 @@ def test_services_live_checks_fire_on_exactly_the_mistakes(lo, tmp_path, seed):
     if seed == 2:  # a required identification value left empty
         del ident["zpracoval"]
         expected.add(("Identifikace", field_cell("sluzby", "identifikace", "zpracoval"), "required"))
-    xlsx, ods = _fill(lo, tmp_path, "sluzby", typed("sluzby", "sluzby", rows, ident))
+    values = typed("sluzby", "sluzby", rows, ident)
+    probes, where = cf_probes("sluzby", len(rows))
+    for sheet, cells in probes.items():
+        values.setdefault(sheet, {}).update(cells)
+    xlsx, ods = _fill(lo, tmp_path, "sluzby", values, extra=["--ignore-protection"])
     for path in (xlsx, ods):
         got = flagged(path, "sluzby")
         assert got == expected, (path.suffix, got ^ expected)
+        # the conditional formats' own formulas, evaluated by LibreOffice, mark the same cells
+        assert cf_marks(path, where) == expected, path.suffix
         assert got == validator_cells(path), path.suffix
         on_sheet = sum(1 for s, _, _ in expected if s == SVC)
         assert kontrola_total(path, "sluzby", "sluzby") == on_sheet, path.suffix
@@ -290,7 +338,11 @@ def test_plan_live_checks(lo, tmp_path):
         {"cislo": "1.3", "uroven": "cíl"},
         {"cislo": "1.1.2", "uroven": "aktivita", "nazev": "Druhá aktivita"},
     ]
-    xlsx, ods = _fill(lo, tmp_path, "plan", typed("plan", "plan", rows, IDENT_REST))
+    values = typed("plan", "plan", rows, IDENT_REST)
+    probes, where = cf_probes("plan", len(rows))
+    for sheet, cells in probes.items():
+        values.setdefault(sheet, {}).update(cells)
+    xlsx, ods = _fill(lo, tmp_path, "plan", values, extra=["--ignore-protection"])
     cell = lambda k, r: field_cell("plan", "plan", k, r)  # noqa: E731
     want = {
         ("Plán", cell("uroven", 5), "plan-level-depth"),
@@ -302,6 +354,7 @@ def test_plan_live_checks(lo, tmp_path):
     for path in (xlsx, ods):
         got = flagged(path, "plan")
         assert got == want, (path.suffix, got ^ want)
+        assert cf_marks(path, where) == want, path.suffix
         assert got == validator_cells(path)
         assert kontrola_total(path, "plan", "plan") == len(want)
 
