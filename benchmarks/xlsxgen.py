@@ -78,10 +78,13 @@ class TableSheet:
     part: str  # zip member of the sheet XML
     xml: str
     col_styles: list[str | None]
-    header_rows: int  # rows already in sheetData (the header)
+    header_rows: int  # rows of the header in sheetData
     ncols: int
     table_part: str | None
     table_xml: str | None
+    #: rows below the header already in sheetData (the live checks' Kontrola block to the
+    #: right of the table): row number -> its cells, merged after the data cells of that row
+    below: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,6 +122,12 @@ class Skeleton:
                     style = re.search(r'\sstyle="(\d+)"', m.group(3))
                     for c in range(int(m.group(1)), int(m.group(2)) + 1):
                         styles[c - 1] = style.group(1) if style else None
+                below = {
+                    int(m.group(1)): m.group(2)
+                    for m in re.finditer(r'<row r="(\d+)"[^>]*>(.*?)</row>', xml)
+                    if int(m.group(1)) > 1
+                }
+                xml = re.sub(r'<row r="(\d+)"[^>]*>.*?</row>', lambda m: m.group(0) if m.group(1) == "1" else "", xml)
                 header_rows = len(re.findall(r"<row ", xml))
                 rel_name = part.rsplit("/", 1)[0] + "/_rels/" + part.rsplit("/", 1)[1] + ".rels"
                 table_part = table_xml = None
@@ -129,7 +138,7 @@ class Skeleton:
                             table_xml = zf.read(table_part).decode("utf-8")
                 m = re.search(r'<dimension ref="A1:([A-Z]+)\d+"/>', xml)
                 ncols = _col_index(m.group(1)) + 1 if m else 1
-                sk.tables[name] = TableSheet(part, xml, styles, header_rows, ncols, table_part, table_xml)
+                sk.tables[name] = TableSheet(part, xml, styles, header_rows, ncols, table_part, table_xml, below)
         return sk
 
     def write(self, path: str | Path, ident: dict[int, Any], tables: dict[str, list[list[Any]]]) -> None:
@@ -172,9 +181,10 @@ def _fill_table(ts: TableSheet, rows: list[list[Any]]) -> str:
     for i, row in enumerate(rows):
         r = first + i
         cells = "".join(cell_xml(f"{_COLS[c]}{r}", v, styles[c]) for c, v in enumerate(row) if v is not None)
-        out.append(f'<row r="{r}">{cells}</row>')
+        out.append(f'<row r="{r}">{cells}{ts.below.get(r, "")}</row>')
+    out += [f'<row r="{r}">{cells}</row>' for r, cells in sorted(ts.below.items()) if r >= first + len(rows)]
     xml = ts.xml.replace("</sheetData>", "".join(out) + "</sheetData>", 1)
-    last = ts.header_rows + len(rows)
+    last = max([ts.header_rows + len(rows), *ts.below])
     return re.sub(r'<dimension ref="A1:([A-Z]+)\d+"/>', lambda m: f'<dimension ref="A1:{m.group(1)}{max(last, 1)}"/>', xml, count=1)
 
 
