@@ -78,7 +78,7 @@ def flagged(path: Path, kind: str, scope=ORP) -> set[tuple[str, str, str]]:
                 if _cell(rows, r0, h.column) in (1, 1.0, True):
                     out.add((s.name, f"B{r0 + 1}", h.code))
                 continue
-            for r0 in range(1, s.rows + 1):
+            for r0 in range(1, live.rows + 1):
                 if _cell(rows, r0, h.column) in (1, 1.0, True):
                     out.add((s.name, f"{col_letter(keys.index(h.field))}{r0 + 1}", h.code))
     return out
@@ -224,7 +224,7 @@ def test_formulas_are_plain_excel(kind, tmp_path):
             formula = live.render(h.expr, row, inline=True)
             if len(formula) > CF_MAX:
                 formula = f"'{CHECKS_SHEET}'!${col_letter(h.column)}{'$' if live.row_of(h) else ''}{row}=1"
-            where = f"{col}{row}" if live.row_of(h) else f"{col}2:{col}{live.sheet.rows + 1}"
+            where = f"{col}{row}" if live.row_of(h) else f"{col}2:{col}{live.rows + 1}"
             assert (where, formula) in rules, (key, h)
             assert len(formula) <= CF_MAX
         formulas = [c.coordinate for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
@@ -248,6 +248,21 @@ def test_lookups_come_from_the_validator():
     }
     assert lookups["kontrola_form_not_allowed"] == want
     assert lookups["kontrola_beds_not_residential"] == {"ambulantní|lůžka", "terénní|lůžka"}
+
+
+def test_more_rows_than_the_spec_are_checked_too(tmp_path):
+    """A template pre-filled with more rows than the spec's ``rows`` (an annotated copy, a
+    roll-over) checks and counts every one of them."""
+    n = get_template("sluzby").sheet("sluzby").rows + 50
+    path = build_template("sluzby", tmp_path / "t.xlsx", scope=ORP, rows={"sluzby": [{"nazev_sluzby": f"S{i}"} for i in range(n)]})
+    wb = openpyxl.load_workbook(path)
+    ranges = {str(cf.sqref) for cf in wb[SVC].conditional_formatting}
+    assert f"C2:C{n + 1}" in ranges
+    live = live_checks("sluzby", ORP).sheets["sluzby"]
+    helper = col_letter(live.helpers[0].column)
+    assert wb[CHECKS_SHEET][f"{helper}{n + 1}"].value.startswith("=IF(")
+    counts = [c.value for row in wb[SVC].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=SUM('")]
+    assert counts and all(f"${n + 1}" in v for v in counts), counts[:2]
 
 
 @pytest.mark.parametrize("kind", ["sluzby", "plan"])
@@ -381,7 +396,7 @@ def test_live_checks_survive_resave_and_reopen(lo, tmp_path):
         keys = [f.key for f in live.sheet.fields]
         for h in live.helpers:
             col = col_letter(keys.index(h.field))
-            want = (f"{col}2:{col}{live.sheet.rows + 1}", live.render(h.expr, 2, inline=True).replace("TRUE", "1"))
+            want = (f"{col}2:{col}{live.rows + 1}", live.render(h.expr, 2, inline=True).replace("TRUE", "1"))
             assert want in rules, (path.name, h.code, h.field)
         assert "kontrola_form_not_allowed" in wb.defined_names
         assert flagged(path, "sluzby") == expected, path.name

@@ -180,14 +180,14 @@ def _row_height(texts: tuple[str, ...], widths: tuple[float, ...]) -> float:
 
 
 class _Writer:
-    def __init__(self, wb, t: TemplateSpec, scope: Territory, year: int | None):
+    def __init__(self, wb, t: TemplateSpec, scope: Territory, year: int | None, rows: dict[str, list] | None = None):
         self.wb = wb
         self.t = t
         self.scope = scope
         self.year = year
         self.lists = _scoped_lists(t, scope)
         self.ranges = list_ranges(t, scope)
-        self.live = live_layout(t, scope, self.lists)
+        self.live = live_layout(t, scope, self.lists, {k: len(v) for k, v in (rows or {}).items()})
         f = wb.add_format
         self.fmt_live = {"error": f(ERROR_STYLE), "warning": f(WARNING_STYLE), "ok": f(OK_STYLE)}
         self.fmt_note = f({"italic": True, "font_color": "#595959"})
@@ -431,7 +431,7 @@ class _Writer:
                 continue
             c = col_letter(h.column)
             r = live.row_of(h)
-            parts.append(f"'{CHECKS_SHEET}'!${c}${r}" if r else f"'{CHECKS_SHEET}'!${c}$2:${c}${live.sheet.rows + 1}")
+            parts.append(f"'{CHECKS_SHEET}'!${c}${r}" if r else f"'{CHECKS_SHEET}'!${c}$2:${c}${live.rows + 1}")
         return f"SUM({','.join(parts)})"
 
     def write_live_table(self, ws, sheet: SheetSpec, last_row: int) -> None:
@@ -478,7 +478,7 @@ class _Writer:
                 ws.write_string(0, first + i, name)
             for h in live.helpers:
                 ws.write_string(0, h.column, f"{h.code} {h.field}")
-            for row in range(2, live.sheet.rows + 2):
+            for row in range(2, live.rows + 2):
                 ws.write_formula(row - 1, first, "=" + live.render(live.started, row, inline=False), None, False)
                 for i, (name, expr) in enumerate(live.aux, start=1):
                     ws.write_formula(row - 1, first + i, "=" + live.render(expr, row, inline=False), None, 0 if name == "depth" else "")
@@ -585,7 +585,7 @@ def build_template(
         )
         wb.set_custom_property("xlkpss_kind", t.kind)
         wb.set_custom_property("xlkpss_version", str(t.version))
-        w = _Writer(wb, t, scope, year)
+        w = _Writer(wb, t, scope, year, rows)
         for sheet in t.sheets:
             if sheet.layout == "instructions":
                 w.write_instructions(sheet)

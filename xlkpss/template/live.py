@@ -114,6 +114,7 @@ class SheetLive:
     started: str = ""  # expression: the row (table) / the submission (key–value) is started
     aux: list[tuple[str, str]] = field(default_factory=list)  # (name, expression) other checks use
     helpers: list[Helper] = field(default_factory=list)
+    rows: int = 0  # data rows of a table sheet (the spec's rows, or more when pre-filled with more)
     first_helper: int = 0  # 0-based column of the started column on CHECKS_SHEET
     block_col: int = 0  # 0-based column of the Kontrola labels on the data sheet
 
@@ -238,9 +239,10 @@ def _level_tables(lists: dict[str, CodeList]) -> tuple[list[str], list[str], lis
 # --- the layout ------------------------------------------------------------------------------
 
 
-def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -> LiveLayout:
+def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList], rows: dict[str, int] | None = None) -> LiveLayout:
     """The live checks of template ``t`` for a territory (``lists``: the scoped dropdown
-    lists, by code-list name, as the lists sheet holds them)."""
+    lists, by code-list name, as the lists sheet holds them; ``rows``: table sheets that
+    get more data rows than the spec's ``rows``)."""
     lookups: list[Lookup] = []
     sheets: dict[str, SheetLive] = {}
     ident = t.sheet("identifikace") if any(s.key == "identifikace" for s in t.sheets) else None
@@ -248,7 +250,7 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
     related = load_spec().related
     for s in t.table_sheets:
         c = _Cols(s)
-        live = SheetLive(sheet=s)
+        live = SheetLive(sheet=s, rows=max(s.rows, (rows or {}).get(s.key, 0)))
         last = col_letter(len(s.fields) - 1)
         live.started = f"IFERROR(SUMPRODUCT(LEN(TRIM({{S}}$A{{r}}:${last}{{r}})))>0,TRUE)"
         started = "{started}"
@@ -306,7 +308,7 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
             ]
             number, level = c.val("cislo"), c.val("uroven")
             a_col, b_col = col_letter(c.index["cislo"]), col_letter(c.index["uroven"])
-            a_rng, b_rng = f"{{S}}${a_col}$2:${a_col}${s.rows + 1}", f"{{S}}${b_col}$2:${b_col}${s.rows + 1}"
+            a_rng, b_rng = f"{{S}}${a_col}$2:${a_col}${live.rows + 1}", f"{{S}}${b_col}$2:${b_col}${live.rows + 1}"
             live.aux = [
                 ("depth", f'IF(LEN({number})=0,0,LEN({number})-LEN(SUBSTITUTE({number},".",""))+1)'),
                 ("parent", f'IF({{depth}}>1,LEFT({number},FIND("|",SUBSTITUTE({number},".","|",{{depth}}-1))-1),"")'),
@@ -329,7 +331,7 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList]) -
     if ident is not None:
         live = SheetLive(sheet=ident)
         table_started = [
-            f"SUMPRODUCT(--('{CHECKS_SHEET}'!${{col{i}}}$2:${{col{i}}}${sl.sheet.rows + 1}))>0" for i, sl in enumerate(sheets.values())
+            f"SUMPRODUCT(--('{CHECKS_SHEET}'!${{col{i}}}$2:${{col{i}}}${sl.rows + 1}))>0" for i, sl in enumerate(sheets.values())
         ]
         empty = [f'TRIM({{S}}$B${ident.fields.index(f) + 2})="ano"' for f in ident.fields if f.declares_empty]
         live.started = f"OR({','.join([*table_started, *empty]) or 'FALSE'})"
