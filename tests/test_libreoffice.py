@@ -27,6 +27,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from xlkpss.codelists import STATE, codelist, territory
 from xlkpss.spec import get_template, load_spec
 from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, build_template, field_cell, field_column
+from xlkpss.template.live import CHECKS_SHEET
 
 pytestmark = pytest.mark.libreoffice
 
@@ -215,9 +216,9 @@ def _effective_format(ws, cell: str) -> str:
 def _check_xlsx(path: Path, kind: str, *, scope=STATE) -> None:
     t = get_template(kind)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET]
+    assert wb.sheetnames == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET, CHECKS_SHEET]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
-    assert states[LISTS_SHEET] == "hidden" and states[META_SHEET] == "hidden"
+    assert states[LISTS_SHEET] == states[META_SHEET] == states[CHECKS_SHEET] == "hidden"
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
     assert (meta["kind"], str(meta["version"]), meta["fingerprint"]) == (kind, str(t.version), t.fingerprint)
     n_lists = n_money = 0
@@ -278,9 +279,9 @@ def _check_ods(path: Path, kind: str, *, scope=STATE) -> None:
     t = get_template(kind)
     cw = CalamineWorkbook.from_path(str(path))
     names = [m.name for m in cw.sheets_metadata]
-    assert names == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET]
+    assert names == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET, CHECKS_SHEET]
     hidden = {m.name for m in cw.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
-    assert hidden == {LISTS_SHEET, META_SHEET}
+    assert hidden == {LISTS_SHEET, META_SHEET, CHECKS_SHEET}
     meta = {r[0]: r[1] for r in cw.get_sheet_by_name(META_SHEET).to_python()}
     assert (meta["kind"], meta["version"], meta["fingerprint"]) == (kind, str(t.version), t.fingerprint)
 
@@ -371,7 +372,7 @@ def test_filled_services_read_back(lo_filled, ext):
     meta = {r[0]: r[1] for r in _calamine_rows(path, META_SHEET)}
     assert meta["kind"] == kind and meta["fingerprint"] == get_template(kind).fingerprint
     hidden = {m.name for m in CalamineWorkbook.from_path(str(path)).sheets_metadata if m.visible != SheetVisibleEnum.Visible}
-    assert hidden == {LISTS_SHEET, META_SHEET}
+    assert hidden == {LISTS_SHEET, META_SHEET, CHECKS_SHEET}
 
 
 @pytest.mark.parametrize("ext", FILLED_FORMATS)

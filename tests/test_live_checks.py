@@ -23,8 +23,7 @@ from support import GOOD_PLAN_ROWS, GOOD_SERVICE, make_submission
 from xlkpss.cells import col_letter
 from xlkpss.codelists import territory
 from xlkpss.spec import get_template
-from xlkpss.template import build_template, field_cell, live_checks
-from xlkpss.template import CF_MAX
+from xlkpss.template import CF_MAX, build_template, field_cell, live_checks
 from xlkpss.template.live import CHECKS_SHEET, KONTROLA_TITLE
 from xlkpss.validate.engine import validate_paths
 

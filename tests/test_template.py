@@ -25,6 +25,7 @@ from xlkpss.cli import main as cli
 from xlkpss.codelists import STATE, codelist, municipalities, orps, territory
 from xlkpss.spec import get_template, load_spec
 from xlkpss.template import LISTS_SHEET, META_SHEET, NUM_FORMATS, YEAR_FORMAT, build_template, num_format
+from xlkpss.template.live import CHECKS_SHEET
 from xlkpss.template.refresh import DEFAULT_DIR, stale_templates, write_templates
 
 KINDS = tuple(load_spec().templates)
@@ -120,11 +121,12 @@ def _field_cell(sheet, index: int) -> str:
 def test_sheet_names_order_and_states(tpl_blank, kind):
     t = get_template(kind)
     wb = _open(tpl_blank[kind])
-    assert wb.sheetnames == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET]
+    assert wb.sheetnames == [s.name for s in t.sheets] + [LISTS_SHEET, META_SHEET, CHECKS_SHEET]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
     # "hidden", never "veryHidden": LibreOffice downgrades veryHidden silently
     assert states[LISTS_SHEET] == "hidden"
     assert states[META_SHEET] == "hidden"
+    assert states[CHECKS_SHEET] == "hidden"
     assert all(states[s.name] == "visible" for s in t.sheets)
 
 
