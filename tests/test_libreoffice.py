@@ -287,7 +287,7 @@ def _check_ods(path: Path, kind: str, *, scope=STATE) -> None:
     assert (meta["kind"], meta["version"], meta["fingerprint"]) == (kind, str(t.version), t.fingerprint)
 
     ods = lo.Ods(path)
-    assert ods.table_displayed() == {n: n not in (LISTS_SHEET, META_SHEET) for n in names}
+    assert ods.table_displayed() == {n: n not in (LISTS_SHEET, META_SHEET, CHECKS_SHEET) for n in names}
     lists_sheet = cw.get_sheet_by_name(LISTS_SHEET).to_python()
     bound = {s.name: ods.cell_validations(s.name) for s in t.data_sheets}
     n_lists = 0
