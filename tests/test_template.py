@@ -131,8 +131,8 @@ def test_sheet_names_order_and_states(tpl_blank, kind):
 
 
 def test_sheet_names_are_the_issues(tpl_blank):
-    assert _open(tpl_blank["sluzby"]).sheetnames == ["Návod", "Identifikace", "Služby", "Číselníky", "_xlkpss"]
-    assert _open(tpl_blank["plan"]).sheetnames == ["Návod", "Identifikace", "Plán", "Projekty", "Číselníky", "_xlkpss"]
+    assert _open(tpl_blank["sluzby"]).sheetnames == ["Návod", "Identifikace", "Služby", "Číselníky", "_xlkpss", "_xlkpss_kontroly"]
+    assert _open(tpl_blank["plan"]).sheetnames == ["Návod", "Identifikace", "Plán", "Projekty", "Číselníky", "_xlkpss", "_xlkpss_kontroly"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
