@@ -56,7 +56,7 @@ from typing import Any
 from xlkpss import __version__
 from xlkpss.codelists import STATE, Territory, codelist, municipalities, normalize_key, orps, regions
 from xlkpss.collate import czech_key
-from xlkpss.i18n import format_number, plural_cs
+from xlkpss.i18n import format_number, plural_cs, plural_form
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.clean import frame_records as _records  # local names kept until the split of this module
 from xlkpss.merge.clean import sheet_frame as _frame
@@ -78,7 +78,7 @@ from xlkpss.merge.model import (
     column_label,
 )
 from xlkpss.merge.resubmit import ROWS, diff_rows
-from xlkpss.merge.status import ACCEPTED, file_status
+from xlkpss.merge.status import ACCEPTED, file_status, rejected_note
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
 
@@ -562,8 +562,8 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             continue
         if r is None or not src.kind or r.rejected:
             src.status = "rejected"
-            src.note = "soubor nelze použít"
             errs = [i for i in r.issues if i.severity == "error"] if r is not None else []
+            src.note = rejected_note(i for i in errs if r is not None and r.effect_of(i) == "file")
             for i in errs:
                 lines.errors.append(_issue_line(src, i, MERGE_CODES["file-rejected"], i.sheet, i.row))
             if not errs:
@@ -700,7 +700,8 @@ def _resolve_resubmissions(sources: list[Source], lines: _Lines) -> None:
                 "superseded",
                 f"nahrazeno souborem {newest.name} (vyplněno {when}); {change}",
                 message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); "
-                f"{plural_cs(old.rows_read, ROWS)} z něj nebylo sloučeno. Nový soubor: {change}.",
+                f"{plural_cs(old.rows_read, ROWS)} z něj "
+                f"{plural_form(old.rows_read, ('nebyl sloučen', 'nebyly sloučeny', 'nebylo sloučeno'))}. Nový soubor: {change}.",
             )
         note = "nahrazuje " + "; ".join(said)
         newest.note = f"{newest.note}; {note}" if newest.note else note

@@ -39,7 +39,7 @@ from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps
 from xlkpss.merge.model import KIND_LABELS, SHEET_COLUMNS, SHEETS, SUBMITTER_TYPE_LABELS, Consolidated
-from xlkpss.i18n import format_date
+from xlkpss.i18n import ROWS, format_date, plural_cs
 from xlkpss.merge.status import ACCEPTED
 from xlkpss.read.values import as_text, parse_number
 from xlkpss.registry.values import service_values
@@ -625,8 +625,6 @@ def complete(
 ) -> None:
     """Add unchanged notes, timeliness, *Porovnání služeb* and *Úplnost předkladatelů* to ``c``
     (see the module's docstring); ``registry`` is an ``xlkpss.registry.Registry``."""
-    from xlkpss.i18n import plural_cs
-
     unchanged_files = annotate_unchanged(sources)
     by_name = {s.name: s for s in sources}
     subs_frame = c.table("submissions")
@@ -724,7 +722,7 @@ def complete(
     for key in ("submitter_completeness", "service_comparison"):
         if key in c.tables:
             _add_overview(
-                c, [(f"sheet:{key}", f"List {SHEETS[key]}", _SHEET_NOTES[key], None, f"{len(c.table(key))} řádků")],
+                c, [(f"sheet:{key}", f"List {SHEETS[key]}", _SHEET_NOTES[key], None, plural_cs(len(c.table(key)), ROWS))],
                 after,
             )
             after = f"sheet:{key}"

@@ -23,7 +23,7 @@ from typing import Any
 
 from xlkpss.merge.model import KIND_LABELS, STATUS_LABELS
 
-__all__ = ["ACCEPTED", "STATUS_ORDER", "count_text", "file_status", "status_counts", "status_totals"]
+__all__ = ["ACCEPTED", "STATUS_ORDER", "count_text", "file_status", "rejected_note", "status_counts", "status_totals"]
 
 STATUS_ORDER = tuple(STATUS_LABELS)
 #: statuses of a file whose data were merged
@@ -72,3 +72,16 @@ def status_totals(submissions: Iterable[dict[str, Any]]) -> dict[str, int]:
 def count_text(counts: dict[str, int]) -> str:
     """``v pořádku 3, přijato s chybami 1, chybí 2``"""
     return ", ".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()) or "žádné soubory"
+
+
+def rejected_note(reasons: Iterable[Any]) -> str:
+    """The Odevzdání note of a rejected file: which error rejects it (validation issues
+    whose effect is ``file``), so the coordinator knows what to ask for without opening
+    Chyby — ``soubor nelze použít – Rok: „dvacet šest“ není celé číslo. …``."""
+    reasons = list(reasons)
+    if not reasons:
+        return "soubor nelze použít"
+    first = reasons[0]
+    text = f"{first.column}: {first.body()}" if first.column else first.body()
+    more = len(reasons) - 1
+    return f"soubor nelze použít – {text}" + (f" (a další důvody: {more}, viz list Chyby)" if more else "")
