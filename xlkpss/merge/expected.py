@@ -137,6 +137,10 @@ def timeliness(date_filled: Any, mtime: float | None, deadline: dt.date) -> tupl
 # ---------------------------------------------------------------------------
 
 
+#: „z 1 očekávané služby“, „z 5 očekávaných služeb“ (genitive after „z“)
+_OF_EXPECTED = ("očekávané služby", "očekávaných služeb", "očekávaných služeb")
+
+
 @dataclass
 class _Service:
     key: tuple
@@ -521,7 +525,7 @@ def _submitter_rows(
         if unchanged:
             problem.append("předvyplněný soubor vrácen beze změny – chybí údaje za rok")
         if missing and status != "missing":
-            problem.append(f"nehlášeno {len(missing)} z {len(s.expected)} očekávaných služeb")
+            problem.append(f"nehlášeno {len(missing)} z {plural_cs(len(s.expected), _OF_EXPECTED)}")
         time_key = None
         if deadline is not None:
             if best is None or status == "missing":
@@ -694,7 +698,7 @@ def complete(
                 "Úplnost podle služeb",
                 pct,
                 "%",
-                f"hlášeno {len(reported)} z {plural_cs(len(expected), ('očekávané služby', 'očekávaných služeb', 'očekávaných služeb'))} "
+                f"hlášeno {len(reported)} z {plural_cs(len(expected), _OF_EXPECTED)} "
                 f"(podle {basis}); nehlášeno {counts['missing']}, vráceno beze změny {counts['unchanged']}",
             )
         )
