@@ -78,7 +78,7 @@ from xlkpss.merge.model import (
     column_label,
 )
 from xlkpss.merge.resubmit import ROWS, diff_rows
-from xlkpss.merge.status import ACCEPTED, file_status, rejected_note
+from xlkpss.merge.status import ACCEPTED, NONE_DECLARED_NOTE, file_status, rejected_note
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
 
@@ -621,7 +621,7 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             ),
         )
         if none_there and not r.rows:
-            src.note = "na území nepůsobí žádná služba (potvrzeno na listu Identifikace)"
+            src.note = NONE_DECLARED_NOTE
     _resolve_resubmissions(sources, lines)
 
 

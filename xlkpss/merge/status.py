@@ -23,11 +23,14 @@ from typing import Any
 
 from xlkpss.merge.model import KIND_LABELS, STATUS_LABELS
 
-__all__ = ["ACCEPTED", "STATUS_ORDER", "count_text", "file_status", "rejected_note", "status_counts", "status_totals"]
+__all__ = ["ACCEPTED", "NONE_DECLARED_NOTE", "STATUS_ORDER", "count_text", "file_status", "rejected_note", "status_counts", "status_totals"]
 
 STATUS_ORDER = tuple(STATUS_LABELS)
 #: statuses of a file whose data were merged
 ACCEPTED = ("valid", "warnings", "errors")
+#: the Odevzdání note of a services file that says *Na území nepůsobí žádná služba* = ano
+#: and has no rows: the only empty file that is evidence of "bez služby"
+NONE_DECLARED_NOTE = "na území nepůsobí žádná služba (potvrzeno na listu Identifikace)"
 
 
 def file_status(*, errors: int, rows_excluded: int, unexplained_warnings: int) -> str:

@@ -191,10 +191,11 @@ class FileResult:
 
 # file-level errors that do not make the whole file unusable (the rows carry their own)
 _ROWLESS_OK = frozenset({"column-missing"})
-#: row errors that keep their row: a structural problem of the plan tree (a missing
+#: row errors that exclude no data row: a structural problem of the plan tree (a missing
 #: parent, a level that does not fit) — the item still counts, attached to its nearest
-#: existing ancestor, so the merge's figures equal ``xlkpss fulfilment``'s
-KEEPS_ROW = frozenset({"plan-parent-missing", "plan-level-depth"})
+#: existing ancestor, so the merge's figures equal ``xlkpss fulfilment``'s — and „žádné
+#: služby nemáme“ typed into a row (that text never was a service row: nothing to exclude)
+KEEPS_ROW = frozenset({"plan-parent-missing", "plan-level-depth", "none-typed-as-row"})
 
 
 def issue_effect(issue: Issue, kind: str | None, ident_sheet: str | None) -> str:
