@@ -242,6 +242,8 @@ ROWS = ("řádek", "řádky", "řádků")
 ERRORS = ("chyba", "chyby", "chyb")
 FILES = ("soubor", "soubory", "souborů")
 SUBMITTERS = ("předkladatel", "předkladatelé", "předkladatelů")
+#: after „z“ (genitive): „hlášeno 1 z 1 očekávané služby“, „z 5 očekávaných služeb“
+OF_EXPECTED_SERVICES = ("očekávané služby", "očekávaných služeb", "očekávaných služeb")
 
 _PLURALS = {"rows": ROWS, "errors": ERRORS, "files": FILES, "excluded": ROWS}
 
