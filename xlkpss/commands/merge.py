@@ -74,11 +74,11 @@ def summary_lines(c, out: Path) -> list[str]:
     if m.get("deadline"):
         subs_t = c.table("submissions")
         late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
-        from xlkpss.i18n import plural_cs
+        from xlkpss.i18n import FILES, plural_cs
 
         due = dt.date.fromisoformat(m["deadline"])
         lines.append(
-            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, FILES)} "
             "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
         )
     return lines

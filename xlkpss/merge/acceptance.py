@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from xlkpss.codelists import Territory, normalize_key
-from xlkpss.i18n import plural_cs, plural_form
+from xlkpss.i18n import ERRORS, plural_cs, plural_form
 from xlkpss.merge.cells import date_ordinal, display, fmt, num, same_value
 from xlkpss.merge.clean import clean_value, frame_records
 from xlkpss.merge.guards import left_out_note, nothing_left_message, submission_note, wrong_territory_message
@@ -239,6 +239,6 @@ def check_strict(sources: list[Source], lines: Lines) -> None:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … a dalších {len(problems) - 20}" if len(problems) > 20 else ""
         raise MergeError(
-            f"režim --strict: {plural_cs(len(problems), ('chyba', 'chyby', 'chyb'))}, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
+            f"režim --strict: {plural_cs(len(problems), ERRORS)}, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
             f"(chybné řádky se pak vyřadí a vypíší na list Chyby).\n  {shown}{more}"
         )
