@@ -265,6 +265,22 @@ def test_html_workbook_and_cli_give_the_same_status_counts(statuses_run):
                 cli[key] = cli.get(key, 0) + int(n)
     assert cli == independent
     assert "odmítnuto 1" in statuses_run["cli"]
+    # rows and completeness: one number in the CLI, Přehled and the HTML
+    subs_rows = {k: sum(int(s[k] or 0) for s in subs if s.get("file")) for k in ("rows_read", "rows_merged", "rows_excluded")}
+    assert {k: int(overview[k]["value"]) for k in subs_rows} == subs_rows
+    assert (
+        f"řádky: přečteno {subs_rows['rows_read']}, sloučeno {subs_rows['rows_merged']}, "
+        f"vyřazeno {subs_rows['rows_excluded']}" in statuses_run["cli"]
+    )
+    pct = float(overview["completeness"]["value"])
+    delivered = int(overview["delivered"]["value"])
+    from xlkpss.i18n import format_number
+
+    assert f"úplnost: {format_number(pct)} % ({delivered} z {int(overview['expected']['value'])}" in statuses_run["cli"]
+    html_text = " ".join(statuses_run["html"].read_text(encoding="utf-8").split())
+    assert f'data-figure="completeness">{format_number(pct)}\u00a0%' in html_text or (
+        f'data-figure="completeness">{format_number(pct)} %' in html_text
+    )
 
 
 def test_rows_read_equal_merged_plus_excluded_for_every_file(statuses_run):
