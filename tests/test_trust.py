@@ -694,3 +694,19 @@ def test_empty_services_file_without_the_answer_is_not_bez_sluzby(tmp_path):
     assert _note_list(html, "bez-sluzby") == ["Kalek"]
     assert _note_list(html, "prazdny") == ["Křimov", "Místo"]
     assert not {"Kalek", "Křimov", "Místo", "Spořice"} & set(_note_list(html, "bez-podkladu"))
+
+
+def test_kraje_that_sent_nothing_are_bez_podkladu_nationally(folder_with_old_output, tmp_path):
+    """Seen: nationally, kraje that sent nothing were listed "bez služby"."""
+    kraj, cr, html = tmp_path / "kraj.xlsx", tmp_path / "cr.xlsx", tmp_path / "cr.html"
+    assert merge_cli([folder_with_old_output["base"]], kraj, "--kraj", "CZ042").exit_code == 0
+    r = merge_cli([kraj], cr, "--level", "stat", "--html", str(html))
+    assert r.exit_code == 0, r.output
+    from xlkpss.codelists import regions
+
+    others = {k["nazev_kraje"] for k in regions().values() if k["kod_kraje"] != "CZ042"}
+    assert len(others) == 13
+    assert set(_note_list(html, "bez-podkladu")) == others
+    assert not set(_note_list(html, "bez-sluzby")) & others
+    delivered = submissions_by_file(cr)  # the national Odevzdání: the one regional workbook, accepted
+    assert len(delivered) == 1 and next(iter(delivered.values()))["status"] in ("valid", "warnings")
