@@ -650,6 +650,8 @@ def test_merge_plan_figures_equal_fulfilment(tmp_path, fulfilment_souhrn, n):
     c = read_consolidated(out)
     [sub] = [s for s in c.table("submissions").to_dict("records") if s.get("file")]
     assert sub["rows_read"] == sub["rows_merged"] and sub["rows_excluded"] == 0  # a structural problem keeps the row
+    reasons = {e["reason"] for e in c.table("errors").to_dict("records") if e["code"].startswith("plan-")}
+    assert reasons <= {"chyba v řádku, řádek sloučen"} and bool(reasons) == (plan.parent.name == "invalid")
     book = [(int(p["items"]), round(float(p["pct_done"]), 1)) for p in c.table("plan_summary").to_dict("records")]
     assert book == fulfilment_souhrn[n]
     # HTML: the lead sentence counts the same items

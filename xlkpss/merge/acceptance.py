@@ -16,7 +16,7 @@ from xlkpss.merge.guards import left_out_note, nothing_left_message, submission_
 from xlkpss.merge.lines import Lines, error_line, issue_line
 from xlkpss.merge.place import home_of, in_territory, unit_of
 from xlkpss.merge.resubmit import ROWS, diff_rows
-from xlkpss.merge.rules import FILE_ERROR_KEPT, MERGE_CODES, SUMMARY_INTO, MergeError
+from xlkpss.merge.rules import FILE_ERROR_KEPT, MERGE_CODES, ROW_ERROR_KEPT, SUMMARY_INTO, MergeError
 from xlkpss.merge.source import Source, declares_no_services
 from xlkpss.merge.status import ACCEPTED, NONE_DECLARED_NOTE, file_status, rejected_note
 from xlkpss.spec import get_template
@@ -110,9 +110,12 @@ def assign_status(sources: list[Source], level: str, territory: Territory, year:
                 )
                 continue
         src.unit = unit_of(src, level, territory)
+        ident_sheet = r.sheet_names.get("identifikace")
         for i in r.file_errors:
-            # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
-            lines.errors.append(issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
+            # a mistake that keeps the rows (a contact field, a plan item without its parent):
+            # listed for the coordinator to chase
+            kept = ROW_ERROR_KEPT if i.row is not None and i.sheet != ident_sheet else FILE_ERROR_KEPT
+            lines.errors.append(issue_line(src, i, kept, i.sheet, i.row))
         none_there = declares_no_services(src)
         src.status = file_status(
             errors=len(r.errors),
