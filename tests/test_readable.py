@@ -6,6 +6,7 @@ and the catalogue's search, links and print."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmlmod
 import re
 import shutil
@@ -38,16 +39,23 @@ def outputs(tmp_path_factory):
     from xlkpss.render.catalogue import build_catalogue, render_catalogue_html
     from xlkpss.render.summary import render_summary
 
+    from xlkpss.registry import import_registry, write_registry
+
     out = tmp_path_factory.mktemp("readable")
+    # with the sample registry and a deadline: the optional sheets (Porovnání služeb,
+    # Úplnost předkladatelů) and the page's comparison section are read by people too
+    registr = write_registry(import_registry(SAMPLES / "registr" / "rpss_ukazka.json", territory=territory(orp="4203")),
+                             out / "registr.xlsx")  # fmt: skip
     c = merge_paths(
         [SAMPLES / "orp_4203_chomutov", SAMPLES / "invalid"], level="orp", territory=territory(orp="4203"),
-        generated=GENERATED,
+        generated=GENERATED, registry=registr, deadline=dt.date(2026, 3, 31),
     )  # fmt: skip
+    assert "service_comparison" in c.tables and "submitter_completeness" in c.tables
     book = write_consolidated(c, out / "souhrn.xlsx")
     back = read_consolidated(book)
     summary = render_summary(back, out / "souhrn.html")
     catalogue = render_catalogue_html(build_catalogue(back), out / "katalog.html")
-    return {"c": c, "book": book, "summary": summary, "catalogue": catalogue, "dir": out}
+    return {"c": c, "book": book, "summary": summary, "catalogue": catalogue, "dir": out, "registr": registr}
 
 
 def _internal_words() -> set[str]:
@@ -183,7 +191,8 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
 
     lo.require(pdftotext=True)
     lo.convert([outputs["book"]], "pdf", tmp_path / "pdf")
-    pages = _pdf_pages(next((tmp_path / "pdf").glob("*.pdf")))
+    pdf = next((tmp_path / "pdf").glob("*.pdf"))
+    pages = _pdf_pages(pdf)
     by_sheet: dict[str, list[float]] = {}
     for words in pages:
         assert words
@@ -193,14 +202,31 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
                 sheet = name
                 break
         by_sheet.setdefault(sheet, []).extend(h for h, _ in words)
-    from xlkpss.merge.model import OPTIONAL_SHEETS  # written only when computed (--registry/--previous)
-
-    assert {n for k, n in SHEETS.items() if k not in OPTIONAL_SHEETS} <= set(by_sheet), sorted(by_sheet)
+    # every sheet prints, the optional ones of --registry / --deadline too
+    assert set(SHEETS.values()) <= set(by_sheet), sorted(by_sheet)
     # a word's box at 100 % of the 11-point font is ~13 pt high; the old print was ~5.8
     for sheet, heights in by_sheet.items():
         assert statistics.median(heights) >= 7.5, sheet
     text = " ".join(w for words in pages for _, w in words)
     assert "přijato s upozorněním" in text or "v pořádku" in text
+    # no text cut by the next column: LibreOffice clips a cut cell's text, so in the PDF
+    # its last word overlaps the first word of the next cell on the same line
+    assert _clipped_words(pdf) == []
+
+
+def _clipped_words(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, word, next word) of every pair of words on one line that overlap."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for n, page in enumerate(re.findall(r"<page [^>]*>(.*?)</page>", out, re.S), start=1):
+        lines: dict[int, list[tuple[float, float, str]]] = {}
+        for x0, y0, x1, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                                        page):  # fmt: skip
+            lines.setdefault(round(float(y0)), []).append((float(x0), float(x1), htmlmod.unescape(w)))
+        for words in lines.values():
+            words.sort()
+            found += [(n, a[2], b[2]) for a, b in zip(words, words[1:]) if a[1] > b[0] + 0.5]
+    return found
 
 
 # --- Chromium: the pages on a phone and a desktop ------------------------------------------
@@ -214,7 +240,7 @@ _MEASURE = """() => {
     if (s.scrollWidth > s.clientWidth + 1) cut.push({cls: t.className, sw: s.scrollWidth, cw: s.clientWidth,
         sticky: getComputedStyle(t.querySelector('tbody th') || t).position});
   });
-  return {overflow: doc.scrollWidth - doc.clientWidth, cut};
+  return {overflow: doc.scrollWidth - doc.clientWidth, cut, sections: Array.from(document.querySelectorAll('section[id]')).map(s => s.id)};
 }"""
 
 
@@ -236,6 +262,7 @@ def _visit(page: Path, width: int):
 def test_summary_page_fits(outputs, width):
     r = _visit(outputs["summary"], width)
     assert r["overflow"] <= 0 and r["errors"] == []
+    assert r["sections"] and "ocekavane-sluzby" in r["sections"]  # the comparison with the registry is measured too
     # a wide table may scroll only when it is a heat table with its labels kept in view
     assert all("heat" in t["cls"] and t["sticky"] == "sticky" for t in r["cut"]), r["cut"]
 
@@ -247,6 +274,13 @@ def test_fulfilment_page_fits(tmp_path, width):
     r = _visit(page, width)
     assert r["overflow"] <= 0 and r["errors"] == []
     assert r["cut"] == []  # Komentář visible: no table scrolls sideways
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("width", [390, 1280])
+def test_catalogue_page_fits(outputs, width):
+    r = _visit(outputs["catalogue"], width)
+    assert r["overflow"] <= 0 and r["errors"] == [] and r["cut"] == []
 
 
 def _fulfilment_page(tmp_path: Path) -> Path:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps
+from xlkpss.collate import czech_key
 from xlkpss.merge.model import KIND_LABELS, SHEET_COLUMNS, SHEETS, SUBMITTER_TYPE_LABELS, Consolidated
 from xlkpss.i18n import format_date
 from xlkpss.merge.status import ACCEPTED
@@ -317,9 +318,9 @@ def _order(sv: _Service) -> tuple:
     m = munis.get(sv.kod_obce or "")
     return (
         list(FINDINGS).index(sv.finding),
-        normalize_key(orps()[m.orp]["nazev_orp"]) if m else "",
-        normalize_key(m.name) if m else "",
-        normalize_key(str(sv.values.get("nazev_sluzby") or "")),
+        czech_key(orps()[m.orp]["nazev_orp"]) if m else (),
+        czech_key(m.name) if m else (),
+        czech_key(str(sv.values.get("nazev_sluzby") or "")),
         str(sv.key),
     )
 
@@ -463,9 +464,9 @@ def _submitters(
     return sorted(
         subs.values(),
         key=lambda s: (
-            normalize_key(orps()[s.orp]["nazev_orp"]) if s.orp in orps() else "",
+            czech_key(orps()[s.orp]["nazev_orp"]) if s.orp in orps() else (),
             0 if s.typ in (obec_word, SUBMITTER_TYPE_LABELS["orp"]) else 1,
-            normalize_key(s.name),
+            czech_key(s.name),
             s.code,
         ),
     )
@@ -557,7 +558,7 @@ def _submitter_rows(
         if s.orp:
             per_orp[s.orp].append(row)
     totals = []
-    for orp, members in sorted(per_orp.items(), key=lambda kv: normalize_key(orps()[kv[0]]["nazev_orp"])):
+    for orp, members in sorted(per_orp.items(), key=lambda kv: czech_key(orps()[kv[0]]["nazev_orp"])):
         n_exp = sum(r["n_expected"] or 0 for r in members) if with_services else None
         n_rep = sum(r["n_reported"] or 0 for r in members) if with_services else None
         totals.append(

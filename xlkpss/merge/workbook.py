@@ -610,6 +610,8 @@ def _write_sheet(
     _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [_kind_of(key, col) for col in cols]
     wraps = [_wrapped(key, col) for col in cols]
+    widths = _column_widths(key, cols, labels, rows, wraps)
+    wraps = _wrap_cut_text(rows, kinds, wraps, widths)
     # the formats of a cell without a fill: by column, for a number and for a text
     plain = [w.fmt(kind, wrap=wrap) for kind, wrap in zip(kinds, wraps)]
     plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]
@@ -640,7 +642,6 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    widths = _column_widths(key, cols, labels, rows, wraps)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in _MACHINE_COLUMNS else None)
     _row_heights(ws, first, rows, widths, wraps)
@@ -659,6 +660,18 @@ def _wrapped(key: str, col: str) -> bool:
 #: height (points) of one line of the default 11-point font
 _LINE_HEIGHT = 15
 _MAX_ROW_HEIGHT = 409
+
+
+def _wrap_cut_text(rows: list[list[Any]], kinds: list[str], wraps: list[bool], widths: list[float]) -> list[bool]:
+    """Wrap also a text column whose longest value (of the first 300 rows, as the width
+    is measured) is wider than the column: otherwise the next column cuts it on screen."""
+    out = list(wraps)
+    for j, kind in enumerate(kinds):
+        if out[j] or kind != "text":
+            continue
+        longest = max((len(v) for vals in rows[:300] if isinstance(v := vals[j], str)), default=0)
+        out[j] = longest > widths[j] - 1
+    return out
 
 
 def _row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:

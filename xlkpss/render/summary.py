@@ -927,6 +927,8 @@ def _expected_services(c: Consolidated) -> dict[str, Any] | None:
     attention = [r for r in recs if r.get("finding") != "hlášena"]
     cols = ["finding", "nazev_orp", "nazev_obce", "nazev_sluzby", "poskytovatel", "forma", "kapacita",
             "reg_forma", "reg_kapacita", "reg_typ_kapacity", "reg_druh", "expected_submitter", "note"]  # fmt: skip
+    if _level(c) == "orp":
+        cols.remove("nazev_orp")  # one ORP: the column would repeat its name and push the table wider than 1,280 px
     per = _records(c.table("submitter_completeness")) if "submitter_completeness" in c.tables else []
     totals = [r for r in per if not r.get("submitter_code")]
     behind = [r for r in per if r.get("submitter_code") and (r.get("n_missing") or r.get("unchanged") == "ano")]
