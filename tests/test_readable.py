@@ -173,6 +173,26 @@ def test_target_group_heat_marks_the_territory_gaps(outputs):
     assert "Červeně: cílová skupina bez jediné služby v celém území" in text
 
 
+def test_service_heat_marks_core_services_missing_in_the_whole_territory(tmp_path):
+    """ORP Kadaň has no §37 and no §66 (core services): red rows of the service heat table,
+    exactly the core lines of Chybějící služby read back from the workbook."""
+    from xlkpss.render.summary import render_summary
+
+    c = merge_paths([SAMPLES / "orp_4204_kadan"], level="orp", territory=territory(orp="4204"), generated=GENERATED)
+    book = write_consolidated(c, tmp_path / "kadan.xlsx")
+    ws = openpyxl.load_workbook(book, read_only=True)[SHEETS["gaps"]]
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    core = {r[head.index("Druh služby")] for r in rows[1:] if r[head.index("Základní služba")] == "ano"}
+    assert len(core) == 2
+    text = render_summary(read_consolidated(book), tmp_path / "kadan.html").read_text(encoding="utf-8")
+    heat = re.search(r'<table class="heat">(?:(?!</table>).)*Druh služby.*?</table>', text, re.S)
+    assert heat
+    gaps = re.findall(r'<tr class="gap"><th scope="row">([^<]+)</th>', heat.group(0))
+    assert set(gaps) == core
+    assert "Červeně: základní služba, která v celém území chybí" in text
+
+
 # --- LibreOffice: the workbook printed to PDF -----------------------------------------------
 
 

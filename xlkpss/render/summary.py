@@ -626,7 +626,14 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
             )
     cols = sorted(names, key=lambda k: (czech_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
-    druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
+    present = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
+    # the core services missing from the whole territory (Chybějící služby; not a territory without data)
+    core_gaps = {
+        d
+        for r in _records(c.table("gaps"))
+        if _yes(r.get("core")) and not r.get("note") and (d := _code("druhy_sluzeb", r.get("druh"))) is not None
+    }
+    druhy = present + sorted(core_gaps - set(present), key=lambda d: order.get(d, 999))
     level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
     heat = _heat(
         _spec_label("sluzby", "druh"),
@@ -636,12 +643,13 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         {(i, j): counts[(d, k)] for i, d in enumerate(druhy) for j, k in enumerate(cols) if counts.get((d, k))},
         {(i, j): ", ".join(tips[(d, k)]) for i, d in enumerate(druhy) for j, k in enumerate(cols) if tips.get((d, k))},
     )
+    heat.gaps = [d not in present for d in druhy]
     heat.legend = (
         "Čím tmavší pole, tím více služeb daného druhu v území; prázdné pole: v tomto území služba "
-        "daného druhu sídlo nemá. Základní služby, které chybějí v celém území, jsou v tabulce Chybějící služby."
+        "daného druhu sídlo nemá. Červeně: základní služba, která v celém území chybí (viz Chybějící služby)."
     )
     without, no_data = _split_by_data(c, _territories_without(c, set(names)))
-    return {"heat": heat if druhy else None, "without": without, "no_data": no_data, "level_word": level_word}
+    return {"heat": heat if present else None, "without": without, "no_data": no_data, "level_word": level_word}
 
 
 def _gaps(c: Consolidated) -> dict[str, Any]:
