@@ -121,6 +121,34 @@ def test_no_internal_key_on_any_page(outputs, tmp_path):
     assert "Kód problému" not in _visible_text(outputs["summary"])
 
 
+def test_no_internal_key_in_any_message(outputs, tmp_path):
+    """What the commands print for the yearly loop (registry import, pre-fill, merge with the
+    registry and a deadline, chase): no spec key, issue code or status key."""
+    from click.testing import CliRunner
+
+    from xlkpss.cli import main
+
+    words = _internal_words()
+    book = tmp_path / "souhrn.xlsx"
+    runs = [
+        ["registry", "import", str(SAMPLES / "registr" / "rpss_ukazka.json"), "--orp", "4203", "-o", str(tmp_path / "r.xlsx")],
+        ["merge", str(SAMPLES / "orp_4203_chomutov"), str(SAMPLES / "invalid"), "--orp", "4203", "--registry",
+         str(outputs["registr"]), "--deadline", "2026-03-31", "-o", str(book), "--quiet"],
+        ["template", "sluzby", "--obec", "563099", "--prefill", str(outputs["book"]), "--prefill", str(outputs["registr"]),
+         "--year", "2027", "-o", str(tmp_path / "jirkov.xlsx")],
+        ["chase", str(outputs["book"]), "--prefill", str(outputs["registr"]), "-o", str(tmp_path / "urgence")],
+    ]  # fmt: skip
+    for args in runs:
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 0, res.output
+        # file names and paths are the user's, not our words
+        text = " ".join(t for t in res.output.split() if "/" not in t and ".xlsx" not in t and ".csv" not in t)
+        assert _hits(text, words) - {"sluzby", "plan"} == set(), (args[0], res.output)
+    rows = (tmp_path / "urgence" / "rozeslani.csv").read_text(encoding="utf-8-sig")
+    text = " ".join(t for t in rows.replace(";", " ").split() if ".xlsx" not in t)
+    assert _hits(text, words) - {"sluzby", "plan"} == set()
+
+
 def test_chyby_ordered_by_what_needs_action(outputs):
     c = outputs["c"]
     rows = c.table("errors").to_dict("records")
