@@ -309,3 +309,25 @@ def test_chase_without_deadline_and_merge_without_comparison(world, tmp_path):
     # without the comparison: the obce that sent nothing (MÚSS' unchanged file was accepted)
     assert {r["Kód obce / IČO"] for r in rows} == {m.code for m in territory(orp=ORP).municipalities} - {JIRKOV}
     assert next(r["Stav"] for r in rows if r["Kód obce / IČO"] == MALKOV) == "odmítnuto"
+
+
+def test_deadline_from_the_file_time_when_datum_vyplneni_is_blank(world, tmp_path):
+    """No Datum vyplnění: timeliness from the file's time (late after the deadline, on time before)."""
+    folder = tmp_path / "dosle"
+    folder.mkdir()
+    wb = openpyxl.load_workbook(world["jirkov"])
+    wb[get_template("sluzby").sheet("identifikace").name][field_cell("sluzby", "identifikace", "datum_vyplneni")] = None
+    late = folder / "jirkov_bez_data.xlsx"
+    wb.save(late)
+    saved = dt.datetime(2027, 4, 2, 12, 0).timestamp()
+    os.utime(late, (saved, saved))
+    out = tmp_path / "s.xlsx"
+    _run("merge", folder, "--orp", ORP, "--year", YEAR, "--deadline", DEADLINE, "-o", out, "--quiet")
+    row = next(r for r in _sheet(out, "submissions") if r["Soubor"] == late.name)
+    assert row["Dodržení termínu"] == "po termínu"
+    assert "uložen 2. 4. 2027" in row["Poznámka"] and "datum vyplnění chybí" in row["Poznámka"]
+    early = dt.datetime(2027, 3, 30, 12, 0).timestamp()
+    os.utime(late, (early, early))
+    _run("merge", folder, "--orp", ORP, "--year", YEAR, "--deadline", DEADLINE, "-o", out, "--quiet")
+    row = next(r for r in _sheet(out, "submissions") if r["Soubor"] == late.name)
+    assert row["Dodržení termínu"] == "včas"
