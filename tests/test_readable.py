@@ -242,7 +242,8 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
     pdf = next((tmp_path / "pdf").glob("*.pdf"))
     pages = _pdf_pages(pdf)
     by_sheet: dict[str, list[float]] = {}
-    for words in pages:
+    page_texts: dict[str, list[tuple[int, str]]] = {}
+    for n, words in enumerate(pages, start=1):
         assert words
         sheet = words[0][1]
         for name in sorted(SHEETS.values(), key=len, reverse=True):
@@ -250,6 +251,23 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
                 sheet = name
                 break
         by_sheet.setdefault(sheet, []).extend(h for h, _ in words)
+        page_texts.setdefault(sheet, []).append((n, " ".join(w for _, w in words)))
+    # A4 landscape, every page
+    sizes = re.findall(r'<page width="([\d.]+)" height="([\d.]+)"',
+                       subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout)  # fmt: skip
+    assert sizes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in sizes), set(sizes)
+    # the header row / the naming column repeat on every page of a sheet longer or wider than one
+    submissions, services = page_texts[SHEETS["submissions"]], page_texts[SHEETS["services"]]
+    assert len(submissions) > 1 and all("Stav" in t or "Kód území" in t for _, t in submissions)
+    assert len(services) > 1 and all("Název služby" in t for _, t in services)
+    # one page rendered to an image, as a person sees it (pdftoppm)
+    if shutil.which("pdftoppm"):
+        first = submissions[0][0]
+        subprocess.run(["pdftoppm", "-r", "50", "-f", str(first), "-l", str(first), "-png", str(pdf), str(tmp_path / "odevzdani")],
+                       check=True)  # fmt: skip
+        png = next(tmp_path.glob("odevzdani*.png")).read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and width > height > 300
     # every sheet prints, the optional ones of --registry / --deadline too
     assert set(SHEETS.values()) <= set(by_sheet), sorted(by_sheet)
     # a word's box at 100 % of the 11-point font is ~13 pt high; the old print was ~5.8
