@@ -1245,6 +1245,7 @@ def merge_results(
     threshold: float = DEFAULT_THRESHOLD,
     registry: Any = None,
     deadline: dt.date | None = None,
+    network: Any = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -1258,7 +1259,8 @@ def merge_results(
     workbook (default today — pass it for reproducible output); ``threshold`` is the
     year-over-year change in % that is flagged; ``registry`` (an
     ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
-    ``deadline`` the timeliness (``xlkpss.merge.expected``).
+    ``deadline`` the timeliness (``xlkpss.merge.expected``); ``network`` (an
+    ``xlkpss.merge.network.Network``) the sheet Síť vs skutečnost.
     """
     from xlkpss.merge import expected, tables
 
@@ -1361,6 +1363,14 @@ def merge_results(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
     )  # fmt: skip
+    if network is not None:
+        from xlkpss.merge.network import NetworkError, compare
+
+        try:
+            delivered = {r["territory_code"] for r in submissions if r.get("expected") == "ano" and r.get("status") in ACCEPTED}
+            compare(c, network, level=level, territory=territory, year=year, delivered=delivered if level == "kraj" else None)
+        except NetworkError as exc:
+            raise MergeError(f"--network: {exc}") from None
     return c
 
 
@@ -1472,6 +1482,7 @@ def merge_paths(
     engine: str = "calamine",
     registry: str | os.PathLike | None = None,
     deadline: dt.date | None = None,
+    network: str | os.PathLike | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -1518,6 +1529,15 @@ def merge_paths(
             prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    net = None
+    if network is not None:
+        from xlkpss.merge.network import NetworkError, check_fits, read_network
+
+        try:
+            net = read_network(network, engine=engine)
+            check_fits(net, level=level, territory=territory, year=year)
+        except NetworkError as exc:
+            raise MergeError(f"--network: {exc}") from None
     reg = None
     if registry is not None:
         from xlkpss.registry import RegistryError, read_registry
@@ -1539,6 +1559,7 @@ def merge_paths(
         threshold=threshold,
         registry=reg,
         deadline=deadline,
+        network=net,
     )
 
 

@@ -35,6 +35,7 @@ from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path, sha256_file
 from xlkpss.merge.clean import clean_value, clean_values
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
+from xlkpss.merge import network
 from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated, column_label
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
 from xlkpss.merge.xlsxrows import Formula, RowsWorksheet
@@ -65,6 +66,7 @@ TABLE_NAMES = {
     "submissions": "TabOdevzdani",
     "submitter_completeness": "TabUplnostPredkladatelu",
     "service_comparison": "TabPorovnaniSluzeb",
+    network.SHEET_KEY: "TabSitVsSkutecnost",
     "services": "TabSluzby",
     "capacities": "TabKapacity",
     "coverage": "TabCiloveSkupiny",
@@ -109,6 +111,7 @@ _PRINT_REPEAT = {
     "funding": ("territory_name", "druh"),
     "coverage": ("target_group", "target_group"),
     "errors": ("src_file", "src_file"),
+    network.SHEET_KEY: ("nazev_orp", "nazev_orp"),
 }
 #: columns for programs only (a hash, a metric key): hidden on screen and in print, the
 #: values stay in the cells (filters, ``read_consolidated``)
@@ -212,6 +215,8 @@ def _kind_of(sheet: str, col: str) -> str:
     """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
     if sheet == "coverage" and col != "target_group":
         return "int"
+    if sheet == network.SHEET_KEY and col in network.NUMBER_KINDS:
+        return network.NUMBER_KINDS[col]
     if col in _INT_COLS or col.startswith("n_"):
         return "int"
     if col in _MONEY_COLS:
@@ -478,6 +483,8 @@ def _row_fill(key: str, r: dict[str, Any]) -> str | None:
         return "core"
     if key == "changes" and r.get("flag") == "ano":
         return "flag"
+    if key == network.SHEET_KEY and r.get("finding") not in (None, network.MATCH):
+        return "flag"
     return None
 
 
@@ -616,7 +623,7 @@ def _write_sheet(
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors"):
+    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
         ws.write_rows(first, rows, plain, plain_text)
