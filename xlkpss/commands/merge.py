@@ -89,7 +89,7 @@ def summary_lines(c, out: Path) -> list[str]:
 
 
 #: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
-LEFT_OUT_CODES = ("summary-level", "submission-level")
+LEFT_OUT_CODES = ("summary-level", "submission-level", "network-input")
 
 
 def left_out_lines(c) -> list[str]:

@@ -64,6 +64,7 @@ from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.guards import (
     left_out_note,
     mixed_inputs_message,
+    network_input_note,
     nothing_left_message,
     submission_note,
     wrong_territory_message,
@@ -78,6 +79,7 @@ from xlkpss.merge.model import (
     column_label,
 )
 from xlkpss.merge.resubmit import ROWS, diff_rows
+from xlkpss.merge.network import KIND as NETWORK_KIND
 from xlkpss.merge.status import ACCEPTED, file_status
 from xlkpss.perf import gc_paused
 from xlkpss.spec import get_template, load_spec
@@ -120,6 +122,7 @@ MERGE_CODES: dict[str, str] = {
     "duplicate-row": "Řádek už sloučen z jiného souhrnu",
     "summary-level": "Souhrn nelze sloučit na této úrovni",
     "submission-level": "Šablona patří do souhrnu ORP",
+    "network-input": "Krajská síť mezi vstupy",
 }
 
 #: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
@@ -551,6 +554,10 @@ def _assign_status(sources: list[Source], level: str, territory: Territory, year
             src.unit = src.submitter_code
             complete = _num(c.meta.get("completeness"))
             src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
+            continue
+        if src.kind == NETWORK_KIND:  # the regional network is compared (--network), never merged
+            _refuse(src, lines, "rejected", "network-input", network_input_note(), message=network_input_note())
+            src.left_out = True
             continue
         if level != "orp":
             # regional and national merges take the consolidated workbooks of the level
@@ -1491,7 +1498,7 @@ def merge_paths(
     from xlkpss.merge.workbook import ConsolidatedReadError, is_consolidated, read_consolidated
     from xlkpss.validate.engine import collect_paths, validate_paths
 
-    skip = {Path(p).resolve() for p in exclude}
+    skip = {Path(p).resolve() for p in [*exclude, *([network] if network is not None else [])]}
     files = [p for p in collect_paths(paths) if p.resolve() not in skip]
     if not files:
         raise MergeError("nenalezen žádný soubor .xlsx, .xlsm, .xls ani .ods ke sloučení")
@@ -1513,6 +1520,14 @@ def merge_paths(
             level = _level_of_inputs(summaries, summary_paths)
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
+    net = None
+    if network is not None:  # a wrong network file stops the merge before the long validation
+        from xlkpss.merge.network import NetworkError, read_network
+
+        try:
+            net = read_network(network, engine=engine)
+        except NetworkError as exc:
+            raise MergeError(f"--network: {exc}") from None
     # inputs of another level are not an abort: merge_results leaves each out with a line
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
@@ -1529,15 +1544,6 @@ def merge_paths(
             prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
-    net = None
-    if network is not None:
-        from xlkpss.merge.network import NetworkError, check_fits, read_network
-
-        try:
-            net = read_network(network, engine=engine)
-            check_fits(net, level=level, territory=territory, year=year)
-        except NetworkError as exc:
-            raise MergeError(f"--network: {exc}") from None
     reg = None
     if registry is not None:
         from xlkpss.registry import RegistryError, read_registry

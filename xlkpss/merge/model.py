@@ -245,6 +245,7 @@ _derived_labels()
 KIND_LABELS: dict[str, str] = {
     "sluzby": "služby",
     "plan": "plán",
+    _network.KIND: "krajská síť",
     "souhrn": "souhrn ORP",
     "souhrn_kraje": "souhrn kraje",
     "souhrn_statu": "souhrn za Českou republiku",
