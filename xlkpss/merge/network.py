@@ -504,7 +504,9 @@ def _orp_totals(
             if no_data:
                 out[-1].update(
                     rep_kapacita=None, diff_kapacita=None, rep_uvazky=None, diff_uvazky=None, rep_per_1000=None,
-                    note="za ORP nebyl sloučen žádný souhrn: hlášené jednotky nejsou známy",
+                    note="; ".join(
+                        x for x in ("za ORP nebyl sloučen žádný souhrn: hlášené jednotky nejsou známy", out[-1]["note"]) if x
+                    ),
                 )
     return out
 
