@@ -190,6 +190,12 @@ def _name_of(clean: list[dict], name: str) -> dict:
 # --- the template ------------------------------------------------------------------------------------------------
 
 
+def test_the_demo_names_the_network_kind_without_importing_it():
+    from xlkpss.commands import demo
+
+    assert demo.NETWORK_KIND == net.KIND
+
+
 def test_network_fields_share_the_rules_of_the_services_fields():
     for f in SIT.fields:
         if f.key in S_LABEL:

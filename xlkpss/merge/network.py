@@ -44,6 +44,7 @@ __all__ = [
     "NetworkError",
     "check_fits",
     "compare",
+    "network_from_result",
     "read_network",
     "summary_line",
 ]
@@ -126,13 +127,21 @@ _SHOWN_ERRORS = 5
 def read_network(path: str | os.PathLike, *, engine: str = "calamine") -> Network:
     """Validate the network file at ``path`` and return its entries; ``NetworkError``
     when it is not a network template or has an error in a row or in the kraj / year."""
-    from xlkpss.spec import get_template
     from xlkpss.validate.engine import validate_paths
 
     path = Path(path)
     if not path.is_file():
         raise NetworkError(f"soubor {path} neexistuje")
     [res] = validate_paths([path], engine=engine, workers=1)
+    return network_from_result(res)
+
+
+def network_from_result(res: Any) -> Network:
+    """The network of a validated file (an ``xlkpss.validate.issues.FileResult``);
+    ``NetworkError`` as ``read_network``."""
+    from xlkpss.spec import get_template
+
+    path = Path(res.path)
     t = get_template(KIND)
     if res.kind != KIND:
         if res.kind:
