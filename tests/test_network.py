@@ -434,6 +434,16 @@ def test_wrong_network_files_are_clear_czech_errors(work, tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_a_contact_error_in_the_network_is_said_but_does_not_stop_the_merge(work, tmp_path):
+    sit = write_network(tmp_path / "sit_email.xlsx", _seeded(work["clean"]))
+    wb = openpyxl.load_workbook(sit)
+    wb[get_template("sit").sheet("identifikace").name][field_cell("sit", "identifikace", "email")].value = "sit(at)kraj"
+    wb.save(sit)
+    code, text = _run("merge", work["dirs"]["4203"], "--orp", "4203", "-o", tmp_path / "x.xlsx", "--network", sit)
+    assert code == 0, text
+    assert "v souboru sítě je chyba, která porovnání neovlivní: List Identifikace, buňka" in text and "sit(at)kraj" in text
+
+
 def test_a_national_merge_refuses_a_network(work):
     c = read_consolidated(work["kraj"])
     from xlkpss.codelists import STATE

@@ -529,4 +529,5 @@ def summary_line(info: dict[str, Any]) -> str:
         f"v jiném ORP {found.get(OTHER_ORP, 0)}"
         + (f", v ORP bez souhrnu {found[NO_DATA]}" if found.get(NO_DATA) else "")
         + f" (list {SHEET_NAME})"
+        + "".join(f"\n  v souboru sítě je chyba, která porovnání neovlivní: {n}" for n in info.get("notes") or [])
     )
