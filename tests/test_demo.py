@@ -45,6 +45,9 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
     assert (out / "souhrn_cr.html").is_file()
     wb = openpyxl.load_workbook(kraj_books[0], read_only=True)
     assert "Odevzdání" in wb.sheetnames
+    assert "Síť vs skutečnost" in wb.sheetnames  # compared with the sample network of the kraj
+    assert kraj.meta["network"]["file"] == "sit_ustecky_kraj_2026.xlsx"
+    assert (out / "sablony" / "sablona_sit.xlsx").is_file()
     wb.close()
     try:
         import xlkpss.render.summary  # noqa: F401

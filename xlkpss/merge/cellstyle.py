@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from xlkpss.merge import network
 from xlkpss.merge.bookformat import SheetLayout
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.errorgroups import error_group
@@ -65,6 +66,7 @@ _PRINT_REPEAT = {
     "funding": ("territory_name", "druh"),
     "coverage": ("target_group", "target_group"),
     "errors": ("src_file", "src_file"),
+    network.SHEET_KEY: ("nazev_orp", "nazev_orp"),
 }
 
 
@@ -140,6 +142,8 @@ def kind_of(sheet: str, col: str) -> str:
     """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
     if sheet == "coverage" and col != "target_group":
         return "int"
+    if sheet == network.SHEET_KEY and col in network.NUMBER_KINDS:
+        return network.NUMBER_KINDS[col]
     if col in _INT_COLS or col.startswith("n_"):
         return "int"
     if col in _MONEY_COLS:
@@ -234,6 +238,8 @@ def row_fill(key: str, r: dict[str, Any]) -> str | None:
     if key == "gaps" and r.get("core") == "ano" and not r.get("note"):
         return "core"
     if key == "changes" and r.get("flag") == "ano":
+        return "flag"
+    if key == network.SHEET_KEY and r.get("finding") not in (None, network.MATCH):
         return "flag"
     return None
 

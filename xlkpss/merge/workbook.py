@@ -32,6 +32,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path
+from xlkpss.merge import network
 from xlkpss.merge.bookformat import (
     FORMAT_VERSION,
     META_KIND,
@@ -85,6 +86,7 @@ TABLE_NAMES = {
     "submissions": "TabOdevzdani",
     "submitter_completeness": "TabUplnostPredkladatelu",
     "service_comparison": "TabPorovnaniSluzeb",
+    network.SHEET_KEY: "TabSitVsSkutecnost",
     "services": "TabSluzby",
     "capacities": "TabKapacity",
     "coverage": "TabCiloveSkupiny",
@@ -240,7 +242,7 @@ def _write_sheet(
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors"):
+    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
         ws.write_rows(first, rows, plain, plain_text)
