@@ -101,6 +101,13 @@ def test_template_name_errors_are_czech_usage_errors(tmp_path, args, needles):
     assert "Traceback" not in res.output and "Usage" not in res.output and not out.exists()
 
 
+def test_ambiguous_obec_resolved_by_the_orp_option(tmp_path):
+    out = tmp_path / "nova_ves.xlsx"
+    res = CliRunner().invoke(main, ["template", "sluzby", "--obec", "Nová Ves", "--orp", "Louny", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert _identification(out)["Kód obce"] == "542636"
+
+
 def test_merge_and_registry_accept_names(tmp_path, samples_dir=None):
     from pathlib import Path
 

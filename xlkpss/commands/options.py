@@ -13,7 +13,8 @@ class TerritoryName(click.ParamType):
     """``--obec`` / ``--orp`` / ``--kraj``: a code or a name (case and diacritics do not
     matter: ``--obec Údlice``, ``--orp chomutov``, ``--kraj "Ústecký kraj"``), converted to
     the code.  An ambiguous name is a Czech usage error listing the candidates with their
-    codes; an unknown one suggests close matches (exit 2)."""
+    codes; an unknown one suggests close matches (exit 2).  An obec name several obce carry
+    is left to ``territory_scope``, which resolves it inside the --orp / --kraj given."""
 
     name = "KÓD|NÁZEV"
 
@@ -28,6 +29,9 @@ class TerritoryName(click.ParamType):
         try:
             return find_territory(self.level, value).code
         except TerritoryError as exc:
+            if exc.ambiguous and self.level == "obec":
+                # „Nová Ves“ --orp Louny: resolved inside the ORP / kraj by territory_scope
+                return " ".join(str(value).split())
             self.fail(exc.message(), param, ctx)
 
 
