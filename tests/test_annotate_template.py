@@ -92,6 +92,8 @@ def test_copy_is_the_current_template_with_the_values(converted, tmp_path, fmt):
     head = next(r for r in range(1, 10) if copy[REPORT_SHEET].cell(r, 1).value == "List")
     listed = {(r[0], r[1]) for r in copy[REPORT_SHEET].iter_rows(min_row=head + 1, max_col=2, values_only=True) if r[0]}
     assert listed == {(SVC, KAP), (SVC, OBEC)}
+    # it prints as the template does: the table's columns down to the last filled row
+    assert svc.print_area == "'Služby'!$A$1:$AH$3" and svc.print_title_cols == "$A:$C"
 
 
 def test_copy_validates_as_the_original(converted, tmp_path):

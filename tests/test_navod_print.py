@@ -247,6 +247,19 @@ def test_page_setup_read_back(templates, kind):
             assert fit and ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_print_area_is_the_table_columns(templates, kind):
+    """Only the table's columns print (whole columns: no empty rows below, nothing to the
+    right of the table); openpyxl cannot read whole-column areas, so read workbook.xml."""
+    import zipfile
+
+    xml = zipfile.ZipFile(templates[(kind, "cr")]).read("xl/workbook.xml").decode()
+    areas = dict(re.findall(r'<definedName name="_xlnm.Print_Area" localSheetId="\d+">([^!<]+)!([^<]+)</definedName>', xml))
+    for sheet in get_template(kind).table_sheets:
+        last = openpyxl.utils.get_column_letter(len(sheet.fields))
+        assert areas.get(sheet.name, areas.get(f"'{sheet.name}'")) == f"$A:${last}", (sheet.name, areas)
+
+
 def test_services_sheet_splits_across_pages_keeping_identity():
     sheet = get_template("sluzby").sheet("sluzby")
     layout = print_layout(sheet)

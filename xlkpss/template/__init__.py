@@ -540,6 +540,9 @@ class _Writer:
         )
         _page_setup(ws)
         layout = print_layout(sheet)
+        # only the table's columns print, whole columns: as many rows as are filled (Excel and
+        # LibreOffice print no empty rows below), nothing placed to the right of the table
+        ws.print_area(0, 0, 1_048_575, len(sheet.fields) - 1)
         ws.repeat_rows(0)
         if layout.repeat:
             ws.repeat_columns(0, layout.repeat - 1)

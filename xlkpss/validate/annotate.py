@@ -237,17 +237,49 @@ def _load(res: FileResult):
     annotation).  An .xls / .ods — and an .xlsx whose dropdowns and input rules were lost —
     becomes the current template filled with the submitted values (``rebuild_as_template``),
     so the copy the clerk gets back is a working template again."""
-    import openpyxl
 
     if res.format in ("xlsx", "xlsm"):
-        wb = openpyxl.load_workbook(res.path, keep_vba=False, rich_text=False)
+        wb = _open_xlsx(res.path)
         if not _validations_lost(wb, res):
             remove_annotation(wb)
+            _print_filled_rows(wb, res.kind, {n: k for k, n in res.sheet_names.items()})
             return wb, {}, []
     rebuilt = rebuild_as_template(res)
     if rebuilt is not None:
         return rebuilt
     return _bare_copy(res), {}, []
+
+
+def _open_xlsx(path):
+    """openpyxl's workbook of an .xlsx.  openpyxl cannot hold the template's whole-column
+    print area ($A:$AH) and says so; ``_print_filled_rows`` sets it again."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Print area cannot be set", category=UserWarning)
+        return openpyxl.load_workbook(path, keep_vba=False, rich_text=False)
+
+
+def _print_filled_rows(wb, kind: str | None, keys: dict[str, str]) -> None:
+    """The print area of each table sheet of the template: its columns, down to the last
+    filled row (``keys``: sheet name in ``wb`` → sheet key)."""
+    from xlkpss.cells import col_letter
+    from xlkpss.spec import get_template
+
+    if not kind:
+        return
+    t = get_template(kind)
+    for name, key in keys.items():
+        if name not in wb.sheetnames or key not in {s.key for s in t.table_sheets}:
+            continue
+        ws, width = wb[name], len(t.sheet(key).fields)
+        last = 1
+        for row in ws.iter_rows(min_row=1, max_col=width):
+            if any(c.value is not None for c in row):
+                last = row[0].row
+        ws.print_area = f"A1:{col_letter(width - 1)}{last}"
 
 
 def _validations_lost(wb, res: FileResult) -> bool:
@@ -358,7 +390,8 @@ def rebuild_as_template(res: FileResult):
     with tempfile.TemporaryDirectory(prefix="xlkpss_annotate_") as tmp:
         path = build_template(t.kind, f"{tmp}/copy.xlsx", year=_year(res), scope=_scope(res), prefill=prefill,
                               rows=rows, meta=dict(sub.meta))  # fmt: skip
-        wb = openpyxl.load_workbook(path)
+        wb = _open_xlsx(path)
+    _print_filled_rows(wb, t.kind, {s.name: s.key for s in t.table_sheets})
     added: list[str] = []
     for key, cols in extra_cols.items():
         data = sub.sheets[key]
