@@ -167,3 +167,31 @@ def test_ods_loop_through_libreoffice(converted, tmp_path):
     assert _rules(clean[SVC]) and list(clean[SVC].tables) == ["TabSluzby"]
     assert clean[SVC][KAP].value == 20 and clean[SVC][KAP].fill.fill_type in (None, "none") or (
         clean[SVC][KAP].fill.fgColor.rgb[-6:] not in ("FFC7CE", "FFEB9C"))  # fmt: skip
+
+
+def test_every_invalid_sample_as_ods_keeps_its_issues(tmp_path):
+    """Each invalid sample saved as .ods by LibreOffice: the copy (a fresh template with the
+    values) reports exactly what the .ods reports — also a formula error (#REF! stays an
+    error, not its text) — except a renamed sheet, which the copy names right."""
+    lo.require()
+    folder = Path(__file__).resolve().parents[1] / "samples" / "invalid"
+    samples = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("neni_tabulka"))  # a csv: LibreOffice cannot open it as xlsx
+    odss = lo.convert(samples, "ods", tmp_path / "ods")
+
+    def seen(r):
+        return sorted((i.code, i.sheet, i.cell, i.value) for i in r.issues if i.code != "sheet-renamed")
+
+    compared = 0
+    for res in validate_paths(odss, workers=1):
+        out = annotate(res, tmp_path / "copies")
+        if res.kind is None or out is None:
+            continue  # not a template (an empty file): nothing to rebuild
+        [again] = validate_paths([out], workers=1)
+        expected = seen(res)
+        if any(i.code == "sheet-renamed" for i in res.issues):
+            assert not [i for i in again.issues if i.code == "sheet-renamed"], res.path.name
+            assert [x[0] for x in seen(again)] == [x[0] for x in expected], res.path.name
+        else:
+            assert seen(again) == expected, res.path.name
+        compared += 1
+    assert compared >= 10

@@ -223,6 +223,8 @@ def remove_annotation(wb) -> int:
 # -- loading ------------------------------------------------------------------------------
 
 
+#: formula errors an .xlsx can hold as such
+_EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 #: the sheet an unknown column of the clerk's is kept on („Navíc – Služby“)
 EXTRA_SHEET = "Navíc – {sheet}"
 
@@ -354,6 +356,7 @@ def rebuild_as_template(res: FileResult):
     rows: dict[str, list[dict[str, object]]] = {}
     extra_cols: dict[str, list[int]] = {}
     unknown = {(i.sheet, i.cell) for i in res.issues if i.code == "column-unknown"}
+    errors: dict[tuple[str, str], str] = {}  # formula errors of the file, by cell of the copy
     for key, data in sub.sheets.items():
         spec, src = data.spec, raw.sheet(data.sheet_name)
         if src is None:
@@ -364,6 +367,8 @@ def rebuild_as_template(res: FileResult):
                 err = src.errors.get((row0, data.anchor))
                 prefill[fkey] = err if err is not None else src.cell(row0, data.anchor)
                 target = field_cell(t.kind, key, fkey)
+                if err is not None:
+                    errors[(spec.name, target)] = err
                 where[(src.name, a1(row0, data.anchor))] = (spec.name, target)
                 where[(src.name, a1(row0, data.anchor - 1))] = (spec.name, f"A{target[1:]}")
             continue
@@ -375,6 +380,8 @@ def rebuild_as_template(res: FileResult):
             for fkey, c in data.positions.items():
                 err = src.errors.get((r, c))
                 v = err if err is not None else src.cell(r, c)
+                if err is not None:
+                    errors[(spec.name, a1(r - head, index[fkey]))] = err
                 if v is not None:
                     values[fkey] = v
             table.append(values)
@@ -392,6 +399,10 @@ def rebuild_as_template(res: FileResult):
                               rows=rows, meta=dict(sub.meta))  # fmt: skip
         wb = _open_xlsx(path)
     _print_filled_rows(wb, t.kind, {s.name: s.key for s in t.table_sheets})
+    for (name, cell), err in errors.items():
+        if err in _EXCEL_ERRORS:  # the error itself, not its text („Err:502“ of LibreOffice stays text)
+            wb[name][cell].value = err
+            wb[name][cell].data_type = "e"
     added: list[str] = []
     for key, cols in extra_cols.items():
         data = sub.sheets[key]
