@@ -204,7 +204,7 @@ class TerritoryError(ValueError):
         looks_like_code = self.value.strip()[:1].isdigit() or (self.level == "kraj" and self.value.strip().upper().startswith("CZ"))
         what = {"obec": "kód obce", "orp": "kód ORP", "kraj": "kód kraje"}[self.level] if looks_like_code else (
             {"obec": "název obce", "orp": "název ORP", "kraj": "název kraje"}[self.level])
-        text = f"neznámý {what} {self.value!r} ({_CODE_HINTS[self.level]})"
+        text = f"neznámý {what} „{self.value}“ ({_CODE_HINTS[self.level]})"
         if self.suggestions:
             text += "; měli jste na mysli: " + "; ".join(c.label() for c in self.suggestions) + "?"
         return text
