@@ -17,7 +17,7 @@ from lo import convert, require
 from support import make_submission
 from xlkpss.codelists import territory
 from xlkpss.i18n import format_number
-from xlkpss.spec import get_template
+from xlkpss.spec import get_template, load_spec
 from xlkpss.template import (
     DROPDOWN_WORDS,
     LISTS_SHEET,
@@ -30,7 +30,7 @@ from xlkpss.template import (
 )
 from xlkpss.validate.engine import validate_paths
 
-KINDS = ("sluzby", "plan")
+KINDS = tuple(load_spec().templates)  # sluzby, plan, sit
 _BIG = 10**12
 REQUIRED_FILL = "FCE4D6"
 
