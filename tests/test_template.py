@@ -309,7 +309,7 @@ def test_unknown_territory_is_a_clear_cli_error(tmp_path, args, needle):
     out = tmp_path / "x.xlsx"
     res = CliRunner().invoke(cli, ["template", "sluzby", *args, "-o", str(out)])
     assert res.exit_code == 2, res.output
-    assert needle in res.output and "neznámý kód" in res.output
+    assert needle in res.output and ("neznámý kód" in res.output or "neleží v území ORP Litoměřice" in res.output)
     assert "Traceback" not in res.output
     assert not out.exists()
 
@@ -383,7 +383,7 @@ def test_number_formats(tpl_blank, kind):
             if f.type == "money":
                 assert fmt == MONEY_FORMAT
                 n_money += 1
-    assert n_money >= (7 if kind == "sluzby" else 3)
+    assert n_money >= {"sluzby": 7, "plan": 3}.get(kind, 0)  # the network (sit) has no amounts
     # spaces only inside quotes: a Czech LibreOffice reads "0 " as a thousands scaler
     for typ, fmt in {**NUM_FORMATS, "year": YEAR_FORMAT}.items():
         if fmt:

@@ -15,6 +15,11 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath
+from xlkpss.i18n import SUBMITTERS, plural_cs
+
+#: the template kind of the regional network (= xlkpss.merge.network.KIND; a test checks —
+#: importing it here would slow every command's start)
+NETWORK_KIND = "sit"
 
 #: sample ORP folders are named ``orp_<kód ORP>_<name>``
 _ORP_FOLDER = re.compile(r"^orp_(\d{4})(?:_|$)")
@@ -83,9 +88,12 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     first_orp = _ORP_FOLDER.match(orp_dirs[0].name).group(1)  # type: ignore[union-attr]
     scope = territory(orp=first_orp)
     for kind, spec in load_spec().templates.items():
+        # the network template is the kraj's: its ORP dropdown lists the ORP of the kraj
+        where = territory(kraj=orps()[first_orp]["kod_kraje"]) if kind == NETWORK_KIND else scope
         res.add(
-            f"Šablona „{spec.title}“", build_template(kind, out_dir / "sablony" / spec.filename, year=year, scope=scope)
+            f"Šablona „{spec.title}“", build_template(kind, out_dir / "sablony" / spec.filename, year=year, scope=where)
         )
+    networks = _networks(results, year, res)
 
     # 3. validation report (text + JSON) and annotated copies of the files with problems
     check = out_dir / "kontrola"
@@ -127,10 +135,11 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             summaries = [
                 read_consolidated(b, sandbox=False) for b in orp_books if orps()[_code_of(b)]["kod_kraje"] == kraj
             ]
-            c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries)
+            c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries,
+                              network=networks.get(kraj))  # fmt: skip
             book = out_dir / f"souhrn_kraj_{kraj}.xlsx"
             write_consolidated(c, book, protect_inputs=inputs + orp_books)
-            res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP)", book)
+            res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP{', se sítí služeb kraje' if kraj in networks else ''})", book)
             res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
             _catalogue(c, out_dir / f"katalog_{kraj}", res)
             kraj_books.append(book)
@@ -155,6 +164,25 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     # 5. the plan fulfilment sheet of the valid plan evaluations in the ORP folders
     _fulfilment(results, orp_dirs, out_dir, year, inputs, res)
     return res
+
+
+def _networks(results, year: int, res: DemoResult) -> dict:
+    """The sample networks of services (template sit, validated with the other samples) of the
+    year, by kraj: the regional merge compares its services with them (Síť vs skutečnost)."""
+    from xlkpss.merge.network import NetworkError, network_from_result
+
+    out = {}
+    for r in results:
+        if r.kind != NETWORK_KIND:
+            continue
+        try:
+            net = network_from_result(r)
+        except NetworkError as exc:
+            res.notes.append(f"síť služeb nepoužita: {exc}")
+            continue
+        if net.year in (None, year):
+            out.setdefault(net.kraj, net)
+    return out
 
 
 def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, inputs, generated, res: DemoResult) -> None:
@@ -182,7 +210,7 @@ def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, i
     items, index = write_chase_pack(
         c, out_dir / "urgence", sources=PrefillSources.load([registry_book]), deadline=deadline, protect=set(inputs)
     )
-    res.add(f"Podklady k urgenci ({len(items)} předkladatelů: šablony a CSV pro hromadnou korespondenci)", index)
+    res.add(f"Podklady k urgenci ({plural_cs(len(items), SUBMITTERS)}: šablony a CSV pro hromadnou korespondenci)", index)
 
 
 def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: DemoResult) -> Path | None:
@@ -205,7 +233,7 @@ def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: De
     target = out_dir / f"predvyplnene_{year + 1}"
     results, index = write_per_submitter(territory(orp=orp), sources, target, year=year + 1, protect=set(inputs))
     filled = sum(1 for r in results if r.rows)
-    res.add(f"Předvyplněné šablony na rok {year + 1} ({len(results)} předkladatelů, {filled} s řádky)", target)
+    res.add(f"Předvyplněné šablony na rok {year + 1} ({plural_cs(len(results), SUBMITTERS)}, {filled} s řádky)", target)
     res.add("Kdo dostane který soubor (CSV pro Excel)", index)
     return book
 
@@ -232,7 +260,6 @@ def _catalogue(c, stem: Path, res: DemoResult) -> None:
 
 def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoResult) -> Path | None:
     """The fulfilment workbook and page of the valid plan evaluations (when the renderer exists)."""
-    from xlkpss.i18n import plural_cs
 
     try:
         from xlkpss.plan import plans_from_results

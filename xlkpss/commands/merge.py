@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath, output_problem, warn_folder_changes
+from xlkpss.commands.options import territory_option
 
 
 def _parse_core(value: str | None) -> list[str] | None:
@@ -69,23 +70,27 @@ def summary_lines(c, out: Path) -> list[str]:
             f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
             f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
         )
+    if m.get("network"):
+        from xlkpss.merge.network import summary_line
+
+        lines.append(f"  {summary_line(m['network'])}")
     if m.get("unchanged_files"):
         lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
     if m.get("deadline"):
         subs_t = c.table("submissions")
         late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
-        from xlkpss.i18n import plural_cs
+        from xlkpss.i18n import FILES, plural_cs
 
         due = dt.date.fromisoformat(m["deadline"])
         lines.append(
-            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, FILES)} "
             "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
         )
     return lines
 
 
 #: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
-LEFT_OUT_CODES = ("summary-level", "submission-level")
+LEFT_OUT_CODES = ("summary-level", "submission-level", "network-input")
 
 
 def left_out_lines(c) -> list[str]:
@@ -119,10 +124,8 @@ def left_out_lines(c) -> list[str]:
     help="Úroveň souhrnu: orp (obce a poskytovatelé ORP), kraj (souhrny ORP) nebo stat (souhrny krajů → celá "
     "Česká republika). Výchozí: podle --orp/--kraj, jinak podle vstupů: souhrny ORP → kraj, souhrny krajů → stat.",
 )
-@click.option(
-    "--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné."
-)
-@click.option("--kraj", metavar="KÓD", help="Slučovaný kraj (kód NUTS 3, např. CZ042); výchozí: určí se ze souborů.")
+@territory_option("orp", "Slučované ORP (čtyřmístný kód ČSÚ nebo název, např. 4203 nebo Chomutov); výchozí: určí se ze souborů, je-li jediné.")
+@territory_option("kraj", "Slučovaný kraj (kód NUTS 3 nebo název, např. CZ042 nebo „Ústecký kraj“); výchozí: určí se ze souborů.")
 @click.option(
     "--year",
     type=click.IntRange(2000, 2100),
@@ -137,6 +140,11 @@ def left_out_lines(c) -> list[str]:
     "--registry",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
+)
+@click.option(
+    "--network",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Krajská síť sociálních služeb (vyplněná šablona xlkpss template sit): list Síť vs skutečnost.",
 )
 @click.option(
     "--deadline",
@@ -171,8 +179,8 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, registry, deadline, threshold, core_services, html_out, strict,
-    generated, quiet,
+    paths, output, level, orp, kraj, year, previous, registry, network, deadline, threshold, core_services, html_out,
+    strict, generated, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -240,6 +248,7 @@ def command(
             progress=_progress(quiet, "Kontroluji"),
             registry=registry,
             deadline=due,
+            network=network,
         )
     except MergeUsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -250,6 +259,8 @@ def command(
         protect.append(previous)
     if registry is not None:
         protect.append(registry)
+    if network is not None:
+        protect.append(network)
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:

@@ -258,7 +258,8 @@ def live_layout(t: TemplateSpec, scope: Territory, lists: dict[str, CodeList], r
             if not f.required:
                 continue
             cond = [started, _blank(c.ref(f.key))]
-            if f.type == "code" and related.get("druh") in codelist(f.codelist) and related.get("when"):
+            when_keys = list((related.get("when") or {}))
+            if f.type == "code" and related.get("druh") in codelist(f.codelist) and when_keys and all(k in c.index for k in when_keys):
                 when = [f"{c.val(k)}={_q(codelist(s.field(k).codelist).display_of(v))}" for k, v in related["when"].items()]
                 cond.append(f"NOT(AND({','.join(when)}))")
             live.helpers.append(Helper("required", f.key, f"AND({','.join(cond)})"))

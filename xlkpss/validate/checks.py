@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from xlkpss.codelists import codelist, municipalities, orps
+from xlkpss.codelists import codelist, is_related_type, municipalities, orps
 from xlkpss.i18n import format_number
 from xlkpss.spec import SheetSpec, load_spec
 
@@ -215,6 +215,22 @@ def _or_list(codes: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " nebo " + labels[-1]
 
 
+def _counted_under(parts: list[str], by_number: dict[str, dict]) -> dict[str, str]:
+    """Where an item whose parent is missing is counted (``xlkpss.plan.tree`` attaches it
+    to its nearest existing ancestor): the words of the message."""
+    for n in range(len(parts) - 2, 0, -1):
+        ancestor = ".".join(parts[:n])
+        if ancestor in by_number:
+            return {
+                "counted_cs": f"v plnění plánu se položka započte pod položku {ancestor}",
+                "counted_en": f"the item is counted under item {ancestor}",
+            }
+    return {
+        "counted_cs": "v plnění plánu se položka započte mezi položky bez priority",
+        "counted_en": "the item is counted among the items without a priority",
+    }
+
+
 def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
     by_number: dict[str, dict] = {}
     for _, r in rows:
@@ -229,7 +245,7 @@ def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
             parent_no = ".".join(parts[:-1]) if depth > 1 else None
             parent = by_number.get(parent_no) if parent_no else None
             if parent_no and parent is None:
-                yield i, "cislo", "plan-parent-missing", number, {"expected": parent_no}
+                yield i, "cislo", "plan-parent-missing", number, {"expected": parent_no, **_counted_under(parts, by_number)}
             if level in _LEVEL_RANK:
                 why = _level_problem(number, level, parent_no, parent.get("uroven") if parent is not None else None)
                 if why:
@@ -247,15 +263,54 @@ def plan_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
     yield from _plan_rows(list(_records(frame)))
 
 
+# --- Síť (krajská síť sociálních služeb) ---------------------------------------------------
+
+
+def _network_rows(rows: list[tuple[int, dict]], ident: dict) -> Iterator[Found]:
+    """A network row: a legal type (never „související služba“), a form the law allows for
+    it, beds only for a residential form, the ORP inside the kraj of Identifikace."""
+    druhy, formy = codelist("druhy_sluzeb"), codelist("formy")
+    kraj = ident.get("kod_kraje")
+    all_orp = orps()
+    for i, r in rows:
+        druh, forma = r.get("druh"), r.get("forma")
+        if druh and is_related_type(druh):
+            yield i, "druh", "network-related-type", druhy.get(druh).label, {}
+        elif druh and forma:
+            allowed = druhy.get(druh).extra.get("formy") or ()
+            if allowed and forma not in allowed:
+                yield i, "forma", "form-not-allowed", formy.get(forma).label, {
+                    "expected": druhy.get(druh).display,
+                    "allowed": ", ".join(formy.get(a).label for a in allowed),
+                }
+        if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
+            yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
+        orp = r.get("orp")
+        if orp and kraj and orp in all_orp and all_orp[orp]["kod_kraje"] != kraj:
+            yield i, "orp", "network-orp-outside-kraj", all_orp[orp]["nazev_orp"], {"expected": codelist("kraje").get(kraj).label}
+
+
+def network_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
+    yield from _network_rows(list(_records(frame)), ident)
+
+
 ROW_CHECKS: dict[str, RowCheck] = {
     "sluzby": services_checks,
     "plan": plan_checks,
+    "sit": network_checks,
 }
 
 #: fields each row check reads (besides ``_bad``)
 _USES = {
     "sluzby": ("registrovana", "identifikator", "druh", "forma", "typ_kapacity", "naklady", "obec"),
     "plan": ("cislo", "uroven", "stav", "dosazena_hodnota", "cilova_hodnota", "indikator", "rozpocet", "cerpano"),
+    "sit": ("druh", "forma", "typ_kapacity", "orp"),
+}
+
+#: the per-file row checks of the sheets other than Služby (rows of one file, its Identifikace)
+_FILE_ROWS: dict[str, Callable[[list[tuple[int, dict]], dict], Iterator[Found]]] = {
+    "plan": lambda rows, ident: _plan_rows(rows),
+    "sit": _network_rows,
 }
 
 
@@ -307,7 +362,7 @@ def batch_row_checks(
                 out.setdefault(file_idx, []).extend(found)
         return out
     for file_idx, lo, hi in spans:
-        found = list(_plan_rows([(g - lo, row(g)) for g in range(lo, hi)]))
+        found = list(_FILE_ROWS[key]([(g - lo, row(g)) for g in range(lo, hi)], idents.get(file_idx, {})))
         if found:
             out[file_idx] = found
     return out
