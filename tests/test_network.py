@@ -215,7 +215,8 @@ def test_template_sit_from_the_cli(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:3] == ["Návod", "Identifikace", SIT.name]
     ws = wb[SIT.name]
-    assert [c.value for c in ws[1]] == [f.label for f in SIT.fields]
+    header = [c.value for c in ws[1]]  # the labels, then nothing (the Kontrola block starts lower)
+    assert header[: len(SIT.fields)] == [f.label for f in SIT.fields] and not any(header[len(SIT.fields) :])
     assert ws.freeze_panes == "A2"
     # the ORP dropdown lists the 16 ORP of Ústecký kraj only
     lists = wb["Číselníky"]
