@@ -53,8 +53,21 @@ def _run(cmd: list[str], timeout: float = 180) -> None:
         raise SystemExit(f"{cmd[0]} failed: {err.decode(errors='replace')}")
 
 
-def to_png(xlsx: Path, png: Path, work: Path) -> None:
-    """xlsx → PDF (LibreOffice, recalculating on load) → PNG of page 1, margins cropped."""
+def _page_with(pdf: Path, marker: str) -> int:
+    """The first page of ``pdf`` whose text holds ``marker`` (LibreOffice may print more
+    sheets than the one left visible, e.g. those with a print range)."""
+    for n in range(1, 50):
+        res = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, timeout=60)
+        if res.returncode:
+            break
+        if marker in res.stdout.decode("utf-8", errors="replace"):
+            return n
+    raise SystemExit(f"{pdf.name}: no page shows {marker!r}")
+
+
+def to_png(xlsx: Path, png: Path, work: Path, marker: str) -> None:
+    """xlsx → PDF (LibreOffice, recalculating on load) → PNG of the page showing
+    ``marker``, margins cropped."""
     profile = work / "profile"
     (profile / "user").mkdir(parents=True, exist_ok=True)
     items = "".join(
@@ -72,7 +85,8 @@ def to_png(xlsx: Path, png: Path, work: Path) -> None:
     _run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nolockcheck",
           "--convert-to", "pdf:calc_pdf_Export", "--outdir", str(pdf_dir), str(xlsx)])
     pdf = pdf_dir / f"{xlsx.stem}.pdf"
-    page = ["pdftoppm", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile"]
+    n = _page_with(pdf, marker)
+    page = ["pdftoppm", "-r", str(DPI), "-f", str(n), "-l", str(n), "-singlefile"]
     _run([*page, str(pdf), str(work / xlsx.stem)])
     x, y, w, h = content_box(work / f"{xlsx.stem}.ppm", margin=12)
     _run([*page, "-png", "-x", str(x), "-y", str(y), "-W", str(w), "-H", str(h), str(pdf), str(png.with_suffix(""))])
@@ -106,6 +120,7 @@ def content_box(ppm: Path, margin: int) -> tuple[int, int, int, int]:
 def _only(wb, keep: str) -> None:
     """Print only sheet ``keep`` (the others hidden, formulas keep their references)."""
     for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == keep  # LibreOffice prints the selected sheets
         if ws.title != keep:
             ws.sheet_state = "hidden"
     wb.active = wb.sheetnames.index(keep)
@@ -144,8 +159,13 @@ def screenshot_copy(src: Path, out: Path) -> Path:
         dim.width = width
         dim.hidden = i <= len(keys) and keys[i - 1] not in SHOWN or live.block_col + 2 < i
     last_row = max(MISTAKES) + 5
+    # one page: no repeated columns or page breaks of the A4 print setup
+    ws.print_title_cols = None
+    ws.col_breaks.brk = []
     ws.print_area = f"A1:{get_column_letter(live.block_col + 2)}{last_row}"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
+    ws.oddHeader.center.text = ws.oddFooter.center.text = ws.oddFooter.right.text = ws.oddHeader.left.text = None
     _only(wb, sheet.name)
     wb.save(out)
     return out
@@ -173,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs")
     a = ap.parse_args(argv)
-    missing = [t for t in ("soffice", "pdftoppm") if shutil.which(t) is None]
+    missing = [t for t in ("soffice", "pdftoppm", "pdftotext") if shutil.which(t) is None]
     if missing:
         print(f"missing tools: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -181,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="xlkpss_shots_") as tmp:
         work = Path(tmp)
         filled = with_mistakes(work / "jirkov_s_chybami.xlsx")
-        to_png(screenshot_copy(filled, work / "live_checks.xlsx"), a.out / "live_checks.png", work / "a")
-        to_png(kontrola_copy(filled, work / "annotated"), a.out / "kontrola.png", work / "b")
+        to_png(screenshot_copy(filled, work / "live_checks.xlsx"), a.out / "live_checks.png", work / "a", "Celkem")
+        to_png(kontrola_copy(filled, work / "annotated"), a.out / "kontrola.png", work / "b", "Kontrola souboru")
     print(a.out / "live_checks.png")
     print(a.out / "kontrola.png")
     return 0
