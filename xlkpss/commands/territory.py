@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 
 
+_BOOKS = ("sešit", "sešity", "sešitů")
+
+
 def progress_bars(quiet: bool):
     """progress(stage, done, total): one bar a stage (stderr), none when quiet or not a terminal."""
     from xlkpss.commands.options import progress_callback
@@ -34,6 +37,7 @@ def run(
     from xlkpss.commands._common import output_problem, warn_folder_changes
     from xlkpss.commands.options import territory_scope
     from xlkpss.fsutil import OutputError
+    from xlkpss.i18n import plural_cs
     from xlkpss.merge.consolidate import MergeError, MergeUsageError
     from xlkpss.merge.territory import merge_territory
     from xlkpss.validate.engine import collect_paths
@@ -87,16 +91,17 @@ def run(
         for line in meta.get("resubmission_warnings") or []:
             click.echo(f"Upozornění ({meta.get('territory_name')}): {line}", err=True)
     if not quiet:
-        click.echo(f"Souhrny ORP uloženy: {len(done.orp_workbooks)} sešitů ve složce {orp_dir}", err=True)
+        click.echo(f"Souhrny ORP uloženy: {plural_cs(len(done.orp_workbooks), _BOOKS)} ve složce {orp_dir}", err=True)
         if kraj_dir is not None and level == "stat":
-            click.echo(f"Souhrny krajů uloženy: {len(done.kraj_workbooks)} sešitů ve složce {kraj_dir}", err=True)
+            click.echo(f"Souhrny krajů uloženy: {plural_cs(len(done.kraj_workbooks), _BOOKS)} ve složce {kraj_dir}", err=True)
         for line in summary_lines(done.consolidated, output):
             click.echo(line, err=True)
         if html_path is not None:
             click.echo(f"HTML souhrn uložen: {html_path}", err=True)
     if plan.unplaced:
         click.echo(
-            f"Chyba: {len(plan.unplaced)} soubor(ů) nelze přiřadit k ORP a nejsou v žádném souhrnu; "
+            f"Chyba: {plural_cs(len(plan.unplaced), ('soubor', 'soubory', 'souborů'))} nelze přiřadit k ORP, "
+            "v žádném souhrnu tedy nejsou; "
             "opravte je (xlkpss validate) a spusťte slučování znovu.",
             err=True,
         )

@@ -96,17 +96,13 @@ class TerritoryPlan:
 
 def plan_territory(parsed: Sequence[Any], territory: Territory) -> TerritoryPlan:
     """Assign parsed files to the ORPs of ``territory`` (a kraj or ``STATE``)."""
-    from xlkpss.i18n import issue_text
-
     plan = TerritoryPlan()
     files_of: dict[str, list[int]] = {}
     for i, pf in enumerate(parsed):
         home, more = orp_of_parsed(pf)
         if home is None and not more:
             first = next((x for x in pf.issues if x.severity == "error"), None)
-            why = issue_text(first.code, value=first.value, expected=first.expected) if first is not None else (
-                "soubor neuvádí obec ani ORP"
-            )
+            why = first.body() if first is not None else "soubor neuvádí obec ani ORP"
             plan.unplaced.append((Path(pf.path), why))
             continue
         mine = [o for o in ([home] if home else []) + sorted(more) if territory.level == "stat" or orps()[o]["kod_kraje"] == territory.code]
