@@ -37,7 +37,7 @@ def separate(files_of: dict[str, list[str]], kraj_of: dict[str, str], out: Path,
     for kraj in kraje:
         mine = [str(out / "orp" / f"souhrn_orp_{o}.xlsx") for o in sorted(files_of) if kraj_of[o] == kraj]
         target = out / "kraj" / f"souhrn_kraj_{kraj}.xlsx" if national else out / "kraj.xlsx"
-        res = merge(*mine, "--kraj", kraj, "-o", str(target))
+        res = merge(*mine, "--kraj", kraj, "-o", str(target), *([] if national else ["--html", str(out / "kraj.html")]))
         assert res.exit_code == 0, res.output
     if national:
         res = merge(*sorted(map(str, (out / "kraj").glob("*.xlsx"))), "--level", "stat", "-o", str(out / "cr.xlsx"))
@@ -50,7 +50,7 @@ def test_kraj_from_the_samples_equals_the_separate_merges(tmp_path):
     one.mkdir()
     res = CliRunner().invoke(
         main, ["merge", str(a), str(b), "--kraj", "CZ042", "--orp-workbooks", str(one / "orp"), "-o", str(one / "kraj.xlsx"),
-               "--generated", GEN],
+               "--html", str(one / "kraj.html"), "--generated", GEN],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "Souhrny ORP uloženy: 2 sešity" in res.output
@@ -62,6 +62,8 @@ def test_kraj_from_the_samples_equals_the_separate_merges(tmp_path):
         name = f"souhrn_orp_{orp}.xlsx"
         assert same_bytes(one / "orp" / name, tmp_path / "sep" / "orp" / name), name
     assert same_bytes(one / "kraj.xlsx", tmp_path / "sep" / "kraj.xlsx")
+    assert same_bytes(one / "kraj.html", tmp_path / "sep" / "kraj.html")  # rendered side by side, the same page
+    assert "HTML souhrn uložen" in res.output
 
 
 def test_country_from_the_samples_equals_the_separate_merges(tmp_path):

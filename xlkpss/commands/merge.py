@@ -241,7 +241,7 @@ def command(
         whole.run(
             paths, output=output, level=level, kraj=kraj, orp_dir=orp_dir, kraj_dir=kraj_dir, year=year,
             core_services=_parse_core(core_services), strict=strict, generated=generated, threshold=threshold,
-            html_out=html_out, quiet=quiet, summary_lines=summary_lines, html_summary=html_summary,
+            html_out=html_out, quiet=quiet, summary_lines=summary_lines,
         )  # fmt: skip
     territory = _territory(None, orp, kraj) if (orp or kraj) else None
     gen, due = generated, deadline

@@ -32,7 +32,7 @@ def progress_bars(quiet: bool):
 def run(
     paths, *, output: Path, level: str | None, kraj: str | None, orp_dir: Path, kraj_dir: Path | None, year,
     core_services, strict: bool, generated, threshold: float, html_out: Path | None, quiet: bool,
-    summary_lines, html_summary,
+    summary_lines,
 ) -> None:  # fmt: skip
     from xlkpss.commands._common import output_problem, warn_folder_changes
     from xlkpss.commands.options import territory_scope
@@ -71,7 +71,7 @@ def run(
             strict=strict,
             generated=generated,
             threshold=threshold,
-            exclude=[html_out] if html_out else [],
+            html=html_out,
             progress=progress_bars(quiet),
         )
     except MergeUsageError as exc:
@@ -81,7 +81,7 @@ def run(
     except (OutputError, OSError) as exc:
         raise output_problem(exc) from None
     warn_folder_changes(paths, inputs, quiet, exclude=(output, html_out, *done.orp_workbooks.values(), *done.kraj_workbooks.values()))
-    html_path = html_summary(done.consolidated, html_out, quiet) if html_out is not None else None
+    html_path = done.html
     plan = done.plan
     for path, note in plan.outside:
         click.echo(f"Vynechán soubor {path}: {note}", err=True)

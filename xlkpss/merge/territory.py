@@ -130,12 +130,21 @@ class TerritoryRun:
     kraj_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     plan: TerritoryPlan = field(default_factory=TerritoryPlan)
     files: int = 0
+    #: every validated file: path → (rows, rows excluded, rejected, issues as (code, sheet, cell))
+    validated: dict[str, tuple[int, int, bool, tuple]] = field(default_factory=dict)
+    html: Path | None = None
     #: per stage: wall seconds (and, inside the workers, summed seconds of the steps)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 # state of one run, inherited by the forked workers (copy on write)
 _JOB: dict[str, Any] = {}
+
+
+def _protected(out: Path) -> list[Path]:
+    """The input ``out`` would overwrite, if any (``write_consolidated`` then refuses): the
+    inputs are resolved once, not for each of the 220 workbooks."""
+    return [out] if out.resolve() in _JOB["protect"] else []
 
 
 def _merge_orp(code: str, results: list[Any]) -> tuple[Consolidated, dict[str, float]]:
@@ -148,12 +157,12 @@ def _merge_orp(code: str, results: list[Any]) -> tuple[Consolidated, dict[str, f
         raise MergeError(f"ORP {orps()[code]['nazev_orp']} ({code}): {exc}") from None
     t1 = time.perf_counter()
     out = Path(_JOB["orp_dir"]) / orp_workbook_name(code)
-    write_consolidated(c, out, protect_inputs=_JOB["protect"])
+    write_consolidated(c, out, protect_inputs=_protected(out))
     t2 = time.perf_counter()
     return as_written(c, out), {"orp_merge_s": t1 - t0, "orp_write_s": t2 - t1}
 
 
-def _merge_kraj(code: str, summaries: list[Consolidated]) -> tuple[Consolidated, dict[str, float]]:
+def _merge_kraj(code: str, summaries: list[Consolidated], html: Path | None = None) -> tuple[Consolidated, dict[str, float]]:
     opts = _JOB["options"]
     t0 = time.perf_counter()
     year = opts["year"] if opts["year"] is not None else infer_year([], summaries)
@@ -163,9 +172,31 @@ def _merge_kraj(code: str, summaries: list[Consolidated]) -> tuple[Consolidated,
         raise MergeError(f"{regions()[code]['nazev_kraje']} ({code}): {exc}") from None
     t1 = time.perf_counter()
     out = Path(_JOB["kraj_dir"]) / kraj_workbook_name(code) if _JOB["level"] == "stat" else Path(_JOB["output"])
-    write_consolidated(c, out, protect_inputs=_JOB["protect"])
+    _write_top(c, out, html) if html is not None else write_consolidated(c, out, protect_inputs=_protected(out))
     t2 = time.perf_counter()
     return (as_written(c, out) if _JOB["level"] == "stat" else c), {"kraj_merge_s": t1 - t0, "kraj_write_s": t2 - t1}
+
+
+def _render(path: str) -> str:
+    from xlkpss.render.summary import render_summary
+
+    return str(render_summary(_JOB["top"], path))
+
+
+def _write_top(c: Consolidated, out: Path, html: Path | None) -> None:
+    """The top workbook, and its HTML summary (from the same result) in a forked process
+    side by side."""
+    if html is None:
+        write_consolidated(c, out, protect_inputs=_protected(out))
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    _JOB["top"] = c
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as ex:
+        page = ex.submit(_render, str(html))
+        write_consolidated(c, out, protect_inputs=_protected(out))
+        page.result()
 
 
 def _validated(indices: Iterable[int]) -> dict[int, Any]:
@@ -178,7 +209,7 @@ def _validated(indices: Iterable[int]) -> dict[int, Any]:
     return out
 
 
-def _task(task: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[Consolidated, dict]], dict[str, float]]:
+def _task(task: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[Any, dict]], dict[str, float], dict[str, tuple]]:
     """One task of a worker: ``("kraj", (KRAJ,))`` — its files checked, its ORP workbooks
     and its regional workbook; ``("orp", (ORP, …))`` — those ORPs only."""
     what, codes = task
@@ -187,6 +218,10 @@ def _task(task: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[Conso
     _JOB["t"] = {}
     validated = _validated(i for o in orp_codes for i in plan.files_of[o])
     timings: dict[str, float] = {"checks_s": _JOB["t"]["checks_s"]}
+    files = {
+        str(r.path): (int(r.rows), int(r.rows_excluded()), bool(r.rejected), tuple(sorted((i.code, i.sheet or "", i.cell or "") for i in r.issues)))
+        for r in validated.values()
+    }
     done: dict[str, tuple[Consolidated, dict]] = {}
     for o in orp_codes:
         c, t = _merge_orp(o, [validated[i] for i in plan.files_of[o]])
@@ -194,13 +229,13 @@ def _task(task: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[Conso
         for k, v in t.items():
             timings[k] = timings.get(k, 0.0) + v
     if what == "orp":
-        return what, {o: (c, meta) for o, (c, meta) in done.items()}, timings
+        return what, {o: (c, meta) for o, (c, meta) in done.items()}, timings, files
     kraj = codes[0]
     c, t = _merge_kraj(kraj, [done[o][0] for o in orp_codes])
     timings.update(t)
     metas = {o: (None, meta) for o, (_c, meta) in done.items()}
     metas[kraj] = (c, dict(c.meta))
-    return what, metas, timings
+    return what, metas, timings, files
 
 
 def _run_tasks(tasks: list[tuple[str, tuple[str, ...]]], workers: int, progress: Progress | None, stage: str):
@@ -249,6 +284,7 @@ def merge_territory(
     generated: dt.date | str | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     exclude: Iterable[str | os.PathLike] = (),
+    html: str | os.PathLike | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     engine: str = "calamine",
@@ -257,7 +293,8 @@ def merge_territory(
     workbook into ``kraj_dir``) and the top workbook ``output``, from filled templates.
 
     Raises ``MergeUsageError`` for consolidated workbooks among the inputs and
-    ``MergeError`` when a level cannot be merged (as the separate merge would)."""
+    ``MergeError`` when a level cannot be merged (as the separate merge would).  ``html``:
+    also the HTML summary of the top level, rendered while its workbook is written."""
     from xlkpss.validate.engine import collect_paths, parse_paths
 
     territory = territory or STATE
@@ -267,8 +304,9 @@ def merge_territory(
         raise MergeUsageError("souhrn za Českou republiku ze šablon potřebuje složku pro souhrny krajů (--kraj-workbooks)")
     output = Path(output)
     orp_dir = Path(orp_dir)
+    html = Path(html) if html is not None else None
     dirs = [d.resolve() for d in (orp_dir, Path(kraj_dir) if kraj_dir else None) if d is not None]
-    skip = {Path(p).resolve() for p in (output, *exclude)}
+    skip = {Path(p).resolve() for p in (output, *exclude, *([html] if html else []))}
     files = [p for p in collect_paths(paths) if p.resolve() not in skip]
     if not files:
         raise MergeError("nenalezen žádný soubor .xlsx, .xlsm, .xls ani .ods ke sloučení")
@@ -303,7 +341,7 @@ def merge_territory(
     _JOB.clear()
     _JOB.update(parsed=parsed, plan=plan, options={"year": year, "merge": merge_opts}, orp_dir=str(orp_dir),
                 kraj_dir=str(kraj_dir) if kraj_dir else None, output=str(output), level=territory.level,
-                protect=[*files])
+                protect={p.resolve() for p in files})
     run = TerritoryRun(consolidated=Consolidated(meta={}), output=output, plan=plan, files=len(files))
     steps: dict[str, float] = {}
 
@@ -313,49 +351,54 @@ def merge_territory(
 
     t1 = time.perf_counter()
     try:
-        if territory.level == "kraj":
-            # one task an ORP (both cores busy on one kraj); the regional merge here
+        got: dict[str, Consolidated] = {}
+        if territory.level == "kraj" or len(plan.orps_of) < workers:
+            # one task an ORP (every core busy on one kraj); the regional merges here
             rows = {o: len(ix) for o, ix in plan.files_of.items()}
             tasks = [("orp", (o,)) for o in sorted(plan.files_of, key=lambda o: -rows[o])]
-            got: dict[str, Consolidated] = {}
-            for _what, res, t in _run_tasks(tasks, workers, progress, "orp"):
+            of_orp: dict[str, Consolidated] = {}
+            for _what, res, t, vf in _run_tasks(tasks, workers, progress, "orp"):
                 add(t)
+                run.validated.update(vf)
                 for o, (c, meta) in res.items():
-                    got[o] = c
+                    of_orp[o] = c
                     run.orp_meta[o] = meta
-            timings["orp_s"] = time.perf_counter() - t1
-            t2 = time.perf_counter()
-            c, t = _merge_kraj(territory.code, [got[o] for o in sorted(got)])
-            add(t)
-            run.consolidated = c
-            run.kraj_meta[territory.code] = dict(c.meta)
-            timings["kraj_s"] = time.perf_counter() - t2
+            for kraj, codes in sorted(plan.orps_of.items()):
+                top = territory.level == "kraj"
+                c, t = _merge_kraj(kraj, [of_orp[o] for o in codes], html=html if top else None)
+                add(t)
+                run.kraj_meta[kraj] = dict(c.meta)
+                if top:
+                    run.consolidated = c
+                else:
+                    got[kraj] = c
+            del of_orp
         else:
             # one task a kraj, the largest first (the workers finish together)
             size = {k: sum(len(plan.files_of[o]) for o in os_) for k, os_ in plan.orps_of.items()}
             tasks = [("kraj", (k,)) for k in sorted(plan.orps_of, key=lambda k: -size[k])]
-            got = {}
-            for _what, res, t in _run_tasks(tasks, workers, progress, "kraj"):
+            for _what, res, t, vf in _run_tasks(tasks, workers, progress, "kraj"):
                 add(t)
+                run.validated.update(vf)
                 for code, (c, meta) in res.items():
                     if code in regions():
                         got[code] = c
                         run.kraj_meta[code] = meta
                     else:
                         run.orp_meta[code] = meta
-            del parsed
-            _JOB.pop("parsed", None)
-            timings["orp_kraj_s"] = time.perf_counter() - t1
+        del parsed
+        _JOB.pop("parsed", None)
+        timings["orp_kraj_s"] = time.perf_counter() - t1
+        if territory.level == "stat":
             t2 = time.perf_counter()
             summaries_k = [got[k] for k in sorted(got)]
             nat_year = year if year is not None else infer_year([], summaries_k)
             c = merge_results([], level="stat", territory=STATE, year=nat_year, summaries=summaries_k, **merge_opts)
             del summaries_k, got
             t3 = time.perf_counter()
-            write_consolidated(c, output, protect_inputs=files)
+            _write_top(c, output, html)
             steps["stat_merge_s"], steps["stat_write_s"] = t3 - t2, time.perf_counter() - t3
             run.consolidated = c
-            timings["stat_s"] = time.perf_counter() - t2
     finally:
         _JOB.clear()
     run.orp_workbooks = {o: orp_dir / orp_workbook_name(o) for o in sorted(run.orp_meta)}
@@ -363,6 +406,7 @@ def merge_territory(
         run.kraj_workbooks = {k: Path(kraj_dir) / kraj_workbook_name(k) for k in sorted(run.kraj_meta)}  # type: ignore[arg-type]
     else:
         run.kraj_workbooks = {territory.code: output}
+    run.html = html
     timings.update(steps)
     timings["total_s"] = time.perf_counter() - t0
     run.timings = timings
