@@ -172,14 +172,14 @@ def left_out_lines(c) -> list[str]:
 @click.option(
     "--orp-workbooks",
     "orp_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputPath(folder=True),
     help="Celý kraj (--kraj) nebo ČR (--level stat) ze šablon v jednom běhu: do této složky se uloží souhrn "
     "každé ORP (souhrn_orp_KÓD.xlsx), -o je pak souhrn kraje (nebo ČR).",
 )
 @click.option(
     "--kraj-workbooks",
     "kraj_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputPath(folder=True),
     help="S --level stat a --orp-workbooks: do této složky se uloží souhrn každého kraje (souhrn_kraj_KÓD.xlsx).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
