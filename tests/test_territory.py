@@ -162,3 +162,47 @@ def test_region_workload_equals_the_separate_merges(tmp_path):
         name = f"souhrn_orp_{o}.xlsx"
         assert same_bytes(one / "orp" / name, tmp_path / "sep" / "orp" / name), name
     assert same_bytes(one / "kraj.xlsx", tmp_path / "sep" / "kraj.xlsx")
+
+
+def test_large_record_sheets_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypatch):
+    """Parts over xlsxrows.LARGE_PART go in at zlib level 1: other bytes, the same workbook
+    (read back equal; LibreOffice reads the sheet, when installed)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    import pandas as pd
+
+    from xlkpss.merge import xlsxrows
+    from xlkpss.merge.consolidate import merge_paths
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+
+    c = merge_paths([SAMPLES / "orp_4203_chomutov"], generated=GEN)
+    services = c.tables["services"]
+    c.tables["services"] = pd.concat([services] * 60, ignore_index=True)
+    fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
+    write_consolidated(c, fast)
+    monkeypatch.setattr(xlsxrows, "LARGE_PART", 1 << 40)
+    write_consolidated(c, slow)
+    big = [i for i in zipfile.ZipFile(fast).infolist() if i.file_size > 1 << 20]
+    assert big, "the test needs a part over 1 MB"
+    sizes = {i.filename: i.compress_size for i in zipfile.ZipFile(slow).infolist()}
+    assert all(i.compress_size > sizes[i.filename] for i in big)  # level 1: larger, faster
+    small = [i for i in zipfile.ZipFile(fast).infolist() if i.file_size <= 1 << 20]
+    assert all(i.compress_size == sizes[i.filename] for i in small)  # the rest as before
+    a, b = read_consolidated(fast), read_consolidated(slow)
+    for key in b.tables:
+        pd.testing.assert_frame_equal(a.tables[key], b.tables[key])
+    assert len(a.tables["services"]) == 60 * len(services)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed")
+    out = tmp_path / "lo"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir", str(out), str(fast)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    sheet = next(out.glob("fast-Slu*.csv"))
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    assert len([x for x in lines if x.strip(",")]) >= 60 * len(services)
