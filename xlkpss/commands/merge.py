@@ -69,6 +69,10 @@ def summary_lines(c, out: Path) -> list[str]:
             f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
             f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
         )
+    if m.get("network"):
+        from xlkpss.merge.network import summary_line
+
+        lines.append(f"  {summary_line(m['network'])}")
     if m.get("unchanged_files"):
         lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
     if m.get("deadline"):
@@ -85,7 +89,7 @@ def summary_lines(c, out: Path) -> list[str]:
 
 
 #: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
-LEFT_OUT_CODES = ("summary-level", "submission-level")
+LEFT_OUT_CODES = ("summary-level", "submission-level", "network-input")
 
 
 def left_out_lines(c) -> list[str]:
@@ -139,6 +143,11 @@ def left_out_lines(c) -> list[str]:
     help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
 )
 @click.option(
+    "--network",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Krajská síť sociálních služeb (vyplněná šablona xlkpss template sit): list Síť vs skutečnost.",
+)
+@click.option(
     "--deadline",
     type=IsoDate(),
     help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
@@ -184,8 +193,8 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, registry, deadline, threshold, core_services, html_out, strict,
-    generated, orp_dir, kraj_dir, quiet,
+    paths, output, level, orp, kraj, year, previous, registry, network, deadline, threshold, core_services, html_out,
+    strict, generated, orp_dir, kraj_dir, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -232,7 +241,7 @@ def command(
 
         if orp_dir is None:
             raise click.UsageError("--kraj-workbooks se zadává spolu s --orp-workbooks SLOŽKA")
-        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--deadline", deadline)) if v]
+        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--network", network), ("--deadline", deadline)) if v]
         if given:
             raise click.UsageError(
                 f"{', '.join(given)} nelze použít při slučování celého území najednou (--orp-workbooks); "
@@ -274,6 +283,7 @@ def command(
             progress=_progress(quiet, "Kontroluji"),
             registry=registry,
             deadline=due,
+            network=network,
         )
     except MergeUsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -284,6 +294,8 @@ def command(
         protect.append(previous)
     if registry is not None:
         protect.append(registry)
+    if network is not None:
+        protect.append(network)
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:

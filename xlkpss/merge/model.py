@@ -34,6 +34,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlkpss.merge import network as _network
+
 __all__ = [
     "COLUMN_LABELS",
     "KIND_LABELS",
@@ -56,6 +58,7 @@ SHEETS: dict[str, str] = {
     "submissions": "Odevzdání",
     "submitter_completeness": "Úplnost předkladatelů",
     "service_comparison": "Porovnání služeb",
+    _network.SHEET_KEY: _network.SHEET_NAME,
     "services": "Služby",
     "capacities": "Kapacity",
     "coverage": "Cílové skupiny",
@@ -74,7 +77,8 @@ SHEETS: dict[str, str] = {
 #: sheets written only when the merge computed them (``key in Consolidated.tables``):
 #: completeness per service and per submitter (``merge --registry / --previous /
 #: --deadline``, xlkpss.merge.expected)
-OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison"})
+#: and the regional network against what was reported (``merge --network``, xlkpss.merge.network)
+OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", _network.SHEET_KEY})
 
 #: submission status -> Czech word (Odevzdání)
 STATUS_LABELS: dict[str, str] = {
@@ -209,6 +213,10 @@ COLUMN_LABELS.update(
 )
 
 
+# --- added by the regional network (xlkpss.merge.network) --------------------------------
+COLUMN_LABELS.update(_network.LABELS)
+
+
 def _derived_labels() -> None:
     """Labels of computed columns named after spec fields and code lists (never retyped)."""
     from xlkpss.spec import load_spec
@@ -237,6 +245,7 @@ _derived_labels()
 KIND_LABELS: dict[str, str] = {
     "sluzby": "služby",
     "plan": "plán",
+    _network.KIND: "krajská síť",
     "souhrn": "souhrn ORP",
     "souhrn_kraje": "souhrn kraje",
     "souhrn_statu": "souhrn za Českou republiku",
@@ -267,6 +276,7 @@ SPEC_SHEETS: dict[str, tuple[str, ...]] = {
     "conflicts": ("sluzby",),
     "changes": ("sluzby",),
     "service_comparison": ("sluzby",),
+    _network.SHEET_KEY: ("sit", "sluzby"),
     "activities": ("plan", "identifikace"),
     "carryover": ("plan", "identifikace"),
     "plan_summary": ("plan", "identifikace"),
@@ -374,6 +384,7 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "reg_forma", "reg_kapacita", "reg_typ_kapacity", "expected_from", "expected_submitter",
             "reported_submitter", "note", "src_file",
         ),
+        _network.SHEET_KEY: _network.COLUMNS,
         "errors": (
             "src_file", "src_sheet", "src_row", "src_cell", "submitter", "reason", "code", "field", "value",
             "message", "src_sha256", "via",
