@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath, output_problem, warn_folder_changes
+from xlkpss.commands.options import territory_option
 
 
 def _parse_core(value: str | None) -> list[str] | None:
@@ -78,11 +79,11 @@ def summary_lines(c, out: Path) -> list[str]:
     if m.get("deadline"):
         subs_t = c.table("submissions")
         late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
-        from xlkpss.i18n import plural_cs
+        from xlkpss.i18n import FILES, plural_cs
 
         due = dt.date.fromisoformat(m["deadline"])
         lines.append(
-            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, FILES)} "
             "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
         )
     return lines
@@ -123,10 +124,8 @@ def left_out_lines(c) -> list[str]:
     help="Úroveň souhrnu: orp (obce a poskytovatelé ORP), kraj (souhrny ORP) nebo stat (souhrny krajů → celá "
     "Česká republika). Výchozí: podle --orp/--kraj, jinak podle vstupů: souhrny ORP → kraj, souhrny krajů → stat.",
 )
-@click.option(
-    "--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné."
-)
-@click.option("--kraj", metavar="KÓD", help="Slučovaný kraj (kód NUTS 3, např. CZ042); výchozí: určí se ze souborů.")
+@territory_option("orp", "Slučované ORP (čtyřmístný kód ČSÚ nebo název, např. 4203 nebo Chomutov); výchozí: určí se ze souborů, je-li jediné.")
+@territory_option("kraj", "Slučovaný kraj (kód NUTS 3 nebo název, např. CZ042 nebo „Ústecký kraj“); výchozí: určí se ze souborů.")
 @click.option(
     "--year",
     type=click.IntRange(2000, 2100),
