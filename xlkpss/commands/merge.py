@@ -177,10 +177,23 @@ def left_out_lines(c) -> list[str]:
     type=IsoDate(),
     help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.",
 )
+@click.option(
+    "--orp-workbooks",
+    "orp_dir",
+    type=OutputPath(folder=True),
+    help="Celý kraj (--kraj) nebo ČR (--level stat) ze šablon v jednom běhu: do této složky se uloží souhrn "
+    "každé ORP (souhrn_orp_KÓD.xlsx), -o je pak souhrn kraje (nebo ČR).",
+)
+@click.option(
+    "--kraj-workbooks",
+    "kraj_dir",
+    type=OutputPath(folder=True),
+    help="S --level stat a --orp-workbooks: do této složky se uloží souhrn každého kraje (souhrn_kraj_KÓD.xlsx).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
     paths, output, level, orp, kraj, year, previous, registry, network, deadline, threshold, core_services, html_out,
-    strict, generated, quiet,
+    strict, generated, orp_dir, kraj_dir, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -189,6 +202,10 @@ def command(
     Souhrn ORP:   xlkpss merge dosle/ --orp 4203 -o souhrn_orp_4203.xlsx
     Souhrn kraje: xlkpss merge souhrn_orp_*.xlsx --kraj CZ042 -o souhrn_kraj.xlsx
     Souhrn ČR:    xlkpss merge souhrn_kraj_*.xlsx --level stat -o souhrn_cr.xlsx
+    Celý kraj ze šablon najednou (souhrny ORP do složky orp/):
+                  xlkpss merge dosle/ --kraj CZ042 --orp-workbooks orp/ -o souhrn_kraj.xlsx
+    Celá ČR ze šablon najednou:
+                  xlkpss merge dosle/ --level stat --orp-workbooks orp/ --kraj-workbooks kraje/ -o souhrn_cr.xlsx
 
     Každý řádek je dohledatelný (soubor, list, řádek, SHA-256); pro každý soubor platí
     přečteno = sloučeno + vyřazeno. Návratový kód: 0 = souhrn uložen, 1 = nelze
@@ -217,6 +234,23 @@ def command(
             f"--level stat nelze kombinovat s {'--orp' if orp else '--kraj'}: souhrn za Českou republiku "
             "zahrnuje všechny kraje (zadejte jen --level stat)"
         )
+    if orp_dir is not None or kraj_dir is not None:
+        # a whole kraj / the country from the templates in one run (xlkpss.merge.territory)
+        from xlkpss.commands import territory as whole
+
+        if orp_dir is None:
+            raise click.UsageError("--kraj-workbooks se zadává spolu s --orp-workbooks SLOŽKA")
+        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--network", network), ("--deadline", deadline)) if v]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)} nelze použít při slučování celého území najednou (--orp-workbooks); "
+                "slučujte jednotlivé úrovně zvlášť"
+            )
+        whole.run(
+            paths, output=output, level=level, kraj=kraj, orp_dir=orp_dir, kraj_dir=kraj_dir, year=year,
+            core_services=_parse_core(core_services), strict=strict, generated=generated, threshold=threshold,
+            html_out=html_out, quiet=quiet, summary_lines=summary_lines,
+        )  # fmt: skip
     territory = _territory(None, orp, kraj) if (orp or kraj) else None
     gen, due = generated, deadline
     inputs = collect_paths(paths)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -682,9 +682,22 @@ def validate_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
     """Validate files (and folders, recursively); never raises for a bad file."""
+    parsed = parse_paths(collect_paths(paths), engine=engine, workers=workers, progress=progress)
+    return validate_parsed(parsed, expected_year=expected_year)
+
+
+def parse_paths(
+    files: Sequence[str | os.PathLike],
+    *,
+    engine: str = "calamine",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ParsedFile]:
+    """Read and parse ``files`` in the sandboxed worker pool, in input order (the first
+    half of ``validate_paths``; ``validate_parsed`` does the rest, in one batch or in
+    several — the results are the same)."""
     from xlkpss.read.sandbox import map_safely
 
-    files = collect_paths(paths)
     if files:
         warm_up()
     parsed: list[ParsedFile] = []
@@ -699,7 +712,7 @@ def validate_paths(
             parsed.append(pf)
         else:
             parsed.append(outcome)
-    return validate_parsed(parsed, expected_year=expected_year)
+    return parsed
 
 
 def _parse_calamine(path):
