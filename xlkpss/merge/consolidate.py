@@ -1245,6 +1245,7 @@ def merge_results(
     threshold: float = DEFAULT_THRESHOLD,
     registry: Any = None,
     deadline: dt.date | None = None,
+    reference: Consolidated | None = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -1258,9 +1259,10 @@ def merge_results(
     workbook (default today — pass it for reproducible output); ``threshold`` is the
     year-over-year change in % that is flagged; ``registry`` (an
     ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
-    ``deadline`` the timeliness (``xlkpss.merge.expected``).
+    ``deadline`` the timeliness (``xlkpss.merge.expected``); ``reference`` a consolidated
+    workbook whose services are peers of the queries (``xlkpss.merge.peers``).
     """
-    from xlkpss.merge import expected, tables
+    from xlkpss.merge import expected, peers, tables
 
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
@@ -1292,8 +1294,10 @@ def merge_results(
     if strict:
         _check_strict(sources, lines)
 
-    submissions, stats = _submissions(sources, level, territory)
     services = sorted(lines.services, key=_service_order)
+    # queries against peers count as warnings of their files (before the statuses are counted)
+    queries = peers.raise_queries(services, sources, territory=territory, reference=reference, previous=previous)
+    submissions, stats = _submissions(sources, level, territory)
     activities = tables.annotate_activities(lines.activities)
     projects = sorted(
         lines.projects,
@@ -1361,6 +1365,7 @@ def merge_results(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
     )  # fmt: skip
+    peers.add_sheet(c, queries, reference=reference)
     return c
 
 
@@ -1472,6 +1477,7 @@ def merge_paths(
     engine: str = "calamine",
     registry: str | os.PathLike | None = None,
     deadline: dt.date | None = None,
+    reference: str | os.PathLike | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -1518,6 +1524,14 @@ def merge_paths(
             prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    ref = None
+    if reference is not None:
+        if not is_consolidated(reference):
+            raise MergeError(f"--reference: {reference} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
+        try:
+            ref = read_consolidated(reference, tables=("services",))
+        except ConsolidatedReadError as exc:
+            raise MergeError(f"--reference: {exc}") from None
     reg = None
     if registry is not None:
         from xlkpss.registry import RegistryError, read_registry
@@ -1539,6 +1553,7 @@ def merge_paths(
         threshold=threshold,
         registry=reg,
         deadline=deadline,
+        reference=ref,
     )
 
 

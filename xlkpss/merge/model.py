@@ -68,13 +68,16 @@ SHEETS: dict[str, str] = {
     "conflicts": "Konflikty",
     "corrections": "Opravy",
     "changes": "Meziroční změny",
+    "queries": "Neobvyklé hodnoty",
     "errors": "Chyby",
 }
 
 #: sheets written only when the merge computed them (``key in Consolidated.tables``):
 #: completeness per service and per submitter (``merge --registry / --previous /
 #: --deadline``, xlkpss.merge.expected)
-OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison"})
+#: and the queries against peers (``queries``, xlkpss.merge.peers: written when there is a
+#: query or ``merge --reference`` was given)
+OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", "queries"})
 
 #: submission status -> Czech word (Odevzdání)
 STATUS_LABELS: dict[str, str] = {
@@ -209,6 +212,21 @@ COLUMN_LABELS.update(
 )
 
 
+# --- added by the queries against peers (xlkpss.merge.peers) -----------------------------
+COLUMN_LABELS.update(
+    {
+        "ratio_name": "Poměr",
+        "ratio_value": "Hodnota poměru",
+        "peer_median": "Medián srovnatelných služeb",
+        "ratio_to_median": "Hodnota ÷ medián",
+        "peers": "Počet srovnatelných služeb",
+        "peer_mad": "MAD (medián odchylek)",
+        "z_score": "Modifikované z-skóre",
+        "explained": "Vysvětleno",
+    }
+)
+
+
 def _derived_labels() -> None:
     """Labels of computed columns named after spec fields and code lists (never retyped)."""
     from xlkpss.spec import load_spec
@@ -267,6 +285,7 @@ SPEC_SHEETS: dict[str, tuple[str, ...]] = {
     "conflicts": ("sluzby",),
     "changes": ("sluzby",),
     "service_comparison": ("sluzby",),
+    "queries": ("sluzby",),
     "activities": ("plan", "identifikace"),
     "carryover": ("plan", "identifikace"),
     "plan_summary": ("plan", "identifikace"),
@@ -373,6 +392,11 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "poskytovatel", "ico_poskytovatele", "druh", "forma", "kapacita", "typ_kapacity", "reg_druh",
             "reg_forma", "reg_kapacita", "reg_typ_kapacity", "expected_from", "expected_submitter",
             "reported_submitter", "note", "src_file",
+        ),
+        "queries": (
+            "nazev_orp", "nazev_obce", "identifikator", "nazev_sluzby", "poskytovatel", "ico_poskytovatele", "druh",
+            "forma", "typ_kapacity", "ratio_name", "ratio_value", "peer_median", "ratio_to_median", "peers", "peer_mad",
+            "z_score", "explained", "poznamka", "message", "code", "submitter", "src_file", "src_row", "src_cell", "via",
         ),
         "errors": (
             "src_file", "src_sheet", "src_row", "src_cell", "submitter", "reason", "code", "field", "value",

@@ -77,6 +77,7 @@ TABLE_NAMES = {
     "conflicts": "TabKonflikty",
     "corrections": "TabOpravy",
     "changes": "TabMezirocniZmeny",
+    "queries": "TabNeobvykleHodnoty",
     "errors": "TabChyby",
 }
 
@@ -109,6 +110,7 @@ _PRINT_REPEAT = {
     "funding": ("territory_name", "druh"),
     "coverage": ("target_group", "target_group"),
     "errors": ("src_file", "src_file"),
+    "queries": ("nazev_sluzby", "nazev_sluzby"),
 }
 #: columns for programs only (a hash, a metric key): hidden on screen and in print, the
 #: values stay in the cells (filters, ``read_consolidated``)
@@ -157,10 +159,13 @@ _INT_COLS = {
     "total",
     "n_bez_stavu",
     "reg_kapacita",
+    "peers",
 }
 _MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
 _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
 _DATE_COLS = {"date_filled"}
+#: decimals (Neobvyklé hodnoty: a ratio, its peers' median and MAD, value ÷ median, z-score)
+_DEC_COLS = {"ratio_value", "peer_median", "peer_mad", "ratio_to_median", "z_score"}
 
 
 class ConsolidatedReadError(ValueError):
@@ -220,6 +225,8 @@ def _kind_of(sheet: str, col: str) -> str:
         return "pct"
     if col == "per_1000":
         return "per1000"
+    if col in _DEC_COLS:
+        return "dec"
     if col in _DATE_COLS:
         return "date"
     if col in ("prevzato_z_roku", "rok"):
