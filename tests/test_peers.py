@@ -26,7 +26,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from support import GOOD_SERVICE, make_submission
+from support import GOOD_SERVICE, cell_of, make_submission
 from xlkpss.cli import main
 from xlkpss.merge.consolidate import merge_paths
 from xlkpss.merge.workbook import read_consolidated, write_consolidated
@@ -266,10 +266,12 @@ def test_validate_with_reference_raises_the_same_queries(world, tmp_path):
         if i["code"].startswith("query-")
     }
     # no previous year in validate: no changes; the doubled home is a normal home per bed
+    at = lambda key, row: cell_of("sluzby", "sluzby", key, row)  # noqa: E731 - the template's own columns
     assert found == {
-        ("muss.xlsx", "query-costs-per-unit", False, "S5"),
-        ("charita.xlsx", "query-staff-per-unit", True, "J7"),
-        ("charita.xlsx", "query-funding-share", False, "U4"),
+        ("muss.xlsx", "query-costs-per-unit", False, at("naklady", 5)),  # home 3 is on row 5
+        ("charita.xlsx", "query-staff-per-unit", True, at("uvazky", 7)),
+        ("charita.xlsx", "query-funding-share", False, at("zdroj_mpsv_kraj", 4)),
+        ("charita.xlsx", "query-funding-share", False, at("zdroj_obec", 4)),
     }
     text = CliRunner().invoke(main, ["validate", str(root / "2026" / "charita.xlsx"), "--reference", str(ref)])
     assert "[vysvětleno]" in text.output and "Úvazky v přímé péči na klienta" in text.output

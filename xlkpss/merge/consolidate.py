@@ -1526,12 +1526,12 @@ def merge_paths(
             raise MergeError(f"--previous: {exc}") from None
     ref = None
     if reference is not None:
-        if not is_consolidated(reference):
-            raise MergeError(f"--reference: {reference} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
+        from xlkpss.merge.peers import ReferenceError, read_reference
+
         try:
-            ref = read_consolidated(reference, tables=("services",))
-        except ConsolidatedReadError as exc:
-            raise MergeError(f"--reference: {exc}") from None
+            ref = read_reference(reference)
+        except ReferenceError as exc:
+            raise MergeError(str(exc)) from None
     reg = None
     if registry is not None:
         from xlkpss.registry import RegistryError, read_registry

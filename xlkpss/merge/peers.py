@@ -22,7 +22,23 @@ from typing import Any
 from xlkpss.merge.model import SHEET_COLUMNS, Consolidated
 from xlkpss.validate.peers import PeerResult, PeerSettings, Query, find_queries, query_issue
 
-__all__ = ["add_sheet", "query_rows", "raise_queries", "scope_text"]
+__all__ = ["ReferenceError", "add_sheet", "query_rows", "raise_queries", "read_reference", "scope_text"]
+
+
+class ReferenceError(ValueError):
+    """The reference workbook cannot be used (the message is Czech)."""
+
+
+def read_reference(path: Any) -> Consolidated:
+    """The services of a reference workbook (``--reference``), or ``ReferenceError``."""
+    from xlkpss.merge.workbook import ConsolidatedReadError, is_consolidated, read_consolidated
+
+    if not is_consolidated(path):
+        raise ReferenceError(f"--reference: {path} není souhrnný sešit xlkpss (vytvořený příkazem xlkpss merge)")
+    try:
+        return read_consolidated(path, tables=("services",))
+    except ConsolidatedReadError as exc:
+        raise ReferenceError(f"--reference: {exc}") from None
 
 #: unit of a ratio's value in the sheet's *Poměr*
 _UNIT = {"money": " (Kč)", "share": " (%)", "change": " (%)"}

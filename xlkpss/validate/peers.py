@@ -60,6 +60,7 @@ __all__ = [
     "peer_settings",
     "query_files",
     "robust_stats",
+    "summary_text",
 ]
 
 #: 0.6745 = the 0.75 quantile of the standard normal: MAD / 0.6745 estimates σ
@@ -539,3 +540,18 @@ def query_files(
         res.settle_effects()
         out[res.path] = found
     return out
+
+
+def summary_text(found: Mapping[Any, PeerResult], reference_name: str) -> str:
+    """One line for the terminal after ``validate --reference``."""
+    from xlkpss.i18n import plural_cs
+
+    queries = [q for r in found.values() for q in r.queries]
+    explained = sum(1 for q in queries if q.explained)
+    not_assessed = sum(r.not_assessed for r in found.values())
+    s = next(iter(found.values())).settings if found else peer_settings()
+    return (
+        f"Srovnání se souhrnem {reference_name}: {plural_cs(len(queries), ('dotaz', 'dotazy', 'dotazů'))} na neobvyklé "
+        f"hodnoty (vysvětleno {explained}); neposouzeno {not_assessed} hodnot ve skupinách menších než "
+        f"{s.min_peers} srovnatelných služeb."
+    )
