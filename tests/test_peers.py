@@ -25,8 +25,8 @@ import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from support import GOOD_SERVICE, cell_of, make_submission
+
 from xlkpss.cli import main
 from xlkpss.merge.consolidate import merge_paths
 from xlkpss.merge.workbook import read_consolidated, write_consolidated
@@ -103,7 +103,17 @@ def _rows(year: int, seeded: bool) -> tuple[list[dict], list[dict]]:
         c = care[2]
         c.update(zdroj_mpsv_kraj=0, zdroj_obec=c["zdroj_obec"] + c["zdroj_mpsv_kraj"])
         h = homes[6]
-        for key in ("kapacita", "uvazky", "pocet_uzivatelu", "naklady", "zdroj_mpsv_kraj", "zdroj_obec", "zdroj_uhrady", "zdroj_zp", "zdroj_ostatni"):
+        for key in (
+            "kapacita",
+            "uvazky",
+            "pocet_uzivatelu",
+            "naklady",
+            "zdroj_mpsv_kraj",
+            "zdroj_obec",
+            "zdroj_uhrady",
+            "zdroj_zp",
+            "zdroj_ostatni",
+        ):
             h[key] = h[key] * 2
     return homes, care
 
@@ -159,7 +169,9 @@ def test_merge_finds_exactly_the_seeded_outliers(world):
     assert costs["Hodnota poměru"] == 10_000_000
     assert costs["Poskytovatel"] == "Městský ústav sociálních služeb"
     assert costs["Popis"].startswith("Náklady na lůžko 10 mil. Kč jsou ")
-    assert "× vyšší než medián srovnatelných služeb (" in costs["Popis"] and costs["Popis"].endswith("Vysvětlete v Poznámce.")
+    assert "× vyšší než medián srovnatelných služeb (" in costs["Popis"] and costs["Popis"].endswith(
+        "Vysvětlete v Poznámce."
+    )
     explained = next(r for r in rows if r["Vysvětleno"] == "ano")
     assert explained["Poznámka"] == NOTE
     # the queries are warnings of their files: MÚSS has unexplained ones, so is "přijato s upozorněním"
@@ -196,9 +208,24 @@ def test_figures_equal_an_independent_computation(world):
     root, c = world
     rows = {(r["Název služby"], r["Kód problému"]): r for r in _sheet_rows(root / "souhrn_2026.xlsx")}
     cases = [
-        ("Domov pro seniory Málkov", "query-costs-per-unit", _ratio_values(c, "§49 Domovy pro seniory", "naklady", "kapacita"), 0),
-        ("Pečovatelská služba Vysoká Pec", "query-staff-per-unit", _ratio_values(c, "§40 Pečovatelská služba", "uvazky", "kapacita"), 3),
-        ("Pečovatelská služba Březno", "query-funding-share", _ratio_values(c, "§40 Pečovatelská služba", "zdroj_obec", "naklady", 100.0), 2),
+        (
+            "Domov pro seniory Málkov",
+            "query-costs-per-unit",
+            _ratio_values(c, "§49 Domovy pro seniory", "naklady", "kapacita"),
+            0,
+        ),
+        (
+            "Pečovatelská služba Vysoká Pec",
+            "query-staff-per-unit",
+            _ratio_values(c, "§40 Pečovatelská služba", "uvazky", "kapacita"),
+            3,
+        ),
+        (
+            "Pečovatelská služba Březno",
+            "query-funding-share",
+            _ratio_values(c, "§40 Pečovatelská služba", "zdroj_obec", "naklady", 100.0),
+            2,
+        ),
     ]
     for name, code, values, decimals in cases:
         r = rows[(name, code)]
@@ -210,8 +237,12 @@ def test_figures_equal_an_independent_computation(world):
         assert r["Počet srovnatelných služeb"] == len(values)
         assert abs(z) > 3.5
     # year over year: the others changed by −3 % … +3 %, MAD > 0
-    prev = {r["nazev_sluzby"]: r for r in read_consolidated(root / "souhrn_2025.xlsx").table("services").to_dict("records")}
-    curr = {r["nazev_sluzby"]: r for r in c.table("services").to_dict("records") if r["druh"] == "§49 Domovy pro seniory"}
+    prev = {
+        r["nazev_sluzby"]: r for r in read_consolidated(root / "souhrn_2025.xlsx").table("services").to_dict("records")
+    }
+    curr = {
+        r["nazev_sluzby"]: r for r in c.table("services").to_dict("records") if r["druh"] == "§49 Domovy pro seniory"
+    }
     changes = {n: 100.0 * (curr[n]["naklady"] - prev[n]["naklady"]) / prev[n]["naklady"] for n in curr}
     med, mad, z = _independent(list(changes.values()), changes["Domov pro seniory Blatno"])
     r = rows[("Domov pro seniory Blatno", "query-costs-change")]
@@ -236,8 +267,8 @@ def test_mad_zero_uses_the_mean_absolute_deviation():
 
 
 def test_small_groups_get_no_z_score_and_say_so(world):
-    root, c = world
-    homes, care = _rows(2026, seeded=True)
+    _root, c = world
+    homes, _care = _rows(2026, seeded=True)
     result = find_queries(homes[:4], settings=peer_settings(min_peers=5))
     assert result.queries == [] and result.not_assessed > 0 and result.assessed == 0
     assert c.meta["queries_min_peers"] == 5 and "queries_not_assessed" in c.meta
@@ -266,7 +297,7 @@ def test_validate_with_reference_raises_the_same_queries(world, tmp_path):
         if i["code"].startswith("query-")
     }
     # no previous year in validate: no changes; the doubled home is a normal home per bed
-    at = lambda key, row: cell_of("sluzby", "sluzby", key, row)  # noqa: E731 - the template's own columns
+    at = lambda key, row: cell_of("sluzby", "sluzby", key, row)  # the template's own columns
     assert found == {
         ("muss.xlsx", "query-costs-per-unit", False, at("naklady", 5)),  # home 3 is on row 5
         ("charita.xlsx", "query-staff-per-unit", True, at("uvazky", 7)),
@@ -287,7 +318,9 @@ def test_no_queries_on_the_clean_samples(tmp_path):
     # with the samples themselves as reference: the groups stay small, the sheet says nothing is unusual
     c2 = merge_paths([samples / "orp_4203_chomutov"], generated="2027-04-01", reference=path)
     assert len(c2.table("queries")) == 0 and c2.meta["queries_assessed"] >= 0
-    res = CliRunner().invoke(main, ["validate", str(samples / "orp_4203_chomutov"), "--reference", str(path), "--format", "json"])
+    res = CliRunner().invoke(
+        main, ["validate", str(samples / "orp_4203_chomutov"), "--reference", str(path), "--format", "json"]
+    )
     codes = [i["code"] for f in json.loads(res.stdout)["files"] for i in f["issues"]]
     assert not [code for code in codes if code.startswith("query-")]
 

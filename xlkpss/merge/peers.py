@@ -40,6 +40,12 @@ def read_reference(path: Any) -> Consolidated:
     except ConsolidatedReadError as exc:
         raise ReferenceError(f"--reference: {exc}") from None
 
+
+#: columns of *Neobvyklé hodnoty* copied from the service row
+_COPIED = (
+    "nazev_orp", "nazev_obce", "identifikator", "nazev_sluzby", "poskytovatel", "ico_poskytovatele", "druh", "forma",
+    "poznamka", "submitter", "src_file", "src_row", "src_cell", "via",
+)  # fmt: skip
 #: unit of a ratio's value in the sheet's *Poměr*
 _UNIT = {"money": " (Kč)", "share": " (%)", "change": " (%)"}
 
@@ -99,9 +105,7 @@ def query_rows(result: PeerResult) -> list[dict[str, Any]]:
         ratio = q.ratio_to_median
         rows.append(
             {
-                **{k: r.get(k) for k in ("nazev_orp", "nazev_obce", "identifikator", "nazev_sluzby", "poskytovatel",
-                                         "ico_poskytovatele", "druh", "forma", "poznamka", "submitter", "src_file",
-                                         "src_row", "src_cell", "via")},  # fmt: skip
+                **{k: r.get(k) for k in _COPIED},
                 "typ_kapacity": r.get("typ_kapacity") if q.ratio.by_capacity else None,
                 "ratio_name": q.name() + _UNIT.get(q.ratio.kind, ""),
                 "ratio_value": _round(q, q.value),
@@ -155,15 +159,24 @@ def add_sheet(c: Consolidated, result: PeerResult, *, reference: Consolidated | 
                 "Neobvyklé hodnoty (dotazy)",
                 len(result.queries),
                 "dotazů",
-                f"vysvětleno {explained}; |z| > {s.threshold:g} proti srovnatelným službám; "
-                f"neposouzeno {result.not_assessed} hodnot (skupina menší než {s.min_peers} služeb)",
+                (
+                    f"vysvětleno {explained}; |z| > {s.threshold:g} proti srovnatelným službám; "
+                    f"neposouzeno {result.not_assessed} hodnot (skupina menší než {s.min_peers} služeb)"
+                ),
             )
         ],
         "errors",
     )
     add_overview(
         c,
-        [("sheet:queries", "List Neobvyklé hodnoty", "dotazy na hodnoty neobvyklé proti srovnatelným službám", None,
-          plural_cs(len(rows), ("řádek", "řádky", "řádků")))],  # fmt: skip
+        [
+            (
+                "sheet:queries",
+                "List Neobvyklé hodnoty",
+                "dotazy na hodnoty neobvyklé proti srovnatelným službám",
+                None,
+                plural_cs(len(rows), ("řádek", "řádky", "řádků")),
+            )
+        ],
         "sheet:changes",
     )

@@ -942,7 +942,7 @@ def _queries(c: Consolidated) -> dict[str, Any] | None:
     m = c.meta
     recs = _records(c.table("queries"))
     cols = ["nazev_sluzby", "poskytovatel", "druh", "forma", "ratio_name", "ratio_value", "peer_median",
-            "ratio_to_median", "peers", "z_score", "explained", "poznamka"]  # fmt: skip
+            "ratio_to_median", "peers", "z_score", "explained", "poznamka"]
     threshold = _num(m.get("queries_threshold"))
     return {
         "n": len(recs),

@@ -84,9 +84,25 @@ class Ratio:
 #: the ratios, in the order queries of one service are listed
 RATIOS: tuple[Ratio, ...] = (
     Ratio("costs_per_unit", "query-costs-per-unit", "money", True, "Náklady na {unit}", "Costs per {unit}"),
-    Ratio("staff_per_unit", "query-staff-per-unit", "fte", True, "Úvazky v přímé péči na {unit}", "Direct-care FTE per {unit}"),
-    Ratio("users_per_unit", "query-users-per-unit", "count", True, "Uživatelé za rok na {unit}", "Users a year per {unit}"),
-    Ratio("funding_share", "query-funding-share", "share", False, "Podíl zdroje {source} na nákladech", "Share of {source} in costs"),
+    Ratio(
+        "staff_per_unit",
+        "query-staff-per-unit",
+        "fte",
+        True,
+        "Úvazky v přímé péči na {unit}",
+        "Direct-care FTE per {unit}",
+    ),
+    Ratio(
+        "users_per_unit", "query-users-per-unit", "count", True, "Uživatelé za rok na {unit}", "Users a year per {unit}"
+    ),
+    Ratio(
+        "funding_share",
+        "query-funding-share",
+        "share",
+        False,
+        "Podíl zdroje {source} na nákladech",
+        "Share of {source} in costs",
+    ),
     Ratio("capacity_change", "query-capacity-change", "change", True, "Meziroční změna kapacity", "Change of capacity"),
     Ratio("costs_change", "query-costs-change", "change", False, "Meziroční změna nákladů", "Change of costs"),
 )
@@ -189,7 +205,12 @@ def _service_key(rec: Mapping[str, Any], forma: str | None) -> tuple:
     ident = _text(rec.get("identifikator"))
     if ident:
         return ("id", ident, forma or "")
-    return ("name", _text(rec.get("ico_poskytovatele")) or "", normalize_key(rec.get("nazev_sluzby") or ""), forma or "")
+    return (
+        "name",
+        _text(rec.get("ico_poskytovatele")) or "",
+        normalize_key(rec.get("nazev_sluzby") or ""),
+        forma or "",
+    )
 
 
 @dataclass
@@ -203,7 +224,9 @@ class _Obs:
     detail: Any = None
 
 
-def _observations(recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mapping[tuple, Mapping[str, Any]]) -> list[_Obs]:
+def _observations(
+    recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mapping[tuple, Mapping[str, Any]]
+) -> list[_Obs]:
     from xlkpss.codelists import is_related_type
 
     funding = _funding_fields()
@@ -219,7 +242,11 @@ def _observations(recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mappin
         cap = _num(rec.get("kapacita"))
         costs = _num(rec.get("naklady"))
         if cap is not None and cap > 0 and typ is not None:
-            for key, field_key in (("costs_per_unit", "naklady"), ("staff_per_unit", "uvazky"), ("users_per_unit", "pocet_uzivatelu")):
+            for key, field_key in (
+                ("costs_per_unit", "naklady"),
+                ("staff_per_unit", "uvazky"),
+                ("users_per_unit", "pocet_uzivatelu"),
+            ):
                 v = _num(rec.get(field_key))
                 if v is not None:
                     out.append(_Obs(by_key[key], (key, druh, forma, typ), v / cap, at))
@@ -227,7 +254,9 @@ def _observations(recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mappin
             for f in funding:
                 v = _num(rec.get(f.key))
                 if v is not None:
-                    out.append(_Obs(by_key["funding_share"], ("funding_share", f.key, druh, forma), 100.0 * v / costs, at, f))
+                    out.append(
+                        _Obs(by_key["funding_share"], ("funding_share", f.key, druh, forma), 100.0 * v / costs, at, f)
+                    )
         if not checked or not prev:
             continue
         p = prev.get(_service_key(rec, forma))
@@ -235,9 +264,19 @@ def _observations(recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mappin
             continue
         pcap, pcost = _num(p.get("kapacita")), _num(p.get("naklady"))
         if cap is not None and pcap and typ is not None and _code("typy_kapacity", p.get("typ_kapacity")) == typ:
-            out.append(_Obs(by_key["capacity_change"], ("capacity_change", druh, forma, typ), 100.0 * (cap - pcap) / pcap, at, pcap))
+            out.append(
+                _Obs(
+                    by_key["capacity_change"],
+                    ("capacity_change", druh, forma, typ),
+                    100.0 * (cap - pcap) / pcap,
+                    at,
+                    pcap,
+                )
+            )
         if costs is not None and pcost:
-            out.append(_Obs(by_key["costs_change"], ("costs_change", druh, forma), 100.0 * (costs - pcost) / pcost, at, pcost))
+            out.append(
+                _Obs(by_key["costs_change"], ("costs_change", druh, forma), 100.0 * (costs - pcost) / pcost, at, pcost)
+            )
     return out
 
 
@@ -462,15 +501,29 @@ def find_queries(
             note = _text(rec.get(comment)) if comment else None
             result.queries.append(
                 Query(
-                    ratio=ratio, record=rec, index=o.at, value=o.value, median=med, mad=mad, z=z, peers=len(members),
-                    group_text=_group_text(ratio, group), scope=scope,
+                    ratio=ratio,
+                    record=rec,
+                    index=o.at,
+                    value=o.value,
+                    median=med,
+                    mad=mad,
+                    z=z,
+                    peers=len(members),
+                    group_text=_group_text(ratio, group),
+                    scope=scope,
                     funding_field=o.detail if ratio.key == "funding_share" else None,
-                    explained=note is not None, note=note, unit=_unit_of(ratio, group, s),
-                )  # fmt: skip
+                    explained=note is not None,
+                    note=note,
+                    unit=_unit_of(ratio, group, s),
+                )
             )
     funding_order = {f.key: n for n, f in enumerate(_funding_fields())}
     result.queries.sort(
-        key=lambda q: (q.index, _RATIO_ORDER[q.ratio.key], funding_order.get(q.funding_field.key, 0) if q.funding_field else 0)
+        key=lambda q: (
+            q.index,
+            _RATIO_ORDER[q.ratio.key],
+            funding_order.get(q.funding_field.key, 0) if q.funding_field else 0,
+        )
     )
     return result
 
