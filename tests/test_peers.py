@@ -333,3 +333,25 @@ def test_html_summary_has_the_section(world, tmp_path):
     assert 'id="neobvykle-hodnoty"' in html
     assert "Domov pro seniory Málkov" in html and "Náklady na lůžko" in html
     assert math.isfinite(c.meta["queries_threshold"])
+
+
+def test_merge_command_with_reference(world, tmp_path):
+    root, _c = world
+    out, html = tmp_path / "souhrn.xlsx", tmp_path / "souhrn.html"
+    args = ["merge", str(root / "2026"), "--orp", "4203", "--year", "2026", "--previous", str(root / "souhrn_2025.xlsx"),
+            "--reference", str(root / "souhrn_2025.xlsx"), "--generated", "2027-04-01", "-o", str(out), "--html", str(html)]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "neobvyklé hodnoty: " in res.stderr and "list Neobvyklé hodnoty" in res.stderr
+    back = read_consolidated(out)
+    assert back.meta["reference_file"] == "souhrn_2025.xlsx"
+    # last year's services as more peers: the seeded outliers are still found
+    codes = {(r["nazev_sluzby"], r["code"]) for r in back.table("queries").to_dict("records")}
+    assert ("Domov pro seniory Málkov", "query-costs-per-unit") in codes
+    assert ("Pečovatelská služba Vysoká Pec", "query-staff-per-unit") in codes
+    assert "Neobvyklé hodnoty" in html.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(
+        main,
+        ["merge", str(root / "2026"), "--reference", str(root / "2026" / "muss.xlsx"), "-o", str(tmp_path / "x.xlsx")],
+    )
+    assert bad.exit_code == 1 and "není souhrnný sešit" in bad.output

@@ -69,6 +69,12 @@ def summary_lines(c, out: Path) -> list[str]:
             f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
             f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
         )
+    if "queries" in c.tables:
+        lines.append(
+            f"  neobvyklé hodnoty: {m.get('queries', 0)} dotazů, vysvětleno {m.get('queries_explained', 0)}; "
+            f"neposouzeno {m.get('queries_not_assessed', 0)} hodnot ve skupinách menších než "
+            f"{m.get('queries_min_peers')} služeb (list Neobvyklé hodnoty)"
+        )
     if m.get("unchanged_files"):
         lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
     if m.get("deadline"):
@@ -139,6 +145,11 @@ def left_out_lines(c) -> list[str]:
     help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
 )
 @click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Souhrnný sešit se srovnatelnými službami (např. loňský souhrn kraje): list Neobvyklé hodnoty (dotazy).",
+)
+@click.option(
     "--deadline",
     type=IsoDate(),
     help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
@@ -171,8 +182,8 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, registry, deadline, threshold, core_services, html_out, strict,
-    generated, quiet,
+    paths, output, level, orp, kraj, year, previous, registry, reference, deadline, threshold, core_services, html_out,
+    strict, generated, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -240,6 +251,7 @@ def command(
             progress=_progress(quiet, "Kontroluji"),
             registry=registry,
             deadline=due,
+            reference=reference,
         )
     except MergeUsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -250,6 +262,10 @@ def command(
         protect.append(previous)
     if registry is not None:
         protect.append(registry)
+    if reference is not None:
+        protect.append(reference)
+        if output.resolve() == reference.resolve():
+            raise click.ClickException(f"výstup {output} by přepsal referenční souhrn (--reference)")
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:
