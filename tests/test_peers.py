@@ -309,20 +309,51 @@ def test_validate_with_reference_raises_the_same_queries(world, tmp_path):
     assert "Srovnání se souhrnem" in text.stderr
 
 
-def test_no_queries_on_the_clean_samples(tmp_path):
+#: the only unusual values of the bundled samples, found in the regional merge (Chomutov +
+#: Kadaň: 7 pečovatelské služby, enough peers): small obce's care services cost more and
+#: have more staff per client than the towns' (each ORP alone has too few peers)
+SAMPLE_QUERIES = {
+    ("Pečovatelská služba obce Březno", "query-costs-per-unit"),
+    ("Pečovatelská služba obce Březno", "query-staff-per-unit"),
+    ("Pečovatelská služba Spořice", "query-costs-per-unit"),
+    ("Pečovatelská služba Spořice", "query-staff-per-unit"),
+    ("Pečovatelská služba Perštejn", "query-staff-per-unit"),
+}
+
+
+def test_queries_on_the_clean_samples(tmp_path):
+    from xlkpss.codelists import territory
+
     samples = Path(__file__).resolve().parents[1] / "samples"
-    c = merge_paths([samples / "orp_4203_chomutov"], generated="2027-04-01")
-    assert "queries" not in c.tables
-    path = write_consolidated(c, tmp_path / "chomutov.xlsx")
-    assert "Neobvyklé hodnoty" not in openpyxl.load_workbook(path, read_only=True).sheetnames
-    # with the samples themselves as reference: the groups stay small, the sheet says nothing is unusual
-    c2 = merge_paths([samples / "orp_4203_chomutov"], generated="2027-04-01", reference=path)
-    assert len(c2.table("queries")) == 0 and c2.meta["queries_assessed"] >= 0
+    orp = {}
+    for code, folder in (("4203", "orp_4203_chomutov"), ("4204", "orp_4204_kadan")):
+        c = merge_paths([samples / folder], territory=territory(orp=code), generated="2027-04-01")
+        assert "queries" not in c.tables  # too few peers in one ORP: no query, no sheet
+        orp[code] = write_consolidated(c, tmp_path / f"souhrn_orp_{code}.xlsx")
+    assert "Neobvyklé hodnoty" not in openpyxl.load_workbook(orp["4203"], read_only=True).sheetnames
+    kraj = merge_paths(list(orp.values()), generated="2027-04-01")
+    found = {(r["nazev_sluzby"], r["code"]) for r in kraj.table("queries").to_dict("records")}
+    assert found == SAMPLE_QUERIES
+    # with the region as reference, a single sample file gets the same queries before it is sent
+    ref = write_consolidated(kraj, tmp_path / "souhrn_kraj.xlsx")
     res = CliRunner().invoke(
-        main, ["validate", str(samples / "orp_4203_chomutov"), "--reference", str(path), "--format", "json"]
+        main, ["validate", str(samples / "orp_4203_chomutov"), "--reference", str(ref), "--format", "json"]
     )
-    codes = [i["code"] for f in json.loads(res.stdout)["files"] for i in f["issues"]]
-    assert not [code for code in codes if code.startswith("query-")]
+    by_file = {
+        (Path(f["path"]).name, i["code"])
+        for f in json.loads(res.stdout)["files"]
+        for i in f["issues"]
+        if i["code"].startswith("query-")
+    }
+    assert by_file == {
+        ("obec_563013_brezno_sluzby_2026.xlsx", "query-costs-per-unit"),
+        ("obec_563013_brezno_sluzby_2026.xlsx", "query-staff-per-unit"),
+        ("obec_563340_sporice_sluzby_2026.xlsx", "query-costs-per-unit"),
+        ("obec_563340_sporice_sluzby_2026.xlsx", "query-staff-per-unit"),
+    }
+    # with its own ORP workbook as reference the groups stay small: an empty sheet says so
+    c2 = merge_paths([samples / "orp_4203_chomutov"], generated="2027-04-01", reference=orp["4203"])
+    assert len(c2.table("queries")) == 0 and c2.meta["queries_not_assessed"] > 0
 
 
 def test_html_summary_has_the_section(world, tmp_path):

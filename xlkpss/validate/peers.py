@@ -22,7 +22,9 @@ peer has the same value and nothing is unusual (z = 0).
 A value with ``|z| > threshold`` (spec ``[peers] threshold``, default 3.5) is a *dotaz*: a
 warning with a stable code (``QUERY_CODES``) and a sentence in a clerk's words.  Shares
 and changes must also differ from the median by at least ``min_difference_points``
-percentage points.  A group with fewer than ``min_peers`` values (spec, default 5) gets no
+percentage points, ratios per capacity unit by at least the factor ``min_factor`` (1.5:
+a tight group with a small MAD would otherwise query a cost 20 % above the median).  A
+group with fewer than ``min_peers`` values (spec, default 5) gets no
 z-score: its services are counted in ``PeerResult.not_assessed``, and the outputs say so.
 
 The peers are the services being checked (a file in ``xlkpss validate``, the territory of
@@ -115,6 +117,7 @@ class PeerSettings:
     threshold: float = 3.5
     min_peers: int = 5
     min_difference_points: float = 10.0
+    min_factor: float = 1.5
     units: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -127,6 +130,7 @@ def peer_settings(threshold: float | None = None, min_peers: int | None = None) 
         threshold=float(p.get("threshold", 3.5) if threshold is None else threshold),
         min_peers=int(p.get("min_peers", 5) if min_peers is None else min_peers),
         min_difference_points=float(p.get("min_difference_points", 10.0)),
+        min_factor=float(p.get("min_factor", 1.5)),
         units=dict(p.get("units", {})),
     )
 
@@ -494,7 +498,10 @@ def find_queries(
             z = modified_z(o.value, med, mad, meanad)
             if abs(z) <= s.threshold:
                 continue
-            if ratio.kind in ("share", "change") and abs(o.value - med) < s.min_difference_points:
+            if ratio.kind in ("share", "change"):
+                if abs(o.value - med) < s.min_difference_points:
+                    continue
+            elif med > 0 and o.value > 0 and max(o.value / med, med / o.value) < s.min_factor:
                 continue
             assert o.at is not None
             rec = services[o.at]
