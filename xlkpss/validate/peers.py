@@ -394,7 +394,10 @@ class Query:
 
     def text(self, lang: str = "cs") -> str:
         """The sentence of the query (Czech, or English for ``lang="en"``)."""
-        where = f"{self.group_text}: {self.peers} služeb{(' ' + self.scope) if self.scope else ''}"
+        from xlkpss.i18n import plural_cs
+
+        counted = plural_cs(self.peers, ("služba", "služby", "služeb"))
+        where = f"{self.group_text}: {counted}{(' ' + self.scope) if self.scope else ''}"
         if lang == "cs":
             return (
                 f"{self.name()} {self.value_text()} {'jsou' if self.ratio.key in _PLURAL else 'je'} {self.comparison()} "
