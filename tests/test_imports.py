@@ -15,15 +15,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "xlkpss"
 
-# ONE allowlist, for the merge circle that phase 2 of issue 12 removes (the split of
-# merge/consolidate.py): consolidate.py imports tables.py (and, in merge_paths, workbook.py,
-# which imports tables.py), and tables.py imports back the status constant ACCEPTED and
-# core_service_codes from it. The value and frame helpers they shared already live in
-# merge/clean.py. Entries are exact; an entry that no longer occurs fails the test, so the
-# list can only shrink. Do not add to it.
-ALLOWED_BACK_EDGES = {
-    ("xlkpss.merge.tables", "xlkpss.merge.consolidate"),
-}
+# Import edges allowed to close a circle: none (the merge circle consolidate ↔ tables ↔ workbook
+# went with the split of merge/consolidate.py, issue 12). An entry that no longer occurs fails
+# the test, so the list can only shrink. Do not add to it.
+ALLOWED_BACK_EDGES: set[tuple[str, str]] = set()
 # (importing module, module imported from, name) — empty: keep it so
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 

@@ -9,7 +9,7 @@
 * a merge in which not a single row falls inside the territory is an error naming the
   territory the files do belong to (a wrong ``--orp`` / ``--kraj``).
 
-Plain data in, Czech sentences out: ``consolidate`` decides, this module words it.
+Plain data in, Czech sentences out: ``acceptance`` and ``consolidate`` decide, this module words it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Rows are matched by what identifies them: a service by *Identifikátor služby* 
 *Forma* (an unregistered one by its name and form), a plan item by its *Číslo*, a
 project by its name.  The result says how many rows were added, removed and changed,
 and lists every changed cell old → new (the *Opravy* sheet).  Plain records in, plain
-records out: ``consolidate`` calls it with the rows both files had.
+records out: ``acceptance`` calls it with the rows both files had.
 """
 
 from __future__ import annotations

@@ -1,0 +1,356 @@
+"""How a sheet of the consolidated workbook looks: the number format, fill, width, wrapping
+and row height of each column and cell (``Writer`` keeps the xlsxwriter formats), the
+highlight of Cílové skupiny, and the print setup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from xlkpss.merge.bookformat import SheetLayout
+from xlkpss.merge.clean import clean_value
+from xlkpss.merge.errorgroups import error_group
+from xlkpss.merge.model import STATUS_LABELS, Consolidated
+from xlkpss.spec import load_spec
+
+__all__ = [
+    "MACHINE_COLUMNS",
+    "NUMBER_FORMATS",
+    "Writer",
+    "clean_row",
+    "column_widths",
+    "coverage_highlight",
+    "kind_of",
+    "overview_kind",
+    "print_setup",
+    "row_fill",
+    "row_heights",
+    "wraps_text",
+]
+
+
+#: number formats; every space sits inside quotes (a Czech LibreOffice reads an unquoted
+#: space after a digit as a thousands scaler and shows 12 500 Kč as "13Kč")
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "money": '#,##0" Kč"',
+    "pct": '0.0" %"',
+    "dec": "#,##0.0#",
+    "per1000": "#,##0.00",
+    "date": "d.m.yyyy",
+    "year": "0",
+    "dec1": "0.0",
+    "int_blank0": "#,##0;-#,##0;",  # a zero shows as an empty cell
+}
+
+
+#: column widths (characters) that fit one A4 landscape page at no less than ~75 % of
+#: the 11-point default (LibreOffice fits about 125 at 100 %); a wider sheet prints
+#: several pages wide, its naming columns repeated on each
+_PRINT_WIDTH = 165
+
+
+#: columns repeated on every printed page of a sheet wider than one page
+_PRINT_REPEAT = {
+    "submissions": ("territory_code", "territory_name"),
+    "services": ("nazev_sluzby", "nazev_sluzby"),
+    "activities": ("cislo", "nazev"),
+    "carryover": ("cislo", "nazev"),
+    "projects": ("nazev_obce", "nazev_obce"),
+    "capacities": ("territory_name", "territory_name"),
+    "funding": ("territory_name", "druh"),
+    "coverage": ("target_group", "target_group"),
+    "errors": ("src_file", "src_file"),
+    "queries": ("nazev_sluzby", "nazev_sluzby"),
+}
+
+
+#: columns for programs only (a hash, a metric key): hidden on screen and in print, the
+#: values stay in the cells (filters, ``read_consolidated``)
+MACHINE_COLUMNS = {"sha256", "src_sha256", "metric"}
+
+
+#: text columns wrapped (the row grows) instead of cut by the next column
+_WRAP_COLUMNS = {
+    "message", "note", "values", "reason", "label", "value", "popis", "komentar", "nazev", "file", "target_group",
+}
+
+
+#: the widest a wrapped text column gets (characters)
+_WRAP_WIDTH = 40
+
+
+_FILLS = {
+    "valid": "#C6EFCE",
+    "warnings": "#FFEB9C",
+    "errors": "#FCD5B4",
+    "rejected": "#FFC7CE",
+    "missing": "#D9D9D9",
+    "superseded": "#EDEDED",
+    "outside": "#E4DFEC",
+    "core": "#FFC7CE",
+    "flag": "#FFEB9C",
+    # Chyby by group (errorgroups): excluded rows and files, warnings; information stays white
+    "excluded": "#FCE4D6",
+    "warning": "#FFF2CC",
+}
+
+
+_INT_COLS = {
+    "services",
+    "capacity",
+    "population",
+    "rows_read",
+    "rows_merged",
+    "rows_excluded",
+    "errors",
+    "warnings",
+    "items",
+    "src_row",
+    "prev_capacity",
+    "curr_capacity",
+    "total",
+    "n_bez_stavu",
+    "reg_kapacita",
+    "peers",
+}
+
+
+_MONEY_COLS = {"funding_total", "prev_costs", "curr_costs"}
+
+
+_PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_pct", "costs_change_pct"}
+
+
+_DATE_COLS = {"date_filled"}
+#: decimals (Neobvyklé hodnoty: a ratio, its peers' median and MAD, value ÷ median, z-score)
+_DEC_COLS = {"ratio_value", "peer_median", "peer_mad", "ratio_to_median", "z_score"}
+
+
+@functools.lru_cache(maxsize=1)
+def _field_types() -> dict[str, str]:
+    """field key -> spec type (the first definition wins; keys are unique per meaning)."""
+    out: dict[str, str] = {}
+    for f in load_spec().all_fields():
+        out.setdefault(f.key, f.type)
+    return out
+
+
+def kind_of(sheet: str, col: str) -> str:
+    """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
+    if sheet == "coverage" and col != "target_group":
+        return "int"
+    if col in _INT_COLS or col.startswith("n_"):
+        return "int"
+    if col in _MONEY_COLS:
+        return "money"
+    if col in _PCT_COLS or col.startswith("share"):
+        return "pct"
+    if col == "per_1000":
+        return "per1000"
+    if col in _DEC_COLS:
+        return "dec"
+    if col in _DATE_COLS:
+        return "date"
+    if col in ("prevzato_z_roku", "rok"):
+        return "year"
+    ftype = _field_types().get(col)
+    if sheet in ("submissions", "errors", "conflicts", "corrections", "overview") and col not in ("date_filled",):
+        ftype = None
+    return {"integer": "int", "money": "money", "decimal": "dec", "date": "date"}.get(ftype or "", "text")
+
+
+class Writer:
+    def __init__(self, wb: Any, c: Consolidated):
+        self.wb = wb
+        self.c = c
+        self._formats: dict[tuple, Any] = {}
+
+    def fmt(
+        self, kind: str = "text", fill: str | None = None, bold: bool = False, header: bool = False, wrap: bool = False
+    ) -> Any:
+        key = (kind, fill, bold, header, wrap)
+        if key not in self._formats:
+            props: dict[str, Any] = {"valign": "top"}
+            if kind in NUMBER_FORMATS:
+                props["num_format"] = NUMBER_FORMATS[kind]
+            if fill:
+                props["bg_color"] = _FILLS.get(fill, fill)
+            if bold:
+                props["bold"] = True
+            if header:
+                props.update({"bold": True, "text_wrap": True, "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1})
+            if wrap:
+                props["text_wrap"] = True
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+
+def clean_row(values: Iterable[Any]) -> list[Any]:
+    """The values of a row as cells take them: ``clean_value``, then yes/no as "ano" /
+    "ne" and anything but text, a number or a date as text.  None, int and non-blank
+    text are clean already (the common case, checked first)."""
+    out = []
+    for v in values:
+        t = type(v)
+        if v is None or t is int or (t is str and v and not v.isspace()):
+            out.append(v)
+            continue
+        v = clean_value(v)
+        if isinstance(v, bool):
+            v = "ano" if v else "ne"
+        elif v is not None and not isinstance(v, (str, int, float, dt.date)):
+            v = str(v)
+        out.append(v)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _spec_widths() -> dict[str, int]:
+    """field key -> column width from the spec (the first definition with a width)."""
+    out: dict[str, int] = {}
+    for f in load_spec().all_fields():
+        if f.width:
+            out.setdefault(f.key, f.width)
+    return out
+
+
+def _width(key: str, col: str, label: str, values: list[Any]) -> float:
+    spec_width = _spec_widths().get(col)
+    longest = max((len(str(v)) for v in values[:300] if v is not None), default=0)
+    if col in ("sha256", "src_sha256"):
+        return 14  # for programs; the full hash is in the cell
+    kind = kind_of(key, col)
+    if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
+        longest = min(longest + (4 if kind == "money" else 1), 18)
+    base = spec_width or min(max(longest + 2, 8), 48)
+    # the heading wraps at spaces, never inside a word ("Droužkovice", "Kapacita")
+    word = max((len(part) for part in label.split()), default=0) + 2
+    return max(base, min(max(len(label) / 2.2 + 2, word), 22), 7)
+
+
+def row_fill(key: str, r: dict[str, Any]) -> str | None:
+    if key == "errors":
+        group = error_group(r)
+        return group if group in _FILLS else None
+    if key == "gaps" and r.get("core") == "ano" and not r.get("note"):
+        return "core"
+    if key == "changes" and r.get("flag") == "ano":
+        return "flag"
+    return None
+
+
+def _escape_header(text: str) -> str:
+    return str(text).replace("&", "&&")
+
+
+def wraps_text(key: str, col: str) -> bool:
+    """Whether a column's text wraps (the row grows) rather than runs into the next one."""
+    return col in _WRAP_COLUMNS
+
+
+#: height (points) of one line of the default 11-point font
+_LINE_HEIGHT = 15
+
+
+_MAX_ROW_HEIGHT = 409
+
+
+def row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:
+    """Give a row with wrapped text the height of its lines: LibreOffice keeps the stored
+    height of an .xlsx row, so without it a wrapped text runs over the next row."""
+    wrapped = [(j, max(widths[j] - 1.5, 4)) for j, w in enumerate(wraps) if w]
+    if not wrapped:
+        return
+    for i, vals in enumerate(rows):
+        lines = 1
+        for j, per_line in wrapped:
+            v = vals[j]
+            if isinstance(v, str) and len(v) > per_line:
+                n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
+                lines = max(lines, n)
+        if lines > 1:
+            ws.set_row(first + i, min(_LINE_HEIGHT * lines, _MAX_ROW_HEIGHT))
+
+
+def column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[Any]], wraps: list[bool]) -> list[float]:
+    """Column widths (characters): the longest value as shown, a wrapped text column at
+    most ``_WRAP_WIDTH``; Přehled has fixed widths."""
+    if key == "overview":
+        fixed = {"label": 40, "value": 48, "unit": 13, "note": 60, "metric": 16}
+        return [fixed.get(col, 14) for col in cols]
+    out = []
+    for j, col in enumerate(cols):
+        values = [vals[j] for vals in rows[:300]]
+        if col == "status":
+            values = [STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in values]
+        width = _width(key, col, labels[j], values)
+        if wraps[j]:
+            width = min(width, _WRAP_WIDTH)
+        out.append(width)
+    return out
+
+
+def coverage_highlight(w: Writer, ws: Any, cols: list[str], layout: SheetLayout) -> None:
+    """Cílové skupiny: a target group with no service in the whole territory (Celkem = 0)
+    is red; a zero of one obec is only grey (a small obec without a service is no gap of
+    the territory).  The legend is to the right of the table."""
+    h, last = layout.header_row, layout.last - 1
+    total = cols.index("total") if "total" in cols else len(cols) - 1
+    ws.conditional_format(
+        h + 1, total, last, total,
+        {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"bg_color": _FILLS["core"], "bold": True})},
+    )  # fmt: skip
+    if total > 1:  # a unit's 0 shows as an empty cell (the value stays 0 for formulas)
+        ws.conditional_format(
+            h + 1, 1, last, total - 1,
+            {"type": "cell", "criteria": "==", "value": 0, "format": w.wb.add_format({"num_format": NUMBER_FORMATS["int_blank0"]})},
+        )  # fmt: skip
+    legend = len(cols) + 1
+    ws.write_string(h, legend, "Vysvětlivky", w.fmt(bold=True))
+    ws.write_string(h + 1, legend, "červeně: cílová skupina bez služby v celém území (Celkem 0)", w.fmt(fill="core"))
+    ws.write_string(h + 2, legend, "prázdné pole: v tomto území služba pro skupinu není (0)", w.fmt())
+    ws.set_column(legend, legend, 58)
+
+
+def print_setup(ws: Any, key: str, cols: list[str], widths: list[float], layout: SheetLayout, title: str) -> None:
+    """A4 landscape, header row (and on a sheet several pages wide the naming columns)
+    repeated on every page, one page wide unless the text would shrink below ~75 %."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    printed = sum(wd for col, wd in zip(cols, widths) if col not in MACHINE_COLUMNS)
+    repeat = _PRINT_REPEAT.get(key)
+    if repeat and not all(c in cols for c in repeat):
+        repeat = None
+    span = (cols.index(repeat[0]), cols.index(repeat[1])) if repeat else (0, -1)
+    repeated = sum(widths[span[0] : span[1] + 1])
+    pages_wide = 1
+    if printed > _PRINT_WIDTH:
+        # every page also carries the repeated naming columns
+        pages_wide = math.ceil((printed - repeated) / max(_PRINT_WIDTH - repeated, _PRINT_WIDTH / 2))
+    ws.fit_to_pages(pages_wide, 0)
+    ws.repeat_rows(layout.header_row)
+    if pages_wide > 1 and repeat:
+        ws.repeat_columns(*span)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_header(f"&L&B{_escape_header(layout.name)}&R{_escape_header(title)}")
+    ws.set_footer("&LVytvořeno programem xlkpss&CStrana &P z &N")
+
+
+def overview_kind(r: dict[str, Any]) -> str:
+    value = clean_value(r.get("value"))
+    unit = r.get("unit")
+    if isinstance(value, dt.date):
+        return "date"
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "text"
+    if unit == "%":
+        return "dec1"  # the unit column says %
+    if unit == "Kč":
+        return "int"
+    if r.get("metric") == "year":
+        return "year"
+    return "int" if float(value).is_integer() else "dec"

@@ -1,0 +1,108 @@
+"""What the inputs say when the options do not: the merge level their consolidated
+workbooks call for, and the territory and the year when unique (``MergeError`` otherwise)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlkpss.codelists import STATE, Territory, municipalities, orps, regions
+from xlkpss.i18n import plural_cs
+from xlkpss.merge.clean import clean_value
+from xlkpss.merge.model import Consolidated
+from xlkpss.merge.rules import SUMMARY_INTO, MergeError
+
+__all__ = ["infer_territory", "infer_year", "level_of_inputs"]
+
+
+def _file_list(paths: Sequence[Path], shown: int = 5) -> str:
+    """``a.xlsx, b.xlsx`` or ``a.xlsx, … e.xlsx a dalších 5 souborů``"""
+    names = ", ".join(p.name for p in paths[:shown])
+    more = len(paths) - shown
+    if more <= 0:
+        return names
+    return f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, ('soubor', 'soubory', 'souborů'))}"
+
+
+def level_of_inputs(summaries: Sequence[Consolidated], paths: Sequence[Path]) -> str:
+    """The merge level the consolidated workbooks among the inputs call for: ORP workbooks
+    → kraj, regional workbooks → stat; no workbook → orp."""
+    levels = {str(c.meta.get("level") or "") for c in summaries}
+    into = {SUMMARY_INTO[lv] for lv in levels if lv in SUMMARY_INTO}
+    if len(into) > 1:
+        raise MergeError(
+            "mezi vstupy jsou souhrny ORP i souhrny krajů; zvolte úroveň: --level kraj (souhrny ORP do souhrnu kraje) "
+            "nebo --level stat (souhrny krajů do souhrnu za Českou republiku)"
+        )
+    if into:
+        return into.pop()
+    if summaries:
+        national = [p for c, p in zip(summaries, paths) if str(c.meta.get("level") or "") == "stat"]
+        if national and len(national) == len(summaries):
+            raise MergeError(
+                f"{_file_list(national)}: souhrn za Českou republiku je nejvyšší úroveň, dále ho slučovat nelze"
+            )
+        return "kraj"
+    return "orp"
+
+
+def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
+    """The ORP / kraj of the files when it is unique (obce and ORP files first, then
+    providers); for a national merge the Czech Republic."""
+    from xlkpss.codelists import territory as make_territory
+
+    if level == "stat":
+        return STATE
+    primary: set[str] = set()
+    fallback: set[str] = set()
+    for r in results:
+        if r.rejected or not r.ident:
+            continue
+        ident = r.ident
+        orp = clean_value(ident.get("kod_orp"))
+        obec = clean_value(ident.get("kod_obce"))
+        if obec and str(obec) in municipalities():
+            orp = municipalities()[str(obec)].orp
+        if not orp or str(orp) not in orps():
+            continue
+        code = str(orp) if level == "orp" else orps()[str(orp)]["kod_kraje"]
+        (primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback).add(code)
+    for c in summaries:
+        code = str(c.meta.get("territory_code") or "")
+        if code in orps():
+            primary.add(code if level == "orp" else orps()[code]["kod_kraje"])
+    found = primary or fallback
+    what = "ORP" if level == "orp" else "kraj"
+    option = f"--{level}"
+    if not found:
+        raise MergeError(f"z dodaných souborů nelze určit {what}; zadejte ho volbou {option} KÓD")
+    if len(found) > 1:
+        names = ", ".join(
+            sorted(
+                f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})"
+                for c in found
+            )
+        )
+        raise MergeError(f"soubory jsou z více území ({names}); zadejte slučované území volbou {option} KÓD")
+    code = found.pop()
+    return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
+
+
+def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int:
+    """The year of the usable files when it is unique; ``MergeError`` otherwise."""
+    years: set[int] = set()
+    for r in results:
+        if not r.rejected and r.ident and clean_value(r.ident.get("rok")):
+            years.add(int(clean_value(r.ident.get("rok"))))
+    for c in summaries:
+        y = clean_value(c.meta.get("year"))
+        if y:
+            years.add(int(y))
+    if not years:
+        raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
+    if len(years) > 1:
+        raise MergeError(
+            f"soubory jsou za více let ({', '.join(map(str, sorted(years)))}); zadejte slučovaný rok volbou --year RRRR"
+        )
+    return years.pop()
