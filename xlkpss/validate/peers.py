@@ -43,6 +43,7 @@ validation frames) or the Czech dropdown text (consolidated workbooks).
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,9 +59,11 @@ __all__ = [
     "PeerSettings",
     "Query",
     "find_queries",
+    "format_value",
     "modified_z",
     "peer_settings",
     "query_files",
+    "query_issue",
     "robust_stats",
     "summary_text",
 ]
@@ -157,36 +160,42 @@ def modified_z(x: float, median: float, mad: float, meanad: float) -> float:
 
 
 def _num(value: Any) -> float | None:
+    t = type(value)
+    if t is int:
+        return float(value)
+    if t is float:
+        return None if math.isnan(value) or math.isinf(value) else value
     if value is None or isinstance(value, (bool, str)):
         return None
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # pandas' NA and anything else that is no number
         return None
     return None if math.isnan(x) or math.isinf(x) else x
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, float) and math.isnan(value):
+    if value is None or type(value).__name__ == "NAType" or isinstance(value, float) and math.isnan(value):
         return None
-    try:
-        import pandas as pd
-
-        if value is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
     text = str(value).strip()
     return text or None
 
 
-def _code(listname: str, value: Any) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _code_of(listname: str, value: Any) -> str | None:
     from xlkpss.codelists import codelist
 
-    if _text(value) is None:
-        return None
     item = codelist(listname).resolve(value)
     return item.code if item is not None else None
+
+
+def _code(listname: str, value: Any) -> str | None:
+    if _text(value) is None:
+        return None
+    try:
+        return _code_of(listname, value)
+    except TypeError:  # not hashable
+        return None
 
 
 def _funding_fields() -> list[Any]:
@@ -217,25 +226,24 @@ def _service_key(rec: Mapping[str, Any], forma: str | None) -> tuple:
     )
 
 
-@dataclass
-class _Obs:
-    ratio: Ratio
-    group: tuple
-    value: float
-    #: index of the checked record, None for a reference row
-    at: int | None
-    #: the funding field of a share, the previous value of a change
-    detail: Any = None
+#: one value of a ratio: (value, index of the checked record or None for a reference row,
+#: detail — the funding field of a share, last year's value of a change)
+_Obs = tuple[float, "int | None", Any]
+_BY_KEY = {r.key: r for r in RATIOS}
+_PER_UNIT = (("costs_per_unit", "naklady"), ("staff_per_unit", "uvazky"), ("users_per_unit", "pocet_uzivatelu"))
 
 
 def _observations(
-    recs: Sequence[Mapping[str, Any]], checked: bool, prev: Mapping[tuple, Mapping[str, Any]]
-) -> list[_Obs]:
+    recs: Sequence[Mapping[str, Any]],
+    checked: bool,
+    prev: Mapping[tuple, Mapping[str, Any]],
+    groups: dict[tuple, list[_Obs]],
+) -> None:
+    """Add the ratios of ``recs`` to ``groups`` (group key → values; the key's first item is
+    the ratio's key)."""
     from xlkpss.codelists import is_related_type
 
     funding = _funding_fields()
-    out: list[_Obs] = []
-    by_key = {r.key: r for r in RATIOS}
     for n, rec in enumerate(recs):
         druh = _code("druhy_sluzeb", rec.get("druh"))
         forma = _code("formy", rec.get("forma"))
@@ -246,21 +254,15 @@ def _observations(
         cap = _num(rec.get("kapacita"))
         costs = _num(rec.get("naklady"))
         if cap is not None and cap > 0 and typ is not None:
-            for key, field_key in (
-                ("costs_per_unit", "naklady"),
-                ("staff_per_unit", "uvazky"),
-                ("users_per_unit", "pocet_uzivatelu"),
-            ):
+            for key, field_key in _PER_UNIT:
                 v = _num(rec.get(field_key))
                 if v is not None:
-                    out.append(_Obs(by_key[key], (key, druh, forma, typ), v / cap, at))
+                    groups.setdefault((key, druh, forma, typ), []).append((v / cap, at, None))
         if costs is not None and costs > 0:
             for f in funding:
                 v = _num(rec.get(f.key))
                 if v is not None:
-                    out.append(
-                        _Obs(by_key["funding_share"], ("funding_share", f.key, druh, forma), 100.0 * v / costs, at, f)
-                    )
+                    groups.setdefault(("funding_share", f.key, druh, forma), []).append((100.0 * v / costs, at, f))
         if not checked or not prev:
             continue
         p = prev.get(_service_key(rec, forma))
@@ -268,20 +270,9 @@ def _observations(
             continue
         pcap, pcost = _num(p.get("kapacita")), _num(p.get("naklady"))
         if cap is not None and pcap and typ is not None and _code("typy_kapacity", p.get("typ_kapacity")) == typ:
-            out.append(
-                _Obs(
-                    by_key["capacity_change"],
-                    ("capacity_change", druh, forma, typ),
-                    100.0 * (cap - pcap) / pcap,
-                    at,
-                    pcap,
-                )
-            )
+            groups.setdefault(("capacity_change", druh, forma, typ), []).append((100.0 * (cap - pcap) / pcap, at, pcap))
         if costs is not None and pcost:
-            out.append(
-                _Obs(by_key["costs_change"], ("costs_change", druh, forma), 100.0 * (costs - pcost) / pcost, at, pcost)
-            )
-    return out
+            groups.setdefault(("costs_change", druh, forma), []).append((100.0 * (costs - pcost) / pcost, at, pcost))
 
 
 # ---------------------------------------------------------------------------
@@ -437,6 +428,7 @@ class PeerResult:
     reference_rows: int = 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _group_text(ratio: Ratio, group: tuple) -> str:
     from xlkpss.codelists import codelist
 
@@ -480,14 +472,13 @@ def find_queries(
     prev: dict[tuple, Mapping[str, Any]] = {}
     for p in previous:
         prev.setdefault(_service_key(p, _code("formy", p.get("forma"))), p)
-    obs = _observations(services, True, prev) + _observations(ref, False, {})
     groups: dict[tuple, list[_Obs]] = {}
-    for o in obs:
-        groups.setdefault(o.group, []).append(o)
+    _observations(services, True, prev, groups)
+    _observations(ref, False, {}, groups)
     comment = _comment_key()
     result = PeerResult(settings=s, reference_rows=len(ref))
     for group, members in groups.items():
-        mine = [o for o in members if o.at is not None]
+        mine = [o for o in members if o[1] is not None]
         if not mine:
             continue
         if len(members) < s.min_peers:
@@ -495,33 +486,32 @@ def find_queries(
             result.small_groups += 1
             continue
         result.assessed += len(mine)
-        med, mad, meanad = robust_stats([o.value for o in members])
-        ratio = members[0].ratio
-        for o in mine:
-            z = modified_z(o.value, med, mad, meanad)
+        med, mad, meanad = robust_stats([o[0] for o in members])
+        ratio = _BY_KEY[group[0]]
+        for value, at, detail in mine:
+            z = modified_z(value, med, mad, meanad)
             if abs(z) <= s.threshold:
                 continue
             if ratio.kind in ("share", "change"):
-                if abs(o.value - med) < s.min_difference_points:
+                if abs(value - med) < s.min_difference_points:
                     continue
-            elif med > 0 and o.value > 0 and max(o.value / med, med / o.value) < s.min_factor:
+            elif med > 0 and value > 0 and max(value / med, med / value) < s.min_factor:
                 continue
-            assert o.at is not None
-            rec = services[o.at]
+            rec = services[at]
             note = _text(rec.get(comment)) if comment else None
             result.queries.append(
                 Query(
                     ratio=ratio,
                     record=rec,
-                    index=o.at,
-                    value=o.value,
+                    index=at,
+                    value=value,
                     median=med,
                     mad=mad,
                     z=z,
                     peers=len(members),
                     group_text=_group_text(ratio, group),
                     scope=scope,
-                    funding_field=o.detail if ratio.key == "funding_share" else None,
+                    funding_field=detail if ratio.key == "funding_share" else None,
                     explained=note is not None,
                     note=note,
                     unit=_unit_of(ratio, group, s),
