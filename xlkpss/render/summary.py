@@ -950,7 +950,7 @@ def _queries(c: Consolidated) -> dict[str, Any] | None:
         "threshold": fmt_number(threshold, 1) if threshold is not None else "",
         "min_peers": int(m.get("queries_min_peers") or 0),
         "not_assessed": int(m.get("queries_not_assessed") or 0),
-        "reference": fmt_text(m.get("reference_file") or ""),
+        "reference": fmt_text(m["reference_file"]) if m.get("reference_file") else "",
         "table": _table(c, "queries", cols, records=recs, limit=SHORT_LIST * 4),
     }
 

@@ -551,7 +551,8 @@ def query_issue(q: Query, sheet_name: str | None, columns: Mapping[str, int] | N
     col = (columns or {}).get(q.field_key)
     cell = _a1(row, col) if row is not None and col is not None else None
     issue = make_issue(
-        q.code, sheet=sheet_name, cell=cell, row=row, column=f.label, value=q.value_text(), field_key=q.field_key,
+        q.code, sheet=sheet_name, cell=cell, row=row, column=f.label, value=_num(q.record.get(q.field_key)),
+        field_key=q.field_key,
         text=q.text("cs"), text_en=q.text("en"),
     )  # fmt: skip
     issue.explained = q.explained
