@@ -207,29 +207,29 @@ def _independent(values: list[float], x: float) -> tuple[float, float, float]:
 
 def test_figures_equal_an_independent_computation(world):
     root, c = world
-    rows = {(r["Název služby"], r["Kód problému"]): r for r in _sheet_rows(root / "souhrn_2026.xlsx")}
+    rows = {(r["Název služby"], r["Poměr"]): r for r in _sheet_rows(root / "souhrn_2026.xlsx")}
     cases = [
         (
             "Domov pro seniory Málkov",
-            "query-costs-per-unit",
+            "Náklady na lůžko (Kč)",
             _ratio_values(c, "§49 Domovy pro seniory", "naklady", "kapacita"),
             0,
         ),
         (
             "Pečovatelská služba Vysoká Pec",
-            "query-staff-per-unit",
+            "Úvazky v přímé péči na klienta",
             _ratio_values(c, "§40 Pečovatelská služba", "uvazky", "kapacita"),
             3,
         ),
         (
             "Pečovatelská služba Březno",
-            "query-funding-share",
+            "Podíl zdroje Obec na nákladech (%)",
             _ratio_values(c, "§40 Pečovatelská služba", "zdroj_obec", "naklady", 100.0),
             2,
         ),
     ]
-    for name, code, values, decimals in cases:
-        r = rows[(name, code)]
+    for name, ratio, values, decimals in cases:
+        r = rows[(name, ratio)]
         med, mad, z = _independent(list(values.values()), values[name])
         assert statistics.median(values.values()) == pytest.approx(med)
         assert r["Medián srovnatelných služeb"] == pytest.approx(round(med, decimals), abs=10**-decimals)
@@ -246,7 +246,7 @@ def test_figures_equal_an_independent_computation(world):
     }
     changes = {n: 100.0 * (curr[n]["naklady"] - prev[n]["naklady"]) / prev[n]["naklady"] for n in curr}
     med, mad, z = _independent(list(changes.values()), changes["Domov pro seniory Blatno"])
-    r = rows[("Domov pro seniory Blatno", "query-costs-change")]
+    r = rows[("Domov pro seniory Blatno", "Meziroční změna nákladů (%)")]
     assert r["Medián srovnatelných služeb"] == pytest.approx(med, abs=0.01)
     assert r["Modifikované z-skóre"] == pytest.approx(round(z, 2), abs=0.01)
 
