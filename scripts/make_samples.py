@@ -1083,6 +1083,74 @@ def write_invalid(out: Path) -> dict[str, list[dict[str, Any]]]:
     return dict(sorted(expected.items()))
 
 
+# --- the regional network of services (template sit) ---------------------------------------------------------------
+
+KRAJ_OFFICE = Submitter("kraj", "Krajský úřad Ústeckého kraje", ico("7089215"), ORP_CHOMUTOV, None, "Ing. Petra Novotná",
+                        "sit.sluzeb@kr-ustecky.cz", "475 657 111", dt.date(2026, 1, 15))
+#: network capacity that differs from what the service reports (service key → units in the network)
+NETWORK_CAPACITY = {"ds_pisecna": 110}
+#: registered services reported but not (yet) in the network
+NOT_IN_NETWORK = ("nzdm_jirkov",)
+CHARITA_KADAN_POR = Service("osp_kadan", "Odborné sociální poradenství Charity Kadaň", CHARITA_KADAN, "1", "amb", 10,
+                            "klient", 0, 1.5, K_KADAN, (G_KRIZE,), 0, (0, 0, 0, 0, 0, 0))
+
+
+def network_entries() -> list[dict[str, Any]]:
+    """Every registered sample service in the ORP of its obec (with the differences above), one
+    service in the network that nobody reports, and a home for seniors and a care service in
+    every other ORP of the kraj (beds and clients per 1,000 inhabitants varying by ORP)."""
+    scope = territory(kraj=KRAJ)
+
+    def entry(s: Service, kapacita: int | None = None) -> dict[str, Any]:
+        return {
+            "identifikator": s.identifikator,
+            "nazev_sluzby": s.nazev,
+            "ico_poskytovatele": s.provider[1],
+            "poskytovatel": s.provider[0],
+            "druh": display("druhy_sluzeb", s.druh),
+            "forma": display("formy", s.forma),
+            "orp": display("orp", municipalities()[s.obec].orp, scope),
+            "kapacita": s.kapacita if kapacita is None else kapacita,
+            "typ_kapacity": display("typy_kapacity", s.typ),
+            "uvazky": s.uvazky,
+        }
+
+    rows = [
+        entry(s, NETWORK_CAPACITY.get(s.key))
+        for s in [*S.values(), *SK.values(), CHARITA_KADAN_POR]
+        if s.registrovana and s.key not in NOT_IN_NETWORK
+    ]
+    for code, o in sorted(orps().items()):
+        if o["kod_kraje"] != KRAJ or code in (ORP_CHOMUTOV, ORP_KADAN):
+            continue
+        pop = territory(orp=code).population or 0
+        seat = o["kod_obce_sidla"]
+        rate = 3 + int(code) % 5  # beds per 1,000 inhabitants, 3–7
+        for druh, forma, typ, per, name in (("13", "pob", "luzka", rate, "Domov pro seniory"),
+                                             ("4", "ter", "klient", 2 * rate + 1, "Pečovatelská služba")):
+            s = Service(f"sit_{druh}_{code}", f"{name} {o['nazev_orp']}", (f"Sociální služby {o['nazev_orp']}, p. o.",
+                        ico(f"7{code}{druh:0>2}")), druh, forma, round(pop * per / 1000), typ, 0,
+                        round(pop * per / 1000 / (2.2 if forma == "pob" else 14), 1), seat, (G_SENIORI,), 0, (0,) * 6)
+            rows.append(entry(s))
+    return rows
+
+
+def write_network(path: Path) -> Path:
+    """The regional network of Ústecký kraj for the sample year, filled as the regional office would."""
+    kind = "sit"
+    prefill = {"ico": KRAJ_OFFICE.ico, "nazev": KRAJ_OFFICE.name, "zpracoval": KRAJ_OFFICE.zpracoval,
+               "email": KRAJ_OFFICE.email, "telefon": KRAJ_OFFICE.telefon}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="xlkpss_samples_") as tmp:
+        blank = build_template(kind, Path(tmp) / "t.xlsx", year=YEAR, scope=territory(kraj=KRAJ), prefill=prefill)
+        wb = openpyxl.load_workbook(blank)
+    ident = wb[sheet_name(kind, "identifikace")]
+    ident[ident_cell(kind, "datum_vyplneni")].value = dt.datetime.combine(KRAJ_OFFICE.filled, dt.time())
+    _write_rows(wb, kind, "sit", network_entries())
+    _readable_comments(wb)
+    _save(wb, path)
+    return path
+
+
 # --- main --------------------------------------------------------------------------------------------------------------
 
 
@@ -1118,6 +1186,8 @@ def write_samples(out: Path) -> list[Path]:
     items, projects = mos_plan()
     write_plan(plany / "plan_mos_orp_chomutov_2026.xlsx", MOS_WHO, items, projects, MOS_LEVELS, MOS_PLAN_IDENT)
 
+    write_network(out / "sit" / f"sit_ustecky_kraj_{YEAR}.xlsx")
+
     expected = write_invalid(out / "invalid")
     (out / "invalid" / "EXPECTED.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return sorted(p for p in out.rglob("*") if p.is_file() and p.name != "README.md" and p.relative_to(out).parts[0] not in FIXED_DIRS)
@@ -1151,7 +1221,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     # generated folders are rewritten completely (README.md is hand-written and kept;
     # FIXED_DIRS are committed fixtures and left alone)
-    for sub in ("orp_4203_chomutov", "orp_4204_kadan", "plany", "invalid"):
+    for sub in ("orp_4203_chomutov", "orp_4204_kadan", "plany", "sit", "invalid"):
         shutil.rmtree(args.out / sub, ignore_errors=True)
     for p in write_samples(args.out):
         print(p.relative_to(args.out))

@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from rpss import CHOMUTOV_ROWS, JIRKOV, write_rpss
+from rpss import CHOMUTOV_ROWS, FIXTURE, JIRKOV, write_rpss
 
 from xlkpss.cli import main
 from xlkpss.codelists import codelist, municipalities, territory
@@ -36,6 +36,7 @@ YEARLY = [f.key for f in SLUZBY.fields if f.yearly]
 LABEL = {f.key: f.label for f in SLUZBY.fields}
 ORP = "4203"
 CHARITA, MUSS, KUPROSPECHU = "46225315", "00075655", "26752018"
+MALKOV = "563200"  # one service last year; this year its file is rejected (Rok 2026)
 DEADLINE = "2027-03-31"
 
 
@@ -60,12 +61,13 @@ def _keys_of_file(path: Path) -> set[tuple]:
 
 
 def _fill(src: Path, out: Path, *, date: dt.date, yearly: bool = True, capacity: dict | None = None,
-          drop: set[str] = frozenset(), forma: dict | None = None, add: dict | None = None) -> Path:  # fmt: skip
+          drop: set[str] = frozenset(), forma: dict | None = None, add: dict | None = None,
+          ident: dict | None = None) -> Path:  # fmt: skip
     """What a clerk does (openpyxl): contacts and date, the year's figures, some edits."""
     wb = openpyxl.load_workbook(src)
     kv = get_template("sluzby").sheet("identifikace")
     for key, value in {"zpracoval": "Jana Nováková", "email": "jana.novakova@example.cz", "telefon": "474123456",
-                       "datum_vyplneni": date}.items():  # fmt: skip
+                       "datum_vyplneni": date, **(ident or {})}.items():  # fmt: skip
         wb[kv.name][field_cell("sluzby", "identifikace", key)] = value
     ws = wb[SLUZBY.name]
     for r in range(ws.max_row, 1, -1):
@@ -111,6 +113,12 @@ def world(tmp_path_factory):
     back = d / "dosle"
     back.mkdir()
     by_code = {p.name.split("_")[1]: p for p in files.glob("*.xlsx")}
+    # the single-file forms of the pre-fill: an obec, the ORP itself and a provider
+    single = d / "jednotlive"
+    single.mkdir()
+    for option, code in (("--obec", MALKOV), ("--orp", ORP), ("--ico", CHARITA)):
+        _run("template", "sluzby", option, code, "--prefill", souhrn, "--prefill", registr, "--year", YEAR,
+             "-o", single / f"{code}.xlsx")  # fmt: skip
     # Jirkov: filled on time; the low-threshold club reported as terénní (registry: ambulantní);
     # one new service that is in no registry
     jirkov = _fill(by_code[JIRKOV], back / "jirkov.xlsx", date=dt.date(2027, 3, 20), forma={"2025145": "terénní"},
@@ -120,16 +128,19 @@ def world(tmp_path_factory):
                         "kapacita": 5, "typ_kapacity": "klienti", "obec": "Jirkov",
                         "cilova_skupina_1": codelist("cilove_skupiny").get("24").display})  # fmt: skip
     # Charita: late; one capacity differs from the registry; two services left out
-    charita = _fill(by_code[CHARITA], back / "charita.xlsx", date=dt.date(2027, 4, 5), capacity={"7439893": 40},
-                    drop={"9323766", "9000001"})  # fmt: skip
+    charita = _fill(single / f"{CHARITA}.xlsx", back / "charita.xlsx", date=dt.date(2027, 4, 5),
+                    capacity={"7439893": 40}, drop={"9323766", "9000001"})  # fmt: skip
+    # Málkov: filled, but Rok says last year: the whole file is rejected
+    malkov = _fill(single / f"{MALKOV}.xlsx", back / "malkov.xlsx", date=dt.date(2027, 3, 10), ident={"rok": 2026})
     # MÚSS: contacts and date filled, the services sheet sent back exactly as pre-filled
     muss = _fill(by_code[MUSS], back / "muss.xlsx", date=dt.date(2027, 3, 1), yearly=False)
     out = d / "souhrn_2027.xlsx"
     html = d / "souhrn_2027.html"
-    log = _run("merge", back, "--orp", ORP, "--registry", registr, "--previous", souhrn, "--deadline", DEADLINE,
+    log = _run("merge", back, "--orp", ORP, "--year", YEAR, "--registry", registr, "--previous", souhrn, "--deadline", DEADLINE,
                "-o", out, "--html", html, "--generated", "2027-04-10")  # fmt: skip
     return {"dir": d, "souhrn": souhrn, "registr": registr, "files": files, "out": out, "html": html, "log": log,
-            "jirkov": jirkov, "charita": charita, "muss": muss}  # fmt: skip
+            "jirkov": jirkov, "charita": charita, "muss": muss, "malkov": malkov, "single": single,
+            "by_code": by_code}  # fmt: skip
 
 
 def _sheet(path: Path, key: str) -> list[dict]:
@@ -149,6 +160,22 @@ def _independent_expected(souhrn: Path) -> set[tuple]:
         out.add((str(ident), _form(r[LABEL["forma"]])) if ident else ("", r[LABEL["nazev_sluzby"]]))
     ended = {("5781313", "ter")}  # datumPoskytovaniDo 2024-12-31 in the fixture
     return (out | CHOMUTOV_ROWS) - ended
+
+
+def test_prefilled_for_an_obec_the_orp_and_a_provider(world):
+    """Each single-file pre-fill holds exactly the submitter's services (independent reads)."""
+    single, by_code = world["single"], world["by_code"]
+    last_year = [r for r in _sheet(world["souhrn"], "services") if str(r["Kód ORP"]) == ORP]
+    malkov = {_key(r) for r in last_year if str(r["Kód obce"]) == MALKOV}
+    assert malkov and _keys_of_file(single / f"{MALKOV}.xlsx") == malkov == _keys_of_file(by_code[MALKOV])
+    # the ORP as submitter: what the registry lists in the ORP for the year (it reported nothing itself)
+    assert _keys_of_file(single / f"{ORP}.xlsx") == CHOMUTOV_ROWS - {("5781313", "ter")}
+    # the provider: its services of last year and of the registry, as in its --per-submitter file
+    charita = {_key(r) for r in last_year if str(r[LABEL["ico_poskytovatele"]]) == CHARITA}
+    ids = {str(i.get("identifikator")) for i in FIXTURE if isinstance(i, dict) and (i.get("poskytovatel") or {}).get("ico") == CHARITA}  # fmt: skip
+    registered = {k for k in CHOMUTOV_ROWS if k[0] in ids}
+    assert len(registered) == 3
+    assert _keys_of_file(single / f"{CHARITA}.xlsx") == charita | registered == _keys_of_file(by_code[CHARITA])
 
 
 def _key(r: dict) -> tuple:
@@ -171,6 +198,9 @@ def test_comparison_sheet_lists_exactly_the_seeded_findings(world):
     reported_expected = ((fresh - {club_reported}) & expected) | {club_registered}
     assert by_finding.get(FINDINGS["unchanged"]) == unchanged & expected
     assert by_finding.get(FINDINGS["missing"]) == expected - reported_expected - unchanged
+    # the rejected file of Málkov counts for nothing: its service is reported by the provider alone
+    malkov = [r for r in rows if _key(r) in _keys_of_file(world["malkov"])]
+    assert malkov and all("Málkov" not in (r["Hlásí"] or "") and r["Hlásí"] for r in malkov)
     # reported and not in the registry: last year's unregistered ones and the new one
     assert by_finding.get(FINDINGS["unregistered"]) == (reported_expected | new) - CHOMUTOV_ROWS
     assert ("", "Senior Point Jirkov") in by_finding[FINDINGS["unregistered"]]
@@ -207,6 +237,7 @@ def test_unchanged_file_is_said_so_and_validates(world):
     # timeliness from Datum vyplnění
     assert subs["jirkov.xlsx"]["Dodržení termínu"] == "včas"
     assert subs["charita.xlsx"]["Dodržení termínu"] == "po termínu"
+    assert subs["malkov.xlsx"]["Stav"] == "odmítnuto"
     missing = [r for r in _sheet(world["out"], "submissions") if r["Stav"] == "chybí"]
     assert missing and all(r["Dodržení termínu"] == "chybí" for r in missing)
 
@@ -242,6 +273,11 @@ def test_chasing_pack_lists_exactly_the_missing_rejected_unchanged_and_incomplet
     want = {("obec", code) for code in obce - {JIRKOV}}
     want |= {("poskytovatel", CHARITA), ("poskytovatel", MUSS), ("poskytovatel", KUPROSPECHU)}
     assert set(got) == want
+    # the rejected file: chased with why, and its fresh pre-filled file
+    assert got[("obec", MALKOV)]["Stav"] == "odmítnuto", got[("obec", MALKOV)]
+    assert "Rok" in got[("obec", MALKOV)]["Co chybí nebo je špatně"]
+    assert _keys_of_file(out / got[("obec", MALKOV)]["Soubor k přiložení"]) == _keys_of_file(world["malkov"])
+    assert {r["Stav"] for k, r in got.items() if k[0] == "obec" and k[1] != MALKOV} == {"chybí"}
     assert got[("poskytovatel", MUSS)]["Stav"] == "vráceno beze změny"
     assert got[("poskytovatel", CHARITA)]["Stav"] == "neúplné"
     assert got[("poskytovatel", KUPROSPECHU)]["Stav"] == "chybí" and got[("poskytovatel", KUPROSPECHU)]["Nehlášené služby"]
@@ -264,7 +300,7 @@ def test_chasing_pack_lists_exactly_the_missing_rejected_unchanged_and_incomplet
 
 def test_chase_without_deadline_and_merge_without_comparison(world, tmp_path):
     plain = tmp_path / "plain.xlsx"
-    _run("merge", world["dir"] / "dosle", "--orp", ORP, "-o", plain, "--quiet")
+    _run("merge", world["dir"] / "dosle", "--orp", ORP, "--year", YEAR, "-o", plain, "--quiet")
     assert SHEETS["service_comparison"] not in openpyxl.load_workbook(plain, read_only=True).sheetnames
     res = CliRunner().invoke(main, ["chase", str(plain), "-o", str(tmp_path / "u")])
     assert res.exit_code == 1 and "--deadline" in res.output and "Traceback" not in res.output
@@ -272,3 +308,26 @@ def test_chase_without_deadline_and_merge_without_comparison(world, tmp_path):
     rows = list(csv.DictReader(io.StringIO((tmp_path / "u" / "rozeslani.csv").read_text("utf-8-sig")), delimiter=";"))
     # without the comparison: the obce that sent nothing (MÚSS' unchanged file was accepted)
     assert {r["Kód obce / IČO"] for r in rows} == {m.code for m in territory(orp=ORP).municipalities} - {JIRKOV}
+    assert next(r["Stav"] for r in rows if r["Kód obce / IČO"] == MALKOV) == "odmítnuto"
+
+
+def test_deadline_from_the_file_time_when_datum_vyplneni_is_blank(world, tmp_path):
+    """No Datum vyplnění: timeliness from the file's time (late after the deadline, on time before)."""
+    folder = tmp_path / "dosle"
+    folder.mkdir()
+    wb = openpyxl.load_workbook(world["jirkov"])
+    wb[get_template("sluzby").sheet("identifikace").name][field_cell("sluzby", "identifikace", "datum_vyplneni")] = None
+    late = folder / "jirkov_bez_data.xlsx"
+    wb.save(late)
+    saved = dt.datetime(2027, 4, 2, 12, 0).timestamp()
+    os.utime(late, (saved, saved))
+    out = tmp_path / "s.xlsx"
+    _run("merge", folder, "--orp", ORP, "--year", YEAR, "--deadline", DEADLINE, "-o", out, "--quiet")
+    row = next(r for r in _sheet(out, "submissions") if r["Soubor"] == late.name)
+    assert row["Dodržení termínu"] == "po termínu"
+    assert "uložen 2. 4. 2027" in row["Poznámka"] and "datum vyplnění chybí" in row["Poznámka"]
+    early = dt.datetime(2027, 3, 30, 12, 0).timestamp()
+    os.utime(late, (early, early))
+    _run("merge", folder, "--orp", ORP, "--year", YEAR, "--deadline", DEADLINE, "-o", out, "--quiet")
+    row = next(r for r in _sheet(out, "submissions") if r["Soubor"] == late.name)
+    assert row["Dodržení termínu"] == "včas"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -43,6 +45,9 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
     assert (out / "souhrn_cr.html").is_file()
     wb = openpyxl.load_workbook(kraj_books[0], read_only=True)
     assert "Odevzdání" in wb.sheetnames
+    assert "Síť vs skutečnost" in wb.sheetnames  # compared with the sample network of the kraj
+    assert kraj.meta["network"]["file"] == "sit_ustecky_kraj_2026.xlsx"
+    assert (out / "sablony" / "sablona_sit.xlsx").is_file()
     wb.close()
     try:
         import xlkpss.render.summary  # noqa: F401
@@ -55,6 +60,17 @@ def test_demo_writes_every_output_and_lists_it(tmp_path):
     index = (out / "predvyplnene_2027" / "seznam_souboru.csv").read_text(encoding="utf-8-sig")
     assert "obec_562971_chomutov_sluzby_2027.xlsx" in index
     assert (out / "predvyplnene_2027" / "obec_562971_chomutov_sluzby_2027.xlsx").is_file()
+    rows = list(csv.DictReader(io.StringIO(index), delimiter=";"))
+    assert sum(int(r["Z registru"]) for r in rows) > 0 and sum(int(r["Z loňského hlášení"]) for r in rows) > 0
+    # the registry comparison of the first ORP and its chasing pack
+    compared = read_consolidated(out / "porovnani_s_registrem_orp_4203.xlsx")
+    findings = set(compared.table("service_comparison")["finding"])
+    assert {"nehlášena", "hlášena, liší se od registru"} <= findings, findings
+    assert len(compared.table("submitter_completeness")) > 0 and compared.meta.get("completeness_services") is not None
+    assert "Porovnání s registrem" in (out / "porovnani_s_registrem_orp_4203.html").read_text(encoding="utf-8")
+    pack = list(csv.DictReader(io.StringIO((out / "urgence" / "rozeslani.csv").read_text(encoding="utf-8-sig")),
+                               delimiter=";"))  # fmt: skip
+    assert pack and all((out / "urgence" / r["Soubor k přiložení"]).is_file() for r in pack)
     # the samples are inputs: never touched
     assert before == {p: p.stat().st_mtime_ns for p in SAMPLES.rglob("*") if p.is_file()}
 

@@ -6,6 +6,7 @@ and the catalogue's search, links and print."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmlmod
 import re
 import shutil
@@ -38,16 +39,23 @@ def outputs(tmp_path_factory):
     from xlkpss.render.catalogue import build_catalogue, render_catalogue_html
     from xlkpss.render.summary import render_summary
 
+    from xlkpss.registry import import_registry, write_registry
+
     out = tmp_path_factory.mktemp("readable")
+    # with the sample registry and a deadline: the optional sheets (Porovnání služeb,
+    # Úplnost předkladatelů) and the page's comparison section are read by people too
+    registr = write_registry(import_registry(SAMPLES / "registr" / "rpss_ukazka.json", territory=territory(orp="4203")),
+                             out / "registr.xlsx")  # fmt: skip
     c = merge_paths(
         [SAMPLES / "orp_4203_chomutov", SAMPLES / "invalid"], level="orp", territory=territory(orp="4203"),
-        generated=GENERATED,
+        generated=GENERATED, registry=registr, deadline=dt.date(2026, 3, 31),
     )  # fmt: skip
+    assert "service_comparison" in c.tables and "submitter_completeness" in c.tables
     book = write_consolidated(c, out / "souhrn.xlsx")
     back = read_consolidated(book)
     summary = render_summary(back, out / "souhrn.html")
     catalogue = render_catalogue_html(build_catalogue(back), out / "katalog.html")
-    return {"c": c, "book": book, "summary": summary, "catalogue": catalogue, "dir": out}
+    return {"c": c, "book": book, "summary": summary, "catalogue": catalogue, "dir": out, "registr": registr}
 
 
 def _internal_words() -> set[str]:
@@ -113,6 +121,34 @@ def test_no_internal_key_on_any_page(outputs, tmp_path):
     assert "Kód problému" not in _visible_text(outputs["summary"])
 
 
+def test_no_internal_key_in_any_message(outputs, tmp_path):
+    """What the commands print for the yearly loop (registry import, pre-fill, merge with the
+    registry and a deadline, chase): no spec key, issue code or status key."""
+    from click.testing import CliRunner
+
+    from xlkpss.cli import main
+
+    words = _internal_words()
+    book = tmp_path / "souhrn.xlsx"
+    runs = [
+        ["registry", "import", str(SAMPLES / "registr" / "rpss_ukazka.json"), "--orp", "4203", "-o", str(tmp_path / "r.xlsx")],
+        ["merge", str(SAMPLES / "orp_4203_chomutov"), str(SAMPLES / "invalid"), "--orp", "4203", "--registry",
+         str(outputs["registr"]), "--deadline", "2026-03-31", "-o", str(book), "--quiet"],
+        ["template", "sluzby", "--obec", "563099", "--prefill", str(outputs["book"]), "--prefill", str(outputs["registr"]),
+         "--year", "2027", "-o", str(tmp_path / "jirkov.xlsx")],
+        ["chase", str(outputs["book"]), "--prefill", str(outputs["registr"]), "-o", str(tmp_path / "urgence")],
+    ]  # fmt: skip
+    for args in runs:
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 0, res.output
+        # file names and paths are the user's, not our words
+        text = " ".join(t for t in res.output.split() if "/" not in t and ".xlsx" not in t and ".csv" not in t)
+        assert _hits(text, words) - {"sluzby", "plan"} == set(), (args[0], res.output)
+    rows = (tmp_path / "urgence" / "rozeslani.csv").read_text(encoding="utf-8-sig")
+    text = " ".join(t for t in rows.replace(";", " ").split() if ".xlsx" not in t)
+    assert _hits(text, words) - {"sluzby", "plan"} == set()
+
+
 def test_chyby_ordered_by_what_needs_action(outputs):
     c = outputs["c"]
     rows = c.table("errors").to_dict("records")
@@ -165,6 +201,26 @@ def test_target_group_heat_marks_the_territory_gaps(outputs):
     assert "Červeně: cílová skupina bez jediné služby v celém území" in text
 
 
+def test_service_heat_marks_core_services_missing_in_the_whole_territory(tmp_path):
+    """ORP Kadaň has no §37 and no §66 (core services): red rows of the service heat table,
+    exactly the core lines of Chybějící služby read back from the workbook."""
+    from xlkpss.render.summary import render_summary
+
+    c = merge_paths([SAMPLES / "orp_4204_kadan"], level="orp", territory=territory(orp="4204"), generated=GENERATED)
+    book = write_consolidated(c, tmp_path / "kadan.xlsx")
+    ws = openpyxl.load_workbook(book, read_only=True)[SHEETS["gaps"]]
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    core = {r[head.index("Druh služby")] for r in rows[1:] if r[head.index("Základní služba")] == "ano"}
+    assert len(core) == 2
+    text = render_summary(read_consolidated(book), tmp_path / "kadan.html").read_text(encoding="utf-8")
+    heat = re.search(r'<table class="heat">(?:(?!</table>).)*Druh služby.*?</table>', text, re.S)
+    assert heat
+    gaps = re.findall(r'<tr class="gap"><th scope="row">([^<]+)</th>', heat.group(0))
+    assert set(gaps) == core
+    assert "Červeně: základní služba, která v celém území chybí" in text
+
+
 # --- LibreOffice: the workbook printed to PDF -----------------------------------------------
 
 
@@ -183,9 +239,11 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
 
     lo.require(pdftotext=True)
     lo.convert([outputs["book"]], "pdf", tmp_path / "pdf")
-    pages = _pdf_pages(next((tmp_path / "pdf").glob("*.pdf")))
+    pdf = next((tmp_path / "pdf").glob("*.pdf"))
+    pages = _pdf_pages(pdf)
     by_sheet: dict[str, list[float]] = {}
-    for words in pages:
+    page_texts: dict[str, list[tuple[int, str]]] = {}
+    for n, words in enumerate(pages, start=1):
         assert words
         sheet = words[0][1]
         for name in sorted(SHEETS.values(), key=len, reverse=True):
@@ -193,14 +251,51 @@ def test_workbook_prints_legibly_on_a4(outputs, tmp_path):
                 sheet = name
                 break
         by_sheet.setdefault(sheet, []).extend(h for h, _ in words)
-    from xlkpss.merge.model import OPTIONAL_SHEETS  # written only when computed (--registry/--previous)
+        page_texts.setdefault(sheet, []).append((n, " ".join(w for _, w in words)))
+    # A4 landscape, every page
+    sizes = re.findall(r'<page width="([\d.]+)" height="([\d.]+)"',
+                       subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout)  # fmt: skip
+    assert sizes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in sizes), set(sizes)
+    # the header row / the naming column repeat on every page of a sheet longer or wider than one
+    submissions, services = page_texts[SHEETS["submissions"]], page_texts[SHEETS["services"]]
+    assert len(submissions) > 1 and all("Stav" in t or "Kód území" in t for _, t in submissions)
+    assert len(services) > 1 and all("Název služby" in t for _, t in services)
+    # one page rendered to an image, as a person sees it (pdftoppm)
+    if shutil.which("pdftoppm"):
+        first = submissions[0][0]
+        subprocess.run(["pdftoppm", "-r", "50", "-f", str(first), "-l", str(first), "-png", str(pdf), str(tmp_path / "odevzdani")],
+                       check=True)  # fmt: skip
+        png = next(tmp_path.glob("odevzdani*.png")).read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and width > height > 300
+    # every sheet prints, the optional ones computed here (--registry / --deadline) too
+    from xlkpss.merge.model import OPTIONAL_SHEETS
 
-    assert {n for k, n in SHEETS.items() if k not in OPTIONAL_SHEETS} <= set(by_sheet), sorted(by_sheet)
+    written = {n for k, n in SHEETS.items() if k not in OPTIONAL_SHEETS or k in outputs["c"].tables}
+    assert {SHEETS["service_comparison"], SHEETS["submitter_completeness"]} <= written <= set(by_sheet), sorted(by_sheet)
     # a word's box at 100 % of the 11-point font is ~13 pt high; the old print was ~5.8
     for sheet, heights in by_sheet.items():
         assert statistics.median(heights) >= 7.5, sheet
     text = " ".join(w for words in pages for _, w in words)
     assert "přijato s upozorněním" in text or "v pořádku" in text
+    # no text cut by the next column: LibreOffice clips a cut cell's text, so in the PDF
+    # its last word overlaps the first word of the next cell on the same line
+    assert _clipped_words(pdf) == []
+
+
+def _clipped_words(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, word, next word) of every pair of words on one line that overlap."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for n, page in enumerate(re.findall(r"<page [^>]*>(.*?)</page>", out, re.S), start=1):
+        lines: dict[int, list[tuple[float, float, str]]] = {}
+        for x0, y0, x1, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                                        page):  # fmt: skip
+            lines.setdefault(round(float(y0)), []).append((float(x0), float(x1), htmlmod.unescape(w)))
+        for words in lines.values():
+            words.sort()
+            found += [(n, a[2], b[2]) for a, b in zip(words, words[1:]) if a[1] > b[0] + 0.5]
+    return found
 
 
 # --- Chromium: the pages on a phone and a desktop ------------------------------------------
@@ -214,7 +309,7 @@ _MEASURE = """() => {
     if (s.scrollWidth > s.clientWidth + 1) cut.push({cls: t.className, sw: s.scrollWidth, cw: s.clientWidth,
         sticky: getComputedStyle(t.querySelector('tbody th') || t).position});
   });
-  return {overflow: doc.scrollWidth - doc.clientWidth, cut};
+  return {overflow: doc.scrollWidth - doc.clientWidth, cut, sections: Array.from(document.querySelectorAll('section[id]')).map(s => s.id)};
 }"""
 
 
@@ -236,6 +331,7 @@ def _visit(page: Path, width: int):
 def test_summary_page_fits(outputs, width):
     r = _visit(outputs["summary"], width)
     assert r["overflow"] <= 0 and r["errors"] == []
+    assert r["sections"] and "ocekavane-sluzby" in r["sections"]  # the comparison with the registry is measured too
     # a wide table may scroll only when it is a heat table with its labels kept in view
     assert all("heat" in t["cls"] and t["sticky"] == "sticky" for t in r["cut"]), r["cut"]
 
@@ -247,6 +343,13 @@ def test_fulfilment_page_fits(tmp_path, width):
     r = _visit(page, width)
     assert r["overflow"] <= 0 and r["errors"] == []
     assert r["cut"] == []  # Komentář visible: no table scrolls sideways
+
+
+@pytest.mark.chromium
+@pytest.mark.parametrize("width", [390, 1280])
+def test_catalogue_page_fits(outputs, width):
+    r = _visit(outputs["catalogue"], width)
+    assert r["overflow"] <= 0 and r["errors"] == [] and r["cut"] == []
 
 
 def _fulfilment_page(tmp_path: Path) -> Path:

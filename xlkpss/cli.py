@@ -22,7 +22,7 @@ from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
 
 clitext.install()  # click's own texts in Czech (before any option is declared)
 
-KINDS = ("sluzby", "plan")
+KINDS = ("sluzby", "plan", "sit")
 
 #: optional imports of dependencies that no command needs: pandera imports hypothesis
 #: (data synthesis for its test strategies) whenever it is installed — 0.15 s of every
@@ -84,7 +84,8 @@ def main() -> None:
 @click.option("--kraj", metavar="KÓD", help="Kód kraje (NUTS 3): nabídka obcí jen z kraje.")
 @prefill_options
 def template(kind: str, output: Path | None, year: int | None, obec: str | None, orp: str | None, kraj: str | None, **prefill) -> None:
-    """Vytvoří prázdnou šablonu: sluzby = služby a poskytovatelé, plan = vyhodnocení plánu.
+    """Vytvoří prázdnou šablonu: sluzby = služby a poskytovatelé, plan = vyhodnocení plánu,
+    sit = krajská síť sociálních služeb (vyplňuje kraj; s --kraj jen ORP kraje).
 
     S --prefill vytvoří šablonu předvyplněnou z loňského souhrnu a/nebo z registru.
     """

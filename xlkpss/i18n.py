@@ -171,6 +171,14 @@ ISSUES: dict[str, IssueType] = {
            "druh podle zákona 108/2006 Sb.",
            "„{value}“ is only for an unregistered related service ({expected}). A registered service needs a "
            "type under Act 108/2006 Coll."),
+        _t("network-orp-outside-kraj", "error", "ORP mimo kraj sítě", "ORP outside the network's region",
+           "ORP „{value}“ neleží v kraji {expected} uvedeném na listu Identifikace; síť kraje obsahuje jen jeho ORP.",
+           "ORP „{value}“ is not in the region {expected} declared on Identifikace; a region's network holds only its ORP."),
+        _t("network-related-type", "error", "Do sítě patří jen druhy podle zákona", "Only legal service types in the network",
+           "„{value}“ do sítě nepatří: krajská síť obsahuje jen registrované sociální služby s druhem podle zákona "
+           "108/2006 Sb.",
+           "„{value}“ cannot be in the network: a region's network holds registered social services with a type "
+           "under Act 108/2006 Coll. only."),
         _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
            "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
         _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",

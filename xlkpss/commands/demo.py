@@ -16,6 +16,10 @@ import click
 
 from xlkpss.commands._common import IsoDate, OutputPath
 
+#: the template kind of the regional network (= xlkpss.merge.network.KIND; a test checks —
+#: importing it here would slow every command's start)
+NETWORK_KIND = "sit"
+
 #: sample ORP folders are named ``orp_<kód ORP>_<name>``
 _ORP_FOLDER = re.compile(r"^orp_(\d{4})(?:_|$)")
 
@@ -83,9 +87,12 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     first_orp = _ORP_FOLDER.match(orp_dirs[0].name).group(1)  # type: ignore[union-attr]
     scope = territory(orp=first_orp)
     for kind, spec in load_spec().templates.items():
+        # the network template is the kraj's: its ORP dropdown lists the ORP of the kraj
+        where = territory(kraj=orps()[first_orp]["kod_kraje"]) if kind == NETWORK_KIND else scope
         res.add(
-            f"Šablona „{spec.title}“", build_template(kind, out_dir / "sablony" / spec.filename, year=year, scope=scope)
+            f"Šablona „{spec.title}“", build_template(kind, out_dir / "sablony" / spec.filename, year=year, scope=where)
         )
+    networks = _networks(results, year, res)
 
     # 3. validation report (text + JSON) and annotated copies of the files with problems
     check = out_dir / "kontrola"
@@ -127,10 +134,11 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
             summaries = [
                 read_consolidated(b, sandbox=False) for b in orp_books if orps()[_code_of(b)]["kod_kraje"] == kraj
             ]
-            c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries)
+            c = merge_results([], level="kraj", territory=kt, year=year, generated=generated, summaries=summaries,
+                              network=networks.get(kraj))  # fmt: skip
             book = out_dir / f"souhrn_kraj_{kraj}.xlsx"
             write_consolidated(c, book, protect_inputs=inputs + orp_books)
-            res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP)", book)
+            res.add(f"Souhrn kraje {kt.name} (ze souhrnů ORP{', se sítí služeb kraje' if kraj in networks else ''})", book)
             res.add(f"HTML souhrn kraje {kt.name}", _html(c, book.with_suffix(".html"), res))
             _catalogue(c, out_dir / f"katalog_{kraj}", res)
             kraj_books.append(book)
@@ -155,6 +163,25 @@ def run_demo(out_dir: Path, *, generated: dt.date, quiet: bool = True, progress=
     # 5. the plan fulfilment sheet of the valid plan evaluations in the ORP folders
     _fulfilment(results, orp_dirs, out_dir, year, inputs, res)
     return res
+
+
+def _networks(results, year: int, res: DemoResult) -> dict:
+    """The sample networks of services (template sit, validated with the other samples) of the
+    year, by kraj: the regional merge compares its services with them (Síť vs skutečnost)."""
+    from xlkpss.merge.network import NetworkError, network_from_result
+
+    out = {}
+    for r in results:
+        if r.kind != NETWORK_KIND:
+            continue
+        try:
+            net = network_from_result(r)
+        except NetworkError as exc:
+            res.notes.append(f"síť služeb nepoužita: {exc}")
+            continue
+        if net.year in (None, year):
+            out.setdefault(net.kraj, net)
+    return out
 
 
 def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, inputs, generated, res: DemoResult) -> None:

@@ -75,6 +75,10 @@ def summary_lines(c, out: Path) -> list[str]:
             f"neposouzeno {m.get('queries_not_assessed', 0)} hodnot ve skupinách menších než "
             f"{m.get('queries_min_peers')} služeb (list Neobvyklé hodnoty)"
         )
+    if m.get("network"):
+        from xlkpss.merge.network import summary_line
+
+        lines.append(f"  {summary_line(m['network'])}")
     if m.get("unchanged_files"):
         lines.append(f"  vráceno beze změny (předvyplněné šablony bez údajů za rok): {m['unchanged_files']}")
     if m.get("deadline"):
@@ -91,7 +95,7 @@ def summary_lines(c, out: Path) -> list[str]:
 
 
 #: Chyby codes of inputs left out by a workflow guard (another level, an earlier output)
-LEFT_OUT_CODES = ("summary-level", "submission-level")
+LEFT_OUT_CODES = ("summary-level", "submission-level", "network-input")
 
 
 def left_out_lines(c) -> list[str]:
@@ -150,6 +154,11 @@ def left_out_lines(c) -> list[str]:
     help="Souhrnný sešit se srovnatelnými službami (např. loňský souhrn kraje): list Neobvyklé hodnoty (dotazy).",
 )
 @click.option(
+    "--network",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Krajská síť sociálních služeb (vyplněná šablona xlkpss template sit): list Síť vs skutečnost.",
+)
+@click.option(
     "--deadline",
     type=IsoDate(),
     help="Termín odevzdání: Odevzdání a Úplnost předkladatelů ukážou, kdo odevzdal včas, po termínu a kdo chybí.",
@@ -182,7 +191,8 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, registry, reference, deadline, threshold, core_services, html_out,
+    paths, output, level, orp, kraj, year, previous, registry, reference, network, deadline, threshold, core_services,
+    html_out,
     strict, generated, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
@@ -252,6 +262,7 @@ def command(
             registry=registry,
             deadline=due,
             reference=reference,
+            network=network,
         )
     except MergeUsageError as exc:
         raise click.UsageError(str(exc)) from None
@@ -266,6 +277,8 @@ def command(
         protect.append(reference)
         if output.resolve() == reference.resolve():
             raise click.ClickException(f"výstup {output} by přepsal referenční souhrn (--reference)")
+    if network is not None:
+        protect.append(network)
     if previous is not None and output.resolve() == previous.resolve():
         raise click.ClickException(f"výstup {output} by přepsal souhrn minulého roku (--previous)")
     try:

@@ -87,8 +87,11 @@ def run_prefill(kind: str, output: Path | None, *, year: int | None, scope, pref
         result = build_prefilled(sub, sources, output, year=year, protect=protect)
     except PrefillError as exc:
         raise click.ClickException(str(exc)) from None
+    from xlkpss.i18n import plural_cs
+    from xlkpss.merge.resubmit import ROWS
+
     click.echo(
-        f"Předvyplněná šablona uložena: {result.path} ({sub.describe()}: {len(result.rows)} řádků, "
+        f"Předvyplněná šablona uložena: {result.path} ({sub.describe()}: {plural_cs(len(result.rows), ROWS)}, "
         f"z loňska {result.count('souhrn')}, z registru {result.count('registr')})"
     )
     for note in result.notes:

@@ -12,8 +12,15 @@ from xlkpss.codelists import Territory, normalize_key
 from xlkpss.i18n import plural_cs
 from xlkpss.merge.cells import date_ordinal, display, fmt, num, same_value
 from xlkpss.merge.clean import clean_value, frame_records
-from xlkpss.merge.guards import left_out_note, nothing_left_message, submission_note, wrong_territory_message
+from xlkpss.merge.guards import (
+    left_out_note,
+    network_input_note,
+    nothing_left_message,
+    submission_note,
+    wrong_territory_message,
+)
 from xlkpss.merge.lines import Lines, error_line, issue_line
+from xlkpss.merge.network import KIND as NETWORK_KIND
 from xlkpss.merge.place import home_of, in_territory, unit_of
 from xlkpss.merge.resubmit import ROWS, diff_rows
 from xlkpss.merge.rules import FILE_ERROR_KEPT, MERGE_CODES, SUMMARY_INTO, MergeError
@@ -53,6 +60,10 @@ def assign_status(sources: list[Source], level: str, territory: Territory, year:
             src.unit = src.submitter_code
             complete = num(c.meta.get("completeness"))
             src.status = "valid" if src.errors == 0 and (complete is None or complete >= 100) else "warnings"
+            continue
+        if src.kind == NETWORK_KIND:  # the regional network is compared (--network), never merged
+            _refuse(src, lines, "rejected", "network-input", network_input_note(), message=network_input_note())
+            src.left_out = True
             continue
         if level != "orp":
             # regional and national merges take the consolidated workbooks of the level

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from xlkpss.merge import network
 from xlkpss.merge.bookformat import SheetLayout
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.errorgroups import error_group
@@ -28,6 +29,7 @@ __all__ = [
     "print_setup",
     "row_fill",
     "row_heights",
+    "wrap_cut_text",
     "wraps_text",
 ]
 
@@ -65,6 +67,7 @@ _PRINT_REPEAT = {
     "coverage": ("target_group", "target_group"),
     "errors": ("src_file", "src_file"),
     "queries": ("nazev_sluzby", "nazev_sluzby"),
+    network.SHEET_KEY: ("nazev_orp", "nazev_orp"),
 }
 
 
@@ -143,6 +146,8 @@ def kind_of(sheet: str, col: str) -> str:
     """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
     if sheet == "coverage" and col != "target_group":
         return "int"
+    if sheet == network.SHEET_KEY and col in network.NUMBER_KINDS:
+        return network.NUMBER_KINDS[col]
     if col in _INT_COLS or col.startswith("n_"):
         return "int"
     if col in _MONEY_COLS:
@@ -240,6 +245,8 @@ def row_fill(key: str, r: dict[str, Any]) -> str | None:
         return "core"
     if key == "changes" and r.get("flag") == "ano":
         return "flag"
+    if key == network.SHEET_KEY and r.get("finding") not in (None, network.MATCH):
+        return "flag"
     return None
 
 
@@ -257,6 +264,18 @@ _LINE_HEIGHT = 15
 
 
 _MAX_ROW_HEIGHT = 409
+
+
+def wrap_cut_text(rows: list[list[Any]], kinds: list[str], wraps: list[bool], widths: list[float]) -> list[bool]:
+    """Wrap also a text column whose longest value (of the first 300 rows, as the width
+    is measured) is wider than the column: otherwise the next column cuts it on screen."""
+    out = list(wraps)
+    for j, kind in enumerate(kinds):
+        if out[j] or kind != "text":
+            continue
+        longest = max((len(v) for vals in rows[:300] if isinstance(v := vals[j], str)), default=0)
+        out[j] = longest > widths[j] - 1
+    return out
 
 
 def row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:

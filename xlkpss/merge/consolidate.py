@@ -128,6 +128,7 @@ def merge_results(
     registry: Any = None,
     deadline: dt.date | None = None,
     reference: Consolidated | None = None,
+    network: Any = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
     for ``level="stat"``, consolidated regional workbooks — submissions are refused there).
@@ -142,7 +143,8 @@ def merge_results(
     year-over-year change in % that is flagged; ``registry`` (an
     ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
     ``deadline`` the timeliness (``xlkpss.merge.expected``); ``reference`` a consolidated
-    workbook whose services are peers of the queries (``xlkpss.merge.peers``).
+    workbook whose services are peers of the queries (``xlkpss.merge.peers``); ``network`` (an
+    ``xlkpss.merge.network.Network``) the sheet Síť vs skutečnost.
     """
     from xlkpss.merge import expected, peers, tables
 
@@ -248,6 +250,14 @@ def merge_results(
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
     )  # fmt: skip
     peers.add_sheet(c, queries, reference=reference)
+    if network is not None:
+        from xlkpss.merge.network import NetworkError, compare
+
+        try:
+            delivered = {r["territory_code"] for r in submissions if r.get("expected") == "ano" and r.get("status") in ACCEPTED}
+            compare(c, network, level=level, territory=territory, year=year, delivered=delivered if level == "kraj" else None)
+        except NetworkError as exc:
+            raise MergeError(f"--network: {exc}") from None
     return c
 
 
@@ -293,6 +303,7 @@ def merge_paths(
     registry: str | os.PathLike | None = None,
     deadline: dt.date | None = None,
     reference: str | os.PathLike | None = None,
+    network: str | os.PathLike | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
     (cheaply, by their ``_xlkpss`` sheet) before anything is validated; the level, the
@@ -301,7 +312,7 @@ def merge_paths(
     from xlkpss.merge.workbook import ConsolidatedReadError, is_consolidated, read_consolidated
     from xlkpss.validate.engine import collect_paths, validate_paths
 
-    skip = {Path(p).resolve() for p in exclude}
+    skip = {Path(p).resolve() for p in [*exclude, *([network] if network is not None else [])]}
     files = [p for p in collect_paths(paths) if p.resolve() not in skip]
     if not files:
         raise MergeError("nenalezen žádný soubor .xlsx, .xlsm, .xls ani .ods ke sloučení")
@@ -323,6 +334,14 @@ def merge_paths(
             level = level_of_inputs(summaries, summary_paths)
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
+    net = None
+    if network is not None:  # a wrong network file stops the merge before the long validation
+        from xlkpss.merge.network import NetworkError, read_network
+
+        try:
+            net = read_network(network, engine=engine)
+        except NetworkError as exc:
+            raise MergeError(f"--network: {exc}") from None
     # inputs of another level are not an abort: merge_results leaves each out with a line
     results = validate_paths(raw, expected_year=year, engine=engine, progress=progress) if raw else []
     if territory is None:
@@ -369,4 +388,5 @@ def merge_paths(
         registry=reg,
         deadline=deadline,
         reference=ref,
+        network=net,
     )

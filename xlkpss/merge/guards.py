@@ -22,6 +22,7 @@ from xlkpss.i18n import plural_cs
 __all__ = [
     "left_out_note",
     "mixed_inputs_message",
+    "network_input_note",
     "nothing_left_message",
     "submission_note",
     "wrong_territory_message",
@@ -91,6 +92,14 @@ def submission_note(level: str) -> tuple[str, str]:
         f"do {where} patří jen {below}. Soubor nebyl sloučen."
     )
     return note, message
+
+
+def network_input_note() -> str:
+    """A filled network template (template sit) among the merge inputs."""
+    return (
+        "krajská síť sociálních služeb se neslučuje se službami, porovnává se s nimi: vyjměte ji ze vstupů "
+        "a zadejte ji volbou --network SOUBOR"
+    )
 
 
 def nothing_left_message(left_out: Iterable[tuple[str, str]]) -> str:

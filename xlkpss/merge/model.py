@@ -34,6 +34,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlkpss.merge import network as _network
+
 __all__ = [
     "COLUMN_LABELS",
     "KIND_LABELS",
@@ -56,6 +58,7 @@ SHEETS: dict[str, str] = {
     "submissions": "Odevzdání",
     "submitter_completeness": "Úplnost předkladatelů",
     "service_comparison": "Porovnání služeb",
+    _network.SHEET_KEY: _network.SHEET_NAME,
     "services": "Služby",
     "capacities": "Kapacity",
     "coverage": "Cílové skupiny",
@@ -75,9 +78,10 @@ SHEETS: dict[str, str] = {
 #: sheets written only when the merge computed them (``key in Consolidated.tables``):
 #: completeness per service and per submitter (``merge --registry / --previous /
 #: --deadline``, xlkpss.merge.expected)
-#: and the queries against peers (``queries``, xlkpss.merge.peers: written when there is a
-#: query or ``merge --reference`` was given)
-OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", "queries"})
+#: the queries against peers (``queries``, xlkpss.merge.peers: written when there is a
+#: query or ``merge --reference`` was given) and the regional network against what was
+#: reported (``merge --network``, xlkpss.merge.network)
+OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", "queries", _network.SHEET_KEY})
 
 #: submission status -> Czech word (Odevzdání)
 STATUS_LABELS: dict[str, str] = {
@@ -225,6 +229,8 @@ COLUMN_LABELS.update(
         "explained": "Vysvětleno",
     }
 )
+# --- added by the regional network (xlkpss.merge.network) --------------------------------
+COLUMN_LABELS.update(_network.LABELS)
 
 
 def _derived_labels() -> None:
@@ -255,6 +261,7 @@ _derived_labels()
 KIND_LABELS: dict[str, str] = {
     "sluzby": "služby",
     "plan": "plán",
+    _network.KIND: "krajská síť",
     "souhrn": "souhrn ORP",
     "souhrn_kraje": "souhrn kraje",
     "souhrn_statu": "souhrn za Českou republiku",
@@ -286,6 +293,7 @@ SPEC_SHEETS: dict[str, tuple[str, ...]] = {
     "changes": ("sluzby",),
     "service_comparison": ("sluzby",),
     "queries": ("sluzby",),
+    _network.SHEET_KEY: ("sit", "sluzby"),
     "activities": ("plan", "identifikace"),
     "carryover": ("plan", "identifikace"),
     "plan_summary": ("plan", "identifikace"),
@@ -398,6 +406,7 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "forma", "typ_kapacity", "ratio_name", "ratio_value", "peer_median", "ratio_to_median", "peers", "peer_mad",
             "z_score", "explained", "poznamka", "message", "code", "submitter", "src_file", "src_row", "src_cell", "via",
         ),
+        _network.SHEET_KEY: _network.COLUMNS,
         "errors": (
             "src_file", "src_sheet", "src_row", "src_cell", "submitter", "reason", "code", "field", "value",
             "message", "src_sha256", "via",

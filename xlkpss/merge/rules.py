@@ -57,6 +57,7 @@ MERGE_CODES: dict[str, str] = {
     "duplicate-row": "Řádek už sloučen z jiného souhrnu",
     "summary-level": "Souhrn nelze sloučit na této úrovni",
     "submission-level": "Šablona patří do souhrnu ORP",
+    "network-input": "Krajská síť mezi vstupy",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist, municipalities, normalize_key, orps
+from xlkpss.collate import czech_key
 from xlkpss.i18n import format_date
 from xlkpss.merge.model import SUBMITTER_TYPE_LABELS, Consolidated
 from xlkpss.read.values import as_text, parse_number
@@ -216,9 +217,9 @@ def _order(sv: Service) -> tuple:
     m = munis.get(sv.kod_obce or "")
     return (
         list(FINDINGS).index(sv.finding),
-        normalize_key(orps()[m.orp]["nazev_orp"]) if m else "",
-        normalize_key(m.name) if m else "",
-        normalize_key(str(sv.values.get("nazev_sluzby") or "")),
+        czech_key(orps()[m.orp]["nazev_orp"]) if m else (),
+        czech_key(m.name) if m else (),
+        czech_key(str(sv.values.get("nazev_sluzby") or "")),
         str(sv.key),
     )
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlkpss.codelists import Territory, municipalities, normalize_key, orps
+from xlkpss.codelists import Territory, municipalities, orps
+from xlkpss.collate import czech_key
 from xlkpss.i18n import format_date
 from xlkpss.merge.model import KIND_LABELS, SUBMITTER_TYPE_LABELS, Consolidated
 from xlkpss.merge.servicecheck import Service, submitter_name
@@ -116,9 +117,9 @@ def collect_submitters(
     return sorted(
         subs.values(),
         key=lambda s: (
-            normalize_key(orps()[s.orp]["nazev_orp"]) if s.orp in orps() else "",
+            czech_key(orps()[s.orp]["nazev_orp"]) if s.orp in orps() else (),
             0 if s.typ in (obec_word, SUBMITTER_TYPE_LABELS["orp"]) else 1,
-            normalize_key(s.name),
+            czech_key(s.name),
             s.code,
         ),
     )
@@ -210,7 +211,7 @@ def submitter_rows(
         if s.orp:
             per_orp[s.orp].append(row)
     totals = []
-    for orp, members in sorted(per_orp.items(), key=lambda kv: normalize_key(orps()[kv[0]]["nazev_orp"])):
+    for orp, members in sorted(per_orp.items(), key=lambda kv: czech_key(orps()[kv[0]]["nazev_orp"])):
         n_exp = sum(r["n_expected"] or 0 for r in members) if with_services else None
         n_rep = sum(r["n_reported"] or 0 for r in members) if with_services else None
         totals.append(

@@ -32,6 +32,7 @@ from typing import Any
 
 from xlkpss import __version__
 from xlkpss.fsutil import OutputError, atomic_path
+from xlkpss.merge import network
 from xlkpss.merge.bookformat import (
     FORMAT_VERSION,
     META_KIND,
@@ -53,6 +54,7 @@ from xlkpss.merge.cellstyle import (
     print_setup,
     row_fill,
     row_heights,
+    wrap_cut_text,
     wraps_text,
 )
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
@@ -84,6 +86,7 @@ TABLE_NAMES = {
     "submissions": "TabOdevzdani",
     "submitter_completeness": "TabUplnostPredkladatelu",
     "service_comparison": "TabPorovnaniSluzeb",
+    network.SHEET_KEY: "TabSitVsSkutecnost",
     "services": "TabSluzby",
     "capacities": "TabKapacity",
     "coverage": "TabCiloveSkupiny",
@@ -232,13 +235,15 @@ def _write_sheet(
     _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [kind_of(key, col) for col in cols]
     wraps = [wraps_text(key, col) for col in cols]
+    widths = column_widths(key, cols, labels, rows, wraps)
+    wraps = wrap_cut_text(rows, kinds, wraps, widths)
     # the formats of a cell without a fill: by column, for a number and for a text
     plain = [w.fmt(kind, wrap=wrap) for kind, wrap in zip(kinds, wraps)]
     plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors"):
+    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
         ws.write_rows(first, rows, plain, plain_text)
@@ -262,7 +267,6 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    widths = column_widths(key, cols, labels, rows, wraps)
     for j, width in enumerate(widths):
         ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in MACHINE_COLUMNS else None)
     row_heights(ws, first, rows, widths, wraps)

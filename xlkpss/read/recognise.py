@@ -21,7 +21,7 @@ __all__ = ["MIN_SUPPORTED_VERSION", "FileIssue", "SheetData", "Submission", "a1"
 META_SHEET = "_xlkpss"
 #: The oldest template version each kind can still read (older ones are refused with
 #: a message saying which template to download).
-MIN_SUPPORTED_VERSION = {"sluzby": 1, "plan": 1}
+MIN_SUPPORTED_VERSION = {"sluzby": 1, "plan": 1, "sit": 1}
 _HEADER_SCAN_ROWS = 30
 
 

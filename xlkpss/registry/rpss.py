@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from xlkpss.codelists import Territory, codelist, municipalities
 from xlkpss.collate import czech_key
-from xlkpss.i18n import issue_text, plural_cs
+from xlkpss.i18n import format_number, issue_text, plural_cs
 from xlkpss.registry.model import (
     Capacity,
     Facility,
@@ -331,15 +331,16 @@ def _records(fh: _Counting, name: str) -> Iterator[Any]:
 
     try:
         yield from ijson.items(fh, "polozky.item", use_float=True)
-    except ijson.IncompleteJSONError as exc:
-        exc = str(exc).strip().splitlines()[0] if str(exc).strip() else "neočekávaný konec"
+    except ijson.IncompleteJSONError:
+        # the parser's own words are English ("premature EOF"): the clerk reads where it broke off
         raise RegistryError(
-            f"{name}: soubor je neúplný nebo poškozený (po {fh.done:,} bajtech: {exc}). "
-            "Stáhněte rpss.json z data.mpsv.cz znovu.".replace(",", " ")
+            f"{name}: soubor je neúplný nebo poškozený (čtení skončilo po {format_number(fh.done)} bajtech). "
+            "Stáhněte rpss.json z data.mpsv.cz znovu."
         ) from None
-    except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RegistryError(f"{name}: není to soubor JSON registru poskytovatelů ({first}).") from None
+    except (ijson.JSONError, UnicodeDecodeError, ValueError):
+        raise RegistryError(
+            f"{name}: není to soubor JSON registru poskytovatelů (chyba po {format_number(fh.done)} bajtech)."
+        ) from None
 
 
 def _in_territory(service: RegistryService, territory: Territory | None) -> bool:

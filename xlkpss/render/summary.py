@@ -29,7 +29,7 @@ from xlkpss.codelists import STATE, codelist, normalize_key, orps, regions, terr
 from xlkpss.collate import czech_key
 from xlkpss.fsutil import atomic_path
 from xlkpss.i18n import ISSUES
-from xlkpss.merge import model
+from xlkpss.merge import model, network
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
 from xlkpss.merge.model import COLUMN_LABELS, LEVEL_WORDS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
@@ -250,6 +250,8 @@ def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]
         if f.type == "code" and f.codelist and f.codelist != "obce":
             return (lambda v, cl=f.codelist: _code_text(cl, v)), False
         return fmt_text, False
+    if sheet_key == network.SHEET_KEY and column in network.NUMBER_KINDS:
+        return _NETWORK_FORMATS[network.NUMBER_KINDS[column] if not column.startswith("diff_") else "diff"], True
     if column == "status":
         return (lambda v: STATUS_LABELS.get(str(v), fmt_text(v))), False
     if column == "submitter_type":
@@ -644,7 +646,14 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
             )
     cols = sorted(names, key=lambda k: (czech_key(names[k]), k))
     order = {i.code: n for n, i in enumerate(codelist("druhy_sluzeb"))}
-    druhy = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
+    present = sorted({d for d, _ in counts}, key=lambda d: order.get(d, 999))
+    # the core services missing from the whole territory (Chybějící služby; not a territory without data)
+    core_gaps = {
+        d
+        for r in _records(c.table("gaps"))
+        if _yes(r.get("core")) and not r.get("note") and (d := _code("druhy_sluzeb", r.get("druh"))) is not None
+    }
+    druhy = present + sorted(core_gaps - set(present), key=lambda d: order.get(d, 999))
     level_word = {"orp": "obce", "kraj": "ORP", "stat": "kraje"}.get(_level(c), COLUMN_LABELS["territory_name"])
     heat = _heat(
         _spec_label("sluzby", "druh"),
@@ -654,12 +663,13 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         {(i, j): counts[(d, k)] for i, d in enumerate(druhy) for j, k in enumerate(cols) if counts.get((d, k))},
         {(i, j): ", ".join(tips[(d, k)]) for i, d in enumerate(druhy) for j, k in enumerate(cols) if tips.get((d, k))},
     )
+    heat.gaps = [d not in present for d in druhy]
     heat.legend = (
         "Čím tmavší pole, tím více služeb daného druhu v území; prázdné pole: v tomto území služba "
-        "daného druhu sídlo nemá. Základní služby, které chybějí v celém území, jsou v tabulce Chybějící služby."
+        "daného druhu sídlo nemá. Červeně: základní služba, která v celém území chybí (viz Chybějící služby)."
     )
     without, no_data = _split_by_data(c, _territories_without(c, set(names)))
-    return {"heat": heat if druhy else None, "without": without, "no_data": no_data, "level_word": level_word}
+    return {"heat": heat if present else None, "without": without, "no_data": no_data, "level_word": level_word}
 
 
 def _gaps(c: Consolidated) -> dict[str, Any]:
@@ -955,6 +965,49 @@ def _queries(c: Consolidated) -> dict[str, Any] | None:
     }
 
 
+def _fmt_signed(value: Any) -> str:
+    """A difference: ``+10`` / ``−2,5`` (a real minus sign), 0 as ``0``."""
+    n = _num(value)
+    if n is None:
+        return DASH
+    sign = "+" if n > 0 else "\u2212" if n < 0 else ""
+    return sign + _fmt_auto(abs(n))
+
+
+_NETWORK_FORMATS: dict[str, Callable[[Any], str]] = {
+    "int": _fmt_auto,
+    "dec": _fmt_auto,
+    "diff": _fmt_signed,
+    "per1000": lambda v: fmt_number(v, 2) if _num(v) is not None else DASH,
+    "pct": _fmt_pct_auto,
+}
+
+
+def _network(c: Consolidated) -> dict[str, Any] | None:
+    """The regional network against what was reported (Síť vs skutečnost; merge --network)."""
+    if network.SHEET_KEY not in c.tables:
+        return None
+    info = c.meta.get(network.SHEET_KEY) or {}
+    recs = _records(c.table(network.SHEET_KEY))
+    services = [r for r in recs if r.get("row_kind") == network.SERVICE]
+    totals = [r for r in recs if r.get("row_kind") == network.ORP_TOTAL]
+    found = Counter(str(r.get("finding")) for r in services)
+    attention = [r for r in services if r.get("finding") not in (network.MATCH, network.NO_DATA)]
+    total_cols = ["nazev_orp", "typ_kapacity", "net_kapacita", "rep_kapacita", "diff_kapacita", "population",
+                  "net_per_1000", "rep_per_1000", "median_per_1000", "pct_of_median"]  # fmt: skip
+    cols = ["finding", "nazev_orp", "nazev_sluzby", "poskytovatel", "forma", "typ_kapacity", "net_kapacita",
+            "rep_kapacita", "diff_kapacita", "net_uvazky", "rep_uvazky", "note"]  # fmt: skip
+    return {
+        "file": fmt_text(info.get("file") or ""),
+        "entries": int(info.get("entries") or 0),
+        "matched": found.get(network.MATCH, 0),
+        "counts": [(f, found[f]) for f in network.FINDINGS if found.get(f)],
+        "unregistered": int(info.get("unregistered_not_compared") or 0),
+        "orp": _table(c, network.SHEET_KEY, total_cols, records=totals),
+        "attention": _table(c, network.SHEET_KEY, cols, records=attention, limit=SHORT_LIST * 4),
+    }
+
+
 def _expected_services(c: Consolidated) -> dict[str, Any] | None:
     """Completeness per service (Porovnání služeb, Úplnost předkladatelů; merge --registry / --previous)."""
     if "service_comparison" not in c.tables:
@@ -965,6 +1018,8 @@ def _expected_services(c: Consolidated) -> dict[str, Any] | None:
     attention = [r for r in recs if r.get("finding") != "hlášena"]
     cols = ["finding", "nazev_orp", "nazev_obce", "nazev_sluzby", "poskytovatel", "forma", "kapacita",
             "reg_forma", "reg_kapacita", "reg_typ_kapacity", "reg_druh", "expected_submitter", "note"]  # fmt: skip
+    if _level(c) == "orp":
+        cols.remove("nazev_orp")  # one ORP: the column would repeat its name and push the table wider than 1,280 px
     per = _records(c.table("submitter_completeness")) if "submitter_completeness" in c.tables else []
     totals = [r for r in per if not r.get("submitter_code")]
     behind = [r for r in per if r.get("submitter_code") and (r.get("n_missing") or r.get("unchanged") == "ano")]
@@ -1016,6 +1071,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
         "changes": _changes(c),
         "expected_services": _expected_services(c),
         "queries": _queries(c),
+        "network": _network(c),
         "sheets": SHEETS,
         "labels": {"territory": COLUMN_LABELS["territory_name"], "year": _spec_label("identifikace", "rok")},
     }

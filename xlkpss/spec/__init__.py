@@ -173,13 +173,34 @@ _FIELD_KEYS = {
     "key", "label", "type", "required", "codelist", "dropdown", "min", "max", "pattern",
     "max_length", "digits", "help", "example", "width", "funding", "yearly", "comment", "repeat",
     "min_count", "templates", "since", "identifies",
-    "min_count", "templates", "since", "declares_empty",
+    "min_count", "templates", "since", "declares_empty", "same_as",
 }
 
+#: attributes a ``same_as`` field does not take from the field it copies: they belong to
+#: that field's own template (its versions, which templates show it)
+_NOT_INHERITED = {"templates", "since", "repeat", "min_count", "declares_empty", "identifies"}
 
-def _build_fields(sheet_key: str, raw_fields: list[dict], kind: str) -> tuple[Field, ...]:
+
+def _inherit(sheet_key: str, raw: dict, sheets_raw: dict) -> dict:
+    """A field with ``same_as = "<sheet>"``: the field of that sheet with the same key,
+    with the attributes given here on top — one definition of each rule."""
+    source = raw.get("same_as")
+    if source is None:
+        return raw
+    base = next((f for f in sheets_raw.get(source, {}).get("fields", []) if f.get("key") == raw.get("key")), None)
+    if base is None:
+        raise SpecError(f"{sheet_key}.{raw.get('key')}: same_as = {source!r}, but sheet {source!r} has no such field")
+    if base.get("same_as"):
+        raise SpecError(f"{sheet_key}.{raw.get('key')}: same_as must name the field's own definition")
+    merged = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
+    merged.update({k: v for k, v in raw.items() if k != "same_as"})
+    return merged
+
+
+def _build_fields(sheet_key: str, raw_fields: list[dict], kind: str, sheets_raw: dict | None = None) -> tuple[Field, ...]:
     out: list[Field] = []
     for raw in raw_fields:
+        raw = _inherit(sheet_key, raw, sheets_raw or {})
         unknown = set(raw) - _FIELD_KEYS
         if unknown:
             raise SpecError(f"{sheet_key}.{raw.get('key')}: unknown attributes {sorted(unknown)}")
@@ -258,7 +279,7 @@ def parse_spec(text: str) -> Spec:
                     key=sheet_key,
                     name=s["name"],
                     layout=s["layout"],
-                    fields=_build_fields(sheet_key, s.get("fields", []), kind),
+                    fields=_build_fields(sheet_key, s.get("fields", []), kind, sheets_raw),
                     table=s.get("table"),
                     rows=int(s.get("rows", 0)),
                     unique=tuple(s.get("unique", ())),

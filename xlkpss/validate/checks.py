@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from xlkpss.codelists import codelist, municipalities, orps
+from xlkpss.codelists import codelist, is_related_type, municipalities, orps
 from xlkpss.i18n import format_number
 from xlkpss.spec import SheetSpec, load_spec
 
@@ -228,15 +228,54 @@ def plan_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
     yield from _plan_rows(list(_records(frame)))
 
 
+# --- Síť (krajská síť sociálních služeb) ---------------------------------------------------
+
+
+def _network_rows(rows: list[tuple[int, dict]], ident: dict) -> Iterator[Found]:
+    """A network row: a legal type (never „související služba“), a form the law allows for
+    it, beds only for a residential form, the ORP inside the kraj of Identifikace."""
+    druhy, formy = codelist("druhy_sluzeb"), codelist("formy")
+    kraj = ident.get("kod_kraje")
+    all_orp = orps()
+    for i, r in rows:
+        druh, forma = r.get("druh"), r.get("forma")
+        if druh and is_related_type(druh):
+            yield i, "druh", "network-related-type", druhy.get(druh).label, {}
+        elif druh and forma:
+            allowed = druhy.get(druh).extra.get("formy") or ()
+            if allowed and forma not in allowed:
+                yield i, "forma", "form-not-allowed", formy.get(forma).label, {
+                    "expected": druhy.get(druh).display,
+                    "allowed": ", ".join(formy.get(a).label for a in allowed),
+                }
+        if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
+            yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
+        orp = r.get("orp")
+        if orp and kraj and orp in all_orp and all_orp[orp]["kod_kraje"] != kraj:
+            yield i, "orp", "network-orp-outside-kraj", all_orp[orp]["nazev_orp"], {"expected": codelist("kraje").get(kraj).label}
+
+
+def network_checks(frame, sheet: SheetSpec, ident: dict) -> Iterator[Found]:
+    yield from _network_rows(list(_records(frame)), ident)
+
+
 ROW_CHECKS: dict[str, RowCheck] = {
     "sluzby": services_checks,
     "plan": plan_checks,
+    "sit": network_checks,
 }
 
 #: fields each row check reads (besides ``_bad``)
 _USES = {
     "sluzby": ("registrovana", "identifikator", "druh", "forma", "typ_kapacity", "naklady", "obec"),
     "plan": ("cislo", "uroven", "stav", "dosazena_hodnota", "cilova_hodnota", "indikator", "rozpocet", "cerpano"),
+    "sit": ("druh", "forma", "typ_kapacity", "orp"),
+}
+
+#: the per-file row checks of the sheets other than Služby (rows of one file, its Identifikace)
+_FILE_ROWS: dict[str, Callable[[list[tuple[int, dict]], dict], Iterator[Found]]] = {
+    "plan": lambda rows, ident: _plan_rows(rows),
+    "sit": _network_rows,
 }
 
 
@@ -288,7 +327,7 @@ def batch_row_checks(
                 out.setdefault(file_idx, []).extend(found)
         return out
     for file_idx, lo, hi in spans:
-        found = list(_plan_rows([(g - lo, row(g)) for g in range(lo, hi)]))
+        found = list(_FILE_ROWS[key]([(g - lo, row(g)) for g in range(lo, hi)], idents.get(file_idx, {})))
         if found:
             out[file_idx] = found
     return out
