@@ -31,7 +31,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ class Stage:
         if self.files:
             rate.append(f"{self.files / self.seconds:,.1f} files/s")
         return (
-            f"{self.name:<36} {self.seconds:8.2f} s {self.cpu:8.1f} s  {self.files:>6} {self.rows:>8}  "
+            f"{self.name:<36} {self.seconds:8.2f} s {f'{self.cpu:8.1f} s' if self.cpu else '       –  '}  {self.files:>6} {self.rows:>8}  "
             f"{', '.join(rate):<34} {self.peak_self_mb:,.0f} / {self.peak_child_mb:,.0f} MB  {self.note}"
         )
 
@@ -194,111 +193,6 @@ def _issue_key(r) -> tuple:
 
 
 # --------------------------------------------------------------------------------------
-# merge stages (fork workers share the validation results copy-on-write)
-# --------------------------------------------------------------------------------------
-
-_SHARED: dict[str, Any] = {}
-
-
-def _merge_orp(code: str, validated: dict[int, Any]) -> tuple[dict[str, Any], Any]:
-    from xlkpss.codelists import territory
-    from xlkpss.merge.consolidate import merge_results
-    from xlkpss.merge.workbook import as_written, write_consolidated
-
-    t0 = time.perf_counter()
-    results = [validated[i] for i in _SHARED["by_orp"][code]]
-    c = merge_results(results, level="orp", territory=territory(orp=code), year=YEAR, generated=GENERATED)
-    t1 = time.perf_counter()
-    out = Path(_SHARED["out"]) / "orp" / f"souhrn_orp_{code}.xlsx"
-    write_consolidated(c, out)
-    t2 = time.perf_counter()
-    m = c.meta
-    info = {"orp": code, "path": str(out), "merge_s": t1 - t0, "write_s": t2 - t1,
-            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"]}
-    return info, as_written(c, out)
-
-
-def _merge_region(kraj: str) -> dict[str, Any]:
-    """One kraj in one worker: the workbooks of its ORPs, then the regional workbook of
-    those — from the results in memory (``as_written``) or, with ``--from-files``, from
-    the ORP workbooks read back (``read_consolidated``)."""
-    from xlkpss.codelists import territory
-    from xlkpss.merge.consolidate import MERGE_INPUT_TABLES, merge_results
-    from xlkpss.merge.workbook import as_written, read_consolidated, write_consolidated
-    from xlkpss.validate.engine import validate_parsed
-
-    # schema and cross checks of the kraj's files: one batched run (the files were read
-    # and parsed by the sandboxed pool before this worker was forked)
-    t0, c0 = time.perf_counter(), time.process_time()
-    mine = [i for code in _SHARED["orps_of"][kraj] for i in _SHARED["by_orp"][code]]
-    validated = dict(zip(mine, validate_parsed([_SHARED["parsed"][i] for i in mine])))
-    files = [(i, r.rows, r.rows_excluded(), _issue_key(r), bool(r.rejected), len(r.issues)) for i, r in validated.items()]
-    validate_s, validate_cpu = time.perf_counter() - t0, time.process_time() - c0
-    orp_out, summaries = [], []
-    for code in _SHARED["orps_of"][kraj]:
-        info, c = _merge_orp(code, validated)
-        orp_out.append(info)
-        summaries.append(c)
-    t0 = time.perf_counter()
-    if _SHARED["from_files"]:
-        summaries = [read_consolidated(o["path"], tables=MERGE_INPUT_TABLES) for o in orp_out]
-    t1 = time.perf_counter()
-    c = merge_results([], level="kraj", territory=territory(kraj=kraj), year=YEAR, generated=GENERATED, summaries=summaries)
-    t2 = time.perf_counter()
-    out = Path(_SHARED["out"]) / "kraj" / f"souhrn_kraj_{kraj}.xlsx"
-    write_consolidated(c, out)
-    t3 = time.perf_counter()
-    m = c.meta
-    return {"kraj": kraj, "path": str(out), "orp": orp_out, "files": files, "validate_s": validate_s, "validate_cpu": validate_cpu,
-            "read_s": t1 - t0, "merge_s": t2 - t1, "write_s": t3 - t2,
-            "rows_read": m["rows_read"], "rows_merged": m["rows_merged"], "rows_excluded": m["rows_excluded"],
-            "services": len(c.table("services")),
-            "consolidated": None if _SHARED["from_files"] else as_written(c, out)}
-
-
-def _national_output(what: str) -> dict[str, Any]:
-    """The national workbook (``xlsx``) or its HTML summary (``html``), from the national
-    result in memory (as ``xlkpss merge --html`` renders the page)."""
-    from xlkpss.merge.workbook import write_consolidated
-    from xlkpss.render.summary import render_summary
-
-    t0 = time.perf_counter()
-    xlsx = Path(_SHARED["out"]) / "souhrn_cr.xlsx"
-    if what == "xlsx":
-        write_consolidated(_SHARED["national"], xlsx)
-        return {"what": what, "path": str(xlsx), "write_s": time.perf_counter() - t0}
-    c = _SHARED["national"]
-    t1 = time.perf_counter()
-    out = xlsx.with_suffix(".html")
-    render_summary(c, out)
-    return {"what": what, "path": str(out), "read_s": t1 - t0, "render_s": time.perf_counter() - t1, "bytes": out.stat().st_size}
-
-
-def _html(path: str) -> dict[str, Any]:
-    from xlkpss.merge.workbook import read_consolidated
-    from xlkpss.render.summary import render_summary
-
-    t0 = time.perf_counter()
-    c = read_consolidated(path)
-    t1 = time.perf_counter()
-    out = Path(path).with_suffix(".html")
-    render_summary(c, out)
-    return {"path": str(out), "read_s": t1 - t0, "render_s": time.perf_counter() - t1, "bytes": out.stat().st_size}
-
-
-def _fork_map(func, items, workers):
-    """``map`` over fork workers that may start processes of their own (the sandboxed
-    reader does), unlike multiprocessing.Pool's daemonic workers."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    if workers <= 1 or len(items) <= 1:
-        return [func(i) for i in items]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
-        return list(ex.map(func, items))
-
-
-# --------------------------------------------------------------------------------------
 # single-file latency
 # --------------------------------------------------------------------------------------
 
@@ -326,13 +220,10 @@ def run(
     baseline_sample: int | None = None,
     skip_baseline: bool = False,
     skip_reference: bool = False,
-    from_files: bool = False,
     seed: int = 1,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    from xlkpss.read.model import ReadError
     from xlkpss.read.sandbox import map_safely
-    from xlkpss.validate.engine import ParsedFile, _parse_for_pool, warm_up
 
     workers = workers or _workers()
     bench = Bench(log)
@@ -349,94 +240,64 @@ def run(
         f"{'reused cache' if w.reused else f'generated in {w.generated_s:.1f} s'}")
     log(f"{'stage':<36} {'wall':>10} {'CPU':>10}  {'files':>6} {'rows':>8}  {'rate (wall)':<34} peak RSS self / child")
 
-    # -- 1. validate ---------------------------------------------------------------------
+    # -- 1–3. the whole country through the library entry `xlkpss merge --level stat
+    #    --orp-workbooks … --kraj-workbooks … --html …` runs (xlkpss.merge.territory) ----------
+    from xlkpss.codelists import STATE
+    from xlkpss.merge.territory import merge_territory
+
     t_all, c_all = time.perf_counter(), cpu_s()
-    with bench.stage("validate: read+parse (workers)", n_files, n_cells_rows):
-        warm_up()
-        parsed: list[Any] = []
-        for path, outcome in map_safely(_parse_for_pool("calamine"), paths, workers=workers):
-            if isinstance(outcome, ReadError):
-                from xlkpss.validate.issues import make_issue
+    marks: dict[str, float] = {}
 
-                pf = ParsedFile(path=Path(path))
-                pf.issues.append(make_issue(outcome.code, value=outcome.value, expected=outcome.expected))
-                parsed.append(pf)
-            else:
-                parsed.append(outcome)
-    parse = bench.stages[-1]
+    def progress(stage: str, done: int, total: int) -> None:
+        if done >= total:
+            marks.setdefault(stage, time.perf_counter())
 
-    # -- 2. per kraj, in one worker each: schema + cross checks of its files (one batched
-    #       pandera run), its ORP workbooks, then its regional workbook -------------------------
-    from xlkpss.codelists import orps
-
-    by_orp: dict[str, list[int]] = defaultdict(list)
-    for i, f in enumerate(w.files):
-        by_orp[f.kod_orp].append(i)
-    orps_of: dict[str, list[str]] = defaultdict(list)
-    for code in sorted(by_orp):
-        orps_of[orps()[code]["kod_kraje"]].append(code)
-    rows_of = {k: sum(sum(w.files[i].rows.values()) for code in codes for i in by_orp[code]) for k, codes in orps_of.items()}
-    kraje = sorted(orps_of, key=lambda k: -rows_of[k])  # the largest first: the workers finish together
-    _SHARED.update(parsed=parsed, by_orp=by_orp, orps_of=orps_of, out=str(out_dir), from_files=from_files)
-    how = "regional merges read the ORP workbooks back" if from_files else "regional merges take the ORP results in memory (as_written)"
-    with bench.stage("checks + ORP + regional workbooks", len(by_orp) + len(kraje), n_rows) as st:
-        kraj_out = _fork_map(_merge_region, kraje, workers)
-        orp_out = sorted((o for k in kraj_out for o in k["orp"]), key=lambda o: o["orp"])
-        st.note = (f"{len(orp_out)} ORP + {len(kraj_out)} regional workbooks; {how}; in workers: schema+checks "
-                   f"{sum(k['validate_s'] for k in kraj_out):.1f} s + ORP merge_results "
-                   f"{sum(o['merge_s'] for o in orp_out):.1f} s + write {sum(o['write_s'] for o in orp_out):.1f} s; regional "
-                   + (f"read_consolidated {sum(k['read_s'] for k in kraj_out):.1f} s + " if from_files else "")
-                   + f"merge_results {sum(k['merge_s'] for k in kraj_out):.1f} s + write {sum(k['write_s'] for k in kraj_out):.1f} s")
-    del parsed
-    _SHARED.pop("parsed", None)
-    kraj_out.sort(key=lambda k: k["kraj"])
-    files = sorted(f for k in kraj_out for f in k.pop("files"))
-    checks_cpu = sum(k["validate_cpu"] for k in kraj_out)
-    # validation = reading and parsing (measured) + the checks' share of the worker time
-    validate_s = parse.seconds + checks_cpu / max(1, min(workers, len(kraj_out)))
+    html_path = out_dir / "souhrn_cr.html"
+    national_path = out_dir / "souhrn_cr.xlsx"
+    terr = merge_territory(
+        [w.root / "files"], output=national_path, orp_dir=out_dir / "orp", kraj_dir=out_dir / "kraj", territory=STATE,
+        generated=GENERATED, html=html_path, workers=workers, progress=progress,
+    )  # fmt: skip
+    end_to_end = time.perf_counter() - t_all
+    tm = terr.timings
+    files = sorted((i, *terr.validated[str(p)][:2], terr.validated[str(p)][3], terr.validated[str(p)][2], len(terr.validated[str(p)][3]))
+                   for i, p in enumerate(paths) if str(p) in terr.validated)  # fmt: skip
+    parse = Stage("validate: read+parse (workers)", tm["read_s"], n_files, n_cells_rows, "sandboxed pool", *peak_mb())
+    bench.stages.append(parse)
+    log(parse.line())
+    st = Stage("checks + ORP + regional workbooks", tm["orp_kraj_s"], len(terr.orp_meta) + len(terr.kraj_meta), n_rows,
+               f"{len(terr.orp_meta)} ORP + {len(terr.kraj_meta)} regional workbooks, one kraj a worker, each level in memory "
+               f"(as_written); in workers: schema+checks {tm['checks_s']:.1f} s + ORP merge_results {tm['orp_merge_s']:.1f} s "
+               f"+ write {tm['orp_write_s']:.1f} s; regional merge_results {tm['kraj_merge_s']:.1f} s + write {tm['kraj_write_s']:.1f} s",
+               *peak_mb())  # fmt: skip
+    bench.stages.append(st)
+    log(st.line())
+    checks_cpu = tm["checks_s"]
+    validate_s = parse.seconds + checks_cpu / max(1, min(workers, len(terr.kraj_meta)))
     bench.stages.append(Stage("validate (total)", validate_s, n_files, n_cells_rows,
-                              f"read+parse {parse.seconds:.1f} s + schema+checks {checks_cpu:.1f} s CPU in the kraj workers / {workers}",
-                              *peak_mb(), cpu=parse.cpu + checks_cpu))
+                              f"read+parse {parse.seconds:.1f} s + schema+checks {checks_cpu:.1f} s in the kraj workers / {workers}",
+                              *peak_mb()))
     log(bench.stages[-1].line())
+    bench.stages.append(Stage("merge: national result", tm["stat_merge_s"], len(terr.kraj_meta), n_rows, "merge_results", *peak_mb()))
+    log(bench.stages[-1].line())
+    bench.stages.append(Stage("national workbook ‖ HTML summary", tm["stat_write_s"], 1, n_rows,
+                              "write_consolidated ‖ render_summary in a forked process", *peak_mb()))
+    log(bench.stages[-1].line())
+    bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "xlkpss.merge.territory.merge_territory",
+                              *peak_mb(), cpu=cpu_s() - c_all))
+    log(bench.stages[-1].line())
+    pipeline_peak = max(peak_mb())
     rows_validated = sum(f[1] for f in files)
     rows_excluded_validation = sum(f[2] for f in files)
     issues = sum(f[5] for f in files)
-
-    # -- 3. national merge, then its workbook and HTML summary side by side ---------------------
-    from xlkpss.merge import consolidate
-
-    national = None
-    html_out: list[dict[str, Any]] = []
-    if "stat" in getattr(consolidate, "LEVELS", ()):
-        from xlkpss.codelists import STATE
-        from xlkpss.merge.workbook import read_consolidated
-
-        with bench.stage("merge: national result", len(kraj_out), n_rows) as st:
-            t0 = time.perf_counter()
-            summaries = [read_consolidated(k["path"], tables=consolidate.MERGE_INPUT_TABLES) if from_files else k.pop("consolidated") for k in kraj_out]
-            t1 = time.perf_counter()
-            _SHARED["national"] = consolidate.merge_results([], level="stat", territory=STATE, year=YEAR, generated=GENERATED, summaries=summaries)
-            del summaries
-            st.note = (f"read_consolidated {t1 - t0:.1f} s + " if from_files else "") + f"merge_results {time.perf_counter() - t1:.1f} s"
-        # as `xlkpss merge … --html` does: the page comes from the merged result, not the file
-        with bench.stage("national workbook ‖ HTML summary", 1, n_rows) as st:
-            nat, html = _fork_map(_national_output, ["xlsx", "html"], workers)
-            html_out = [html]
-            st.note = f"in 2 processes: write_consolidated {nat['write_s']:.1f} s ‖ render_summary {html['render_s']:.1f} s"
-        national = nat["path"]
-        national_meta = dict(_SHARED["national"].meta)
-    else:
-        log("merge: national workbook             — not run: xlkpss.merge supports levels "
-            f"{getattr(consolidate, 'LEVELS', ())} only (no merge of regional workbooks into one national)")
-        for k in kraj_out:
-            k.pop("consolidated", None)
-        with bench.stage("HTML summary (each kraj)", len(kraj_out)) as st:
-            html_out = _fork_map(_html, [k["path"] for k in kraj_out], workers)
-            st.note = f"in workers: read_consolidated {sum(h['read_s'] for h in html_out):.1f} s + render_summary {sum(h['render_s'] for h in html_out):.1f} s"
-    end_to_end = time.perf_counter() - t_all
-    bench.stages.append(Stage("END TO END (validate → HTML)", end_to_end, n_files, n_rows, "", *peak_mb(), cpu=cpu_s() - c_all))
-    log(bench.stages[-1].line())
-    pipeline_peak = max(peak_mb())
+    orp_out = [{"orp": o, "path": str(terr.orp_workbooks[o]), **{k: m[k] for k in ("rows_read", "rows_merged", "rows_excluded")}}
+               for o, m in sorted(terr.orp_meta.items())]  # fmt: skip
+    kraj_out = [{"kraj": k, "path": str(terr.kraj_workbooks[k]), **{x: m[x] for x in ("rows_read", "rows_merged", "rows_excluded")}}
+                for k, m in sorted(terr.kraj_meta.items())]  # fmt: skip
+    html_out = [{"path": str(html_path), "bytes": html_path.stat().st_size}]
+    national = str(national_path)
+    national_meta = dict(terr.consolidated.meta)
+    del terr
 
     # -- reconciliation ------------------------------------------------------------------
     rows_read = sum(o["rows_read"] for o in orp_out)
@@ -474,7 +335,6 @@ def run(
         f"(expected excluded {recon['rows_excluded_expected']:,}); rejected files {recon['files_rejected']} "
         f"(expected {recon['files_rejected_expected']}) — {'OK' if ok else 'MISMATCH'}")
     fast_keys = [(f[1], f[2], f[3]) for f in files]
-    _SHARED.clear()
 
     # -- reference reads and the naive baseline ------------------------------------------
     ratio = {}
@@ -561,9 +421,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-sample", type=int, help="files for the naive baseline (default: all up to 600, else 400)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-reference", action="store_true", help="skip the raw calamine and read-stage reference runs")
-    ap.add_argument("--from-files", action="store_true",
-                    help="regional and national merges read the workbooks of the level below back (as `xlkpss merge` does) "
-                         "instead of taking them in memory")
     ap.add_argument("--json", type=Path, help="write all figures here")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -572,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     gen_s = time.perf_counter() - t0
     print(f"workload ready in {gen_s:.1f} s")
     res = run(w, out_dir=a.out or (w.root / "out"), workers=a.workers, baseline_sample=a.baseline_sample,
-              skip_baseline=a.no_baseline, skip_reference=a.no_reference, from_files=a.from_files, seed=a.seed)
+              skip_baseline=a.no_baseline, skip_reference=a.no_reference, seed=a.seed)
     if a.json:
         a.json.write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str))
     return 0 if res["reconciled"] else 1

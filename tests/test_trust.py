@@ -265,6 +265,22 @@ def test_html_workbook_and_cli_give_the_same_status_counts(statuses_run):
                 cli[key] = cli.get(key, 0) + int(n)
     assert cli == independent
     assert "odmítnuto 1" in statuses_run["cli"]
+    # rows and completeness: one number in the CLI, Přehled and the HTML
+    subs_rows = {k: sum(int(s[k] or 0) for s in subs if s.get("file")) for k in ("rows_read", "rows_merged", "rows_excluded")}
+    assert {k: int(overview[k]["value"]) for k in subs_rows} == subs_rows
+    assert (
+        f"řádky: přečteno {subs_rows['rows_read']}, sloučeno {subs_rows['rows_merged']}, "
+        f"vyřazeno {subs_rows['rows_excluded']}" in statuses_run["cli"]
+    )
+    pct = float(overview["completeness"]["value"])
+    delivered = int(overview["delivered"]["value"])
+    from xlkpss.i18n import format_number
+
+    assert f"úplnost: {format_number(pct)} % ({delivered} z {int(overview['expected']['value'])}" in statuses_run["cli"]
+    html_text = " ".join(statuses_run["html"].read_text(encoding="utf-8").split())
+    assert f'data-figure="completeness">{format_number(pct)}\u00a0%' in html_text or (
+        f'data-figure="completeness">{format_number(pct)} %' in html_text
+    )
 
 
 def test_rows_read_equal_merged_plus_excluded_for_every_file(statuses_run):
@@ -376,7 +392,7 @@ def test_resubmission_tie_later_file_wins_with_a_warning_naming_both(tmp_path):
     assert len(warning) == 1 and first in warning[0] and second in warning[0] and "stejné Datum vyplnění" in warning[0]
     subs = {s["file"]: s for s in c.table("submissions").to_dict("records") if s.get("file")}
     assert subs[first]["status"] == "superseded" and subs[second]["status"] in ("valid", "warnings", "errors")
-    assert "změněno 1 řádek" in subs[first]["note"] and "změněno 1 řádek" in subs[second]["note"]
+    assert "změněn 1 řádek" in subs[first]["note"] and "změněn 1 řádek" in subs[second]["note"]
     opravy = c.table("corrections").to_dict("records")
     assert len(opravy) == 1
     [o] = opravy
@@ -384,10 +400,8 @@ def test_resubmission_tie_later_file_wins_with_a_warning_naming_both(tmp_path):
     assert o["field"] == get_template("sluzby").sheet("sluzby").field("kapacita").label
     assert o["new_value"] == "77" and o["old_value"] != "77"
     line = next(e for e in c.table("errors").to_dict("records") if e["src_file"] == first and e["code"] == "superseded")
-    from xlkpss.i18n import plural_cs
-    from xlkpss.merge.resubmit import ROWS
-
-    assert f"{plural_cs(subs[first]['rows_read'], ROWS)} z něj nebylo sloučeno" in line["message"]
+    assert subs[first]["rows_read"] == 5
+    assert "5 řádků z něj nebylo sloučeno. Nový soubor: změněn 1 řádek." in line["message"]
 
 
 def test_identical_resubmission_is_said_identical_and_newer_date_wins(tmp_path):
@@ -400,8 +414,8 @@ def test_identical_resubmission_is_said_identical_and_newer_date_wins(tmp_path):
 
 
 def test_czech_plural_of_rows():
-    from xlkpss.i18n import plural_cs
-    from xlkpss.merge.resubmit import ROWS
+    from xlkpss.i18n import ROWS, plural_cs
+    from xlkpss.merge.resubmit import Diff
 
     assert [plural_cs(n, ROWS) for n in (1, 2, 4, 5, 0, 11)] == [
         "1 řádek",
@@ -411,6 +425,23 @@ def test_czech_plural_of_rows():
         "0 řádků",
         "11 řádků",
     ]
+    # the participle agrees with the count
+    assert Diff(added=1, removed=2, changed=5).describe() == "přidán 1 řádek, odebrány 2 řádky, změněno 5 řádků"
+
+
+def test_no_hand_made_plurals_left():
+    """Every count a person reads goes through ``plural_cs``: no ``f"{n} řádků"`` and no
+    ``'řádek' if n == 1 else …`` in the code."""
+    import re
+
+    made = re.compile(r"\{[^}]*\} (řádků|souborů|předkladatelů|chyb)\b|'(řádek|soubor|chyba)' if ")
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in sorted((ROOT / "xlkpss").rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if made.search(line)
+    ]
+    assert not found, found
 
 
 # ---------------------------------------------------------------------------
@@ -461,3 +492,223 @@ def test_services_file_saying_no_service_is_a_complete_submission(tmp_path):
     s = submissions_by_file(out)["obec_563200_malkov_sluzby_2026.xlsx"]
     assert s["status"] == "valid" and s["rows_read"] == 0 and "nepůsobí žádná služba" in (s["note"] or "")
     assert "Málkov" in _note_list(html, "bez-sluzby")
+
+
+# ---------------------------------------------------------------------------
+# 1. (CLI) validate says, per error and per file, what the merge will do
+# ---------------------------------------------------------------------------
+
+
+def test_validate_cli_says_the_effect_in_text_csv_and_kontrola(tmp_path):
+    """Seen: "nothing in validate says which error rejects a file"."""
+    contact = Path(shutil.copy2(CHOMUTOV / UDLICE_LIKE, tmp_path / "kontakt.xlsx"))
+    set_ident(contact, email="jana.novakova@udlice", telefon="474 12")
+    year = Path(shutil.copy2(CHOMUTOV / UDLICE_LIKE, tmp_path / "rok.xlsx"))
+    set_ident(year, rok="dvacet šest", email="x@y")
+    files = [contact, year, SAMPLES / "invalid" / "kapacita_text_cca_20.xlsx"]
+    r = CliRunner().invoke(main, ["validate", *map(str, files)])
+    assert r.exit_code == 1, r.output
+    lines = r.output.splitlines()
+    mail = [ln for ln in lines if "jana.novakova@udlice" in ln]
+    assert len(mail) == 1 and mail[0].endswith("– nic se nevyřadí")
+    assert any("dvacet šest" in ln and ln.endswith("– tato chyba vyřadí celý soubor") for ln in lines)
+    assert any("cca 20" in ln and ln.endswith("– vyřadí řádek") for ln in lines)
+    assert "kontakt.xlsx: 5 řádků, 2 chyby, 0 upozornění – soubor se přijme, žádný řádek se pro chybu nevyřadí" in lines
+    assert "rok.xlsx: 5 řádků, 2 chyby, 0 upozornění – soubor se odmítne, nesloučí se z něj nic" in lines
+    assert "kapacita_text_cca_20.xlsx: 4 řádky, 1 chyba, 0 upozornění – nesloučí se 1 řádek s chybou" in lines
+    assert "3 soubory, 0 v pořádku, 3 s chybami (celý soubor se odmítne: 1); 5 chyb, 0 upozornění" in lines
+    # CSV: the effect column
+    r = CliRunner().invoke(main, ["validate", *map(str, files), "--format", "csv", "--csv-plain"])
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    effect = {(Path(x["file"]).name, x["code"], x["cell"]): x["effect"] for x in rows}
+    assert effect[("kontakt.xlsx", "invalid-email", "B11")] == "none"
+    assert effect[("rok.xlsx", "invalid-email", "B11")] == "none"
+    assert "file" in {v for (f, _c, _cell), v in effect.items() if f == "rok.xlsx"}
+    assert effect[("kapacita_text_cca_20.xlsx", "not-an-integer", "H3")] == "row"
+    # the annotated copy: Dopad on the Kontrola sheet, and the first line says what to do
+    r = CliRunner().invoke(main, ["validate", *map(str, files), "--annotate", str(tmp_path / "vraceno")])
+    dopad = {}
+    first = {}
+    for name in ("kontakt", "rok"):
+        ws = openpyxl.load_workbook(tmp_path / "vraceno" / f"{name}_kontrola.xlsx")["Kontrola"]
+        cells = [[c.value for c in row] for row in ws.iter_rows()]
+        head = next(i for i, row in enumerate(cells) if "Dopad" in row)
+        col, val = cells[head].index("Dopad"), cells[head].index("Hodnota v buňce")
+        dopad[name] = {row[val]: row[col] for row in cells[head + 1 :] if row[col]}
+        first[name] = cells[1][0]
+    assert dopad["kontakt"] == {"jana.novakova@udlice": "nic se nevyřadí", "474 12": "nic se nevyřadí"}
+    assert dopad["rok"] == {"dvacet šest": "tato chyba vyřadí celý soubor", "x@y": "nic se nevyřadí"}
+    assert first["rok"].startswith("Soubor teď nelze přijmout")
+    assert not first["kontakt"].startswith("Soubor teď nelze přijmout")
+
+
+def test_rejected_file_says_why_in_odevzdani(statuses_run):
+    subs = {s["file"]: s for s in statuses_run["c"].table("submissions").to_dict("records") if s.get("file")}
+    note = subs[UDLICE_LIKE]["note"]
+    assert note.startswith("soubor nelze použít – Rok: „dvacet šest“ není celé číslo"), note
+
+
+def test_html_problem_counts_agree_and_use_czech_plurals(statuses_run):
+    """Seen: the HTML said "0 odmítnuto" while the CLI and Odevzdání said 1."""
+    import html5lib
+
+    doc = html5lib.parse(statuses_run["html"].read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    items = {
+        span.get("data-figure"): li
+        for li in doc.iter("li")
+        for span in li.iter("span")
+        if span.get("data-figure") in ("rejected", "conflicts", "errors")
+    }
+    text = {k: " ".join("".join(li.itertext()).split()) for k, li in items.items()}
+    rejected = sum(1 for s in statuses_run["c"].table("submissions").to_dict("records") if s["status"] == "rejected")
+    assert rejected == 1 and text["rejected"] == "1 odmítnutý soubor"
+    assert "odmítnuto 1" in statuses_run["cli"]
+
+
+# ---------------------------------------------------------------------------
+# 3. (more) guards: last year's workbook, a wrong --kraj
+# ---------------------------------------------------------------------------
+
+
+def test_last_years_workbook_in_the_orp_folder_is_left_out_not_an_abort(folder_with_old_output, tmp_path):
+    """Seen: an old workbook in the folder aborted the whole merge (here: it is of 2025, so
+    the year was no longer unique — "soubory jsou za více let")."""
+    from xlkpss.merge.workbook import read_consolidated, write_consolidated
+
+    d = copy_samples(tmp_path / "dosle")
+    old = read_consolidated(folder_with_old_output["base"])
+    old.meta["year"] = 2025
+    write_consolidated(old, d / "souhrn_orp_4203_2025.xlsx")
+    kadan = tmp_path / "kadan.xlsx"
+    assert merge_cli([SAMPLES / "orp_4204_kadan"], kadan, "--orp", "4204").exit_code == 0
+    shutil.copy2(kadan, d / "kadan_souhrn.xlsx")
+    for args in (("--orp", "4203"), ("--level", "orp")):
+        out = tmp_path / f"souhrn{args[0]}.xlsx"
+        r = merge_cli([d], out, *args)
+        assert r.exit_code == 0, r.output
+        assert "Vynechán soubor souhrn_orp_4203_2025.xlsx" in r.output and "vyjměte ho ze vstupní složky" in r.output
+        assert "Vynechán soubor kadan_souhrn.xlsx" in r.output
+        c = read_consolidated(out)
+        assert (c.meta["territory_code"], c.meta["year"]) == ("4203", 2026)
+        assert len(c.table("services")) == len(read_consolidated(folder_with_old_output["base"]).table("services"))
+
+
+def test_wrong_kraj_exits_1_naming_the_kraj_of_the_files(folder_with_old_output, tmp_path):
+    out = tmp_path / "k.xlsx"
+    r = merge_cli([folder_with_old_output["base"]], out, "--kraj", "CZ041")
+    assert r.exit_code == 1, r.output
+    assert "všechny soubory jsou z území Ústecký kraj (CZ042) – nezadali jste špatné --kraj?" in r.output
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------------------
+# 5. one number per fact: plan figures of the merge (workbook, HTML) = fulfilment
+# ---------------------------------------------------------------------------
+
+PLAN_FILES = [
+    SAMPLES / "invalid" / "plan_chybi_nadrazena_polozka.xlsx",
+    SAMPLES / "invalid" / "plan_uroven_neodpovida_cislu.xlsx",
+    SAMPLES / "plany" / "plan_mos_orp_chomutov_2026.xlsx",
+    SAMPLES / "plany" / "plan_zlin_2026.xlsx",
+    CHOMUTOV / "plan_chomutov_2026.xlsx",
+]
+
+
+@pytest.fixture(scope="module")
+def fulfilment_souhrn(tmp_path_factory):
+    """``xlkpss fulfilment --force`` on every plan: (plan file order) → [(items, %)] per top item."""
+    out = tmp_path_factory.mktemp("plneni") / "plneni.xlsx"
+    r = CliRunner().invoke(main, ["fulfilment", *map(str, PLAN_FILES), "--force", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(out)["Souhrn"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    head = next(i for i, row in enumerate(rows) if "Aktivit" in row)
+    items, pct = rows[head].index("Aktivit"), rows[head].index("Splněno (%)")
+    plans: list[list[tuple[int, float]]] = []
+    for row in rows[head + 1 :]:
+        if row[0] and isinstance(row[items], int):  # a plan's line (the footnote has no count)
+            plans.append([])
+        elif plans and isinstance(row[items], int):
+            plans[-1].append((row[items], row[pct]))
+    assert len(plans) == len(PLAN_FILES)
+    return plans
+
+
+@pytest.mark.parametrize("n", range(len(PLAN_FILES)), ids=[p.name for p in PLAN_FILES])
+def test_merge_plan_figures_equal_fulfilment(tmp_path, fulfilment_souhrn, n):
+    """Seen: an activity whose parent row is missing vanished from the merge's denominator
+    (priority 1 at 100 % in the summary, 66.7 % in fulfilment)."""
+    from xlkpss.merge.workbook import read_consolidated
+
+    plan = PLAN_FILES[n]
+    out, html = tmp_path / "s.xlsx", tmp_path / "s.html"
+    r = merge_cli([plan], out, "--html", str(html))
+    assert r.exit_code == 0, r.output
+    c = read_consolidated(out)
+    [sub] = [s for s in c.table("submissions").to_dict("records") if s.get("file")]
+    assert sub["rows_read"] == sub["rows_merged"] and sub["rows_excluded"] == 0  # a structural problem keeps the row
+    reasons = {e["reason"] for e in c.table("errors").to_dict("records") if e["code"].startswith("plan-")}
+    assert reasons <= {"chyba v řádku, řádek sloučen"} and bool(reasons) == (plan.parent.name == "invalid")
+    book = [(int(p["items"]), round(float(p["pct_done"]), 1)) for p in c.table("plan_summary").to_dict("records")]
+    assert book == fulfilment_souhrn[n]
+    # HTML: the lead sentence counts the same items
+    import html5lib
+
+    doc = html5lib.parse(html.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+    figures = {s.get("data-figure"): "".join(s.itertext()) for s in doc.iter("strong") if s.get("data-figure")}
+    assert int(figures["plan-items"]) == sum(i for i, _ in fulfilment_souhrn[n])
+
+
+def test_missing_parent_says_where_the_item_is_counted():
+    [res] = validate_paths([SAMPLES / "invalid" / "plan_chybi_nadrazena_polozka.xlsx"], workers=1)
+    [issue] = res.errors
+    assert issue.code == "plan-parent-missing" and issue.effect == "none"
+    assert "v plnění plánu se položka započte pod položku 1" in issue.message()
+    assert not res.rejected and res.rows_excluded() == 0
+
+
+# ---------------------------------------------------------------------------
+# 6. (more) an empty services file is no evidence of "bez služby"
+# ---------------------------------------------------------------------------
+
+
+def test_empty_services_file_without_the_answer_is_not_bez_sluzby(tmp_path):
+    from support import make_submission
+
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy2(CHOMUTOV / "obec_563340_sporice_sluzby_2026.xlsx", d / "sporice.xlsx")
+    make_submission(d / "kalek.xlsx", rows=[], ident={"kod_obce": "563111", "ico": None, "nazev": "Obec Kalek", "bez_sluzeb": "ano"})
+    make_submission(d / "krimov.xlsx", rows=[], ident={"kod_obce": "563161", "ico": None, "nazev": "Obec Křimov"})
+    make_submission(
+        d / "misto.xlsx", rows=[{"identifikator": "žádné služby nemáme"}], ident={"kod_obce": "563242", "ico": None, "nazev": "Obec Místo"}
+    )
+    out, html = tmp_path / "s.xlsx", tmp_path / "s.html"
+    r = merge_cli([d], out, "--orp", "4203", "--html", str(html))
+    assert r.exit_code == 0, r.output
+    subs = submissions_by_file(out)
+    assert subs["kalek.xlsx"]["status"] == "valid"
+    assert subs["krimov.xlsx"]["status"] == "warnings"
+    assert subs["misto.xlsx"]["status"] == "errors" and subs["misto.xlsx"]["rows_excluded"] == 0
+    assert _note_list(html, "bez-sluzby") == ["Kalek"]
+    assert _note_list(html, "prazdny") == ["Křimov", "Místo"]
+    assert not {"Kalek", "Křimov", "Místo", "Spořice"} & set(_note_list(html, "bez-podkladu"))
+
+
+def test_kraje_that_sent_nothing_are_bez_podkladu_nationally(folder_with_old_output, tmp_path):
+    """Seen: nationally, kraje that sent nothing were listed "bez služby"."""
+    kraj, cr, html = tmp_path / "kraj.xlsx", tmp_path / "cr.xlsx", tmp_path / "cr.html"
+    assert merge_cli([folder_with_old_output["base"]], kraj, "--kraj", "CZ042").exit_code == 0
+    r = merge_cli([kraj], cr, "--level", "stat", "--html", str(html))
+    assert r.exit_code == 0, r.output
+    from xlkpss.codelists import regions
+
+    others = {k["nazev_kraje"] for k in regions().values() if k["kod_kraje"] != "CZ042"}
+    assert len(others) == 13
+    assert set(_note_list(html, "bez-podkladu")) == others
+    assert not set(_note_list(html, "bez-sluzby")) & others
+    delivered = submissions_by_file(cr)  # the national Odevzdání: the one regional workbook, accepted
+    assert len(delivered) == 1 and next(iter(delivered.values()))["status"] in ("valid", "warnings")

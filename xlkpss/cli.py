@@ -17,6 +17,7 @@ import click
 from xlkpss import __version__, clitext
 from xlkpss.commands._common import OutputPath, warn_folder_changes
 from xlkpss.commands.options import progress_callback as _progress
+from xlkpss.commands.options import territory_option
 from xlkpss.commands.options import territory_scope as _territory
 from xlkpss.commands.prefill import prefill_options, run_prefill, wants_prefill
 
@@ -79,9 +80,9 @@ def main() -> None:
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("-o", "--output", type=OutputPath(), help="Kam uložit šablonu (.xlsx).")
 @click.option("--year", type=click.IntRange(2000, 2100), help="Rok, za který se údaje vyplňují (předvyplní se).")
-@click.option("--obec", metavar="KÓD", help="Kód obce: předvyplní identifikaci, nabídka obcí z její ORP.")
-@click.option("--orp", metavar="KÓD", help="Kód ORP: předvyplní identifikaci, nabídka obcí jen z ORP.")
-@click.option("--kraj", metavar="KÓD", help="Kód kraje (NUTS 3): nabídka obcí jen z kraje.")
+@territory_option("obec", "Obec (kód nebo název, např. 563382 nebo Údlice): předvyplní identifikaci, nabídka obcí z její ORP.")
+@territory_option("orp", "ORP (kód nebo název, např. 4203 nebo Chomutov): předvyplní identifikaci, nabídka obcí jen z ORP.")
+@territory_option("kraj", "Kraj (kód NUTS 3 nebo název, např. CZ042 nebo „Ústecký kraj“): nabídka obcí jen z kraje.")
 @prefill_options
 def template(kind: str, output: Path | None, year: int | None, obec: str | None, orp: str | None, kraj: str | None, **prefill) -> None:
     """Vytvoří prázdnou šablonu: sluzby = služby a poskytovatelé, plan = vyhodnocení plánu,

@@ -90,7 +90,7 @@ ISSUES: dict[str, IssueType] = {
         _t("no-data", "warning", "Žádná data", "No data",
            "List neobsahuje žádné vyplněné řádky.", "The sheet has no filled rows."),
         _t("too-many-rows", "error", "Příliš mnoho řádků", "Too many rows",
-           "List má {value} řádků, nejvýše {expected}; zbytek nebyl zpracován.",
+           "List má příliš mnoho řádků ({value}), nejvýše {expected}; zbytek nebyl zpracován.",
            "The sheet has {value} rows, at most {expected}; the rest was not processed."),
         # --- one cell --------------------------------------------------------------------
         _t("required", "error", "Chybí povinná hodnota", "Required value missing",
@@ -180,9 +180,11 @@ ISSUES: dict[str, IssueType] = {
            "„{value}“ cannot be in the network: a region's network holds registered social services with a type "
            "under Act 108/2006 Coll. only."),
         _t("plan-parent-missing", "error", "Chybí nadřazená položka", "Parent item missing",
-           "Položka {value} nemá nadřazenou položku {expected}.", "Item {value} has no parent item {expected}."),
+           "Položka {value} nemá nadřazenou položku {expected}; {counted}. Doplňte položku {expected}, nebo opravte číslo.",
+           "Item {value} has no parent item {expected}; {counted}. Add item {expected} or correct the number."),
         _t("plan-level-depth", "error", "Úroveň neodpovídá číslu", "Level does not match number",
-           "Úroveň „{value}“ sem nepatří: {expected}.", "Level „{value}“ does not fit here: {expected}."),
+           "Úroveň „{value}“ sem nepatří: {expected}. Položka se v plnění plánu přesto započte.",
+           "Level „{value}“ does not fit here: {expected}. The item is still counted in the plan's fulfilment."),
         _t("plan-done-no-value", "warning", "Splněno bez dosažené hodnoty", "Done without achieved value",
            "Položka je „splněno“, ale dosažená hodnota indikátoru není vyplněna.",
            "The item is „splněno“ but the achieved indicator value is empty."),
@@ -241,10 +243,15 @@ UI: dict[str, dict[str, str]] = {
     "explained_suffix": {"cs": " (vysvětleno v komentáři)", "en": " (explained in the comment)"},
     "effect_file": {"cs": "tato chyba vyřadí celý soubor", "en": "this error rejects the whole file"},
     "effect_row": {"cs": "vyřadí řádek", "en": "excludes the row"},
+    "effect_none": {"cs": "nic se nevyřadí", "en": "nothing is excluded"},
+    "outcome_rejected": {"cs": " – soubor se odmítne, nesloučí se z něj nic", "en": " – the file is rejected, nothing of it is merged"},
+    "outcome_rows": {"cs": " – nesloučí se {excluded_cs} s chybou", "en": " – {excluded} rows with an error are not merged"},
+    "outcome_kept": {"cs": " – soubor se přijme, žádný řádek se pro chybu nevyřadí", "en": " – the file is accepted, no row is excluded for an error"},
     "totals": {
-        "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami; {errors_cs}, {warnings} upozornění",
-        "en": "{files} files, {ok} valid, {bad} with errors; {errors} errors, {warnings} warnings",
+        "cs": "{files_cs}, {ok} v pořádku, {bad} s chybami{rejected_part}; {errors_cs}, {warnings} upozornění",
+        "en": "{files} files, {ok} valid, {bad} with errors{rejected_part}; {errors} errors, {warnings} warnings",
     },
+    "totals_rejected": {"cs": " (celý soubor se odmítne: {rejected})", "en": " (whole file rejected: {rejected})"},
     "file_total": {
         "cs": "{path}: {rows_cs}, {errors_cs}, {warnings} upozornění",
         "en": "{path}: {rows} rows, {errors} errors, {warnings} warnings",
@@ -252,17 +259,26 @@ UI: dict[str, dict[str, str]] = {
 }
 
 
-_PLURALS = {
-    "rows": ("řádek", "řádky", "řádků"),
-    "errors": ("chyba", "chyby", "chyb"),
-    "files": ("soubor", "soubory", "souborů"),
-}
+#: the Czech plural forms (1, 2–4, 0 and 5+) of the nouns the messages count — one place
+ROWS = ("řádek", "řádky", "řádků")
+ERRORS = ("chyba", "chyby", "chyb")
+FILES = ("soubor", "soubory", "souborů")
+SUBMITTERS = ("předkladatel", "předkladatelé", "předkladatelů")
+#: after „z“ (genitive): „hlášeno 1 z 1 očekávané služby“, „z 5 očekávaných služeb“
+OF_EXPECTED_SERVICES = ("očekávané služby", "očekávaných služeb", "očekávaných služeb")
+
+_PLURALS = {"rows": ROWS, "errors": ERRORS, "files": FILES, "excluded": ROWS}
+
+
+def plural_form(n: int, forms: tuple[str, str, str]) -> str:
+    """The form for ``n``: ``forms`` are (1, 2–4, 0 and 5+) — also of a participle that
+    agrees with the count (``("změněn", "změněny", "změněno")``)."""
+    return forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
 
 
 def plural_cs(n: int, forms: tuple[str, str, str]) -> str:
     """Czech plural: 1 chyba, 2–4 chyby, 0 and 5+ chyb."""
-    form = forms[0] if n == 1 else forms[1] if 2 <= n <= 4 else forms[2]
-    return f"{n} {form}"
+    return f"{n} {plural_form(n, forms)}"
 
 
 def ui(key: str, lang: str = "cs", **kw) -> str:
@@ -339,10 +355,15 @@ def issue_text(code: str, lang: str = "cs", **params) -> str:
     template = it.cs if lang == "cs" else it.en
     params.setdefault("suggestion", "")
     params.setdefault("allowed", "")
-    safe = {k: ("" if v is None else v) for k, v in params.items()}
-    for key in ("value", "expected", "column"):
-        safe.setdefault(key, "")
-    return template.format(**safe)
+    safe = _Blank({k: ("" if v is None else v) for k, v in params.items()})
+    return template.format_map(safe)
+
+
+class _Blank(dict):
+    """Format parameters: a placeholder nobody filled reads as empty text."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 # --- files that cannot be written (xlkpss.fsutil.OutputError) ---------------------------

@@ -27,6 +27,8 @@ __all__ = [
     "Territory",
     "TerritoryError",
     "codelist",
+    "find_territory",
+    "fold_name",
     "is_related_type",
     "municipalities",
     "normalize_key",
@@ -161,8 +163,51 @@ class Municipality:
     okres_name: str
 
 
+_LEVEL_WORDS = {"obec": "obec", "orp": "ORP", "kraj": "kraj"}
+_CODE_HINTS = {
+    "obec": "šestimístný kód ČSÚ nebo název, např. 562971 nebo Chomutov",
+    "orp": "čtyřmístný kód ČSÚ nebo název, např. 4203 nebo Chomutov",
+    "kraj": "kód NUTS 3 nebo název, např. CZ042 nebo Ústecký kraj",
+}
+
+
 class TerritoryError(ValueError):
-    """An unknown obec / ORP / kraj code was given."""
+    """An obec / ORP / kraj that cannot be resolved: unknown (``suggestions``: close
+    matches), ambiguous (``candidates``) or not inside the wider territory given
+    (``outside``).  ``str()`` stays ``level:value[:parent level:parent]`` for programs;
+    ``message()`` is the Czech sentence for people."""
+
+    def __init__(self, text: str, *, level: str = "", value: str = "", candidates: tuple[Territory, ...] = (),
+                 suggestions: tuple[Territory, ...] = (), outside: Territory | None = None,
+                 found: Territory | None = None):  # fmt: skip
+        super().__init__(text)
+        self.level = level or text.split(":")[0]
+        self.value = value or (text.split(":") + [""])[1]
+        self.candidates = candidates
+        self.suggestions = suggestions
+        self.outside = outside
+        self.found = found
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.candidates)
+
+    def message(self) -> str:
+        """What went wrong, in Czech, with the candidates or close matches and their codes."""
+        word = _LEVEL_WORDS.get(self.level, self.level)
+        if self.candidates:
+            listed = "; ".join(c.label() for c in self.candidates)
+            return f"název „{self.value}“ nese více území ({word}): {listed} – zadejte kód"
+        if self.outside is not None:
+            what = self.found.label() if self.found is not None else f"{word} „{self.value}“"
+            return f"{what} neleží v území {self.outside.describe()} ({self.outside.code})"
+        looks_like_code = self.value.strip()[:1].isdigit() or (self.level == "kraj" and self.value.strip().upper().startswith("CZ"))
+        what = {"obec": "kód obce", "orp": "kód ORP", "kraj": "kód kraje"}[self.level] if looks_like_code else (
+            {"obec": "název obce", "orp": "název ORP", "kraj": "název kraje"}[self.level])
+        text = f"neznámý {what} „{self.value}“ ({_CODE_HINTS[self.level]})"
+        if self.suggestions:
+            text += "; měli jste na mysli: " + "; ".join(c.label() for c in self.suggestions) + "?"
+        return text
 
 
 @dataclass(frozen=True)
@@ -193,6 +238,15 @@ class Territory:
         prefix = {"stat": "", "kraj": "", "orp": "ORP ", "obec": "obec "}[self.level]
         return f"{prefix}{self.name}"
 
+    def label(self) -> str:
+        """Name and code, e.g. ``Březina (obec 581763, ORP Tišnov)``, ``Chomutov (ORP 4203)``."""
+        if self.level == "obec":
+            m = municipalities()[self.code]
+            return f"{self.name} (obec {self.code}, ORP {m.orp_name}, okres {m.okres_name})"
+        if self.level == "orp":
+            return f"{self.name} (ORP {self.code}, {orps()[self.code]['nazev_kraje']})"
+        return f"{self.name} ({self.code})"
+
 
 STATE = Territory("stat", "CZ", "Česká republika")
 
@@ -216,28 +270,119 @@ def _population(level: str, code: str) -> int | None:
     return sum(p for p in pops if p) if any(pops) else None
 
 
+def fold_name(value: object) -> str:
+    """A name as a lookup key insensitive to case, spacing, dashes and diacritics
+    (``"ÚSTECKÝ  kraj"`` == ``"ustecky kraj"``)."""
+    text = unicodedata.normalize("NFD", normalize_key(value))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=3)
+def _name_index(level: str) -> dict[str, tuple[str, ...]]:
+    """Folded name (and other spellings) → codes of the territories of ``level`` so named."""
+    index: dict[str, list[str]] = {}
+
+    def add(text: str, code: str) -> None:
+        codes = index.setdefault(fold_name(text), [])
+        if code not in codes:
+            codes.append(code)
+
+    if level == "obec":
+        for m in municipalities().values():
+            add(m.name, m.code)
+            add(f"{m.name} (ORP {m.orp_name})", m.code)
+            add(f"{m.code} {m.name}", m.code)
+    elif level == "orp":
+        for r in orps().values():
+            add(r["nazev_orp"], r["kod_orp"])
+            add(f"ORP {r['nazev_orp']}", r["kod_orp"])
+    else:
+        for r in regions().values():
+            name = r["nazev_kraje"]
+            add(name, r["kod_kraje"])
+            add(r["zkratka"], r["kod_kraje"])
+            add(r["kod_kraje_csu"], r["kod_kraje"])
+            if name.endswith(" kraj"):
+                add(name[: -len(" kraj")], r["kod_kraje"])  # „Ústecký“
+            if name.startswith("Kraj "):
+                add(name[len("Kraj "):], r["kod_kraje"])  # „Vysočina“
+            if name == "Hlavní město Praha":
+                add("Praha", r["kod_kraje"])
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _make(level: str, code: str) -> Territory:
+    if level == "obec":
+        return Territory("obec", code, municipalities()[code].name)
+    if level == "orp":
+        return Territory("orp", code, orps()[code]["nazev_orp"])
+    return Territory("kraj", code, regions()[code]["nazev_kraje"])
+
+
+def _by_code(level: str, text: str) -> str | None:
+    if level == "obec":
+        return text if text in municipalities() else None
+    if level == "orp":
+        return text if text in orps() else None
+    return text.upper() if text.upper() in regions() else None
+
+
+def _sorted(ts: Iterable[Territory]) -> tuple[Territory, ...]:
+    return tuple(sorted(ts, key=lambda t: (czech_key(t.name), czech_key(t.label()), t.code)))
+
+
+def find_territory(level: str, value: object, *, within: Territory | None = None) -> Territory:
+    """The obec, ORP or kraj (``level``) a person means by ``value``: its code (``562971``,
+    ``4203``, ``CZ042``) or its name, insensitive to case and diacritics (``Údlice``,
+    ``chomutov``, ``Ústecký kraj``, ``ustecky``).  A name several territories carry is
+    resolved inside ``within`` when given.  Raises ``TerritoryError``: ambiguous (with the
+    candidates), unknown (with close matches) or outside ``within``."""
+    if level not in _LEVEL_WORDS:
+        raise ValueError(f"unknown territory level {level!r}")
+    text = " ".join(str(value).split())
+    code = _by_code(level, text)
+    if code is not None:
+        found = _make(level, code)
+    else:
+        index = _name_index(level)
+        codes = index.get(fold_name(text), ())
+        if not codes:
+            close = difflib.get_close_matches(fold_name(text), list(index), n=8, cutoff=0.75)
+            seen = dict.fromkeys(c for k in close for c in index[k])
+            suggestions = tuple(_make(level, c) for c in seen)[:5]  # closest first
+            raise TerritoryError(f"{level}:{value}", level=level, value=str(value), suggestions=suggestions)
+        candidates = [_make(level, c) for c in codes]
+        if len(candidates) > 1 and within is not None:
+            inside = [c for c in candidates if _inside(c, within)]
+            candidates = inside or candidates
+        if len(candidates) > 1:
+            raise TerritoryError(f"{level}:{value}", level=level, value=str(value), candidates=_sorted(candidates))
+        found = candidates[0]
+    if within is not None and not _inside(found, within):
+        raise TerritoryError(f"{level}:{value}:{within.level}:{within.code}", level=level, value=str(value), outside=within,
+                             found=found)  # fmt: skip
+    return found
+
+
+def _inside(t: Territory, wider: Territory) -> bool:
+    if wider.level == "stat":
+        return True
+    if t.level == "obec":
+        return t.code in {m.code for m in wider.municipalities}
+    if t.level == "orp":
+        return wider.level == "kraj" and orps()[t.code]["kod_kraje"] == wider.code
+    return False
+
+
 def territory(*, obec: str | None = None, orp: str | None = None, kraj: str | None = None) -> Territory:
-    """The narrowest territory given; raises TerritoryError for unknown codes."""
-    if obec:
-        m = municipalities().get(str(obec).strip())
-        if m is None:
-            raise TerritoryError(f"obec:{obec}")
-        if orp and m.orp != orp:
-            raise TerritoryError(f"obec:{obec}:orp:{orp}")
-        return Territory("obec", m.code, m.name)
+    """The narrowest territory given, each by its code or name (``find_territory``); an
+    obec must lie in the ORP given, an ORP in the kraj.  Raises TerritoryError."""
+    wider = find_territory("kraj", kraj) if kraj else None
     if orp:
-        o = orps().get(str(orp).strip())
-        if o is None:
-            raise TerritoryError(f"orp:{orp}")
-        if kraj and o["kod_kraje"] != kraj.upper():
-            raise TerritoryError(f"orp:{orp}:kraj:{kraj}")
-        return Territory("orp", o["kod_orp"], o["nazev_orp"])
-    if kraj:
-        k = regions().get(str(kraj).strip().upper())
-        if k is None:
-            raise TerritoryError(f"kraj:{kraj}")
-        return Territory("kraj", k["kod_kraje"], k["nazev_kraje"])
-    return STATE
+        wider = find_territory("orp", orp, within=wider)
+    if obec:
+        return find_territory("obec", obec, within=wider)
+    return wider or STATE
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

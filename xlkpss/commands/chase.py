@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath
+from xlkpss.i18n import SUBMITTERS, plural_cs
 
 
 @click.command("chase")
@@ -49,5 +50,5 @@ def command(souhrn: Path, output: Path, prefill, deadline: dt.date | None) -> No
         raise click.ClickException(str(exc)) from None
     except OutputError as exc:
         raise click.ClickException(f"výstup nelze uložit: {exc}") from None
-    click.echo(f"Podklady k urgenci: {output} ({len(items)} předkladatelů)")
+    click.echo(f"Podklady k urgenci: {output} ({plural_cs(len(items), SUBMITTERS)})")
     click.echo(f"Pro hromadnou korespondenci: {index}")

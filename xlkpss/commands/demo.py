@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath
+from xlkpss.i18n import SUBMITTERS, plural_cs
 
 #: the template kind of the regional network (= xlkpss.merge.network.KIND; a test checks —
 #: importing it here would slow every command's start)
@@ -209,7 +210,7 @@ def _compare(results, orp: str, year: int, registry_book: Path, out_dir: Path, i
     items, index = write_chase_pack(
         c, out_dir / "urgence", sources=PrefillSources.load([registry_book]), deadline=deadline, protect=set(inputs)
     )
-    res.add(f"Podklady k urgenci ({len(items)} předkladatelů: šablony a CSV pro hromadnou korespondenci)", index)
+    res.add(f"Podklady k urgenci ({plural_cs(len(items), SUBMITTERS)}: šablony a CSV pro hromadnou korespondenci)", index)
 
 
 def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: DemoResult) -> Path | None:
@@ -232,7 +233,7 @@ def _prefill(orp_book: Path, orp: str, year: int, out_dir: Path, inputs, res: De
     target = out_dir / f"predvyplnene_{year + 1}"
     results, index = write_per_submitter(territory(orp=orp), sources, target, year=year + 1, protect=set(inputs))
     filled = sum(1 for r in results if r.rows)
-    res.add(f"Předvyplněné šablony na rok {year + 1} ({len(results)} předkladatelů, {filled} s řádky)", target)
+    res.add(f"Předvyplněné šablony na rok {year + 1} ({plural_cs(len(results), SUBMITTERS)}, {filled} s řádky)", target)
     res.add("Kdo dostane který soubor (CSV pro Excel)", index)
     return book
 
@@ -259,7 +260,6 @@ def _catalogue(c, stem: Path, res: DemoResult) -> None:
 
 def _fulfilment(results, orp_dirs, out_dir: Path, year: int, inputs, res: DemoResult) -> Path | None:
     """The fulfilment workbook and page of the valid plan evaluations (when the renderer exists)."""
-    from xlkpss.i18n import plural_cs
 
     try:
         from xlkpss.plan import plans_from_results

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import IsoDate, OutputPath, output_problem, warn_folder_changes
+from xlkpss.commands.options import territory_option
 
 
 def _parse_core(value: str | None) -> list[str] | None:
@@ -84,11 +85,11 @@ def summary_lines(c, out: Path) -> list[str]:
     if m.get("deadline"):
         subs_t = c.table("submissions")
         late = sum(1 for v in subs_t.get("timeliness", []) if v == "po termínu") if len(subs_t) else 0
-        from xlkpss.i18n import plural_cs
+        from xlkpss.i18n import FILES, plural_cs
 
         due = dt.date.fromisoformat(m["deadline"])
         lines.append(
-            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, ('soubor', 'soubory', 'souborů'))} "
+            f"  po termínu {due.day}. {due.month}. {due.year}: {plural_cs(late, FILES)} "
             "(list Úplnost předkladatelů; dopisy a soubory k rozeslání: xlkpss chase)"
         )
     return lines
@@ -129,10 +130,8 @@ def left_out_lines(c) -> list[str]:
     help="Úroveň souhrnu: orp (obce a poskytovatelé ORP), kraj (souhrny ORP) nebo stat (souhrny krajů → celá "
     "Česká republika). Výchozí: podle --orp/--kraj, jinak podle vstupů: souhrny ORP → kraj, souhrny krajů → stat.",
 )
-@click.option(
-    "--orp", metavar="KÓD", help="Slučované ORP (čtyřmístný kód ČSÚ); výchozí: určí se ze souborů, je-li jediné."
-)
-@click.option("--kraj", metavar="KÓD", help="Slučovaný kraj (kód NUTS 3, např. CZ042); výchozí: určí se ze souborů.")
+@territory_option("orp", "Slučované ORP (čtyřmístný kód ČSÚ nebo název, např. 4203 nebo Chomutov); výchozí: určí se ze souborů, je-li jediné.")
+@territory_option("kraj", "Slučovaný kraj (kód NUTS 3 nebo název, např. CZ042 nebo „Ústecký kraj“); výchozí: určí se ze souborů.")
 @click.option(
     "--year",
     type=click.IntRange(2000, 2100),
@@ -189,11 +188,23 @@ def left_out_lines(c) -> list[str]:
     type=IsoDate(),
     help="Datum vytvoření zapsané do souhrnu (výchozí dnes); pro opakovatelný výstup.",
 )
+@click.option(
+    "--orp-workbooks",
+    "orp_dir",
+    type=OutputPath(folder=True),
+    help="Celý kraj (--kraj) nebo ČR (--level stat) ze šablon v jednom běhu: do této složky se uloží souhrn "
+    "každé ORP (souhrn_orp_KÓD.xlsx), -o je pak souhrn kraje (nebo ČR).",
+)
+@click.option(
+    "--kraj-workbooks",
+    "kraj_dir",
+    type=OutputPath(folder=True),
+    help="S --level stat a --orp-workbooks: do této složky se uloží souhrn každého kraje (souhrn_kraj_KÓD.xlsx).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
     paths, output, level, orp, kraj, year, previous, registry, reference, network, deadline, threshold, core_services,
-    html_out,
-    strict, generated, quiet,
+    html_out, strict, generated, orp_dir, kraj_dir, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -202,6 +213,10 @@ def command(
     Souhrn ORP:   xlkpss merge dosle/ --orp 4203 -o souhrn_orp_4203.xlsx
     Souhrn kraje: xlkpss merge souhrn_orp_*.xlsx --kraj CZ042 -o souhrn_kraj.xlsx
     Souhrn ČR:    xlkpss merge souhrn_kraj_*.xlsx --level stat -o souhrn_cr.xlsx
+    Celý kraj ze šablon najednou (souhrny ORP do složky orp/):
+                  xlkpss merge dosle/ --kraj CZ042 --orp-workbooks orp/ -o souhrn_kraj.xlsx
+    Celá ČR ze šablon najednou:
+                  xlkpss merge dosle/ --level stat --orp-workbooks orp/ --kraj-workbooks kraje/ -o souhrn_cr.xlsx
 
     Každý řádek je dohledatelný (soubor, list, řádek, SHA-256); pro každý soubor platí
     přečteno = sloučeno + vyřazeno. Návratový kód: 0 = souhrn uložen, 1 = nelze
@@ -230,6 +245,23 @@ def command(
             f"--level stat nelze kombinovat s {'--orp' if orp else '--kraj'}: souhrn za Českou republiku "
             "zahrnuje všechny kraje (zadejte jen --level stat)"
         )
+    if orp_dir is not None or kraj_dir is not None:
+        # a whole kraj / the country from the templates in one run (xlkpss.merge.territory)
+        from xlkpss.commands import territory as whole
+
+        if orp_dir is None:
+            raise click.UsageError("--kraj-workbooks se zadává spolu s --orp-workbooks SLOŽKA")
+        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--network", network), ("--reference", reference), ("--deadline", deadline)) if v]
+        if given:
+            raise click.UsageError(
+                f"{', '.join(given)} nelze použít při slučování celého území najednou (--orp-workbooks); "
+                "slučujte jednotlivé úrovně zvlášť"
+            )
+        whole.run(
+            paths, output=output, level=level, kraj=kraj, orp_dir=orp_dir, kraj_dir=kraj_dir, year=year,
+            core_services=_parse_core(core_services), strict=strict, generated=generated, threshold=threshold,
+            html_out=html_out, quiet=quiet, summary_lines=summary_lines,
+        )  # fmt: skip
     territory = _territory(None, orp, kraj) if (orp or kraj) else None
     gen, due = generated, deadline
     inputs = collect_paths(paths)

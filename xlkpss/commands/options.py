@@ -1,11 +1,43 @@
 """What several commands share about their options: the territory of ``--obec/--orp/--kraj``
-and the progress bar on stderr (click only; no library logic)."""
+(``TerritoryName``, one option type for every command that has them) and the progress bar on
+stderr (click only; no library logic — names are resolved by ``xlkpss.codelists.find_territory``)."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+
+
+class TerritoryName(click.ParamType):
+    """``--obec`` / ``--orp`` / ``--kraj``: a code or a name (case and diacritics do not
+    matter: ``--obec Údlice``, ``--orp chomutov``, ``--kraj "Ústecký kraj"``), converted to
+    the code.  An ambiguous name is a Czech usage error listing the candidates with their
+    codes; an unknown one suggests close matches (exit 2).  An obec name several obce carry
+    is left to ``territory_scope``, which resolves it inside the --orp / --kraj given."""
+
+    name = "KÓD|NÁZEV"
+
+    def __init__(self, level: str) -> None:
+        self.level = level
+
+    def convert(self, value, param, ctx):
+        from xlkpss.codelists import TerritoryError, find_territory
+
+        if value is None or value == "":
+            return value
+        try:
+            return find_territory(self.level, value).code
+        except TerritoryError as exc:
+            if exc.ambiguous and self.level == "obec":
+                # „Nová Ves“ --orp Louny: resolved inside the ORP / kraj by territory_scope
+                return " ".join(str(value).split())
+            self.fail(exc.message(), param, ctx)
+
+
+def territory_option(level: str, help: str):
+    """The click option ``--<level>`` taking a code or name of that level (``TerritoryName``)."""
+    return click.option(f"--{level}", type=TerritoryName(level), metavar="KÓD|NÁZEV", help=help)
 
 
 def territory_scope(obec: str | None, orp: str | None, kraj: str | None):
@@ -15,15 +47,7 @@ def territory_scope(obec: str | None, orp: str | None, kraj: str | None):
     try:
         return territory(obec=obec, orp=orp, kraj=kraj)
     except TerritoryError as exc:
-        what = str(exc).split(":")
-        raise click.BadParameter(
-            {
-                "obec": f"neznámý kód obce {what[1]!r} (šestimístný kód ČSÚ, např. 562971 Chomutov)",
-                "orp": f"neznámý kód ORP {what[1]!r} (čtyřmístný kód ČSÚ, např. 4203 Chomutov)",
-                "kraj": f"neznámý kód kraje {what[1]!r} (kód NUTS 3, např. CZ042 Ústecký kraj)",
-            }[what[0]]
-            + (" – obec/ORP neleží v zadaném vyšším území" if len(what) > 2 else "")
-        ) from None
+        raise click.BadParameter(exc.message(), param_hint=f"--{exc.level}") from None
 
 
 def progress_callback(quiet: bool, label: str):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import OutputPath
+from xlkpss.i18n import FILES, ROWS, plural_cs
 
 
 def prefill_options(f):
@@ -65,7 +66,7 @@ def run_prefill(kind: str, output: Path | None, *, year: int | None, scope, pref
                 raise click.UsageError("--per-submitter potřebuje území: --obec, --orp nebo --kraj")
             results, index = write_per_submitter(scope, sources, per_submitter, year=year, protect=protect)
             rows = sum(len(r.rows) for r in results)
-            click.echo(f"Předvyplněné šablony uloženy: {per_submitter} ({len(results)} souborů, {rows} řádků)")
+            click.echo(f"Předvyplněné šablony uloženy: {per_submitter} ({plural_cs(len(results), FILES)}, {plural_cs(rows, ROWS)})")
             click.echo(f"Seznam, kdo dostane který soubor: {index}")
             return
         if ico:
@@ -87,9 +88,6 @@ def run_prefill(kind: str, output: Path | None, *, year: int | None, scope, pref
         result = build_prefilled(sub, sources, output, year=year, protect=protect)
     except PrefillError as exc:
         raise click.ClickException(str(exc)) from None
-    from xlkpss.i18n import plural_cs
-    from xlkpss.merge.resubmit import ROWS
-
     click.echo(
         f"Předvyplněná šablona uložena: {result.path} ({sub.describe()}: {plural_cs(len(result.rows), ROWS)}, "
         f"z loňska {result.count('souhrn')}, z registru {result.count('registr')})"

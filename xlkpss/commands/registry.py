@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from xlkpss.commands._common import OutputPath, output_problem
+from xlkpss.commands.options import territory_option, territory_scope
 
 
 @click.group(name="registry")
@@ -25,8 +26,8 @@ def command() -> None:
     "-o", "--output", type=OutputPath(), required=True,
     help="Kam uložit sešit registru (.xlsx).",
 )  # fmt: skip
-@click.option("--kraj", metavar="KÓD", help="Jen služby s místem poskytování v kraji (kód NUTS 3, např. CZ042).")
-@click.option("--orp", metavar="KÓD", help="Jen služby s místem poskytování v ORP (kód ČSÚ, např. 4203).")
+@territory_option("kraj", "Jen služby s místem poskytování v kraji (kód NUTS 3 nebo název, např. CZ042 nebo „Ústecký kraj“).")
+@territory_option("orp", "Jen služby s místem poskytování v ORP (kód ČSÚ nebo název, např. 4203 nebo Chomutov).")
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat souhrn, jen návratový kód.")
 def import_command(source: Path, output: Path, kraj: str | None, orp: str | None, quiet: bool) -> None:
     """Převede soubor rpss.json (stažený z data.mpsv.cz) na sešit registru.
@@ -42,20 +43,12 @@ def import_command(source: Path, output: Path, kraj: str | None, orp: str | None
       xlkpss registry import rpss.json -o registr_cr.xlsx
       xlkpss registry import rpss.json --kraj CZ042 -o registr_ustecky.xlsx
     """
-    from xlkpss.codelists import TerritoryError, territory
     from xlkpss.fsutil import OutputError
     from xlkpss.registry import RegistryError, import_registry, summary_line, write_registry
 
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("sešit registru se ukládá jako .xlsx", param_hint="-o")
-    try:
-        scope = territory(orp=orp, kraj=kraj) if (orp or kraj) else None
-    except TerritoryError as exc:
-        what = str(exc).split(":")
-        raise click.BadParameter(
-            f"neznámý kód {'ORP' if what[0] == 'orp' else 'kraje'} {what[1]!r}"
-            + (" nebo ORP neleží v zadaném kraji" if len(what) > 2 else ""),
-        ) from None
+    scope = territory_scope(None, orp, kraj) if (orp or kraj) else None
     try:
         reg = import_registry(source, territory=scope)
         path = write_registry(reg, output, protect={source})

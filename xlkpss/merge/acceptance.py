@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from xlkpss.codelists import Territory, normalize_key
-from xlkpss.i18n import plural_cs
+from xlkpss.i18n import ERRORS, plural_cs, plural_form
 from xlkpss.merge.cells import date_ordinal, display, fmt, num, same_value
 from xlkpss.merge.clean import clean_value, frame_records
 from xlkpss.merge.guards import (
@@ -23,9 +23,9 @@ from xlkpss.merge.lines import Lines, error_line, issue_line
 from xlkpss.merge.network import KIND as NETWORK_KIND
 from xlkpss.merge.place import home_of, in_territory, unit_of
 from xlkpss.merge.resubmit import ROWS, diff_rows
-from xlkpss.merge.rules import FILE_ERROR_KEPT, MERGE_CODES, SUMMARY_INTO, MergeError
+from xlkpss.merge.rules import FILE_ERROR_KEPT, MERGE_CODES, ROW_ERROR_KEPT, SUMMARY_INTO, MergeError
 from xlkpss.merge.source import Source, declares_no_services
-from xlkpss.merge.status import ACCEPTED, file_status
+from xlkpss.merge.status import ACCEPTED, NONE_DECLARED_NOTE, file_status, rejected_note
 from xlkpss.spec import get_template
 
 __all__ = ["assign_status", "check_something_merged", "check_strict"]
@@ -75,8 +75,8 @@ def assign_status(sources: list[Source], level: str, territory: Territory, year:
             continue
         if r is None or not src.kind or r.rejected:
             src.status = "rejected"
-            src.note = "soubor nelze použít"
             errs = [i for i in r.issues if i.severity == "error"] if r is not None else []
+            src.note = rejected_note(i for i in errs if r is not None and r.effect_of(i) == "file")
             for i in errs:
                 lines.errors.append(issue_line(src, i, MERGE_CODES["file-rejected"], i.sheet, i.row))
             if not errs:
@@ -121,9 +121,12 @@ def assign_status(sources: list[Source], level: str, territory: Territory, year:
                 )
                 continue
         src.unit = unit_of(src, level, territory)
+        ident_sheet = r.sheet_names.get("identifikace")
         for i in r.file_errors:
-            # a mistake that keeps the rows (a contact field): listed for the coordinator to chase
-            lines.errors.append(issue_line(src, i, FILE_ERROR_KEPT, i.sheet, i.row))
+            # a mistake that keeps the rows (a contact field, a plan item without its parent):
+            # listed for the coordinator to chase
+            kept = ROW_ERROR_KEPT if i.row is not None and i.sheet != ident_sheet else FILE_ERROR_KEPT
+            lines.errors.append(issue_line(src, i, kept, i.sheet, i.row))
         none_there = declares_no_services(src)
         src.status = file_status(
             errors=len(r.errors),
@@ -134,7 +137,7 @@ def assign_status(sources: list[Source], level: str, territory: Territory, year:
             ),
         )
         if none_there and not r.rows:
-            src.note = "na území nepůsobí žádná služba (potvrzeno na listu Identifikace)"
+            src.note = NONE_DECLARED_NOTE
     _resolve_resubmissions(sources, lines)
 
 
@@ -181,7 +184,8 @@ def _resolve_resubmissions(sources: list[Source], lines: Lines) -> None:
                 "superseded",
                 f"nahrazeno souborem {newest.name} (vyplněno {when}); {change}",
                 message=f"Soubor nahrazen novějším souborem {newest.name} (vyplněno {when}); "
-                f"{plural_cs(old.rows_read, ROWS)} z něj nebylo sloučeno. Nový soubor: {change}.",
+                f"{plural_cs(old.rows_read, ROWS)} z něj "
+                f"{plural_form(old.rows_read, ('nebyl sloučen', 'nebyly sloučeny', 'nebylo sloučeno'))}. Nový soubor: {change}.",
             )
         note = "nahrazuje " + "; ".join(said)
         newest.note = f"{newest.note}; {note}" if newest.note else note
@@ -249,6 +253,6 @@ def check_strict(sources: list[Source], lines: Lines) -> None:
         shown = "\n  ".join(problems[:20])
         more = f"\n  … a dalších {len(problems) - 20}" if len(problems) > 20 else ""
         raise MergeError(
-            f"režim --strict: {plural_cs(len(problems), ('chyba', 'chyby', 'chyb'))}, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
+            f"režim --strict: {plural_cs(len(problems), ERRORS)}, souhrn nebyl vytvořen. Opravte soubory nebo spusťte bez --strict "
             f"(chybné řádky se pak vyřadí a vypíší na list Chyby).\n  {shown}{more}"
         )

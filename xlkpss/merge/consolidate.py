@@ -349,7 +349,7 @@ def merge_paths(
     elif territory.level != level:
         raise MergeError(f"území {territory.describe()} neodpovídá úrovni {level} (použijte --{level} KÓD)")
     if year is None:
-        year = infer_year(results, summaries)
+        year = infer_year(results, summaries, level)
     prev = None
     if previous is not None:
         if not is_consolidated(previous):

@@ -116,7 +116,7 @@ def complete(
 ) -> None:
     """Add unchanged notes, timeliness, *Porovnání služeb* and *Úplnost předkladatelů* to ``c``
     (see the module's docstring); ``registry`` is an ``xlkpss.registry.Registry``."""
-    from xlkpss.i18n import plural_cs
+    from xlkpss.i18n import OF_EXPECTED_SERVICES, ROWS, plural_cs
 
     unchanged_files = annotate_unchanged(sources)
     by_name = {s.name: s for s in sources}
@@ -187,7 +187,7 @@ def complete(
                 "Úplnost podle služeb",
                 pct,
                 "%",
-                f"hlášeno {len(reported)} z {plural_cs(len(expected), ('očekávané služby', 'očekávaných služeb', 'očekávaných služeb'))} "
+                f"hlášeno {len(reported)} z {plural_cs(len(expected), OF_EXPECTED_SERVICES)} "
                 f"(podle {basis}); nehlášeno {counts['missing']}, vráceno beze změny {counts['unchanged']}",
             )
         )
@@ -215,7 +215,7 @@ def complete(
     for key in ("submitter_completeness", "service_comparison"):
         if key in c.tables:
             add_overview(
-                c, [(f"sheet:{key}", f"List {SHEETS[key]}", _SHEET_NOTES[key], None, f"{len(c.table(key))} řádků")],
+                c, [(f"sheet:{key}", f"List {SHEETS[key]}", _SHEET_NOTES[key], None, plural_cs(len(c.table(key)), ROWS))],
                 after,
             )
             after = f"sheet:{key}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from xlkpss.i18n import plural_cs
+from xlkpss.i18n import FILES, plural_cs
 
 __all__ = [
     "left_out_note",
@@ -28,8 +28,6 @@ __all__ = [
     "wrong_territory_message",
 ]
 
-_FILES = ("soubor", "soubory", "souborů")
-
 #: the option naming the territory of each merge level
 OPTION = {"orp": "--orp", "kraj": "--kraj", "stat": "--level stat"}
 
@@ -37,15 +35,15 @@ OPTION = {"orp": "--orp", "kraj": "--kraj", "stat": "--level stat"}
 def _names(paths: Sequence[Path], shown: int = 6) -> str:
     names = ", ".join(Path(p).name for p in paths[:shown])
     more = len(paths) - shown
-    return names if more <= 0 else f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, _FILES)}"
+    return names if more <= 0 else f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, FILES)}"
 
 
 def mixed_inputs_message(templates: Sequence[Path], summaries: Sequence[Path]) -> str:
     """Filled templates and consolidated workbooks among the inputs, no level given."""
     return (
         "mezi vstupy jsou vyplněné šablony i souhrnné sešity; nevím, který souhrn chcete vytvořit.\n"
-        f"  vyplněné šablony ({plural_cs(len(templates), _FILES)}): {_names(templates)}\n"
-        f"  souhrnné sešity ({plural_cs(len(summaries), _FILES)}): {_names(summaries)}\n"
+        f"  vyplněné šablony ({plural_cs(len(templates), FILES)}): {_names(templates)}\n"
+        f"  souhrnné sešity ({plural_cs(len(summaries), FILES)}): {_names(summaries)}\n"
         "Souhrn ORP ze šablon: zadejte --orp KÓD (souhrnné sešity se vynechají); souhrn kraje ze souhrnů ORP: "
         "--kraj KÓD nebo --level kraj, souhrn za Českou republiku ze souhrnů krajů: --level stat (šablony se pak "
         "vynechají, patří do souhrnu ORP). Nejjednodušší je dát každý druh do vlastní složky."
@@ -117,7 +115,10 @@ def wrong_territory_message(level: str, territory_text: str, homes: Sequence[str
             f"v území {territory_text} neleží ani jeden řádek dodaných souborů; souhrn nebyl vytvořen – "
             f"zkontrolujte {option}"
         )
-    first = "všechny soubory jsou z " if len(homes) == 1 else "soubory jsou z území "
+    if len(homes) > 1:
+        first = "soubory jsou z území "
+    else:  # „z ORP Chomutov (4203)“; a kraj's name does not decline after „z“: „z území …“
+        first = "všechny soubory jsou z " if homes[0].startswith("ORP ") else "všechny soubory jsou z území "
     return (
         f"v území {territory_text} neleží ani jeden řádek dodaných souborů; souhrn nebyl vytvořen: "
         f"{first}{', '.join(homes)} – nezadali jste špatné {option}?"

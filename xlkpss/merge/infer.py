@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import STATE, Territory, municipalities, orps, regions
-from xlkpss.i18n import plural_cs
+from xlkpss.collate import czech_key
+from xlkpss.i18n import FILES, plural_cs
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.model import Consolidated
 from xlkpss.merge.rules import SUMMARY_INTO, MergeError
@@ -22,7 +23,7 @@ def _file_list(paths: Sequence[Path], shown: int = 5) -> str:
     more = len(paths) - shown
     if more <= 0:
         return names
-    return f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, ('soubor', 'soubory', 'souborů'))}"
+    return f"{names} a {'další' if more < 5 else 'dalších'} {plural_cs(more, FILES)}"
 
 
 def level_of_inputs(summaries: Sequence[Consolidated], paths: Sequence[Path]) -> str:
@@ -47,6 +48,19 @@ def level_of_inputs(summaries: Sequence[Consolidated], paths: Sequence[Path]) ->
     return "orp"
 
 
+def _inputs_of_level(
+    level: str | None, results: Sequence[Any], summaries: Sequence[Consolidated]
+) -> tuple[Sequence[Any], Sequence[Consolidated]]:
+    """The inputs a merge of ``level`` takes (filled templates for an ORP merge, workbooks
+    otherwise): the others are left out with a line, so they must not decide the
+    territory or the year — an old workbook in the folder never aborts the merge."""
+    if level == "orp" and results:
+        return results, ()
+    if level in ("kraj", "stat") and summaries:
+        return (), summaries
+    return results, summaries
+
+
 def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
     """The ORP / kraj of the files when it is unique (obce and ORP files first, then
     providers); for a national merge the Czech Republic."""
@@ -56,6 +70,7 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
         return STATE
     primary: set[str] = set()
     fallback: set[str] = set()
+    results, summaries = _inputs_of_level(level, results, summaries)
     for r in results:
         if r.rejected or not r.ident:
             continue
@@ -80,8 +95,8 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
     if len(found) > 1:
         names = ", ".join(
             sorted(
-                f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})"
-                for c in found
+                [f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})" for c in found],
+                key=czech_key,
             )
         )
         raise MergeError(f"soubory jsou z více území ({names}); zadejte slučované území volbou {option} KÓD")
@@ -89,8 +104,10 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
     return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
 
 
-def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated]) -> int:
-    """The year of the usable files when it is unique; ``MergeError`` otherwise."""
+def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated], level: str | None = None) -> int:
+    """The year of the usable files when it is unique; ``MergeError`` otherwise (only the
+    inputs the merge of ``level`` takes count, see ``_inputs_of_level``)."""
+    results, summaries = _inputs_of_level(level, results, summaries)
     years: set[int] = set()
     for r in results:
         if not r.rejected and r.ident and clean_value(r.ident.get("rok")):

@@ -13,12 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlkpss.i18n import plural_cs
+from xlkpss.i18n import ROWS, plural_cs, plural_form
 
 __all__ = ["ROWS", "Diff", "diff_rows", "row_key"]
-
-#: the one set of plural forms of "řádek" used by the merge's messages
-ROWS = ("řádek", "řádky", "řádků")
 
 
 @dataclass
@@ -34,17 +31,20 @@ class Diff:
         return not (self.added or self.removed or self.changed)
 
     def describe(self) -> str:
-        """``shodný s nahrazeným souborem`` / ``přidány 2 řádky, odebrán 1 řádek, změněno 3 řádků``"""
+        """``shodný s nahrazeným souborem`` / ``přidány 2 řádky, odebrán 1 řádek, změněno 5 řádků``
+        (the participle agrees with the count)."""
         if self.identical:
             return "obsah je shodný s nahrazeným souborem"
         parts = []
-        if self.added:
-            parts.append(f"přidáno {plural_cs(self.added, ROWS)}")
-        if self.removed:
-            parts.append(f"odebráno {plural_cs(self.removed, ROWS)}")
-        if self.changed:
-            parts.append(f"změněno {plural_cs(self.changed, ROWS)}")
+        for n, verb in ((self.added, _ADDED), (self.removed, _REMOVED), (self.changed, _CHANGED)):
+            if n:
+                parts.append(f"{plural_form(n, verb)} {plural_cs(n, ROWS)}")
         return ", ".join(parts)
+
+
+_ADDED = ("přidán", "přidány", "přidáno")
+_REMOVED = ("odebrán", "odebrány", "odebráno")
+_CHANGED = ("změněn", "změněny", "změněno")
 
 
 def row_key(sheet: str, rec: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from xlkpss.spec import load_spec
 __all__ = [
     "DEFAULT_THRESHOLD",
     "FILE_ERROR_KEPT",
+    "ROW_ERROR_KEPT",
     "LEVELS",
     "MERGE_CODES",
     "MERGE_INPUT_TABLES",
@@ -63,6 +64,8 @@ MERGE_CODES: dict[str, str] = {
 
 #: reason in Chyby of an error that keeps the file's rows (e.g. a wrong e-mail on Identifikace)
 FILE_ERROR_KEPT = "chyba v souboru, řádky sloučeny"
+#: … and of an error in a table row that keeps its row (a structural problem of the plan tree)
+ROW_ERROR_KEPT = "chyba v řádku, řádek sloučen"
 
 
 class MergeError(Exception):

@@ -23,11 +23,14 @@ from typing import Any
 
 from xlkpss.merge.model import KIND_LABELS, STATUS_LABELS
 
-__all__ = ["ACCEPTED", "STATUS_ORDER", "count_text", "file_status", "status_counts", "status_totals"]
+__all__ = ["ACCEPTED", "NONE_DECLARED_NOTE", "STATUS_ORDER", "count_text", "file_status", "rejected_note", "status_counts", "status_totals"]
 
 STATUS_ORDER = tuple(STATUS_LABELS)
 #: statuses of a file whose data were merged
 ACCEPTED = ("valid", "warnings", "errors")
+#: the Odevzdání note of a services file that says *Na území nepůsobí žádná služba* = ano
+#: and has no rows: the only empty file that is evidence of "bez služby"
+NONE_DECLARED_NOTE = "na území nepůsobí žádná služba (potvrzeno na listu Identifikace)"
 
 
 def file_status(*, errors: int, rows_excluded: int, unexplained_warnings: int) -> str:
@@ -72,3 +75,16 @@ def status_totals(submissions: Iterable[dict[str, Any]]) -> dict[str, int]:
 def count_text(counts: dict[str, int]) -> str:
     """``v pořádku 3, přijato s chybami 1, chybí 2``"""
     return ", ".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()) or "žádné soubory"
+
+
+def rejected_note(reasons: Iterable[Any]) -> str:
+    """The Odevzdání note of a rejected file: which error rejects it (validation issues
+    whose effect is ``file``), so the coordinator knows what to ask for without opening
+    Chyby — ``soubor nelze použít – Rok: „dvacet šest“ není celé číslo. …``."""
+    reasons = list(reasons)
+    if not reasons:
+        return "soubor nelze použít"
+    first = reasons[0]
+    text = f"{first.column}: {first.body()}" if first.column else first.body()
+    more = len(reasons) - 1
+    return f"soubor nelze použít – {text}" + (f" (a další důvody: {more}, viz list Chyby)" if more else "")

@@ -12,7 +12,7 @@ from typing import Any
 
 from xlkpss.codelists import Territory, municipalities, orps
 from xlkpss.collate import czech_key
-from xlkpss.i18n import format_date
+from xlkpss.i18n import OF_EXPECTED_SERVICES, format_date, plural_cs
 from xlkpss.merge.model import KIND_LABELS, SUBMITTER_TYPE_LABELS, Consolidated
 from xlkpss.merge.servicecheck import Service, submitter_name
 from xlkpss.merge.status import ACCEPTED
@@ -175,7 +175,7 @@ def submitter_rows(
         if unchanged:
             problem.append("předvyplněný soubor vrácen beze změny – chybí údaje za rok")
         if missing and status != "missing":
-            problem.append(f"nehlášeno {len(missing)} z {len(s.expected)} očekávaných služeb")
+            problem.append(f"nehlášeno {len(missing)} z {plural_cs(len(s.expected), OF_EXPECTED_SERVICES)}")
         time_key = None
         if deadline is not None:
             if best is None or status == "missing":

@@ -23,10 +23,12 @@ the cell API when they are missing, so a future xlsxwriter is slower, never wron
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
@@ -348,3 +350,36 @@ class RowsWorksheet(Worksheet):
             self.fh.write(cell.xml)
         elif kind is not _Nothing:
             super()._write_cell(row, col, cell)
+
+
+#: parts of a workbook larger than this (uncompressed XML: the record sheets of a regional
+#: or national workbook) are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6
+LARGE_PART = 1 << 20
+#: zlib level 1: ~3.5× faster to deflate than 6, the file ~25 % larger; any deflate
+#: level is plain deflate to a reader (Excel, LibreOffice, calamine, openpyxl)
+LARGE_PART_LEVEL = 1
+
+
+class _SizedZipFile(zipfile.ZipFile):
+    """xlsxwriter's zip, with the level chosen by the size of each part."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if compresslevel is None and len(data) > LARGE_PART:
+            compresslevel = LARGE_PART_LEVEL
+        return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
+
+
+@contextlib.contextmanager
+def sized_deflate() -> Iterator[None]:
+    """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL``, the
+    others as before (byte for byte).  xlsxwriter takes ``ZipFile`` from its module
+    namespace when it stores the workbook; it is swapped for the duration only."""
+    import xlsxwriter.workbook as xw
+
+    old = xw.ZipFile
+    xw.ZipFile = _SizedZipFile
+    try:
+        yield
+    finally:
+        xw.ZipFile = old
+

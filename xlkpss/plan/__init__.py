@@ -166,11 +166,10 @@ def _plan_title() -> str:
 
 
 def _errors_word(n: int) -> str:
-    if n == 1:
-        return "1 chybu"
-    if 2 <= n <= 4:
-        return f"{n} chyby"
-    return f"{n} chyb"
+    """``obsahuje 1 chybu / 2 chyby / 5 chyb`` (accusative)."""
+    from xlkpss.i18n import plural_cs
+
+    return plural_cs(n, ("chybu", "chyby", "chyb"))
 
 
 def _clean_ident(ident: dict[str, Any]) -> dict[str, Any]:

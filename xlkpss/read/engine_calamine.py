@@ -4,6 +4,7 @@ XML, for xls and ods by :mod:`xlkpss.read.engine_xlrd_ods`."""
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
@@ -94,7 +95,7 @@ class _LazyBook:
             if total is not None:
                 self.truncated[name] = total
             part = self.probe.sheet_parts.get(name)
-            if part is not None:
+            if part is not None and not _no_errors(self.path, self.probe.part_spans.get(part)):
                 if self._zf is None:
                     self._zf = zipfile.ZipFile(self.path)
                 set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
@@ -182,12 +183,36 @@ def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | No
     return builder.finish()
 
 
+def _no_errors(path: Path, span: Any) -> bool:
+    """True when the sheet part certainly has no error cell: its bytes, read directly
+    (``xlkpss.read.zipparts``), have no ``t="e"``.  False means: scan it with zipfile."""
+    if span is None:
+        return False
+    from xlkpss.read.zipparts import read_member
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        data = read_member(fd, span)
+    finally:
+        os.close(fd)
+    if data is None:
+        return False
+    # the pattern needs a quote, e, a quote: without any such three bytes it cannot match
+    if b'"e"' not in data and b"'e'" not in data and b"\"e'" not in data and b"'e\"" not in data:
+        return True
+    return _T_E.search(data) is None
+
+
 def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) -> None:
+    scan = [(s, probe.sheet_parts[s.name]) for s in wb.sheets if probe.sheet_parts.get(s.name) is not None]
+    scan = [(s, part) for s, part in scan if not _no_errors(path, probe.part_spans.get(part))]
+    if not scan:
+        return
     with zipfile.ZipFile(path) as zf:
-        for sheet in wb.sheets:
-            part = probe.sheet_parts.get(sheet.name)
-            if part is None:
-                continue
+        for sheet, part in scan:
             set_errors(sheet, _xlsx_errors(zf, part), max_rows)
 
 

@@ -4,10 +4,12 @@ sees it: sizes and compression ratio (decompression bombs), a DTD in any XML par
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from xlkpss.read.model import ReadError
 
@@ -133,6 +135,13 @@ def _root_starts_early(head: bytes) -> bool:
     return text[pos : pos + 1] == "<" and text[pos + 1 : pos + 2] not in ("!", "?", "/", "")
 
 
+def _fileno(zf: zipfile.ZipFile) -> int | None:
+    try:
+        return zf.fp.fileno() if zf.fp is not None else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
     """Refuse any XML part that declares a DTD.
 
@@ -141,10 +150,22 @@ def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
     need, so a DOCTYPE anywhere in the prolog (or an ENTITY in the first window) is
     enough to refuse the file without trusting any parser's defences.
     """
-    for name in names:
-        low = name.casefold()
-        if not (low.endswith((".xml", ".rels", ".vml")) or low == "mimetype"):
-            continue
+    from xlkpss.read.zipparts import file_buffer, locate, read_member
+
+    parts = [n for n in names if n.casefold().endswith((".xml", ".rels", ".vml")) or n.casefold() == "mimetype"]
+    fd: Any = _fileno(zf)
+    spans = locate(zf, parts) if fd is not None else {}
+    if spans:
+        try:
+            fd = file_buffer(fd, os.fstat(fd).st_size) or fd
+        except OSError:
+            pass
+    for name in parts:
+        span = spans.get(name)
+        if span is not None:
+            head = read_member(fd, span, _PROLOG_PEEK)  # type: ignore[arg-type]
+            if head is not None and _root_starts_early(head):
+                continue  # the usual case, without zipfile.open (see xlkpss.read.zipparts)
         with zf.open(name) as fh:
             head = fh.read(_PROLOG_PEEK)
             if _root_starts_early(head):

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xlkpss.read.failures import short_error
 from xlkpss.read.model import ReadError
@@ -183,6 +184,8 @@ class Probe:
     #: xlsx: sheet name -> zip member of its XML; ods: the content.xml member
     sheet_parts: dict[str, str] = field(default_factory=dict)
     content_part: str | None = None
+    #: xlsx: where the sheet parts lie in the file (read without reopening the zip)
+    part_spans: dict[str, Any] = field(default_factory=dict)
 
 
 def sniff(path: str | Path, limits: ReadLimits | None = None) -> str:
@@ -306,6 +309,7 @@ class _Names:
 
     def __init__(self, zf: zipfile.ZipFile):
         self.by_key: dict[str, str] = {}
+        self.package_rels: dict[str, tuple[str, str]] | None = None
         for name in zf.namelist():
             self.by_key.setdefault(self.key(name), name)
 
@@ -398,8 +402,15 @@ def _rels_targets(zf: zipfile.ZipFile, names: _Names, rels_name: str, base_dir: 
     return out
 
 
+def _package_rels(zf: zipfile.ZipFile, names: _Names) -> dict[str, tuple[str, str]]:
+    """``_rels/.rels`` of the package, parsed once per probe (kept on ``names``)."""
+    if names.package_rels is None:
+        names.package_rels = _rels_targets(zf, names, "_rels/.rels", "")
+    return names.package_rels
+
+
 def _ooxml_main_part(zf: zipfile.ZipFile, names: _Names) -> str | None:
-    for rtype, target in _rels_targets(zf, names, "_rels/.rels", "").values():
+    for rtype, target in _package_rels(zf, names).values():
         if rtype == "officeDocument" and names.get(target):
             return names.get(target)
     return names.get("xl/workbook.xml")
@@ -426,7 +437,10 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
         part = names.get(target) if target else None
         if part and rtype == "worksheet" and el.get("name") is not None:
             probe.sheet_parts[el.get("name") or ""] = part
-    for rtype, target in _rels_targets(zf, names, "_rels/.rels", "").values():
+    from xlkpss.read.zipparts import locate
+
+    probe.part_spans = locate(zf, probe.sheet_parts.values())
+    for rtype, target in _package_rels(zf, names).values():
         if rtype in ("extended-properties", "extendedProperties") and names.get(target):  # transitional, strict
             m = re.search(rb"<(?:\w+:)?Application>([^<]*)<", read_head(zf, names.get(target) or "", 8192))
             if m:

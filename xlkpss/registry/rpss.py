@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from xlkpss.codelists import Territory, codelist, municipalities
 from xlkpss.collate import czech_key
-from xlkpss.i18n import format_number, issue_text, plural_cs
+from xlkpss.i18n import ROWS, format_number, issue_text, plural_cs
 from xlkpss.registry.model import (
     Capacity,
     Facility,
@@ -498,7 +498,7 @@ def summary_line(reg: Registry) -> str:
         f"přečteno {plural_cs(m['records'], ('záznam', 'záznamy', 'záznamů'))}",
         (
             f"převzato {plural_cs(m['services'], ('služba', 'služby', 'služeb'))} "
-            f"({plural_cs(m['rows'], ('řádek', 'řádky', 'řádků'))} služba × forma, z toho ukončených {m['ended']})"
+            f"({plural_cs(m['rows'], ROWS)} služba × forma, z toho ukončených {m['ended']})"
         ),
     ]
     if m.get("territory"):

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from xlkpss.i18n import format_number
+from xlkpss.i18n import format_number, plural_form
 
 __all__ = [
     "DASH",
@@ -138,6 +138,7 @@ def environment() -> Environment:
         pct=fmt_pct,
         date=fmt_date,
         text=fmt_text,
+        plural=lambda n, one, few, many: plural_form(int(n or 0), (one, few, many)),
     )
     env.globals.update(inline_css=inline_css, DASH=DASH)
     return env

@@ -32,7 +32,7 @@ from xlkpss.i18n import ISSUES
 from xlkpss.merge import model, network
 from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
 from xlkpss.merge.model import COLUMN_LABELS, LEVEL_WORDS, SHEETS, STATUS_LABELS, Consolidated
-from xlkpss.merge.status import ACCEPTED, STATUS_ORDER, status_counts, status_totals
+from xlkpss.merge.status import ACCEPTED, NONE_DECLARED_NOTE, STATUS_ORDER, status_counts, status_totals
 from xlkpss.perf import gc_paused
 from xlkpss.render.charts import PALETTE, Chart, Series, bar_chart, heat_colour, stacked_bar_chart, text_colour
 from xlkpss.render.html import DASH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_text, is_blank, render_template
@@ -424,11 +424,28 @@ def _delivered_units(c: Consolidated) -> set[str]:
     }
 
 
-def _split_by_data(c: Consolidated, names: list[str]) -> tuple[list[str], list[str]]:
-    """(bez služby, bez podkladů): territories without a service that sent their data, and
-    those that sent nothing — missing data is never presented as a fact about services."""
+def _empty_units(c: Consolidated) -> set[str]:
+    """Codes of the expected submitters whose accepted services file has no row and does
+    not say *Na území nepůsobí žádná služba* = ano: an empty sheet is no evidence."""
+    plan = model.KIND_LABELS["plan"]
+    return {
+        str(r.get("territory_code"))
+        for r in _records(c.table("submissions"))
+        if _yes(r.get("expected"))
+        and r.get("status") in ACCEPTED
+        and str(r.get("kind") or "") not in (plan, "plan")
+        and not _num(r.get("rows_read"))
+        and r.get("note") != NONE_DECLARED_NOTE
+    }
+
+
+def _split_by_data(c: Consolidated, names: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(bez služby, bez podkladů, prázdný soubor): territories without a service that sent
+    their data, those that sent nothing, and those that sent an empty file without saying
+    there is no service — missing data is never presented as a fact about services."""
     level, code = _level(c), str(c.meta.get("territory_code") or "")
     delivered = _delivered_units(c)
+    empty = _empty_units(c)
     try:
         if level == "orp":
             codes = {m.name: m.code for m in territory(orp=code).municipalities}
@@ -437,10 +454,11 @@ def _split_by_data(c: Consolidated, names: list[str]) -> tuple[list[str], list[s
         else:
             codes = {k["nazev_kraje"]: k["kod_kraje"] for k in regions().values()}
     except Exception:  # noqa: BLE001 - unknown territory: everything is "bez podkladů"
-        return [], names
-    none = [n for n in names if codes.get(n) in delivered]
+        return [], names, []
+    none = [n for n in names if codes.get(n) in delivered and codes.get(n) not in empty]
     nodata = [n for n in names if codes.get(n) not in delivered]
-    return none, nodata
+    unconfirmed = [n for n in names if codes.get(n) in delivered and codes.get(n) in empty]
+    return none, nodata, unconfirmed
 
 
 # ---------------------------------------------------------------------------
@@ -668,8 +686,14 @@ def _service_coverage(c: Consolidated) -> dict[str, Any]:
         "Čím tmavší pole, tím více služeb daného druhu v území; prázdné pole: v tomto území služba "
         "daného druhu sídlo nemá. Červeně: základní služba, která v celém území chybí (viz Chybějící služby)."
     )
-    without, no_data = _split_by_data(c, _territories_without(c, set(names)))
-    return {"heat": heat if present else None, "without": without, "no_data": no_data, "level_word": level_word}
+    without, no_data, empty = _split_by_data(c, _territories_without(c, set(names)))
+    return {
+        "heat": heat if present else None,
+        "without": without,
+        "no_data": no_data,
+        "empty": empty,
+        "level_word": level_word,
+    }
 
 
 def _gaps(c: Consolidated) -> dict[str, Any]:

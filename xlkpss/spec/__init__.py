@@ -91,6 +91,9 @@ class SheetSpec:
     rows: int = 0
     unique: tuple[str, ...] = ()
     help: str = ""
+    #: printing: the columns from the first up to this field repeat on every printed page
+    #: (the row's identity) when the sheet is wider than one A4 page
+    print_repeat: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -284,8 +287,11 @@ def parse_spec(text: str) -> Spec:
                     rows=int(s.get("rows", 0)),
                     unique=tuple(s.get("unique", ())),
                     help=s.get("help", ""),
+                    print_repeat=s.get("print_repeat"),
                 )
             )
+            if sheets[-1].print_repeat and sheets[-1].print_repeat not in {f.key for f in sheets[-1].fields}:
+                raise SpecError(f"{sheet_key}: print_repeat {sheets[-1].print_repeat!r} is not a field of the sheet")
         ts = TemplateSpec(
             kind=kind,
             title=t["title"],

@@ -19,19 +19,28 @@ from xlkpss import __version__
 from xlkpss.cells import col_letter
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, orps, regions
 from xlkpss.fsutil import atomic_path
-from xlkpss.i18n import describe_field
+from xlkpss.i18n import describe_field, format_date, format_number
 from xlkpss.spec import Field, SheetSpec, TemplateSpec, get_template
 
 __all__ = [
+    "DROPDOWN_WORDS",
     "LISTS_SHEET",
     "META_SHEET",
+    "NAVOD_HEADS",
+    "NO_DROPDOWN_WORDS",
     "NUM_FORMATS",
+    "PRINT_MIN_SCALE",
+    "PrintLayout",
+    "REFUSES_WORDS",
+    "allowed_text",
+    "example_display",
     "YEAR_FORMAT",
     "build_template",
     "field_cell",
     "field_column",
     "list_ranges",
     "num_format",
+    "print_layout",
     "prefill_identification",
 ]
 
@@ -75,6 +84,154 @@ _FIXED_DATE = dt.datetime(2024, 1, 1, 0, 0, 0)
 _DATE_MIN = dt.date(2000, 1, 1)
 _DATE_MAX = dt.date(2100, 12, 31)
 _BIG = 10**12
+
+
+#: Printing on A4 landscape: no page is printed smaller than this (per cent); a sheet wider
+#: than a page is split into several pages across, the identifying columns repeated.
+PRINT_MIN_SCALE = 70
+#: left/right and top/bottom page margins (inches) of every printed sheet
+_MARGIN_LR, _MARGIN_TB = 0.4, 0.6
+#: printable width of A4 landscape in pixels at 100 % (96 dpi)
+_PAGE_PX = (297 / 25.4 - 2 * _MARGIN_LR) * 96
+#: header and footer of every printed page: sheet name, page x of y
+_PRINT_HEADER = "&L&A"
+_PRINT_FOOTER = "&RStrana &P z &N"
+
+
+def _col_px(width: float) -> int:
+    """A column's width in pixels (Calibri 11: 7 px per character + 5 px padding)."""
+    return int(width * 7 + 5)
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a table sheet prints: ``repeat`` leading columns repeated on every page (0 =
+    none), the first column (0-based) of each further page across, and the print scale
+    (a sheet one page wide is fitted to the page width instead)."""
+
+    repeat: int
+    breaks: tuple[int, ...]
+    scale: int
+
+    @property
+    def pages_across(self) -> int:
+        return len(self.breaks) + 1
+
+
+def _units(fields: tuple[Field, ...], start: int) -> list[list[int]]:
+    """Column indexes from ``start`` in runs printed together: a repeated group (Cílová
+    skupina 1–5) and the funding sources stay on one page when they fit."""
+    units: list[list[int]] = []
+    prev = None
+    for i in range(start, len(fields)):
+        f = fields[i]
+        key = f.group or ("funding" if f.funding else None)
+        if units and key is not None and key == prev:
+            units[-1].append(i)
+        else:
+            units.append([i])
+        prev = key
+    return units
+
+
+def _breaks(sheet: SheetSpec, scale: int, keep_together: bool = True) -> tuple[int, tuple[int, ...]]:
+    widths = [_col_px(f.width or 14) for f in sheet.fields]
+    budget = _PAGE_PX * 100 / scale
+    if sum(widths) <= budget:
+        return 0, ()
+    keys = [f.key for f in sheet.fields]
+    repeat = keys.index(sheet.print_repeat) + 1 if sheet.print_repeat else 0
+    room = budget - sum(widths[:repeat])
+    breaks: list[int] = []
+    used = sum(widths[:repeat])  # page 1 holds the repeated columns themselves
+    room_first = budget
+    units = _units(sheet.fields, repeat) if keep_together else [[i] for i in range(repeat, len(widths))]
+    for unit in units:
+        w = sum(widths[i] for i in unit)
+        limit = room_first if not breaks else room
+        if used + w <= limit:
+            used += w
+            continue
+        if w <= room:  # the unit fits a fresh page: break before it
+            breaks.append(unit[0])
+            used = w
+            continue
+        for i in unit:  # wider than a page: split it column by column
+            limit = room_first if not breaks else room
+            if used + widths[i] > limit and used > 0:
+                breaks.append(i)
+                used = 0
+            used += widths[i]
+    return repeat, tuple(breaks)
+
+
+def print_layout(sheet: SheetSpec) -> PrintLayout:
+    """The print layout of a table sheet: the fewest pages across at no less than
+    ``PRINT_MIN_SCALE`` per cent, at the largest scale that needs no more pages; related
+    columns (a repeated group, the funding sources) kept on one page when that costs no page."""
+    options = [(s, together, *_breaks(sheet, s, together)) for s in range(100, PRINT_MIN_SCALE - 1, -5) for together in (True, False)]
+    fewest = min(len(o[3]) for o in options)
+    scale, _, repeat, breaks = next(o for o in options if len(o[3]) == fewest)
+    return PrintLayout(repeat if breaks else 0, breaks, scale)
+
+
+def _page_setup(ws) -> None:
+    """A4 landscape with the shared margins, header and footer."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_margins(left=_MARGIN_LR, right=_MARGIN_LR, top=_MARGIN_TB, bottom=_MARGIN_TB)
+    ws.set_header(_PRINT_HEADER)
+    ws.set_footer(_PRINT_FOOTER)
+
+
+#: the Návod's column heads
+NAVOD_HEADS = ("Sloupec / údaj", "Povinné", "Co vyplnit", "Povolené hodnoty a buňka", "Příklad")
+#: how the Návod says that a cell has a dropdown / refuses other values (tests look for these words)
+DROPDOWN_WORDS = "rozbalovací nabídka"
+REFUSES_WORDS = "buňka nepřijme"
+NO_DROPDOWN_WORDS = "bez rozbalovací nabídky"
+
+
+def allowed_text(fld: Field, validation: dict | None, cl: CodeList | None = None) -> str:
+    """The Návod's (and the header comment's) „Povolené hodnoty“ of a field: what the
+    check accepts (``describe_field``) and what the cell's data validation does."""
+    kind = (validation or {}).get("validate")
+    if fld.type == "code" and cl is not None:
+        if kind == "list":
+            values = ", ".join(cl.displays()) if len(cl) <= 8 else f"seznam „{cl.title}“ ({format_number(len(cl))} položek)"
+            return f"{DROPDOWN_WORDS}: {values}"
+        return f"{NO_DROPDOWN_WORDS}: napište kód nebo název ze seznamu „{cl.title}“ ({format_number(len(cl))} položek)"
+    words = describe_field(fld)
+    if kind in ("integer", "decimal"):
+        lo, hi = validation["minimum"], validation["maximum"]
+        if (lo, hi) != (fld.min if fld.min is not None else -_BIG, fld.max if fld.max is not None else _BIG):
+            raise ValueError(f"{fld.key}: the cell's rule and the field's bounds differ")  # one source: the spec
+        return f"{words} – jiné {REFUSES_WORDS}"
+    if kind == "date":
+        return f"{words} od {format_date(validation['minimum'])} do {format_date(validation['maximum'])} – jiné {REFUSES_WORDS}"
+    if kind == "length":
+        if validation["criteria"] == "==":
+            return f"{words} – jinou délku než {validation['value']} znaků {REFUSES_WORDS}"
+        limit = validation.get("maximum", validation.get("value"))
+        return f"{words} – delší než {format_number(limit)} znaků {REFUSES_WORDS}"
+    return words
+
+
+def example_display(fld: Field, cl: CodeList | None = None) -> str:
+    """A field's spec example as its cell shows it (dropdown text, Czech number format)."""
+    raw = str(fld.example or "")
+    if not raw or (fld.group_index or 1) > 1:  # a repeated column (Cílová skupina 2–5): the first one shows it
+        return ""
+    if fld.type == "code" and fld.codelist and fld.dropdown:
+        item = (cl or codelist(fld.codelist)).resolve(raw) or codelist(fld.codelist).resolve(raw)
+        return item.display if item is not None else raw
+    if fld.type in ("integer", "money") and num_format(fld) != YEAR_FORMAT:
+        try:
+            number = format_number(float(raw.replace(",", ".").replace(" ", "")))
+        except ValueError:
+            return raw
+        return f"{number} Kč" if fld.type == "money" else number
+    return raw
 
 
 @dataclass(frozen=True)
@@ -215,63 +372,85 @@ class _Writer:
         return {**base, "validate": "any"}
 
     # -- sheets ------------------------------------------------------------------------
+    #: columns of the Návod: label, required, help, allowed values and the cell's rule, example
+    _NAVOD_WIDTHS = (24, 8, 50, 38, 24)
+
     def write_instructions(self, sheet: SheetSpec) -> None:
         ws = self.wb.add_worksheet(sheet.name)
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 10)
-        ws.set_column(2, 2, 60)
-        ws.set_column(3, 3, 42)
-        ws.set_column(4, 4, 28)
+        widths = self._NAVOD_WIDTHS
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        last = len(widths) - 1
         ws.write(0, 0, self.t.title, self.fmt_title)
-        ws.write(1, 0, self.t.description, self.fmt_wrap)
-        ws.set_row(1, 45)
-        ws.merge_range(1, 0, 1, 4, self.t.description, self.fmt_wrap)
+        ws.merge_range(1, 0, 1, last, self.t.description, self.fmt_wrap)
+        ws.set_row(1, _row_height((self.t.description,), (sum(widths),)))
         row = 3
-        general = [
-            "Vyplňujte jen bílé buňky; nadpisy a skryté listy neměňte a listy nepřejmenovávejte.",
-            "Hodnoty se seznamem vyberte z rozbalovací nabídky (šipka vpravo od buňky).",
-            "Čísla pište bez textu („20“, ne „cca 20“); částky v Kč bez „Kč“ a „,-“.",
-            "Oranžově označené sloupce jsou povinné.",
-            "Soubor uložte jako .xlsx (Excel) nebo .ods (LibreOffice) a pošlete koordinátorovi.",
-            f"Šablona „{self.t.kind}“, verze {self.t.version} (otisk {self.t.fingerprint}), vytvořeno programem xlkpss.",
-        ]
         ws.write(row, 0, "Jak vyplnit", self.fmt_sub)
         row += 1
-        for line in general:
-            ws.write(row, 0, f"• {line}")
+        for line in self.general_lines():
+            ws.merge_range(row, 0, row, last, f"• {line}", self.fmt_wrap)
+            ws.set_row(row, _row_height((f"• {line}",), (sum(widths),)))
             row += 1
         for s in self.t.data_sheets:
             row += 1
             ws.write(row, 0, f"List „{s.name}“", self.fmt_sub)
             row += 1
-            if s.help:
-                ws.merge_range(row, 0, row, 4, s.help, self.fmt_wrap)
+            intro = " ".join(x for x in (s.help, self.example_line(s)) if x)
+            if intro:
+                ws.merge_range(row, 0, row, last, intro, self.fmt_wrap)
+                ws.set_row(row, _row_height((intro,), (sum(widths),)))
                 row += 1
-            for col, text in enumerate(["Sloupec / údaj", "Povinné", "Co vyplnit", "Povolené hodnoty", "Příklad"]):
+            for col, text in enumerate(NAVOD_HEADS):
                 ws.write(row, col, text, self.fmt_head)
             row += 1
             for fld in s.fields:
-                ws.write_string(row, 0, fld.label, self.fmt_bold)
-                required = "ano" if fld.required or (fld.min_count and fld.group_index == 1) else ""
-                ws.write_string(row, 1, required, self.fmt_wrap)
-                ws.write_string(row, 2, fld.help, self.fmt_wrap)
-                ws.write_string(row, 3, self._allowed(fld), self.fmt_wrap)
-                ws.write_string(row, 4, str(fld.example or ""), self.fmt_wrap)
-                texts = (fld.label, fld.help, self._allowed(fld), str(fld.example or ""))
-                ws.set_row(row, _row_height(texts, (28, 60, 42, 28)))
+                texts = (fld.label, "ano" if self._required(fld) else "", fld.help, self._allowed(fld), self.example_text(fld))
+                ws.write_string(row, 0, texts[0], self.fmt_bold)
+                for col in range(1, len(texts)):
+                    ws.write_string(row, col, texts[col], self.fmt_wrap)
+                ws.set_row(row, _row_height(texts, widths))
                 row += 1
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
-        ws.set_landscape()
-        ws.set_paper(9)
+        _page_setup(ws)
         ws.fit_to_pages(1, 0)
 
+    def general_lines(self) -> list[str]:
+        """The „Jak vyplnit“ bullets; what they say about dropdowns, rules, colours and the
+        example is true of this workbook (generated from the same fields)."""
+        fields = [f for s in self.t.data_sheets for f in s.fields]
+        lines = ["Vyplňujte jen bílé buňky; nadpisy a skryté listy neměňte a listy nepřejmenovávejte."]
+        if any(self.validation(f) and self.validation(f)["validate"] == "list" for f in fields):
+            lines.append(f"Kde je ve sloupci {NAVOD_HEADS[3]} „{DROPDOWN_WORDS}“, vyberte hodnotu ze seznamu "
+                         "(šipka vpravo od buňky); jinde hodnotu napište.")  # fmt: skip
+        if any(self.validation(f) and self.validation(f)["validate"] not in ("list", "any") for f in fields):
+            lines.append(f"Kde sloupec {NAVOD_HEADS[3]} píše „… {REFUSES_WORDS}“, Excel i LibreOffice jinou hodnotu "
+                         "odmítnou hned při psaní a napíšou proč.")  # fmt: skip
+        lines.append("Čísla pište bez textu („20“, ne „cca 20“); částky v Kč bez „Kč“ a „,-“.")
+        if any(self._required(f) for f in fields):
+            lines.append("Oranžově označené sloupce a údaje jsou povinné (ve sloupci Povinné „ano“).")
+        lines.append(f"Sloupec {NAVOD_HEADS[4]} ukazuje u každého listu jeden celý, správně vyplněný řádek. Příklad je jen "
+                     "tady v Návodu, na listy jej neopisujte a nic z něj nemažte; do kontroly ani souhrnu se nepočítá.")  # fmt: skip
+        lines.append("Soubor uložte jako .xlsx (Excel) nebo .ods (LibreOffice) a pošlete koordinátorovi.")
+        lines.append(f"Šablona „{self.t.kind}“, verze {self.t.version} (otisk {self.t.fingerprint}), vytvořeno programem xlkpss.")
+        return lines
+
+    @staticmethod
+    def example_line(sheet: SheetSpec) -> str:
+        if sheet.layout != "table":
+            return ""
+        return f"Příklad jednoho řádku listu „{sheet.name}“ je ve sloupci {NAVOD_HEADS[4]}."
+
+    def example_text(self, fld: Field) -> str:
+        """The spec's example as the cell shows it: a code as its dropdown text, numbers in
+        Czech format (``48 500 000 Kč``)."""
+        return example_display(fld, self.lists.get(fld.codelist or ""))
+
     def _allowed(self, fld: Field) -> str:
-        if fld.type == "code":
-            cl = self.lists.get(fld.codelist) or codelist(fld.codelist, self.scope)
-            if len(cl) <= 8:
-                return ", ".join(cl.displays())
-            return f"seznam „{cl.title}“ ({len(cl)} položek, viz rozbalovací nabídka)"
-        return describe_field(fld)
+        """What the field accepts and what its cell does — from the very data validation
+        the cell gets (``validation``), so the Návod cannot promise a dropdown or a rule
+        that is not there."""
+        return allowed_text(fld, self.validation(fld), self.lists.get(fld.codelist or "") or (
+            codelist(fld.codelist, self.scope) if fld.codelist else None))  # fmt: skip
 
     def write_keyvalue(self, sheet: SheetSpec, values: dict[str, object]) -> None:
         ws = self.wb.add_worksheet(sheet.name)
@@ -281,7 +460,7 @@ class _Writer:
         for col, text in enumerate(["Údaj", "Hodnota", "Nápověda"]):
             ws.write_string(0, col, text, self.fmt_head)
         for i, fld in enumerate(sheet.fields, start=1):
-            ws.write_string(i, 0, fld.label, self.fmt_key_req if fld.required else self.fmt_key)
+            ws.write_string(i, 0, fld.label, self.fmt_key_req if self._required(fld) else self.fmt_key)
             fmt = self.fmt_kv_value[_format_key(fld)]
             value = values.get(fld.key)
             self._write_value(ws, i, 1, value, fmt)
@@ -293,6 +472,9 @@ class _Writer:
         ws.freeze_panes(1, 0)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
         ws.activate()
+        _page_setup(ws)  # one page: the help column printed next to its value
+        ws.print_area(0, 0, len(sheet.fields), 2)
+        ws.fit_to_pages(1, 1)
 
     @staticmethod
     def _write_value(ws, row: int, col: int, value: object, fmt) -> None:
@@ -356,10 +538,19 @@ class _Writer:
                 "autofilter": True,
             },
         )
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        _page_setup(ws)
+        layout = print_layout(sheet)
+        # only the table's columns print, whole columns: as many rows as are filled (Excel and
+        # LibreOffice print no empty rows below), nothing placed to the right of the table
+        ws.print_area(0, 0, 1_048_575, len(sheet.fields) - 1)
         ws.repeat_rows(0)
+        if layout.repeat:
+            ws.repeat_columns(0, layout.repeat - 1)
+        if layout.breaks:
+            ws.set_v_pagebreaks(list(layout.breaks))
+            ws.set_print_scale(layout.scale)
+        else:  # one page across in any font (LibreOffice without Calibri prints wider)
+            ws.fit_to_pages(1, 0)
 
     @staticmethod
     def _required(fld: Field) -> bool:

@@ -3,8 +3,14 @@
 Every problem cell is highlighted (red = error, yellow = warning, green = explained
 warning) and carries a comment with the message; a first sheet "Kontrola" says what to
 do next and lists all problems (errors that reject the whole file first) with links to
-their cells.  The original file is never modified.  For .xls and .ods (which openpyxl
-cannot edit) the copy is an .xlsx with the same sheets and values at the same cells.
+their cells.  The original file is never modified.
+
+Every copy is a working template.  An .xlsx is marked as it is (the clerk's formatting
+kept).  An .xls or .ods (which openpyxl cannot edit), and an .xlsx whose data validations
+were lost, becomes the *current* template for the submitter's territory and year filled
+with exactly the submitted values — dropdowns, input rules, table, formats and live checks
+— with the marks on top (``rebuild_as_template``); a column the template does not know is
+kept on a sheet „Navíc – <list>“ and reported, a sheet it does not know is copied as it is.
 
 Annotating is idempotent: annotating an annotated copy (also one the clerk fixed and
 re-saved in LibreOffice or Excel) first removes everything an earlier annotation added —
@@ -23,6 +29,7 @@ from xlkpss.fsutil import OutputError, atomic_path
 from xlkpss.validate.issues import FileResult, Issue, display_value
 
 __all__ = [
+    "EXTRA_SHEET",
     "REPORT_SHEET",
     "annotate",
     "annotate_all",
@@ -30,6 +37,7 @@ __all__ = [
     "effect_of",
     "kontrola_rows",
     "order_key",
+    "rebuild_as_template",
     "remove_annotation",
 ]
 
@@ -215,14 +223,78 @@ def remove_annotation(wb) -> int:
 # -- loading ------------------------------------------------------------------------------
 
 
+#: formula errors an .xlsx can hold as such
+_EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+#: the sheet an unknown column of the clerk's is kept on („Navíc – Služby“)
+EXTRA_SHEET = "Navíc – {sheet}"
+
+#: where an issue's cell is in the copy: (sheet, cell) of the file → (sheet, cell) of the copy
+Where = dict[tuple[str, str], tuple[str, str]]
+
+
 def _load(res: FileResult):
-    import openpyxl
+    """The workbook to mark and where each cell of the file sits in it.
+
+    An .xlsx with its data validations is edited in place (after removing an earlier
+    annotation).  An .xls / .ods — and an .xlsx whose dropdowns and input rules were lost —
+    becomes the current template filled with the submitted values (``rebuild_as_template``),
+    so the copy the clerk gets back is a working template again."""
 
     if res.format in ("xlsx", "xlsm"):
-        wb = openpyxl.load_workbook(res.path, keep_vba=False, rich_text=False)
-        remove_annotation(wb)
-        return wb, True
-    # xls / ods: rebuild values in an xlsx (same sheet names, same cells)
+        wb = _open_xlsx(res.path)
+        if not _validations_lost(wb, res):
+            remove_annotation(wb)
+            _print_filled_rows(wb, res.kind, {n: k for k, n in res.sheet_names.items()})
+            return wb, {}, []
+    rebuilt = rebuild_as_template(res)
+    if rebuilt is not None:
+        return rebuilt
+    return _bare_copy(res), {}, []
+
+
+def _open_xlsx(path):
+    """openpyxl's workbook of an .xlsx.  openpyxl cannot hold the template's whole-column
+    print area ($A:$AH) and says so; ``_print_filled_rows`` sets it again."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Print area cannot be set", category=UserWarning)
+        return openpyxl.load_workbook(path, keep_vba=False, rich_text=False)
+
+
+def _print_filled_rows(wb, kind: str | None, keys: dict[str, str]) -> None:
+    """The print area of each table sheet of the template: its columns, down to the last
+    filled row (``keys``: sheet name in ``wb`` → sheet key)."""
+    from xlkpss.cells import col_letter
+    from xlkpss.spec import get_template
+
+    if not kind:
+        return
+    t = get_template(kind)
+    for name, key in keys.items():
+        if name not in wb.sheetnames or key not in {s.key for s in t.table_sheets}:
+            continue
+        ws, width = wb[name], len(t.sheet(key).fields)
+        last = 1
+        for row in ws.iter_rows(min_row=1, max_col=width):
+            if any(c.value is not None for c in row):
+                last = row[0].row
+        ws.print_area = f"A1:{col_letter(width - 1)}{last}"
+
+
+def _validations_lost(wb, res: FileResult) -> bool:
+    """An xlkpss submission whose data sheets carry no data validation at all (saved by a
+    program that drops them)."""
+    names = [n for n in res.sheet_names.values() if n in wb.sheetnames]
+    return bool(res.kind and names) and all(not wb[n].data_validations.dataValidation for n in names)
+
+
+def _bare_copy(res: FileResult):
+    """Values only, same sheets and cells (a file that is not a recognisable template)."""
+    import openpyxl
+
     from xlkpss.read.files import read_workbook
 
     raw = read_workbook(res.path)
@@ -231,37 +303,192 @@ def _load(res: FileResult):
     for sheet in raw.sheets:
         ws = wb.create_sheet(sheet.name[:31])
         ws.sheet_state = "hidden" if sheet.hidden else "visible"
-        for r, row in enumerate(sheet.rows, start=1):
-            for c, v in enumerate(row, start=1):
-                if v is not None:
-                    cell = ws.cell(r, c, v)
-                    if isinstance(v, str) and v.startswith("="):
-                        cell.data_type = "s"  # text from a submission is never a formula
-        for (r, c), err in sheet.errors.items():
-            ws.cell(r + 1, c + 1, err).data_type = "s"
+        _copy_values(ws, sheet)
     for ws in list(wb.worksheets):
         if _is_report_sheet(ws):
             wb.remove(ws)
-    return wb, False
+    return wb
+
+
+def _copy_values(ws, sheet, columns: list[int] | None = None, first_row: int = 0) -> None:
+    """Values of a raw sheet into ``ws`` at the same cells (``columns``: only those, packed
+    from column A; ``first_row``: the raw row that becomes row 1)."""
+    cols = columns if columns is not None else None
+    for r, row in enumerate(sheet.rows[first_row:], start=1):
+        picked = [(n, row[c] if c < len(row) else None, c) for n, c in enumerate(cols, start=1)] if cols is not None else [
+            (c, v, c - 1) for c, v in enumerate(row, start=1)]  # fmt: skip
+        for c_out, v, c_in in picked:
+            err = sheet.errors.get((r - 1 + first_row, c_in))
+            if v is None and err is None:
+                continue
+            cell = ws.cell(r, c_out, err if err is not None else v)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text from a submission is never a formula
+
+
+def rebuild_as_template(res: FileResult):
+    """The current template of the submission's kind, for its territory and year, filled
+    with exactly the values submitted (text as text, numbers as numbers) — dropdowns, input
+    rules, table, formats and live checks included.  Returns (workbook, where, extra sheet
+    names), or None when the file is not a recognisable template.
+
+    Nothing of the clerk's is dropped: a column the template does not know (reported as
+    ``column-unknown``) is kept with its rows on a sheet of its own (``EXTRA_SHEET``), and a
+    sheet the template does not have is copied as it is."""
+    import tempfile
+
+    import openpyxl
+
+    from xlkpss.cells import a1
+    from xlkpss.read.files import read_workbook
+    from xlkpss.read.recognise import recognise
+    from xlkpss.template import LISTS_SHEET, META_SHEET, build_template, field_cell
+
+    if not res.kind:
+        return None
+    raw = read_workbook(res.path)
+    sub = recognise(raw)
+    if sub.template is None or sub.kind != res.kind or not sub.sheets:
+        return None
+    t = sub.template
+    where: Where = {}
+    prefill: dict[str, object] = {}
+    rows: dict[str, list[dict[str, object]]] = {}
+    extra_cols: dict[str, list[int]] = {}
+    unknown = {(i.sheet, i.cell) for i in res.issues if i.code == "column-unknown"}
+    errors: dict[tuple[str, str], str] = {}  # formula errors of the file, by cell of the copy
+    for key, data in sub.sheets.items():
+        spec, src = data.spec, raw.sheet(data.sheet_name)
+        if src is None:
+            continue
+        if spec.layout == "keyvalue":
+            prefill.update({f.key: None for f in spec.fields})
+            for fkey, row0 in data.positions.items():
+                err = src.errors.get((row0, data.anchor))
+                prefill[fkey] = err if err is not None else src.cell(row0, data.anchor)
+                target = field_cell(t.kind, key, fkey)
+                if err is not None:
+                    errors[(spec.name, target)] = err
+                where[(src.name, a1(row0, data.anchor))] = (spec.name, target)
+                where[(src.name, a1(row0, data.anchor - 1))] = (spec.name, f"A{target[1:]}")
+            continue
+        head = data.anchor
+        index = {f.key: n for n, f in enumerate(spec.fields)}
+        table: list[dict[str, object]] = []
+        for r in range(head + 1, len(src.rows)):
+            values = {}
+            for fkey, c in data.positions.items():
+                err = src.errors.get((r, c))
+                v = err if err is not None else src.cell(r, c)
+                if err is not None:
+                    errors[(spec.name, a1(r - head, index[fkey]))] = err
+                if v is not None:
+                    values[fkey] = v
+            table.append(values)
+        while table and not table[-1]:
+            table.pop()
+        rows[key] = table
+        for fkey, c in data.positions.items():
+            for r in range(head, max(len(src.rows), head + 1)):
+                where[(src.name, a1(r, c))] = (spec.name, a1(r - head, index[fkey]))
+        extra = [c for c, v in enumerate(src.rows[head]) if (src.name, a1(head, c)) in unknown]
+        if extra:
+            extra_cols[key] = extra
+    with tempfile.TemporaryDirectory(prefix="xlkpss_annotate_") as tmp:
+        path = build_template(t.kind, f"{tmp}/copy.xlsx", year=_year(res), scope=_scope(res), prefill=prefill,
+                              rows=rows, meta=dict(sub.meta))  # fmt: skip
+        wb = _open_xlsx(path)
+    _print_filled_rows(wb, t.kind, {s.name: s.key for s in t.table_sheets})
+    for (name, cell), err in errors.items():
+        if err in _EXCEL_ERRORS:  # the error itself, not its text („Err:502“ of LibreOffice stays text)
+            wb[name][cell].value = err
+            wb[name][cell].data_type = "e"
+    added: list[str] = []
+    for key, cols in extra_cols.items():
+        data = sub.sheets[key]
+        src = raw.sheet(data.sheet_name)
+        name = EXTRA_SHEET.format(sheet=data.spec.name)[:31]
+        ws = wb.create_sheet(name, wb.sheetnames.index(data.spec.name) + 1)
+        _copy_values(ws, src, cols, first_row=data.anchor)
+        for n, c in enumerate(cols):
+            ws.column_dimensions[openpyxl.utils.get_column_letter(n + 1)].width = 24
+            for r in range(data.anchor, len(src.rows)):
+                where[(src.name, a1(r, c))] = (name, a1(r - data.anchor, n))
+        added.append(name)
+    known = {d.sheet_name for d in sub.sheets.values()} | {LISTS_SHEET, META_SHEET, t.sheets[0].name}
+    for sheet in raw.sheets:
+        if sheet.name in known or _OUR_SHEET.match(sheet.name) or sheet.name in wb.sheetnames:
+            continue
+        ws = wb.create_sheet(sheet.name[:31])
+        _copy_values(ws, sheet)
+        if _is_report_sheet(ws):
+            wb.remove(ws)
+            continue
+        ws.sheet_state = "hidden" if sheet.hidden else "visible"
+        added.append(ws.title)
+    # a cell the file has on a renamed sheet but the template does not map (a label, a title)
+    for data in sub.sheets.values():
+        where.setdefault((data.sheet_name, ""), (data.spec.name, ""))
+    return wb, where, added
+
+
+def _year(res: FileResult) -> int | None:
+    for value in (res.ident.get("rok"), res.meta.get("year")):
+        try:
+            year = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if 2000 <= year <= 2100:
+            return year
+    return None
+
+
+def _scope(res: FileResult):
+    """The territory the clerk's template was made for (its metadata), else the ORP of the
+    submitter (the obce dropdown of that ORP), else the whole country."""
+    from xlkpss.codelists import STATE, TerritoryError, territory
+
+    level, _, code = str(res.meta.get("territory", "")).partition(":")
+    try:
+        if level in ("obec", "orp", "kraj") and code:
+            return territory(**{level: code})
+        orp = res.ident.get("kod_orp")
+        if orp:
+            return territory(orp=str(orp))
+    except TerritoryError:
+        pass
+    return STATE
+
+
+def _place(where: Where, sheet: str | None, cell: str | None) -> tuple[str | None, str | None]:
+    """Where the file's (sheet, cell) is in the copy."""
+    if not where or not sheet:
+        return sheet, cell
+    if cell and (sheet, cell) in where:
+        return where[(sheet, cell)]
+    renamed = where.get((sheet, ""))
+    return (renamed[0] if renamed else sheet), cell
 
 
 # -- the Kontrola sheet -------------------------------------------------------------------
 
 
-def _cell_value(wb, issue: Issue) -> str:
+def _cell_value(wb, issue: Issue, where: Where | None = None) -> str:
     """The value of the cell the issue points at, as the clerk sees it; the issue's own
     value for a file-level issue."""
-    if issue.sheet and issue.cell and issue.sheet in wb.sheetnames:
+    sheet, cell = _place(where or {}, issue.sheet, issue.cell)
+    if sheet and cell and sheet in wb.sheetnames:
         try:
-            return display_value(wb[issue.sheet][issue.cell].value)
+            return display_value(wb[sheet][cell].value)
         except (ValueError, KeyError):
             pass
     return issue.value
 
 
-def kontrola_rows(res: FileResult, wb, lang: str = "cs") -> list[list[str]]:
+def kontrola_rows(res: FileResult, wb, lang: str = "cs", where: Where | None = None) -> list[list[str]]:
     """The rows of the Kontrola table: list, buňka, sloupec, hodnota v buňce, závažnost,
-    dopad, problém — in ``order_key`` order."""
+    dopad, problém — in ``order_key`` order; list and buňka as they are in the copy
+    (``where``: the file's cells in a copy rebuilt as a template)."""
     t = _TEXT[lang]
     rows = []
     for issue in sorted(res.issues, key=lambda i: order_key(i, res)):
@@ -270,8 +497,9 @@ def kontrola_rows(res: FileResult, wb, lang: str = "cs") -> list[list[str]]:
             words = t["effect_row"].format(row=issue.row) if issue.row else t["effect_row_nameless"]
         else:
             words = t[f"effect_{effect}"]
+        sheet, cell = _place(where or {}, issue.sheet, issue.cell)
         rows.append(
-            [issue.sheet or "", issue.cell or "", issue.column or "", _cell_value(wb, issue), issue.severity_word(lang), words, issue.body(lang)]
+            [sheet or "", cell or "", issue.column or "", _cell_value(wb, issue, where), issue.severity_word(lang), words, issue.body(lang)]
         )
     return rows
 
@@ -283,7 +511,7 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
 
 
-def _write_report(wb, res: FileResult, lang: str, originals: dict[tuple[str, str], str]):
+def _write_report(wb, res: FileResult, lang: str, originals: dict[tuple[str, str], str], where: Where | None = None):
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     t = _TEXT[lang]
@@ -320,7 +548,7 @@ def _write_report(wb, res: FileResult, lang: str, originals: dict[tuple[str, str
             cell.border = border
             cell.alignment = wrap_top
         ws.cell(head, _MARKER_COL, _MARKER)
-        for n, values in enumerate(kontrola_rows(res, wb, lang)):
+        for n, values in enumerate(kontrola_rows(res, wb, lang, where)):
             r = head + 1 + n
             issue_sheet, issue_cell = values[0], values[1]
             for c, v in enumerate(values, start=1):
@@ -377,7 +605,7 @@ def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str |
     if target.resolve() == Path(res.path).resolve():
         raise OutputError(str(target))
     try:
-        wb, _native = _load(res)
+        wb, where, _added = _load(res)
     except (OSError, InvalidFileException, KeyError, ValueError, TypeError):
         return None
     originals: dict[tuple[str, str], str] = {}
@@ -385,9 +613,9 @@ def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str |
     worst: dict[tuple[str, str], str] = {}
     rank = {"error": 0, "warning": 1, "explained": 2}
     for issue in sorted(res.issues, key=lambda i: order_key(i, res)):
-        if not issue.sheet or not issue.cell or issue.sheet not in wb.sheetnames:
+        key = _place(where, issue.sheet, issue.cell)
+        if not key[0] or not key[1] or key[0] not in wb.sheetnames:
             continue
-        key = (issue.sheet, issue.cell)
         marks.setdefault(key, []).append(f"[{issue.severity_word(lang)}] {issue.body(lang)}")
         sev = "explained" if issue.explained else issue.severity
         if key not in worst or rank[sev] < rank[worst[key]]:
@@ -404,7 +632,7 @@ def annotate(res: FileResult, out_dir: str | Path, lang: str = "cs", name: str |
         comment = Comment(text, author)
         comment.width, comment.height = 320, 40 + 16 * sum(_lines(line, 40) for line in lines)
         cell.comment = comment
-    _write_report(wb, res, lang, originals)
+    _write_report(wb, res, lang, originals, where)
     wb.active = 0
     for sheet in wb.worksheets[1:]:
         sheet.sheet_view.tabSelected = False

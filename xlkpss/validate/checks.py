@@ -196,6 +196,22 @@ def _or_list(codes: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " nebo " + labels[-1]
 
 
+def _counted_under(parts: list[str], by_number: dict[str, dict]) -> dict[str, str]:
+    """Where an item whose parent is missing is counted (``xlkpss.plan.tree`` attaches it
+    to its nearest existing ancestor): the words of the message."""
+    for n in range(len(parts) - 2, 0, -1):
+        ancestor = ".".join(parts[:n])
+        if ancestor in by_number:
+            return {
+                "counted_cs": f"v plnění plánu se položka započte pod položku {ancestor}",
+                "counted_en": f"the item is counted under item {ancestor}",
+            }
+    return {
+        "counted_cs": "v plnění plánu se položka započte mezi položky bez priority",
+        "counted_en": "the item is counted among the items without a priority",
+    }
+
+
 def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
     by_number: dict[str, dict] = {}
     for _, r in rows:
@@ -210,7 +226,7 @@ def _plan_rows(rows: list[tuple[int, dict]]) -> Iterator[Found]:
             parent_no = ".".join(parts[:-1]) if depth > 1 else None
             parent = by_number.get(parent_no) if parent_no else None
             if parent_no and parent is None:
-                yield i, "cislo", "plan-parent-missing", number, {"expected": parent_no}
+                yield i, "cislo", "plan-parent-missing", number, {"expected": parent_no, **_counted_under(parts, by_number)}
             if level in _LEVEL_RANK:
                 why = _level_problem(number, level, parent_no, parent.get("uroven") if parent is not None else None)
                 if why:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
 from xlkpss.fsutil import sha256_file
-from xlkpss.i18n import describe_field
+from xlkpss.i18n import ROWS, describe_field, plural_cs
 from xlkpss.perf import gc_paused
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
@@ -281,7 +281,7 @@ def parse_workbook(path: str | os.PathLike, raw: RawWorkbook, pf: ParsedFile | N
                 pf.issues.append(
                     _issue_at(
                         "none-declared-with-rows", ident, spec, 0, f.key, ident.values[f.key][0],
-                        {"expected": f"{data.sheet_name} ({n} {'řádek' if n == 1 else 'řádky' if n < 5 else 'řádků'})"},
+                        {"expected": f"{data.sheet_name} ({plural_cs(n, ROWS)})"},
                     )
                 )
         elif not data.records and key == sub.template.table_sheets[0].key and not typed_none:
@@ -613,7 +613,8 @@ def _shown(f: Field, value: Any) -> str:
 
 def _explain_and_exclude(pf: ParsedFile, res: FileResult, groups: list[_Group], idx: int) -> None:
     """Warnings explained in the row's comment column are marked so; rows with an error
-    are excluded from the merge (kept in the error report)."""
+    that excludes its row (effect "row") are excluded from the merge (kept in the error
+    report)."""
     from xlkpss.spec import get_template
     from xlkpss.validate.schema import ROW_COL
 
@@ -643,7 +644,7 @@ def _explain_and_exclude(pf: ParsedFile, res: FileResult, groups: list[_Group], 
         for issue in issues:
             if issue.severity == "warning" and issue.row in rows_with_comment:
                 issue.explained = True
-            if issue.severity == "error":
+            if issue.severity == "error" and res.effect_of(issue) == "row":
                 bad_rows.add(issue.row)
         if bad_rows:
             g.excluded[lo:hi] = [r in bad_rows for r in excel_rows]
@@ -682,9 +683,22 @@ def validate_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
     """Validate files (and folders, recursively); never raises for a bad file."""
+    parsed = parse_paths(collect_paths(paths), engine=engine, workers=workers, progress=progress)
+    return validate_parsed(parsed, expected_year=expected_year)
+
+
+def parse_paths(
+    files: Sequence[str | os.PathLike],
+    *,
+    engine: str = "calamine",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ParsedFile]:
+    """Read and parse ``files`` in the sandboxed worker pool, in input order (the first
+    half of ``validate_paths``; ``validate_parsed`` does the rest, in one batch or in
+    several — the results are the same)."""
     from xlkpss.read.sandbox import map_safely
 
-    files = collect_paths(paths)
     if files:
         warm_up()
     parsed: list[ParsedFile] = []
@@ -699,7 +713,7 @@ def validate_paths(
             parsed.append(pf)
         else:
             parsed.append(outcome)
-    return validate_parsed(parsed, expected_year=expected_year)
+    return parsed
 
 
 def _parse_calamine(path):

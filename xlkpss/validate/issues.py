@@ -9,7 +9,7 @@ from typing import Any
 
 from xlkpss.i18n import ISSUES, SEVERITY_WORDS, issue_text, ui
 
-__all__ = ["EFFECTS", "FileResult", "Issue", "display_value", "issue_effect", "make_issue"]
+__all__ = ["EFFECTS", "KEEPS_ROW", "FileResult", "Issue", "display_value", "issue_effect", "make_issue"]
 
 #: what an issue does to the merge: rejects the whole file, excludes its row, or nothing
 EFFECTS = ("file", "row", "none")
@@ -49,8 +49,9 @@ class Issue:
 
     def body(self, lang: str = "cs") -> str:
         params = dict(self.params)
-        if f"expected_{lang}" in params:
-            params["expected"] = params[f"expected_{lang}"]
+        for key in list(params):  # ``expected_cs`` / ``counted_en`` … : the text for ``lang``
+            if key.endswith(f"_{lang}"):
+                params[key[: -len(lang) - 1]] = params[key]
         if params.get("suggested"):
             params["suggestion"] = ui("did_you_mean", lang, s=params["suggested"])
         text = issue_text(self.code, lang, value=self.value, column=self.column or "", **params)
@@ -77,6 +78,8 @@ class Issue:
         """What the issue does to the merge, in a clerk's words ("" when nothing)."""
         if self.effect in ("file", "row"):
             return ui(f"effect_{self.effect}", lang)
+        if self.severity == "error" and self.effect == "none":
+            return ui("effect_none", lang)  # an error that keeps the rows (a contact field …)
         return ""
 
     def to_dict(self, lang: str = "cs") -> dict[str, Any]:
@@ -191,6 +194,11 @@ class FileResult:
 
 # file-level errors that do not make the whole file unusable (the rows carry their own)
 _ROWLESS_OK = frozenset({"column-missing"})
+#: row errors that exclude no data row: a structural problem of the plan tree (a missing
+#: parent, a level that does not fit) — the item still counts, attached to its nearest
+#: existing ancestor, so the merge's figures equal ``xlkpss fulfilment``'s — and „žádné
+#: služby nemáme“ typed into a row (that text never was a service row: nothing to exclude)
+KEEPS_ROW = frozenset({"plan-parent-missing", "plan-level-depth", "none-typed-as-row"})
 
 
 def issue_effect(issue: Issue, kind: str | None, ident_sheet: str | None) -> str:
@@ -202,7 +210,8 @@ def issue_effect(issue: Issue, kind: str | None, ident_sheet: str | None) -> str
     IČO, ORP, kraj, year) or cannot be placed on a field; errors in the other fields
     (contacts, date filled, name) keep the rows.  Any other error without a row is a
     file-level read problem and rejects the file (a missing table column does not: its
-    rows carry their own errors).  An error in a table row excludes the row.
+    rows carry their own errors).  An error in a table row excludes the row, except a
+    structural problem of the plan tree (``KEEPS_ROW``): that item is kept and counted.
     """
     if issue.severity != "error":
         return "none"
@@ -211,7 +220,7 @@ def issue_effect(issue: Issue, kind: str | None, ident_sheet: str | None) -> str
         return "file" if f is None or f.identifies else "none"
     if issue.row is None:
         return "none" if issue.code in _ROWLESS_OK else "file"
-    return "row"
+    return "none" if issue.code in KEEPS_ROW else "row"
 
 
 def _ident_field(kind: str | None, key: str | None, label: str | None):

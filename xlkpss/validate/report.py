@@ -111,6 +111,16 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _outcome(r: FileResult, lang: str) -> str:
+    """What the merge will do with a file that has errors (the end of its total line)."""
+    if r.valid:
+        return ""
+    if r.rejected:
+        return ui("outcome_rejected", lang)
+    excluded = r.rows_excluded()
+    return ui("outcome_rows", lang, excluded=excluded) if excluded else ui("outcome_kept", lang)
+
+
 def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: bool = False, errors_only: bool = False) -> str:
     """A table (soubor, list, buňka, sloupec, hodnota, problém) with totals per file.
     ``errors_only``: the errors and nothing else ('' when there is none)."""
@@ -133,7 +143,9 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
                     f"[{sev}] {i.body(lang)}" + (f" – {effect}" if effect else ""),
                 ]
             )
-        totals.append(ui("file_total", lang, path=name, rows=r.rows, errors=len(r.errors), warnings=len(r.warnings)))
+        totals.append(
+            ui("file_total", lang, path=name, rows=r.rows, errors=len(r.errors), warnings=len(r.warnings)) + _outcome(r, lang)
+        )
     out = []
     if rows:
         widths = [max([_width(h)] + [_width(row[c]) for row in rows]) for c, h in enumerate(heads[:-1])]
@@ -147,6 +159,7 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
     if not only_problems:
         out.extend(totals)
     ok = sum(1 for r in results if r.valid)
+    rejected = sum(1 for r in results if r.rejected)
     out.append(
         ui(
             "totals",
@@ -154,6 +167,7 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
             files=len(results),
             ok=ok,
             bad=len(results) - ok,
+            rejected_part=ui("totals_rejected", lang, rejected=rejected) if rejected else "",
             errors=sum(len(r.errors) for r in results),
             warnings=sum(len(r.warnings) for r in results),
         )

@@ -1,0 +1,111 @@
+"""Reading the beginning (or the whole) of small zip members without ``zipfile.open``.
+
+The safety checks peek at the first kilobyte of every XML part of a submission (~30 a
+file) and the formula-error scan reads each used sheet once; through ``zipfile.open``
+every such read costs a ``ZipExtFile`` and several Python-level reads (~40 µs), and the
+lazy reader opened the zip a second time for the scan.  Here a member is located once
+from the central directory ``zipfile`` already parsed (``locate``), and its bytes are
+one ``os.pread`` plus one ``zlib`` call.
+
+The bytes are exactly what ``zipfile`` would return for them.  Anything unusual — another
+compression method, encryption, a local header that does not match the directory, a
+zlib error — answers ``None`` and the caller takes the ``zipfile`` path, which behaves
+(and fails) as before.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+__all__ = ["Span", "file_buffer", "locate", "read_member"]
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_SIG = b"PK\x03\x04"
+#: a member larger than this is never inflated in one piece (memory stays flat)
+WHOLE_LIMIT = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a member's data lies in the file, from the central directory."""
+
+    name: str
+    header_offset: int
+    compress_size: int
+    file_size: int
+    method: int
+
+
+def locate(zf: zipfile.ZipFile, names) -> dict[str, Span]:
+    """Spans of ``names`` (members of ``zf``) that can be read directly: stored or
+    deflated, not encrypted."""
+    out: dict[str, Span] = {}
+    for name in names:
+        try:
+            info = zf.getinfo(name)
+        except KeyError:
+            continue
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            continue
+        out[name] = Span(name, info.header_offset, info.compress_size, info.file_size, info.compress_type)
+    return out
+
+
+class _Buffer:
+    """The whole (small) file in memory, read with one system call; ``pread`` as on a file."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def pread(self, n: int, offset: int) -> bytes:
+        return self.data[offset : offset + n]
+
+
+def file_buffer(fd: int, size: int) -> _Buffer | None:
+    """The file behind ``fd`` in memory when it is small (``WHOLE_LIMIT``), else None."""
+    if size > WHOLE_LIMIT:
+        return None
+    try:
+        data = os.pread(fd, size, 0)
+    except OSError:
+        return None
+    return _Buffer(data) if len(data) == size else None
+
+
+def read_member(fd: int | _Buffer, span: Span, n: int | None = None) -> bytes | None:
+    """The first ``n`` bytes of the member (all of it for ``None``, when not larger than
+    ``WHOLE_LIMIT``), or ``None`` when the caller must use ``zipfile``."""
+    want = span.file_size if n is None else min(n, span.file_size)
+    if n is None and span.file_size > WHOLE_LIMIT:
+        return None
+    pread = fd.pread if isinstance(fd, _Buffer) else (lambda k, off: os.pread(fd, k, off))  # type: ignore[arg-type]
+    try:
+        header = pread(_LOCAL.size + 512, span.header_offset)
+        if len(header) < _LOCAL.size:
+            return None
+        fields = _LOCAL.unpack_from(header)
+        if fields[0] != _LOCAL_SIG:
+            return None
+        name_len, extra_len = fields[10], fields[11]
+        if header[_LOCAL.size : _LOCAL.size + name_len] != span.name.encode("utf-8" if fields[3] & 0x800 else "cp437"):
+            return None
+        start = span.header_offset + _LOCAL.size + name_len + extra_len
+        if span.method == zipfile.ZIP_STORED:
+            data = pread(want, start)
+            return data if len(data) == want else None
+        # deflate: read the compressed bytes needed (all for a whole member; for a head a
+        # few times the output, more if that was not enough)
+        budget = span.compress_size if n is None else min(span.compress_size, max(4096, 4 * want))
+        while True:
+            raw = pread(budget, start)
+            d = zlib.decompressobj(-15)
+            out = d.decompress(raw, want)
+            if len(out) >= want or budget >= span.compress_size:
+                return out if len(out) == want else None  # short: corrupt, zipfile decides
+            budget = min(span.compress_size, budget * 4)
+    except (OSError, zlib.error, struct.error, UnicodeError):
+        return None
