@@ -128,8 +128,9 @@ LANG_OPTION = click.option(
 @click.option("--year", type=click.IntRange(2000, 2100), help="Očekávaný rok údajů (jiný rok je chyba).")
 @click.option("--quiet", "-q", is_flag=True, help="Vypsat jen chyby (bez upozornění, souhrnů a průběhu); nic, je-li vše v pořádku.")
 @click.option("--csv-plain", is_flag=True, help="S --format csv: prostý CSV (čárky, bez BOM) pro programy; výchozí je CSV pro český Excel (středníky, UTF-8 s BOM).")
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Souhrnný sešit (např. loňský souhrn kraje) se srovnatelnými službami: dotazy na neobvyklé hodnoty.")
 @click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), default="calamine", hidden=True)
-def validate(paths, fmt, lang, annotate_dir, report_path, year, quiet, csv_plain, engine) -> None:
+def validate(paths, fmt, lang, annotate_dir, report_path, year, quiet, csv_plain, reference, engine) -> None:
     """Zkontroluje vyplněné šablony (soubory nebo složky, i podsložky).
 
     Návratový kód: 0 = vše v pořádku (upozornění nevadí), 1 = některý soubor má chybu,
@@ -144,8 +145,21 @@ def validate(paths, fmt, lang, annotate_dir, report_path, year, quiet, csv_plain
     files = collect_paths(paths)
     if not files:
         raise click.UsageError("v zadaných složkách není žádný soubor .xlsx, .xlsm, .xls ani .ods")
+    ref = None
+    if reference is not None:
+        from xlkpss.merge.peers import ReferenceError, read_reference
+
+        try:
+            ref = read_reference(reference)
+        except ReferenceError as exc:
+            raise click.ClickException(str(exc)) from None
     results = validate_paths(files, expected_year=year, engine=engine, progress=_progress(quiet, "Kontroluji"))
     warn_folder_changes(paths, files, quiet)
+    if ref is not None:
+        from xlkpss.validate.peers import query_files, summary_text
+
+        found = query_files(results, ref.table("services").to_dict("records"), scope=f"v referenčním souhrnu {reference.name}")
+        _echo_err(summary_text(found, reference.name), quiet)
     # --quiet: on the screen the errors and nothing else; a report file (-o) is complete
     errors_only = quiet and report_path is None
     shown = [dataclasses.replace(r, issues=r.errors) for r in results] if errors_only else results

@@ -190,6 +190,20 @@ ISSUES: dict[str, IssueType] = {
            "The item is „splněno“ but the achieved indicator value is empty."),
         _t("plan-overspent", "warning", "Čerpáno více než plánováno", "Spent more than planned",
            "Čerpáno {value} je více než plánovaný rozpočet {expected}.", "Spent {value} is more than the planned budget {expected}."),
+        # --- dotazy: neobvyklé hodnoty proti srovnatelným službám (xlkpss.validate.peers) ---
+        # the whole sentence (value, median, peers) is built by peers.Query.text
+        _t("query-costs-per-unit", "warning", "Dotaz: neobvyklé náklady na jednotku kapacity",
+           "Query: unusual costs per capacity unit", "{text}", "{text_en}"),
+        _t("query-staff-per-unit", "warning", "Dotaz: neobvyklé úvazky na jednotku kapacity",
+           "Query: unusual staff per capacity unit", "{text}", "{text_en}"),
+        _t("query-users-per-unit", "warning", "Dotaz: neobvyklý počet uživatelů na jednotku kapacity",
+           "Query: unusual users per capacity unit", "{text}", "{text_en}"),
+        _t("query-funding-share", "warning", "Dotaz: neobvyklý podíl zdroje financování",
+           "Query: unusual share of a funding source", "{text}", "{text_en}"),
+        _t("query-capacity-change", "warning", "Dotaz: neobvyklá meziroční změna kapacity",
+           "Query: unusual change of capacity", "{text}", "{text_en}"),
+        _t("query-costs-change", "warning", "Dotaz: neobvyklá meziroční změna nákladů",
+           "Query: unusual change of costs", "{text}", "{text_en}"),
         # --- registry import (xlkpss registry import rpss.json) ----------------------------
         _t("registry-malformed", "error", "Záznam registru nelze použít", "Unusable registry record",
            "Záznam registru nelze použít ({expected}); služba nebyla převzata.",

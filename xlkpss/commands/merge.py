@@ -70,6 +70,12 @@ def summary_lines(c, out: Path) -> list[str]:
             f"{m['expected_services']} očekávaných podle {m.get('services_basis')}; nehlášeno {found.get('missing', 0)}, "
             f"nově hlášeno {m.get('new_services', 0)}, odlišných od registru {found.get('different', 0)}; list Porovnání služeb)"
         )
+    if "queries" in c.tables:
+        lines.append(
+            f"  neobvyklé hodnoty: {m.get('queries', 0)} dotazů, vysvětleno {m.get('queries_explained', 0)}; "
+            f"neposouzeno {m.get('queries_not_assessed', 0)} hodnot ve skupinách menších než "
+            f"{m.get('queries_min_peers')} služeb (list Neobvyklé hodnoty)"
+        )
     if m.get("network"):
         from xlkpss.merge.network import summary_line
 
@@ -142,6 +148,11 @@ def left_out_lines(c) -> list[str]:
     help="Sešit registru poskytovatelů (xlkpss registry import): listy Porovnání služeb a Úplnost předkladatelů.",
 )
 @click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Souhrnný sešit se srovnatelnými službami (např. loňský souhrn kraje): list Neobvyklé hodnoty (dotazy).",
+)
+@click.option(
     "--network",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Krajská síť sociálních služeb (vyplněná šablona xlkpss template sit): list Síť vs skutečnost.",
@@ -192,8 +203,8 @@ def left_out_lines(c) -> list[str]:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Nevypisovat průběh ani shrnutí.")
 def command(
-    paths, output, level, orp, kraj, year, previous, registry, network, deadline, threshold, core_services, html_out,
-    strict, generated, orp_dir, kraj_dir, quiet,
+    paths, output, level, orp, kraj, year, previous, registry, reference, network, deadline, threshold, core_services,
+    html_out, strict, generated, orp_dir, kraj_dir, quiet,
 ) -> None:  # fmt: skip
     """Sloučí vyplněné šablony (soubory i složky) do souhrnného sešitu ORP, kraje nebo celé
     České republiky.
@@ -240,7 +251,7 @@ def command(
 
         if orp_dir is None:
             raise click.UsageError("--kraj-workbooks se zadává spolu s --orp-workbooks SLOŽKA")
-        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--network", network), ("--deadline", deadline)) if v]
+        given = [name for name, v in (("--orp", orp), ("--previous", previous), ("--registry", registry), ("--network", network), ("--reference", reference), ("--deadline", deadline)) if v]
         if given:
             raise click.UsageError(
                 f"{', '.join(given)} nelze použít při slučování celého území najednou (--orp-workbooks); "
@@ -282,6 +293,7 @@ def command(
             progress=_progress(quiet, "Kontroluji"),
             registry=registry,
             deadline=due,
+            reference=reference,
             network=network,
         )
     except MergeUsageError as exc:
@@ -293,6 +305,10 @@ def command(
         protect.append(previous)
     if registry is not None:
         protect.append(registry)
+    if reference is not None:
+        protect.append(reference)
+        if output.resolve() == reference.resolve():
+            raise click.ClickException(f"výstup {output} by přepsal referenční souhrn (--reference)")
     if network is not None:
         protect.append(network)
     if previous is not None and output.resolve() == previous.resolve():

@@ -66,6 +66,7 @@ _PRINT_REPEAT = {
     "funding": ("territory_name", "druh"),
     "coverage": ("target_group", "target_group"),
     "errors": ("src_file", "src_file"),
+    "queries": ("nazev_sluzby", "nazev_sluzby"),
     network.SHEET_KEY: ("nazev_orp", "nazev_orp"),
 }
 
@@ -117,6 +118,7 @@ _INT_COLS = {
     "total",
     "n_bez_stavu",
     "reg_kapacita",
+    "peers",
 }
 
 
@@ -127,6 +129,8 @@ _PCT_COLS = {"completeness", "share", "pct_done", "pct_spent", "capacity_change_
 
 
 _DATE_COLS = {"date_filled"}
+#: decimals (Neobvyklé hodnoty: a ratio, its peers' median and MAD, value ÷ median, z-score)
+_DEC_COLS = {"ratio_value", "peer_median", "peer_mad", "ratio_to_median", "z_score"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -152,6 +156,8 @@ def kind_of(sheet: str, col: str) -> str:
         return "pct"
     if col == "per_1000":
         return "per1000"
+    if col in _DEC_COLS:
+        return "dec"
     if col in _DATE_COLS:
         return "date"
     if col in ("prevzato_z_roku", "rok"):

@@ -127,6 +127,7 @@ def merge_results(
     threshold: float = DEFAULT_THRESHOLD,
     registry: Any = None,
     deadline: dt.date | None = None,
+    reference: Consolidated | None = None,
     network: Any = None,
 ) -> Consolidated:
     """Merge validated submissions (and, for ``level="kraj"``, consolidated ORP workbooks;
@@ -141,10 +142,11 @@ def merge_results(
     workbook (default today — pass it for reproducible output); ``threshold`` is the
     year-over-year change in % that is flagged; ``registry`` (an
     ``xlkpss.registry.Registry``) and ``previous`` give the expected services,
-    ``deadline`` the timeliness (``xlkpss.merge.expected``); ``network`` (an
+    ``deadline`` the timeliness (``xlkpss.merge.expected``); ``reference`` a consolidated
+    workbook whose services are peers of the queries (``xlkpss.merge.peers``); ``network`` (an
     ``xlkpss.merge.network.Network``) the sheet Síť vs skutečnost.
     """
-    from xlkpss.merge import expected, tables
+    from xlkpss.merge import expected, peers, tables
 
     if level not in LEVELS:
         raise MergeError(f"neznámá úroveň {level!r}; použijte orp, kraj nebo stat")
@@ -176,8 +178,10 @@ def merge_results(
     if strict:
         check_strict(sources, lines)
 
-    submissions, stats = submission_lines(sources, level, territory)
     services = sorted(lines.services, key=_service_order)
+    # queries against peers count as warnings of their files (before the statuses are counted)
+    queries = peers.raise_queries(services, sources, territory=territory, reference=reference, previous=previous)
+    submissions, stats = submission_lines(sources, level, territory)
     activities = tables.annotate_activities(lines.activities)
     projects = sorted(
         lines.projects,
@@ -245,6 +249,7 @@ def merge_results(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
     )  # fmt: skip
+    peers.add_sheet(c, queries, reference=reference)
     if network is not None:
         from xlkpss.merge.network import NetworkError, compare
 
@@ -297,6 +302,7 @@ def merge_paths(
     engine: str = "calamine",
     registry: str | os.PathLike | None = None,
     deadline: dt.date | None = None,
+    reference: str | os.PathLike | None = None,
     network: str | os.PathLike | None = None,
 ) -> Consolidated:
     """The whole merge from files and folders: consolidated workbooks are recognised
@@ -352,6 +358,14 @@ def merge_paths(
             prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+    ref = None
+    if reference is not None:
+        from xlkpss.merge.peers import ReferenceError, read_reference
+
+        try:
+            ref = read_reference(reference)
+        except ReferenceError as exc:
+            raise MergeError(str(exc)) from None
     reg = None
     if registry is not None:
         from xlkpss.registry import RegistryError, read_registry
@@ -373,5 +387,6 @@ def merge_paths(
         threshold=threshold,
         registry=reg,
         deadline=deadline,
+        reference=ref,
         network=net,
     )

@@ -49,6 +49,7 @@ from xlkpss.merge.timeliness import TIMELINESS, timeliness
 __all__ = [
     "FINDINGS",
     "TIMELINESS",
+    "add_overview",
     "annotate_unchanged",
     "complete",
     "timeliness",
@@ -87,7 +88,8 @@ def _frame(key: str, rows: list[dict[str, Any]], columns: Sequence[str] | None =
     return pd.DataFrame([[r.get(k) for k in cols] for r in rows], columns=cols, dtype=object)
 
 
-def _add_overview(c: Consolidated, lines: list[tuple[str, str, Any, str | None, str | None]], after: str) -> None:
+def add_overview(c: Consolidated, lines: list[tuple[str, str, Any, str | None, str | None]], after: str) -> None:
+    """Insert lines (metric, label, value, unit, note) into *Přehled* after the line ``after``."""
     import pandas as pd
 
     ov = c.table("overview")
@@ -208,11 +210,11 @@ def complete(
     if deadline is not None:
         late = sum(1 for r in c.table("submissions").to_dict("records") if r.get("timeliness") == TIMELINESS["late"])
         overview.append(("late", "Odevzdáno po termínu", late, "souborů", f"termín {format_date(deadline)}"))
-    _add_overview(c, overview, "completeness")
+    add_overview(c, overview, "completeness")
     after = "sheet:submissions"
     for key in ("submitter_completeness", "service_comparison"):
         if key in c.tables:
-            _add_overview(
+            add_overview(
                 c, [(f"sheet:{key}", f"List {SHEETS[key]}", _SHEET_NOTES[key], None, plural_cs(len(c.table(key)), ROWS))],
                 after,
             )

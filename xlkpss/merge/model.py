@@ -71,14 +71,17 @@ SHEETS: dict[str, str] = {
     "conflicts": "Konflikty",
     "corrections": "Opravy",
     "changes": "Meziroční změny",
+    "queries": "Neobvyklé hodnoty",
     "errors": "Chyby",
 }
 
 #: sheets written only when the merge computed them (``key in Consolidated.tables``):
 #: completeness per service and per submitter (``merge --registry / --previous /
 #: --deadline``, xlkpss.merge.expected)
-#: and the regional network against what was reported (``merge --network``, xlkpss.merge.network)
-OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", _network.SHEET_KEY})
+#: the queries against peers (``queries``, xlkpss.merge.peers: written when there is a
+#: query or ``merge --reference`` was given) and the regional network against what was
+#: reported (``merge --network``, xlkpss.merge.network)
+OPTIONAL_SHEETS = frozenset({"submitter_completeness", "service_comparison", "queries", _network.SHEET_KEY})
 
 #: submission status -> Czech word (Odevzdání)
 STATUS_LABELS: dict[str, str] = {
@@ -213,6 +216,19 @@ COLUMN_LABELS.update(
 )
 
 
+# --- added by the queries against peers (xlkpss.merge.peers) -----------------------------
+COLUMN_LABELS.update(
+    {
+        "ratio_name": "Poměr",
+        "ratio_value": "Hodnota poměru",
+        "peer_median": "Medián srovnatelných služeb",
+        "ratio_to_median": "Hodnota ÷ medián",
+        "peers": "Počet srovnatelných služeb",
+        "peer_mad": "MAD (medián odchylek)",
+        "z_score": "Modifikované z-skóre",
+        "explained": "Vysvětleno",
+    }
+)
 # --- added by the regional network (xlkpss.merge.network) --------------------------------
 COLUMN_LABELS.update(_network.LABELS)
 
@@ -276,6 +292,7 @@ SPEC_SHEETS: dict[str, tuple[str, ...]] = {
     "conflicts": ("sluzby",),
     "changes": ("sluzby",),
     "service_comparison": ("sluzby",),
+    "queries": ("sluzby",),
     _network.SHEET_KEY: ("sit", "sluzby"),
     "activities": ("plan", "identifikace"),
     "carryover": ("plan", "identifikace"),
@@ -383,6 +400,11 @@ def _sheet_columns() -> dict[str, tuple[str, ...]]:
             "poskytovatel", "ico_poskytovatele", "druh", "forma", "kapacita", "typ_kapacity", "reg_druh",
             "reg_forma", "reg_kapacita", "reg_typ_kapacity", "expected_from", "expected_submitter",
             "reported_submitter", "note", "src_file",
+        ),
+        "queries": (
+            "nazev_orp", "nazev_obce", "identifikator", "nazev_sluzby", "poskytovatel", "ico_poskytovatele", "druh",
+            "forma", "typ_kapacity", "ratio_name", "ratio_value", "peer_median", "ratio_to_median", "peers", "peer_mad",
+            "z_score", "explained", "poznamka", "message", "code", "submitter", "src_file", "src_row", "src_cell", "via",
         ),
         _network.SHEET_KEY: _network.COLUMNS,
         "errors": (

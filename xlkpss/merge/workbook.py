@@ -99,6 +99,7 @@ TABLE_NAMES = {
     "conflicts": "TabKonflikty",
     "corrections": "TabOpravy",
     "changes": "TabMezirocniZmeny",
+    "queries": "TabNeobvykleHodnoty",
     "errors": "TabChyby",
 }
 

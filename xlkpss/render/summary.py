@@ -213,6 +213,16 @@ def _fmt_change(value: Any) -> str:
     return sign + _fmt_pct_auto(abs(n))
 
 
+def _fmt_ratio(value: Any) -> str:
+    """A ratio of Neobvyklé hodnoty: whole numbers as such, small ones with enough decimals."""
+    n = _num(value)
+    if n is None:
+        return DASH
+    if n.is_integer():
+        return fmt_number(n, 0)
+    return fmt_number(n, 3 if abs(n) < 1 else 2 if abs(n) < 100 else 0)
+
+
 def _yes(value: Any) -> bool:
     return value in _YES
 
@@ -258,6 +268,14 @@ def _formatter(sheet_key: str, column: str) -> tuple[Callable[[Any], str], bool]
         return (lambda v: fmt_number(v, 1) if _num(v) is not None else DASH), True
     if column.startswith(("prev_costs", "curr_costs")) or column in ("funding_total",):
         return fmt_money, True
+    if column in ("ratio_value", "peer_median", "peer_mad"):
+        return _fmt_ratio, True
+    if column == "ratio_to_median":
+        return (lambda v: f"{_fmt_ratio(v)}×" if _num(v) is not None else DASH), True
+    if column == "z_score":
+        return (lambda v: fmt_number(_num(v), 1) if _num(v) is not None else DASH), True
+    if column == "peers":
+        return _fmt_auto, True
     if column in ("flag", "core", "expected", "leaf"):
         return (lambda v: "ano" if _yes(v) else ""), False
     if column in ("druh",):
@@ -951,6 +969,26 @@ def _changes(c: Consolidated) -> dict[str, Any] | None:
     }
 
 
+def _queries(c: Consolidated) -> dict[str, Any] | None:
+    """Neobvyklé hodnoty (dotazy): values unusual against comparable services (xlkpss.merge.peers)."""
+    if "queries" not in c.tables:
+        return None
+    m = c.meta
+    recs = _records(c.table("queries"))
+    cols = ["nazev_sluzby", "poskytovatel", "druh", "forma", "ratio_name", "ratio_value", "peer_median",
+            "ratio_to_median", "peers", "z_score", "explained", "poznamka"]
+    threshold = _num(m.get("queries_threshold"))
+    return {
+        "n": len(recs),
+        "explained": sum(1 for r in recs if r.get("explained") == "ano"),
+        "threshold": fmt_number(threshold, 1) if threshold is not None else "",
+        "min_peers": int(m.get("queries_min_peers") or 0),
+        "not_assessed": int(m.get("queries_not_assessed") or 0),
+        "reference": fmt_text(m["reference_file"]) if m.get("reference_file") else "",
+        "table": _table(c, "queries", cols, records=recs, limit=SHORT_LIST * 4),
+    }
+
+
 def _fmt_signed(value: Any) -> str:
     """A difference: ``+10`` / ``−2,5`` (a real minus sign), 0 as ``0``."""
     n = _num(value)
@@ -1056,6 +1094,7 @@ def build_summary(c: Consolidated) -> dict[str, Any]:
         "problems": _problems(c),
         "changes": _changes(c),
         "expected_services": _expected_services(c),
+        "queries": _queries(c),
         "network": _network(c),
         "sheets": SHEETS,
         "labels": {"territory": COLUMN_LABELS["territory_name"], "year": _spec_label("identifikace", "rok")},

@@ -146,6 +146,9 @@ class Spec:
     #: ``[related_services]``: unregistered related services (``when``: field → code,
     #: ``druh``: the code of „související služba“, ``label``, ``kategorie``)
     related: dict[str, Any] = field(default_factory=dict)
+    #: ``[peers]``: plausibility queries against peers (``threshold`` of |z|, ``min_peers``,
+    #: ``min_difference_points``, ``units`` per capacity type; ``xlkpss.validate.peers``)
+    peers: dict[str, Any] = field(default_factory=dict)
 
     def template(self, kind: str) -> TemplateSpec:
         try:
@@ -303,6 +306,7 @@ def parse_spec(text: str) -> Spec:
         codelists=raw.get("codelists", {}),
         gaps=raw.get("gaps", {}),
         related=raw.get("related_services", {}),
+        peers=raw.get("peers", {}),
     )
 
 

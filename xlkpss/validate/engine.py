@@ -512,8 +512,9 @@ def validate_parsed(files: list[ParsedFile], *, expected_year: int | None = None
                 res.issues.append(_issue_at(code, ps, g.spec, n, field_key, value, params))
         _explain_and_exclude(pf, res, mine, idx)
     for g in groups:
-        for (idx, _ps), sub in zip(g.parsed, _split_frame(g)):
+        for (idx, ps), sub in zip(g.parsed, _split_frame(g)):
             results[idx].frames[g.key] = sub
+            results[idx].columns[g.key] = dict(ps.cells)
     for res in results:
         res.settle_effects()
     return results

@@ -143,6 +143,9 @@ class FileResult:
     mtime: float = 0.0
     #: key–value pairs of the file's hidden ``_xlkpss`` sheet (template version, pre-fill stamp …)
     meta: dict[str, str] = field(default_factory=dict)
+    #: sheet key -> field key -> 0-based column of the field in the file (columns are
+    #: matched by label, so they may stand anywhere): for issues raised after validation
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
