@@ -62,15 +62,11 @@ class _ServicesContext:
         return all(r.get(k) == v for k, v in self.when.items())
 
 
-def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> Iterator[Found]:
-    """The checks of one Služby row (``r``: field key -> value, NA as None, ``_bad``)."""
-    druhy, formy, groups, munis = ctx.druhy, ctx.formy, ctx.groups, ctx.munis
-    if r.get("registrovana") == "ano" and r.get("identifikator") is None and "identifikator" not in r.get("_bad", ()):
-        yield i, "identifikator", "identifier-required", None, {}
+def _form_checks(i: int, r: dict, druhy: Any, formy: Any, *, check_form: bool) -> Iterator[Found]:
+    """What the law says of a row's form: one the type allows (``check_form``), beds only
+    for a residential form. Shared by the rows of Služby and of the network."""
     druh, forma = r.get("druh"), r.get("forma")
-    if druh and druh == ctx.related_code and not ctx.related_ok(r):
-        yield i, "druh", "related-type-registered", druhy.get(druh).label, {"expected": ctx.related_when}
-    if druh and forma:
+    if check_form and druh and forma:
         allowed = druhy.get(druh).extra.get("formy") or ()
         if allowed and forma not in allowed:
             yield i, "forma", "form-not-allowed", formy.get(forma).label, {
@@ -79,6 +75,17 @@ def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> I
             }
     if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
         yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
+
+
+def _service_row(i: int, r: dict, ctx: _ServicesContext, declared_orp: Any) -> Iterator[Found]:
+    """The checks of one Služby row (``r``: field key -> value, NA as None, ``_bad``)."""
+    druhy, formy, groups, munis = ctx.druhy, ctx.formy, ctx.groups, ctx.munis
+    if r.get("registrovana") == "ano" and r.get("identifikator") is None and "identifikator" not in r.get("_bad", ()):
+        yield i, "identifikator", "identifier-required", None, {}
+    druh = r.get("druh")
+    if druh and druh == ctx.related_code and not ctx.related_ok(r):
+        yield i, "druh", "related-type-registered", druhy.get(druh).label, {"expected": ctx.related_when}
+    yield from _form_checks(i, r, druhy, formy, check_form=True)
     costs = r.get(COSTS_FIELD)
     total = sum(r.get(k) or 0 for k in ctx.funding)
     if costs is not None and total > costs + FUNDING_TOLERANCE:
@@ -273,18 +280,11 @@ def _network_rows(rows: list[tuple[int, dict]], ident: dict) -> Iterator[Found]:
     kraj = ident.get("kod_kraje")
     all_orp = orps()
     for i, r in rows:
-        druh, forma = r.get("druh"), r.get("forma")
-        if druh and is_related_type(druh):
+        druh = r.get("druh")
+        related = bool(druh) and is_related_type(druh)
+        if related:
             yield i, "druh", "network-related-type", druhy.get(druh).label, {}
-        elif druh and forma:
-            allowed = druhy.get(druh).extra.get("formy") or ()
-            if allowed and forma not in allowed:
-                yield i, "forma", "form-not-allowed", formy.get(forma).label, {
-                    "expected": druhy.get(druh).display,
-                    "allowed": ", ".join(formy.get(a).label for a in allowed),
-                }
-        if r.get("typ_kapacity") == "luzka" and forma and forma != "pob":
-            yield i, "typ_kapacity", "beds-not-residential", codelist("typy_kapacity").get("luzka").display, {"forma": formy.get(forma).label}
+        yield from _form_checks(i, r, druhy, formy, check_form=not related)
         orp = r.get("orp")
         if orp and kraj and orp in all_orp and all_orp[orp]["kod_kraje"] != kraj:
             yield i, "orp", "network-orp-outside-kraj", all_orp[orp]["nazev_orp"], {"expected": codelist("kraje").get(kraj).label}
