@@ -409,6 +409,15 @@ def _base(e: dict[str, Any] | None, r: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _word(key: str) -> str:
+    """A network field's label from the spec, as a word inside a sentence („Typ kapacity“ →
+    „typ kapacity“, „IČO poskytovatele“ stays)."""
+    from xlkpss.spec import get_template
+
+    label = get_template(KIND).sheet("sit").field(key).label
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _matched(e: dict[str, Any], r: dict[str, Any], shown: _Shown) -> dict[str, Any]:
     row = _base(e, r)
     net_cap, rep_cap = _num(e.get("kapacita")), _num(r.get("kapacita"))
@@ -417,19 +426,19 @@ def _matched(e: dict[str, Any], r: dict[str, Any], shown: _Shown) -> dict[str, A
     differences = []
     same_type = e.get("typ_kapacity") == r.get("typ_kapacity")
     if not same_type:
-        differences.append(f"typ kapacity: v síti {e.get('typ_kapacity')}, hlášeno {r.get('typ_kapacity') or '–'}")
+        differences.append(f"{_word('typ_kapacity')}: v síti {e.get('typ_kapacity')}, hlášeno {r.get('typ_kapacity') or '–'}")
     else:
         row["diff_kapacita"] = _diff(rep_cap, net_cap)
         if net_cap is None or rep_cap is None or abs(net_cap - rep_cap) > _EPS:
-            differences.append(f"kapacita: v síti {_fmt(net_cap)}, hlášeno {_fmt(rep_cap)}")
+            differences.append(f"{_word('kapacita')}: v síti {_fmt(net_cap)}, hlášeno {_fmt(rep_cap)}")
     if net_fte is not None:
         row["diff_uvazky"] = _diff(rep_fte, net_fte)
         if rep_fte is None or abs(net_fte - rep_fte) > _EPS:
-            differences.append(f"úvazky: v síti {_fmt(net_fte)}, hlášeno {_fmt(rep_fte)}")
+            differences.append(f"{_word('uvazky')}: v síti {_fmt(net_fte)}, hlášeno {_fmt(rep_fte)}")
     if e.get("druh") and r.get("druh") and e["druh"] != r["druh"]:
-        differences.append(f"druh: v síti {e['druh']}, hlášeno {r['druh']}")
+        differences.append(f"{_word('druh')}: v síti {e['druh']}, hlášeno {r['druh']}")
     if e.get("ico_poskytovatele") and r.get("ico_poskytovatele") and str(e["ico_poskytovatele"]) != str(r["ico_poskytovatele"]):
-        differences.append(f"IČO poskytovatele: v síti {e['ico_poskytovatele']}, hlášeno {r['ico_poskytovatele']}")
+        differences.append(f"{_word('ico_poskytovatele')}: v síti {e['ico_poskytovatele']}, hlášeno {r['ico_poskytovatele']}")
     row["finding"] = DIFFERENT if differences else MATCH
     row["note"] = "; ".join(differences) or None
     return row
