@@ -206,11 +206,7 @@ def _fmt_pct_auto(value: Any) -> str:
 
 def _fmt_change(value: Any) -> str:
     """A year-over-year change: ``+12,5 %`` / ``−30 %`` (a real minus sign)."""
-    n = _num(value)
-    if n is None:
-        return DASH
-    sign = "+" if n > 0 else "\u2212" if n < 0 else ""
-    return sign + _fmt_pct_auto(abs(n))
+    return _signed(value, _fmt_pct_auto)
 
 
 def _fmt_ratio(value: Any) -> str:
@@ -991,11 +987,16 @@ def _queries(c: Consolidated) -> dict[str, Any] | None:
 
 def _fmt_signed(value: Any) -> str:
     """A difference: ``+10`` / ``−2,5`` (a real minus sign), 0 as ``0``."""
+    return _signed(value, _fmt_auto)
+
+
+def _signed(value: Any, fmt: Any) -> str:
+    """``fmt`` of the size with ``+`` or a real minus sign in front; no number → a dash."""
     n = _num(value)
     if n is None:
         return DASH
     sign = "+" if n > 0 else "\u2212" if n < 0 else ""
-    return sign + _fmt_auto(abs(n))
+    return sign + fmt(abs(n))
 
 
 _NETWORK_FORMATS: dict[str, Callable[[Any], str]] = {
