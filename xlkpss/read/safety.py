@@ -63,6 +63,8 @@ _XML_WINDOW = 64 * 1024
 #: root element's start; a part whose root does not start in them gets the full window
 _PROLOG_PEEK = 1024
 _RATIO_FLOOR = _MB
+#: files up to this size are read into memory once for the safety peeks
+_WHOLE_LIMIT = 16 * _MB
 
 
 def local_name(tag: str) -> str:
@@ -125,9 +127,21 @@ def _prolog_end(text: str) -> int:
         pos = m.end()
 
 
+#: the usual prolog, exactly: an (ASCII) XML declaration or none, whitespace, the root
+#: element's start tag
+_EARLY_ROOT = re.compile(rb"(?:<\?xml[\t\n\r\x20-\x3b\x3d\x40-\x7e]*\?>)?[ \t\r\n]*<[A-Za-z_]")
+
+
 def _root_starts_early(head: bytes) -> bool:
     """True when the root element starts within ``head`` after a prolog of only
     whitespace, processing instructions and comments (the usual case: one ``<?xml …?>``)."""
+    if _EARLY_ROOT.match(head) is not None:
+        # the same answer as below without the prolog tokens: the matched start is ASCII
+        # and begins with "<" (no BOM, not UTF-16), so the text is the UTF-8 decoding
+        text: Any = head if head.isascii() else head.decode("utf-8", "ignore")
+        if head is text:
+            return b"<!ENTITY" not in head and b"<!DOCTYPE" not in head and b"<!doctype" not in head
+        return "<!ENTITY" not in text and "<!DOCTYPE" not in text and "<!doctype" not in text
     text = _xml_text(head).lstrip("\ufeff")
     if "<!ENTITY" in text or "<!DOCTYPE" in text or "<!doctype" in text:
         return False  # the full check decides (and refuses a DTD in the prolog)
@@ -142,28 +156,35 @@ def _fileno(zf: zipfile.ZipFile) -> int | None:
         return None
 
 
-def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
+def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str], members: Any = None) -> None:
     """Refuse any XML part that declares a DTD.
 
     A DTD can only appear in the prolog, before the root element.  Office files never
     carry one, while a DTD is what XXE and entity-expansion ("billion laughs") attacks
     need, so a DOCTYPE anywhere in the prolog (or an ENTITY in the first window) is
     enough to refuse the file without trusting any parser's defences.
+
+    ``members`` (:class:`xlkpss.read.zipparts.Members`, the file already in memory)
+    makes the usual peek one ``zlib`` call; without it the file is read here.
     """
-    from xlkpss.read.zipparts import file_buffer, locate, read_member
+    from xlkpss.read.zipparts import Members
 
     parts = [n for n in names if n.casefold().endswith((".xml", ".rels", ".vml")) or n.casefold() == "mimetype"]
-    fd: Any = _fileno(zf)
-    spans = locate(zf, parts) if fd is not None else {}
-    if spans:
-        try:
-            fd = file_buffer(fd, os.fstat(fd).st_size) or fd
-        except OSError:
-            pass
+    if members is None:
+        fd = _fileno(zf)
+        data = None
+        if fd is not None:
+            try:
+                size = os.fstat(fd).st_size
+                data = os.pread(fd, size, 0) if size <= _WHOLE_LIMIT else None
+            except OSError:
+                data = None
+        members = Members(zf, data if data is not None and len(data) == size else None)
+    infos = zf.NameToInfo
     for name in parts:
-        span = spans.get(name)
-        if span is not None:
-            head = read_member(fd, span, _PROLOG_PEEK)  # type: ignore[arg-type]
+        info = infos.get(name)
+        if info is not None:
+            head = members.head(info, _PROLOG_PEEK)
             if head is not None and _root_starts_early(head):
                 continue  # the usual case, without zipfile.open (see xlkpss.read.zipparts)
         with zf.open(name) as fh:

@@ -5,6 +5,7 @@ the engines need (sheet parts, Strict OOXML, the application that saved it)."""
 
 from __future__ import annotations
 
+import io
 import mmap
 import posixpath
 import re
@@ -13,6 +14,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,8 @@ from xlkpss.read.safety import (
     check_zip_safety,
     human_size,
     local_name,
-    read_head,
 )
+from xlkpss.read.zipparts import WHOLE_LIMIT, Members
 
 __all__ = ["FORMATS", "Probe", "probe_file", "sniff"]
 
@@ -186,6 +188,9 @@ class Probe:
     content_part: str | None = None
     #: xlsx: where the sheet parts lie in the file (read without reopening the zip)
     part_spans: dict[str, Any] = field(default_factory=dict)
+    #: the file's bytes, read once by the probe (None for large files): the formula-error
+    #: scan reads the sheet parts from them
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def sniff(path: str | Path, limits: ReadLimits | None = None) -> str:
@@ -204,7 +209,10 @@ def probe_file(path: Path, limits: ReadLimits) -> Probe:
         if not path.is_file():
             raise ReadError("file-not-found", str(path))
         with path.open("rb") as fh:
-            head = fh.read(4096)
+            # small files (all real submissions) are read whole, once: the zip checks,
+            # the probe and the formula-error scan then read their members from memory
+            data = fh.read() if size <= WHOLE_LIMIT else None
+            head = data[:4096] if data is not None else fh.read(4096)
     except OSError as exc:
         raise ReadError("file-not-found", short_error(exc)) from None
     if size == 0:
@@ -212,7 +220,7 @@ def probe_file(path: Path, limits: ReadLimits) -> Probe:
     if size > limits.max_bytes:
         raise ReadError("file-too-large", human_size(size), human_size(limits.max_bytes))
     if head.startswith(b"PK"):
-        return _probe_zip(path, limits)
+        return _probe_zip(path, limits, data if data is not None and len(data) == size else None)
     if head.startswith(_OLE_MAGIC):
         return _probe_ole(path)
     raise ReadError("file-not-spreadsheet", _describe_other(head))
@@ -300,6 +308,8 @@ _ODF_KINDS = {
     "graphics": "kresba OpenDocument (.odg)",
 }
 _MACRO_CT = "macroEnabled.main+xml"
+#: how much of a part is read to look for a marker (as the safety scan's window)
+_WINDOW = 64 * 1024
 _ODS_PARSED_PARTS = ("content.xml", "styles.xml", "meta.xml", "settings.xml", "META-INF/manifest.xml")
 
 
@@ -307,9 +317,10 @@ class _Names:
     """Zip member lookup that tolerates the case and backslash quirks of real generators
     (corpus: ``Zip-Windows-Directory-Separator.xlsx``, upper-case part names)."""
 
-    def __init__(self, zf: zipfile.ZipFile):
+    def __init__(self, zf: zipfile.ZipFile, members: Members):
         self.by_key: dict[str, str] = {}
         self.package_rels: dict[str, tuple[str, str]] | None = None
+        self.members = members
         for name in zf.namelist():
             self.by_key.setdefault(self.key(name), name)
 
@@ -325,16 +336,16 @@ class _Names:
         return any(k.startswith(p) for k in self.by_key)
 
 
-def _probe_zip(path: Path, limits: ReadLimits) -> Probe:
+def _probe_zip(path: Path, limits: ReadLimits, data: bytes | None = None) -> Probe:
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except zipfile.BadZipFile as exc:
         raise ReadError("file-corrupt", f"neúplný nebo poškozený ZIP ({exc})"[:160]) from None
     except (OSError, ValueError, EOFError) as exc:
         raise ReadError("file-corrupt", f"poškozený ZIP: {short_error(exc)}"[:160]) from None
     try:
         with zf:
-            return _probe_open_zip(zf, limits)
+            return _probe_open_zip(zf, limits, Members(zf, data))
     except ReadError:
         raise
     except (
@@ -353,19 +364,19 @@ def _probe_zip(path: Path, limits: ReadLimits) -> Probe:
         raise ReadError("file-corrupt", f"poškozený ZIP: {short_error(exc)}"[:160]) from None
 
 
-def _probe_open_zip(zf: zipfile.ZipFile, limits: ReadLimits) -> Probe:
+def _probe_open_zip(zf: zipfile.ZipFile, limits: ReadLimits, members: Members) -> Probe:
     check_zip_safety(zf, limits)
-    names = _Names(zf)
+    names = _Names(zf, members)
     mimetype = names.get("mimetype")
     if mimetype is not None:
-        mime = read_head(zf, mimetype, 200).decode("ascii", "ignore").strip()
+        mime = members.read(mimetype, 200).decode("ascii", "ignore").strip()
         if mime in _ODS_MIME:
             return _probe_ods(zf, names)
         if mime.startswith("application/vnd.oasis.opendocument."):
             kind = mime.rsplit(".", 1)[-1]
             raise ReadError("file-not-spreadsheet", _ODF_KINDS.get(kind, f"dokument OpenDocument ({kind})"))
     if names.get("content.xml") and names.get("META-INF/manifest.xml"):
-        manifest = read_head(zf, names.get("META-INF/manifest.xml") or "")
+        manifest = members.read(names.get("META-INF/manifest.xml") or "", _WINDOW)
         if b"opendocument.spreadsheet" in manifest:
             return _probe_ods(zf, names)
     if names.get("word/document.xml"):
@@ -389,17 +400,47 @@ def _rels_targets(zf: zipfile.ZipFile, names: _Names, rels_name: str, base_dir: 
     actual = names.get(rels_name)
     if actual is None:
         return {}
-    root = ET.fromstring(zf.read(actual))
-    out: dict[str, tuple[str, str]] = {}
-    for rel in root:
+    data = names.members.read(actual)
+    return dict((_parse_rels if len(data) <= _CACHED_PART else _parse_rels.__wrapped__)(data, base_dir))
+
+
+#: parts up to this size are parsed once per process and content (see :func:`_parse_rels`)
+_CACHED_PART = 64 * 1024
+
+
+@lru_cache(maxsize=64)
+def _parse_rels(data: bytes, base_dir: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """(Id, (type suffix, resolved target)) of the internal relationships of one .rels part.
+
+    Keyed by the part's exact bytes: the files of one template repeat them, so each
+    distinct part is parsed once per process — the same parser, the same answer (a
+    part that does not parse raises every time: exceptions are not cached).
+    """
+    out = []
+    for rel in ET.fromstring(data):
         if local_name(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
             continue
         target = (rel.get("Target") or "").replace("\\", "/")
         resolved = (
             target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base_dir, target))
         )
-        out[rel.get("Id") or ""] = ((rel.get("Type") or "").rsplit("/", 1)[-1], resolved)
-    return out
+        out.append((rel.get("Id") or "", ((rel.get("Type") or "").rsplit("/", 1)[-1], resolved)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _workbook_sheets(data: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(name, relationship id) of every ``sheet`` element of a workbook part (cached
+    like :func:`_parse_rels`)."""
+    out = []
+    for el in ET.fromstring(data).iter():
+        if local_name(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+        name = el.get("name")
+        if name is not None:
+            out.append((name, rid))
+    return tuple(out)
 
 
 def _package_rels(zf: zipfile.ZipFile, names: _Names) -> dict[str, tuple[str, str]]:
@@ -417,32 +458,30 @@ def _ooxml_main_part(zf: zipfile.ZipFile, names: _Names) -> str | None:
 
 
 def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
-    check_xml_safety(zf, zf.namelist())
-    wb_head = read_head(zf, workbook)
+    members = names.members
+    check_xml_safety(zf, zf.namelist(), members)
+    wb_data = members.read(workbook)
+    wb_head = wb_data[:_WINDOW]
     ctypes = names.get("[Content_Types].xml")
-    ct = zf.read(ctypes).decode("utf-8", "ignore") if ctypes else ""
+    ct = members.read(ctypes).decode("utf-8", "ignore") if ctypes else ""
     # xlsm = a VBA project or a macro-enabled main part (Excel's own definition); the
     # macros are never run, only the cell values are read
     macro = any(k.endswith("vbaproject.bin") for k in names.by_key) or _MACRO_CT in ct
-    probe = Probe("xlsm" if macro else "xlsx", strict=b"purl.oclc.org/ooxml" in wb_head)
+    probe = Probe("xlsm" if macro else "xlsx", strict=b"purl.oclc.org/ooxml" in wb_head, data=members.data)
     # sheet name -> part, needed to read formula errors that calamine cannot report
     base = posixpath.dirname(workbook)
     rels = _rels_targets(zf, names, posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels"), base)
-    root = ET.fromstring(zf.read(workbook))
-    for el in root.iter():
-        if local_name(el.tag) != "sheet":
-            continue
-        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+    for sheet_name, rid in (_workbook_sheets if len(wb_data) <= _CACHED_PART else _workbook_sheets.__wrapped__)(wb_data):
         rtype, target = rels.get(rid or "", ("", ""))
         part = names.get(target) if target else None
-        if part and rtype == "worksheet" and el.get("name") is not None:
-            probe.sheet_parts[el.get("name") or ""] = part
+        if part and rtype == "worksheet":
+            probe.sheet_parts[sheet_name] = part
     from xlkpss.read.zipparts import locate
 
     probe.part_spans = locate(zf, probe.sheet_parts.values())
     for rtype, target in _package_rels(zf, names).values():
         if rtype in ("extended-properties", "extendedProperties") and names.get(target):  # transitional, strict
-            m = re.search(rb"<(?:\w+:)?Application>([^<]*)<", read_head(zf, names.get(target) or "", 8192))
+            m = re.search(rb"<(?:\w+:)?Application>([^<]*)<", members.read(names.get(target) or "", 8192))
             if m:
                 probe.application = m.group(1).decode("utf-8", "replace").strip()[:120] or None
     return probe
@@ -451,11 +490,11 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
 def _probe_ods(zf: zipfile.ZipFile, names: _Names) -> Probe:
     # Only the parts a reader parses: LibreOffice Basic modules (Basic/*.xml) carry a
     # harmless DOCTYPE that nothing here reads.
-    check_xml_safety(zf, [n for n in map(names.get, _ODS_PARSED_PARTS) if n])
+    check_xml_safety(zf, [n for n in map(names.get, _ODS_PARSED_PARTS) if n], names.members)
     probe = Probe("ods", content_part=names.get("content.xml"))
     meta = names.get("meta.xml")
     if meta:
-        m = re.search(rb"<meta:generator>([^<]*)<", read_head(zf, meta, 16384))
+        m = re.search(rb"<meta:generator>([^<]*)<", names.members.read(meta, 16384))
         if m:
             probe.application = m.group(1).decode("utf-8", "replace").strip()[:120] or None
     return probe

@@ -21,7 +21,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-__all__ = ["Span", "file_buffer", "locate", "read_member"]
+__all__ = ["Members", "Span", "file_buffer", "locate", "read_member"]
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIG = b"PK\x03\x04"
@@ -109,3 +109,105 @@ def read_member(fd: int | _Buffer, span: Span, n: int | None = None) -> bytes | 
             budget = min(span.compress_size, budget * 4)
     except (OSError, zlib.error, struct.error, UnicodeError):
         return None
+
+
+#: peeks of up to ``_MEMO_OUT`` bytes decoded from the first ``_MEMO_IN`` compressed bytes
+#: are kept: (length, compressed bytes) -> the bytes they inflate to.  Inflating is a pure
+#: function of its input, so a repeated input gives the same bytes without the ~4 µs of
+#: setting up a deflate block again.
+_PEEKS: dict[tuple[int, bytes], bytes] = {}
+_MEMO_IN = 512
+_MEMO_OUT = 4096
+_MEMO_SIZE = 4096
+
+#: flag bits zipfile refuses or treats specially (encrypted, compressed patch, strong encryption)
+_SPECIAL_FLAGS = 0x1 | 0x20 | 0x40
+
+
+class Members:
+    """The members of one open zip, read from an in-memory copy of its file.
+
+    ``read`` answers exactly what ``zf.read(name)`` (``n`` None) or
+    ``zf.open(name).read(n)`` answers, CRC check included when the whole member is
+    read; anything unusual (see the module) goes through ``zipfile`` itself, which
+    then behaves and fails as before.  ``head`` is the cheap peek of the safety scan:
+    the first ``n`` bytes or ``None`` (then the caller uses ``zipfile``), no CRC, as
+    :func:`read_member`.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, data: bytes | None):
+        self.zf = zf
+        #: the whole file, or None when it was too large to keep (``WHOLE_LIMIT``)
+        self.data = data
+
+    def head(self, info: zipfile.ZipInfo, n: int) -> bytes | None:
+        data = self.data
+        if data is None or info.flag_bits & _SPECIAL_FLAGS:
+            return None
+        method = info.compress_type
+        if method != zipfile.ZIP_DEFLATED and method != zipfile.ZIP_STORED:
+            return None
+        off = info.header_offset
+        try:
+            fields = _LOCAL.unpack_from(data, off)
+        except struct.error:
+            return None
+        if fields[0] != _LOCAL_SIG:
+            return None
+        name_len = fields[10]
+        start = off + _LOCAL.size + name_len
+        name = info.orig_filename
+        try:  # ASCII is the same in UTF-8 and cp437 (and the codec call is slow)
+            encoded = name.encode("ascii") if name.isascii() else name.encode("utf-8" if fields[3] & 0x800 else "cp437")
+        except UnicodeError:
+            return None
+        if data[off + _LOCAL.size : start] != encoded:
+            return None
+        start += fields[11]
+        want = info.file_size if n < 0 else min(n, info.file_size)
+        if method == zipfile.ZIP_STORED:
+            if info.compress_size != info.file_size:
+                return None
+            out = data[start : start + want]
+            return out if len(out) == want else None
+        end = start + info.compress_size
+        if end > len(data):
+            return None
+        try:
+            if 0 <= n <= _MEMO_OUT:
+                # a short peek: memoised by the compressed bytes it is decoded from (the
+                # files of one template repeat most parts byte for byte)
+                key = (want, data[start : start + min(info.compress_size, _MEMO_IN)])
+                out = _PEEKS.get(key)
+                if out is not None:
+                    return out
+                out = zlib.decompressobj(-15).decompress(key[1], want)
+                if len(out) == want:
+                    if len(_PEEKS) >= _MEMO_SIZE:
+                        _PEEKS.clear()
+                    _PEEKS[key] = out
+                    return out
+            budget = info.compress_size if n < 0 else min(info.compress_size, max(4096, 4 * want))
+            while True:
+                out = zlib.decompressobj(-15).decompress(data[start : start + budget], want)
+                if len(out) >= want or budget >= info.compress_size:
+                    return out if len(out) == want else None
+                budget = min(info.compress_size, budget * 4)
+        except zlib.error:
+            return None
+
+    def read(self, name: str, n: int | None = None) -> bytes:
+        info = self.zf.NameToInfo.get(name)
+        if info is not None and info.file_size <= WHOLE_LIMIT:
+            if n is None or n >= info.file_size:  # zipfile reads to the end: CRC checked
+                out = self.head(info, -1)
+                if out is not None and zlib.crc32(out) == info.CRC:
+                    return out
+            else:
+                out = self.head(info, n)
+                if out is not None:
+                    return out
+        if n is None:
+            return self.zf.read(name)
+        with self.zf.open(name) as fh:
+            return fh.read(n)
