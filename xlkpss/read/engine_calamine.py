@@ -95,7 +95,7 @@ class _LazyBook:
             if total is not None:
                 self.truncated[name] = total
             part = self.probe.sheet_parts.get(name)
-            if part is not None and not _no_errors(self.path, self.probe.part_spans.get(part)):
+            if part is not None and not _no_errors(self.path, self.probe.part_spans.get(part), self.probe.data):
                 if self._zf is None:
                     self._zf = zipfile.ZipFile(self.path)
                 set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
@@ -183,32 +183,35 @@ def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | No
     return builder.finish()
 
 
-def _no_errors(path: Path, span: Any) -> bool:
+def _no_errors(path: Path, span: Any, file_data: bytes | None = None) -> bool:
     """True when the sheet part certainly has no error cell: its bytes, read directly
-    (``xlkpss.read.zipparts``), have no ``t="e"``.  False means: scan it with zipfile."""
+    (``xlkpss.read.zipparts``; from ``file_data``, the file the probe read, when given),
+    have no ``t="e"``.  False means: scan it with zipfile."""
     if span is None:
         return False
     from xlkpss.read.zipparts import read_member
 
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        data = read_member(fd, span)
-    finally:
-        os.close(fd)
+    if file_data is not None:
+        data = read_member(file_data, span)
+    else:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            data = read_member(fd, span)
+        finally:
+            os.close(fd)
     if data is None:
         return False
-    # the pattern needs a quote, e, a quote: without any such three bytes it cannot match
-    if b'"e"' not in data and b"'e'" not in data and b"\"e'" not in data and b"'e\"" not in data:
-        return True
-    return _T_E.search(data) is None
+    # every match of _T_E contains a match of _EQ_E, which starts with a literal "=" and
+    # so is searched about twice as fast as the four quote-e-quote byte strings
+    return _EQ_E.search(data) is None or _T_E.search(data) is None
 
 
 def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) -> None:
     scan = [(s, probe.sheet_parts[s.name]) for s in wb.sheets if probe.sheet_parts.get(s.name) is not None]
-    scan = [(s, part) for s, part in scan if not _no_errors(path, probe.part_spans.get(part))]
+    scan = [(s, part) for s, part in scan if not _no_errors(path, probe.part_spans.get(part), probe.data)]
     if not scan:
         return
     with zipfile.ZipFile(path) as zf:
@@ -217,6 +220,7 @@ def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int)
 
 
 _T_E = re.compile(rb"""\st\s*=\s*["']e["']""")
+_EQ_E = re.compile(rb"""=\s*["']e["']""")
 
 
 def _col_index(ref: str) -> tuple[int, int] | None:

@@ -44,17 +44,16 @@ def norm_row(raw: list[Any]) -> list[Any]:
     n = len(raw)
     while n and raw[n - 1] == "":
         n -= 1
-    row = []
-    append = row.append
-    for i in range(n):
-        v = raw[i]
-        t = type(v)
-        if t is str:
-            append(v.strip() or None if v else None)
-        elif t is float:
-            append(int(v) if v.is_integer() else v)
-        else:
-            append(norm_value(v))
+    if n < len(raw):
+        raw = raw[:n]
+    row = [
+        ((v.strip() or None) if v else None)
+        if type(v) is str
+        else (int(v) if v.is_integer() else v)
+        if type(v) is float
+        else norm_value(v)
+        for v in raw
+    ]
     while row and row[-1] is None:
         row.pop()
     return row

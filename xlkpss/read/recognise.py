@@ -8,7 +8,7 @@ labels.  Columns are always matched by label, never by position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from xlkpss.cells import a1, col_letter
@@ -81,9 +81,18 @@ def _text_key(value: str) -> str:
     return normalize_key(value.replace("\n", " ").strip().rstrip("*").strip())
 
 
-@cache
+#: id(spec) -> (spec, its label keys); by identity: hashing a frozen SheetSpec hashes all
+#: its fields again on every call
+_LABELS: dict[int, tuple[SheetSpec, frozenset[str]]] = {}
+
+
 def _spec_labels(spec: SheetSpec) -> frozenset[str]:
-    return frozenset(_label_key(f.label) for f in spec.fields)
+    hit = _LABELS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    labels = frozenset(_label_key(f.label) for f in spec.fields)
+    _LABELS[id(spec)] = (spec, labels)
+    return labels
 
 
 def _read_meta(raw: RawWorkbook) -> dict[str, str]:
@@ -270,12 +279,20 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
     for (r, c), e in sheet.errors.items():
         if r > header_row and c in known_cols:
             err_rows.setdefault(r, {})[c] = e
-    for r in range(header_row + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        record = {key: (row[c] if c < len(row) else None) for key, c in cols}
-        if all(_is_blank(v) for v in record.values()) and r not in err_rows:
+    rows = sheet.rows
+    keys = [key for key, _ in cols]
+    idx = [c for _, c in cols]
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        n = len(row)
+        if not n:  # an empty row: all blank
+            if r in err_rows:
+                data.records.append((r, dict.fromkeys(keys)))
             continue
-        data.records.append((r, record))
+        vals = [row[c] if c < n else None for c in idx]
+        if r not in err_rows and (vals.count(None) == len(vals) or all(_is_blank(v) for v in vals)):
+            continue
+        data.records.append((r, dict(zip(keys, vals))))
     data.errors = {(r, c): e for r, cols_ in err_rows.items() for c, e in cols_.items()}
     if raw.truncated.get(sheet.name):
         sub.issues.append(

@@ -76,13 +76,16 @@ def file_buffer(fd: int, size: int) -> _Buffer | None:
     return _Buffer(data) if len(data) == size else None
 
 
-def read_member(fd: int | _Buffer, span: Span, n: int | None = None) -> bytes | None:
+def read_member(fd: int | _Buffer | bytes, span: Span, n: int | None = None) -> bytes | None:
     """The first ``n`` bytes of the member (all of it for ``None``, when not larger than
     ``WHOLE_LIMIT``), or ``None`` when the caller must use ``zipfile``."""
     want = span.file_size if n is None else min(n, span.file_size)
     if n is None and span.file_size > WHOLE_LIMIT:
         return None
-    pread = fd.pread if isinstance(fd, _Buffer) else (lambda k, off: os.pread(fd, k, off))  # type: ignore[arg-type]
+    if isinstance(fd, bytes):
+        pread = lambda k, off: fd[off : off + k]  # noqa: E731 - the file's bytes themselves
+    else:
+        pread = fd.pread if isinstance(fd, _Buffer) else (lambda k, off: os.pread(fd, k, off))  # type: ignore[arg-type]
     try:
         header = pread(_LOCAL.size + 512, span.header_offset)
         if len(header) < _LOCAL.size:
@@ -111,14 +114,15 @@ def read_member(fd: int | _Buffer, span: Span, n: int | None = None) -> bytes | 
         return None
 
 
-#: peeks of up to ``_MEMO_OUT`` bytes decoded from the first ``_MEMO_IN`` compressed bytes
-#: are kept: (length, compressed bytes) -> the bytes they inflate to.  Inflating is a pure
+#: peeks (and whole parts) of up to ``_MEMO_OUT`` bytes decoded from the first
+#: ``_MEMO_IN`` compressed bytes are kept: (length, compressed bytes) -> the bytes they
+#: inflate to (at most ~20 MB).  Inflating is a pure
 #: function of its input, so a repeated input gives the same bytes without the ~4 µs of
 #: setting up a deflate block again.
 _PEEKS: dict[tuple[int, bytes], bytes] = {}
-_MEMO_IN = 512
-_MEMO_OUT = 4096
-_MEMO_SIZE = 4096
+_MEMO_IN = 1024
+_MEMO_OUT = 16 * 1024
+_MEMO_SIZE = 1024
 
 #: flag bits zipfile refuses or treats specially (encrypted, compressed patch, strong encryption)
 _SPECIAL_FLAGS = 0x1 | 0x20 | 0x40
@@ -174,9 +178,9 @@ class Members:
         if end > len(data):
             return None
         try:
-            if 0 <= n <= _MEMO_OUT:
-                # a short peek: memoised by the compressed bytes it is decoded from (the
-                # files of one template repeat most parts byte for byte)
+            if 0 <= n <= _MEMO_OUT or (n < 0 and info.compress_size <= _MEMO_IN and want <= _MEMO_OUT):
+                # a short peek or a small part: memoised by the compressed bytes it is
+                # decoded from (the files of one template repeat most parts byte for byte)
                 key = (want, data[start : start + min(info.compress_size, _MEMO_IN)])
                 out = _PEEKS.get(key)
                 if out is not None:

@@ -196,6 +196,13 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
                     if code is None:
                         out.append(value)
                         continue
+                else:
+                    text = raw.strip()
+                    if text and text[0] != "=":  # what parse_value hands the parser for such a text
+                        value, code, suggestion = parser(f, text, ctx)
+                        if code is None:
+                            out.append(value)
+                            continue
             rc = data.cell_of(row0, f.key)
             if rc in err_by_cell:
                 out_issues.append(_issue_at("formula-error", ps, spec, n, f.key, err_by_cell[rc]))
