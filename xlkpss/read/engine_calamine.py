@@ -18,7 +18,7 @@ from xlkpss.read.engine_xlrd_ods import apply_ods_marks, apply_xls_errors
 from xlkpss.read.failures import as_read_errors, short_error
 from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
 from xlkpss.read.normalise import SheetBuilder, norm_row, norm_value, set_errors
-from xlkpss.read.safety import ReadLimits, local_name, member_matches
+from xlkpss.read.safety import ReadLimits, check_xml_bytes, check_xml_safety, local_name, member_matches
 from xlkpss.read.sniff import Probe
 
 __all__ = ["read_calamine"]
@@ -34,6 +34,10 @@ def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = Fal
             if meta.typ in data_types:
                 wb.sheets.append(_LazySheet(meta.name, meta.visible != pc.SheetVisibleEnum.Visible, book))
         return wb
+    if probe.format in ("xlsx", "xlsm") and probe.sheet_parts:
+        # every worksheet is parsed below: the DTD check the probe left to the engine
+        with zipfile.ZipFile(path) as zf:
+            check_xml_safety(zf, list(probe.sheet_parts.values()))
     with _with_suffix(path, probe.format) as calamine_path, pc.CalamineWorkbook.from_path(calamine_path) as cwb:
         metas = cwb.sheets_metadata
         data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
@@ -84,6 +88,15 @@ class _LazyBook:
         import python_calamine as pc
 
         with as_read_errors():
+            # the sheet part's bytes, once: the DTD check before calamine parses it (the
+            # probe leaves worksheets to the engine) and the formula-error scan after
+            part = self.probe.sheet_parts.get(name)
+            data = _sheet_bytes(self.path, self.probe.part_spans.get(part), self.probe.data) if part else None
+            if part is not None:
+                if data is not None:
+                    check_xml_bytes(part, data)
+                else:
+                    check_xml_safety(self._zipfile(), [part])
             try:
                 sheet = self.cwb.get_sheet_by_name(name)
                 rows, total = _calamine_rows(sheet, self.limits.max_rows)
@@ -94,12 +107,14 @@ class _LazyBook:
             out = RawSheet(name, rows)
             if total is not None:
                 self.truncated[name] = total
-            part = self.probe.sheet_parts.get(name)
-            if part is not None and not _no_errors(self.path, self.probe.part_spans.get(part), self.probe.data):
-                if self._zf is None:
-                    self._zf = zipfile.ZipFile(self.path)
-                set_errors(out, _xlsx_errors(self._zf, part), self.limits.max_rows)
+            if part is not None and not (data is not None and _no_t_e(data)):
+                set_errors(out, _xlsx_errors(self._zipfile(), part), self.limits.max_rows)
         return out
+
+    def _zipfile(self) -> zipfile.ZipFile:
+        if self._zf is None:
+            self._zf = zipfile.ZipFile(self.path)
+        return self._zf
 
 
 class _LazySheet(RawSheet):
@@ -183,30 +198,36 @@ def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | No
     return builder.finish()
 
 
-def _no_errors(path: Path, span: Any, file_data: bytes | None = None) -> bool:
-    """True when the sheet part certainly has no error cell: its bytes, read directly
-    (``xlkpss.read.zipparts``; from ``file_data``, the file the probe read, when given),
-    have no ``t="e"``.  False means: scan it with zipfile."""
+def _sheet_bytes(path: Path, span: Any, file_data: bytes | None = None) -> bytes | None:
+    """A sheet part's bytes read directly (``xlkpss.read.zipparts``; from ``file_data``, the
+    file the probe read, when given), or None: then use zipfile."""
     if span is None:
-        return False
+        return None
     from xlkpss.read.zipparts import read_member
 
     if file_data is not None:
-        data = read_member(file_data, span)
-    else:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            data = read_member(fd, span)
-        finally:
-            os.close(fd)
-    if data is None:
-        return False
+        return read_member(file_data, span)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return read_member(fd, span)
+    finally:
+        os.close(fd)
+
+
+def _no_t_e(data: bytes) -> bool:
+    """True when the part's bytes certainly have no error cell (no ``t="e"``)."""
     # every match of _T_E contains a match of _EQ_E, which starts with a literal "=" and
     # so is searched about twice as fast as the four quote-e-quote byte strings
     return _EQ_E.search(data) is None or _T_E.search(data) is None
+
+
+def _no_errors(path: Path, span: Any, file_data: bytes | None = None) -> bool:
+    """True when the sheet part certainly has no error cell.  False means: scan it with zipfile."""
+    data = _sheet_bytes(path, span, file_data)
+    return data is not None and _no_t_e(data)
 
 
 def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from xlkpss.read.model import RawSheet, RawWorkbook
 from xlkpss.read.normalise import SheetBuilder, norm_value, trim_row
-from xlkpss.read.safety import ReadLimits
+from xlkpss.read.safety import ReadLimits, check_xml_safety
 from xlkpss.read.sniff import Probe
 
 __all__ = ["read_openpyxl"]
@@ -18,6 +19,10 @@ __all__ = ["read_openpyxl"]
 def read_openpyxl(path: Path, probe: Probe, limits: ReadLimits) -> RawWorkbook:
     import openpyxl
 
+    # openpyxl parses more parts than the probe checks (which are those calamine and
+    # this package parse): every XML part is checked before openpyxl sees it
+    with zipfile.ZipFile(path) as zf:
+        check_xml_safety(zf, zf.namelist())
     wb = RawWorkbook(path=path, format=probe.format, sheets=[], application=probe.application)
     # A file object, not the path: openpyxl refuses by *extension* otherwise, and we
     # have already decided the format by content.

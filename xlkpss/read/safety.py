@@ -16,6 +16,7 @@ from xlkpss.read.model import ReadError
 __all__ = [
     "DEFAULT_LIMITS",
     "ReadLimits",
+    "check_xml_bytes",
     "check_xml_safety",
     "check_zip_safety",
     "human_size",
@@ -156,6 +157,11 @@ def _fileno(zf: zipfile.ZipFile) -> int | None:
         return None
 
 
+def _is_xml_part(name: str) -> bool:
+    low = name.casefold()
+    return low.endswith((".xml", ".rels", ".vml")) or low == "mimetype"
+
+
 def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str], members: Any = None) -> None:
     """Refuse any XML part that declares a DTD.
 
@@ -169,7 +175,7 @@ def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str], members: Any = N
     """
     from xlkpss.read.zipparts import Members
 
-    parts = [n for n in names if n.casefold().endswith((".xml", ".rels", ".vml")) or n.casefold() == "mimetype"]
+    parts = [n for n in names if _is_xml_part(n)]
     if members is None:
         fd = _fileno(zf)
         data = None
@@ -192,13 +198,25 @@ def check_xml_safety(zf: zipfile.ZipFile, names: Iterable[str], members: Any = N
             if _root_starts_early(head):
                 continue  # the prolog ended without a DTD: nothing further can declare one
             head += fh.read(_XML_WINDOW - len(head))
-        text = _xml_text(head).lstrip("\ufeff")
-        if "<!ENTITY" in text:
-            raise ReadError("file-unsafe", f"XML entita (XXE) v {name}")
-        pos = _prolog_end(text)
-        rest = text[pos : pos + 9]
-        if rest.startswith(("<!DOCTYPE", "<!doctype")):
-            raise ReadError("file-unsafe", f"XML DOCTYPE (XXE) v {name}")
-        if pos >= len(text) and len(text) >= _XML_WINDOW // 4:
-            # a prolog longer than the window: nothing legitimate writes that
-            raise ReadError("file-unsafe", f"neobvyklý XML prolog v {name}")
+        _refuse_dtd(name, head)
+
+
+def check_xml_bytes(name: str, data: bytes) -> None:
+    """:func:`check_xml_safety` for one part whose bytes (all of it, or at least its first
+    64 KB) are already in hand."""
+    if _is_xml_part(name) and not _root_starts_early(data[:_PROLOG_PEEK]):
+        _refuse_dtd(name, data[:_XML_WINDOW])
+
+
+def _refuse_dtd(name: str, head: bytes) -> None:
+    """The full check of a part's first window (the root did not start early)."""
+    text = _xml_text(head).lstrip("\ufeff")
+    if "<!ENTITY" in text:
+        raise ReadError("file-unsafe", f"XML entita (XXE) v {name}")
+    pos = _prolog_end(text)
+    rest = text[pos : pos + 9]
+    if rest.startswith(("<!DOCTYPE", "<!doctype")):
+        raise ReadError("file-unsafe", f"XML DOCTYPE (XXE) v {name}")
+    if pos >= len(text) and len(text) >= _XML_WINDOW // 4:
+        # a prolog longer than the window: nothing legitimate writes that
+        raise ReadError("file-unsafe", f"neobvyklý XML prolog v {name}")

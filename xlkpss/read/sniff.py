@@ -9,6 +9,7 @@ import io
 import mmap
 import posixpath
 import re
+import stat
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
@@ -23,6 +24,7 @@ from xlkpss.read.model import ReadError
 from xlkpss.read.safety import (
     DEFAULT_LIMITS,
     ReadLimits,
+    check_xml_bytes,
     check_xml_safety,
     check_zip_safety,
     human_size,
@@ -205,8 +207,9 @@ def sniff(path: str | Path, limits: ReadLimits | None = None) -> str:
 
 def probe_file(path: Path, limits: ReadLimits) -> Probe:
     try:
-        size = path.stat().st_size
-        if not path.is_file():
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):
             raise ReadError("file-not-found", str(path))
         with path.open("rb") as fh:
             # small files (all real submissions) are read whole, once: the zip checks,
@@ -325,6 +328,7 @@ class _Names:
             self.by_key.setdefault(self.key(name), name)
 
     @staticmethod
+    @lru_cache(maxsize=4096)  # the same part names in every file of a template
     def key(name: str) -> str:
         return name.replace("\\", "/").lstrip("/").casefold()
 
@@ -401,6 +405,7 @@ def _rels_targets(zf: zipfile.ZipFile, names: _Names, rels_name: str, base_dir: 
     if actual is None:
         return {}
     data = names.members.read(actual)
+    check_xml_bytes(actual, data)  # before ElementTree parses it
     return dict((_parse_rels if len(data) <= _CACHED_PART else _parse_rels.__wrapped__)(data, base_dir))
 
 
@@ -459,8 +464,8 @@ def _ooxml_main_part(zf: zipfile.ZipFile, names: _Names) -> str | None:
 
 def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
     members = names.members
-    check_xml_safety(zf, zf.namelist(), members)
     wb_data = members.read(workbook)
+    check_xml_bytes(workbook, wb_data)  # before ElementTree parses it below
     wb_head = wb_data[:_WINDOW]
     ctypes = names.get("[Content_Types].xml")
     ct = members.read(ctypes).decode("utf-8", "ignore") if ctypes else ""
@@ -479,12 +484,31 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
     from xlkpss.read.zipparts import locate
 
     probe.part_spans = locate(zf, probe.sheet_parts.values())
+    # The DTD check (xlkpss.read.safety) of every other part a parser reads.  Worksheet
+    # parts are checked by the engine when it reads them (the lazy reader only the sheets
+    # it loads, from the bytes its formula-error scan inflates anyway); parts neither
+    # python-calamine nor this package parses (document properties, theme, comments,
+    # drawings …) are not; the openpyxl engine, which parses more, checks every part.
+    deferred = set(probe.sheet_parts.values())
+    check_xml_safety(
+        zf, [n for n in zf.namelist() if n not in deferred and not _UNPARSED_OOXML.match(n)], members
+    )
     for rtype, target in _package_rels(zf, names).values():
         if rtype in ("extended-properties", "extendedProperties") and names.get(target):  # transitional, strict
             m = re.search(rb"<(?:\w+:)?Application>([^<]*)<", members.read(names.get(target) or "", 8192))
             if m:
                 probe.application = m.group(1).decode("utf-8", "replace").strip()[:120] or None
     return probe
+
+
+#: OOXML parts that neither python-calamine (it opens the package and workbook
+#: relationships, the workbook, shared strings and styles, and a worksheet when it is
+#: read) nor this package's own code parses: a DTD in them reaches no parser
+_UNPARSED_OOXML = re.compile(
+    r"(?:docProps/|customXml/|xl/(?:theme|drawings|charts|media|printerSettings|comments|threadedComments|persons|"
+    r"tables|worksheets/_rels)/|xl/comments\d*\.xml$|.*\.vml$)",
+    re.IGNORECASE,
+)
 
 
 def _probe_ods(zf: zipfile.ZipFile, names: _Names) -> Probe:

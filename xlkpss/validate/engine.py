@@ -180,9 +180,13 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
         bad=[set() for _ in data.records],
     )
     err_by_cell = data.errors
-    fields = [(f, f.key in data.positions, ps.values[f.key], PARSERS[f.type]) for f in spec.fields]
+    # plain text fields: the parser gives a stripped text back as it is
+    fields = [
+        (f, f.key in data.positions, ps.values[f.key], PARSERS[f.type], f.type == "text" and not f.digits)
+        for f in spec.fields
+    ]
     for n, (row0, record) in enumerate(data.records):
-        for f, present, out, parser in fields:
+        for f, present, out, parser, plain in fields:
             if not present:
                 out.append(None)
                 continue
@@ -199,6 +203,9 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
                 else:
                     text = raw.strip()
                     if text and text[0] != "=":  # what parse_value hands the parser for such a text
+                        if plain:
+                            out.append(text)
+                            continue
                         value, code, suggestion = parser(f, text, ctx)
                         if code is None:
                             out.append(value)
