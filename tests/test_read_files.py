@@ -502,6 +502,84 @@ def test_dtd_in_a_part_nobody_parses_is_fine(tmp_path: Path) -> None:
     assert sniff(path) == "ods"
 
 
+_XXE_PROLOG = '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+
+
+def _with_dtd(xml: bytes) -> bytes:
+    """The same part with a DOCTYPE after its XML declaration."""
+    decl, _, rest = xml.partition(b"?>")
+    return decl + b"?>" + _XXE_PROLOG.encode() + rest
+
+
+def test_dtd_in_a_worksheet_is_refused_before_calamine_parses_it(tmp_path: Path) -> None:
+    path = write_ooxml(tmp_path / "s.xlsx", [("A", '<row r="1"><c r="A1"><v>1</v></c></row>'), ("B", "")])
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = _with_dtd(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    for engine in ("calamine", "openpyxl"):
+        with pytest.raises(ReadError) as err:
+            read_workbook(path, engine=engine)
+        assert err.value.code == "file-unsafe" and "sheet1.xml" in err.value.value
+    # lazily: the other sheet reads; the sheet with the DTD is refused at its first use
+    wb = read_workbook(path, lazy=True)
+    assert wb.sheet("B").rows == []
+    with pytest.raises(ReadError) as err:
+        wb.sheet("A").rows
+    assert err.value.code == "file-unsafe"
+
+
+def test_dtd_in_the_package_relationships_is_refused(tmp_path: Path) -> None:
+    path = write_ooxml(tmp_path / "r.xlsx", [("A", "")])
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["_rels/.rels"] = _with_dtd(parts["_rels/.rels"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with pytest.raises(ReadError) as err:
+        sniff(path)
+    assert err.value.code == "file-unsafe" and ".rels" in err.value.value
+
+
+def test_dtd_in_document_properties_only_matters_to_openpyxl(tmp_path: Path) -> None:
+    # docProps/core.xml: python-calamine and this package never parse it, openpyxl does
+    core = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + _XXE_PROLOG + "<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"/>'
+    ).encode()
+    path = write_ooxml(tmp_path / "p.xlsx", [("A", '<row r="1"><c r="A1"><v>7</v></c></row>')], extra={"docProps/core.xml": core})
+    assert read_workbook(path).sheet("A").rows == [[7]]
+    with pytest.raises(ReadError) as err:
+        read_workbook(path, engine="openpyxl")
+    assert err.value.code == "file-unsafe" and "core.xml" in err.value.value
+
+
+def test_members_read_exactly_what_zipfile_reads(tmp_path: Path) -> None:
+    from xlkpss.read.zipparts import Members
+
+    path = write_ooxml(tmp_path / "m.xlsx", [("A", '<row r="1"><c r="A1"><v>1</v></c></row>' * 50)], shared=["x" * 3000])
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        m = Members(zf, data)
+        for name in zf.namelist():
+            assert m.read(name) == zf.read(name)
+            assert m.read(name, 100) == zf.open(name).read(100)
+            assert m.head(zf.getinfo(name), 1024) == zf.open(name).read(1024)
+            assert m.head(zf.getinfo(name), 1024) == zf.open(name).read(1024)  # memoised: the same bytes
+    # a member whose bytes do not match its CRC: read in full, zipfile decides (and refuses)
+    info = zipfile.ZipFile(path).getinfo("xl/workbook.xml")
+    bad = bytearray(data)
+    crc_at = data.rindex(b"PK\x01\x02", 0, data.rindex(b"xl/workbook.xml")) + 16
+    bad[crc_at : crc_at + 4] = struct.pack("<I", info.CRC ^ 1)
+    (tmp_path / "crc.xlsx").write_bytes(bytes(bad))
+    with pytest.raises(ReadError) as err:
+        sniff(tmp_path / "crc.xlsx")
+    assert err.value.code == "file-corrupt" and "CRC" in err.value.value
+
+
 # --------------------------------------------------------------------------------------
 # values: both engines give identical RawWorkbooks
 # --------------------------------------------------------------------------------------
