@@ -161,12 +161,10 @@ _MISSING = object()
 @lru_cache(maxsize=65536)
 def _key(text: str) -> tuple:
     units = _units_fast(text)
-    return (
-        tuple(u[0] for u in units),
-        tuple(u[1] for u in units),
-        tuple(u[2] for u in units),
-        text,
-    )
+    if not units:
+        return ((), (), (), text)
+    primary, secondary, tertiary = zip(*units)
+    return (primary, secondary, tertiary, text)
 
 
 def czech_key(value: Any) -> tuple:
