@@ -324,6 +324,8 @@ class _Names:
         self.by_key: dict[str, str] = {}
         self.package_rels: dict[str, tuple[str, str]] | None = None
         self.members = members
+        #: parts whose DTD check is done (read whole and checked before parsing)
+        self.checked: set[str] = set()
         for name in zf.namelist():
             self.by_key.setdefault(self.key(name), name)
 
@@ -406,6 +408,7 @@ def _rels_targets(zf: zipfile.ZipFile, names: _Names, rels_name: str, base_dir: 
         return {}
     data = names.members.read(actual)
     check_xml_bytes(actual, data)  # before ElementTree parses it
+    names.checked.add(actual)
     return dict((_parse_rels if len(data) <= _CACHED_PART else _parse_rels.__wrapped__)(data, base_dir))
 
 
@@ -466,9 +469,11 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
     members = names.members
     wb_data = members.read(workbook)
     check_xml_bytes(workbook, wb_data)  # before ElementTree parses it below
+    names.checked.add(workbook)
     wb_head = wb_data[:_WINDOW]
     ctypes = names.get("[Content_Types].xml")
-    ct = members.read(ctypes).decode("utf-8", "ignore") if ctypes else ""
+    ct_data = members.read(ctypes) if ctypes else b""
+    ct = ct_data.decode("utf-8", "ignore")
     # xlsm = a VBA project or a macro-enabled main part (Excel's own definition); the
     # macros are never run, only the cell values are read
     macro = any(k.endswith("vbaproject.bin") for k in names.by_key) or _MACRO_CT in ct
@@ -489,10 +494,10 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
     # it loads, from the bytes its formula-error scan inflates anyway); parts neither
     # python-calamine nor this package parses (document properties, theme, comments,
     # drawings …) are not; the openpyxl engine, which parses more, checks every part.
-    deferred = set(probe.sheet_parts.values())
-    check_xml_safety(
-        zf, [n for n in zf.namelist() if n not in deferred and not _UNPARSED_OOXML.match(n)], members
-    )
+    if ctypes:
+        check_xml_bytes(ctypes, ct_data)
+    done = set(probe.sheet_parts.values()) | names.checked
+    check_xml_safety(zf, [n for n in zf.namelist() if n not in done and not _unparsed_ooxml(n)], members)
     for rtype, target in _package_rels(zf, names).values():
         if rtype in ("extended-properties", "extendedProperties") and names.get(target):  # transitional, strict
             m = re.search(rb"<(?:\w+:)?Application>([^<]*)<", members.read(names.get(target) or "", 8192))
@@ -504,6 +509,11 @@ def _probe_ooxml(zf: zipfile.ZipFile, names: _Names, workbook: str) -> Probe:
 #: OOXML parts that neither python-calamine (it opens the package and workbook
 #: relationships, the workbook, shared strings and styles, and a worksheet when it is
 #: read) nor this package's own code parses: a DTD in them reaches no parser
+@lru_cache(maxsize=4096)
+def _unparsed_ooxml(name: str) -> bool:
+    return _UNPARSED_OOXML.match(name) is not None
+
+
 _UNPARSED_OOXML = re.compile(
     r"(?:docProps/|customXml/|xl/(?:theme|drawings|charts|media|printerSettings|comments|threadedComments|persons|"
     r"tables|worksheets/_rels)/|xl/comments\d*\.xml$|.*\.vml$)",

@@ -19,7 +19,7 @@ import os
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Members", "Span", "file_buffer", "locate", "read_member"]
 
@@ -29,9 +29,9 @@ _LOCAL_SIG = b"PK\x03\x04"
 WHOLE_LIMIT = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Span:
-    """Where a member's data lies in the file, from the central directory."""
+class Span(NamedTuple):
+    """Where a member's data lies in the file, from the central directory (a tuple:
+    made for every sheet of every file, ~5× cheaper than a frozen dataclass)."""
 
     name: str
     header_offset: int

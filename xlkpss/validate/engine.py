@@ -182,16 +182,17 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
     err_by_cell = data.errors
     # plain text fields: the parser gives a stripped text back as it is
     fields = [
-        (f, f.key in data.positions, ps.values[f.key], PARSERS[f.type], f.type == "text" and not f.digits)
+        (f, f.key, f.key in data.positions, ps.values[f.key], PARSERS[f.type], f.type == "text" and not f.digits)
         for f in spec.fields
     ]
     for n, (row0, record) in enumerate(data.records):
-        for f, present, out, parser, plain in fields:
+        get = record.get
+        for f, key, present, out, parser, plain in fields:
             if not present:
                 out.append(None)
                 continue
             if not err_by_cell:
-                raw = record.get(f.key)
+                raw = get(key)
                 if raw is None:  # an empty cell: every parser gives (None, None, None)
                     out.append(None)
                     continue
