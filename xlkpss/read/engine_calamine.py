@@ -219,9 +219,9 @@ def _sheet_bytes(path: Path, span: Any, file_data: bytes | None = None) -> bytes
 
 def _no_t_e(data: bytes) -> bool:
     """True when the part's bytes certainly have no error cell (no ``t="e"``)."""
-    # every match of _T_E contains a match of _EQ_E, which starts with a literal "=" and
-    # so is searched about twice as fast as the four quote-e-quote byte strings
-    return _EQ_E.search(data) is None or _T_E.search(data) is None
+    # every match of _T_E contains a quote, e, a quote: _QEQ finds those 4× faster than
+    # searching the four byte strings (it scans for the literal "e", then looks around)
+    return _QEQ.search(data) is None or _T_E.search(data) is None
 
 
 def _no_errors(path: Path, span: Any, file_data: bytes | None = None) -> bool:
@@ -241,7 +241,7 @@ def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int)
 
 
 _T_E = re.compile(rb"""\st\s*=\s*["']e["']""")
-_EQ_E = re.compile(rb"""=\s*["']e["']""")
+_QEQ = re.compile(rb"""e["'](?<=["']e["'])""")
 
 
 def _col_index(ref: str) -> tuple[int, int] | None:
