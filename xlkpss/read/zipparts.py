@@ -82,6 +82,8 @@ def read_member(fd: int | _Buffer | bytes, span: Span, n: int | None = None) -> 
     want = span.file_size if n is None else min(n, span.file_size)
     if n is None and span.file_size > WHOLE_LIMIT:
         return None
+    if want <= 0:
+        return b""  # as zipfile: a member declared empty reads empty (zlib's max_length 0 means no limit)
     if isinstance(fd, bytes):
         pread = lambda k, off: fd[off : off + k]  # noqa: E731 - the file's bytes themselves
     else:
@@ -169,6 +171,8 @@ class Members:
             return None
         start += fields[11]
         want = info.file_size if n < 0 else min(n, info.file_size)
+        if want <= 0:
+            return b""  # as zipfile: a member declared empty reads empty (zlib's max_length 0 means no limit)
         if method == zipfile.ZIP_STORED:
             if info.compress_size != info.file_size:
                 return None
