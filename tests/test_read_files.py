@@ -9,6 +9,7 @@ and skip when it is absent.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import multiprocessing as mp
 import os
 import signal
@@ -578,6 +579,26 @@ def test_members_read_exactly_what_zipfile_reads(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as err:
         sniff(tmp_path / "crc.xlsx")
     assert err.value.code == "file-corrupt" and "CRC" in err.value.value
+
+
+def test_a_member_declared_empty_is_not_inflated(tmp_path: Path) -> None:
+    from xlkpss.read.zipparts import Members
+
+    path = tmp_path / "z.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.xml", b"x" * 20_000_000)
+    data = bytearray(path.read_bytes())
+    data[22:26] = bytes(4)  # the declared size, local header and directory: 0
+    cd = data.index(b"PK\x01\x02")
+    data[cd + 24 : cd + 28] = bytes(4)
+    data = bytes(data)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    info = zf.getinfo("a.xml")
+    members = Members(zf, data)
+    # zlib's max_length 0 means "no limit": reading it as zipfile does reads nothing
+    assert members.head(info, -1) == b"" and members.head(info, 1024) == b""
+    with pytest.raises(zipfile.BadZipFile):  # the CRC is the 20 MB's, as zipfile finds too
+        members.read("a.xml")
 
 
 # --------------------------------------------------------------------------------------
