@@ -21,6 +21,25 @@ def _q(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
 
 
+#: a row number no sheet has (Excel ends at 1,048,576): a template's formulas are made
+#: for it, then each row's formulas are the template with this number replaced
+_TEMPLATE_ROW = "9999999"
+
+
+#: what the formulas of a row depend on besides its row number (the rows with the same
+#: signature share one template): the fields each maker below reads, as it reads them
+_SIGNATURES: dict[str, Callable[[dict[str, Any]], tuple]] = {
+    "capacities": lambda r: (
+        r.get("territory_level"),
+        None in (r.get("druh"), r.get("forma"), r.get("typ_kapacity")),
+        bool(r.get("population")),
+    ),
+    "funding": lambda r: (r.get("territory_level"), r.get("druh") is None, r.get("druh") == TOTAL_LABEL),
+    "plan_summary": lambda r: (r.get("priority") is None, r.get("src_sha256") is None),
+    "coverage": lambda r: (),
+}
+
+
 def formula_result(value: Any) -> Any:
     """The cached result of a formula: None (an IF that returns "") becomes ""."""
     value = clean_value(value)
@@ -41,13 +60,32 @@ class Formulas:
         self.statuses = [(code, label) for code, label in load_spec().codelists["stavy_planu"]["items"]]
 
     def for_sheet(self, key: str) -> Callable[[int, dict[str, Any]], dict[str, str]] | None:
-        return {
+        """``make(i, r)``: the formulas of data row ``i`` (0-based) with values ``r``, by
+        column.  Rows with the same signature get the same formulas but for their row
+        number: made once, as a template, and the number put in."""
+        make = {
             "capacities": self.capacities,
             "funding": self.funding,
             "plan_summary": self.plan_summary,
             "coverage": self.coverage,
             "overview": self.overview,
         }.get(key)
+        signature = _SIGNATURES.get(key)
+        if make is None or signature is None:
+            return make
+        first = self.L[key].first
+        template_i = int(_TEMPLATE_ROW) - first
+        templates: dict[tuple, dict[str, str]] = {}
+
+        def from_template(i: int, r: dict[str, Any]) -> dict[str, str]:
+            sig = signature(r)
+            template = templates.get(sig)
+            if template is None:
+                template = templates[sig] = make(template_i, r)
+            row = str(first + i)
+            return {col: text.replace(_TEMPLATE_ROW, row) for col, text in template.items()}
+
+        return from_template
 
     def capacities(self, i: int, r: dict[str, Any]) -> dict[str, str]:
         S, me = self.L["services"], self.L["capacities"]

@@ -46,7 +46,7 @@ from xlkpss.merge.cellstyle import (
     MACHINE_COLUMNS,
     NUMBER_FORMATS,
     Writer,
-    clean_row,
+    clean_rows,
     column_widths,
     coverage_highlight,
     kind_of,
@@ -231,7 +231,7 @@ def _write_sheet(
     if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
         raise ValueError(f"{key}: duplicate column labels {labels}")
     # one object array for the whole frame (itertuples() costs a pandas lookup per column)
-    rows = [clean_row(vals) for vals in frame.to_numpy(dtype=object).tolist()] if len(frame) else []
+    rows = clean_rows(frame.to_numpy(dtype=object))
     h = layout.header_row
     _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [kind_of(key, col) for col in cols]
