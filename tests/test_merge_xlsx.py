@@ -88,6 +88,10 @@ def _write_awkward(path: Path) -> None:
     ws.write_cells(len(AWKWARD_ROWS) + 1, [(0, None, fill), (3, None, None), (8, "last", None)])  # blanks
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(2, "first write", None), (5, 5, fill)])
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(1, "second", None), (2, "overwritten", fill)])  # the same row again
+    ws.write_string(len(AWKWARD_ROWS) + 3, 6, "cell API first")
+    ws.write_cells(len(AWKWARD_ROWS) + 3, [(1, "then a row", None)])  # stored after a cell to its right
+    ws.set_row(2, 30)  # a row with cells and a height
+    ws.set_row(40, 45)  # a row with a height only, in a block of 16 rows without cells
     # a record table: the format follows the column and whether the value is text
     records = wb.add_worksheet("Records", worksheet_class=RowsWorksheet)
     number = [fill, date, None, fill]

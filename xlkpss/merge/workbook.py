@@ -187,11 +187,13 @@ def _computed_cells(
     plain_text: list[Any],
     status_col: int,
     make: Callable[[int, dict[str, Any]], dict[str, str]] | None,
+    formats: dict[tuple, Any],
 ) -> list[tuple[int, Any, Any]]:
-    """The cells of row ``i`` of a sheet with formulas, fills or a status column."""
+    """The cells of row ``i`` of a sheet with formulas, fills or a status column;
+    ``formats``: the sheet's formats by (column, kind, fill, bold), filled as needed."""
     r = dict(zip(cols, vals))
     fill = row_fill(key, r)
-    computed = make(i, r) if make else {}
+    computed = make(i, r) if make else None
     cells: list[tuple[int, Any, Any]] = []
     for j, value in enumerate(vals):
         kind, cell_fill = kinds[j], fill
@@ -200,13 +202,12 @@ def _computed_cells(
         if j == status_col and value in STATUS_LABELS:
             cell_fill, value = value, STATUS_LABELS[value]
         if computed and cols[j] in computed:
-            cells.append(
-                (
-                    j,
-                    Formula(computed[cols[j]], formula_result(value), classic=True),
-                    w.fmt(kind, cell_fill, bold=(fill == "core")),
-                )
-            )
+            bold = fill == "core"
+            fmt = formats.get((-1, kind, cell_fill, bold))
+            if fmt is None:
+                fmt = formats[(-1, kind, cell_fill, bold)] = w.fmt(kind, cell_fill, bold=bold)
+            result = "" if value is None else value if type(value) is int else formula_result(value)
+            cells.append((j, Formula(computed[cols[j]], result, classic=True), fmt))
             continue
         if value is None and cell_fill is None:
             continue  # an empty cell without a fill needs no cell at all (most optional fields)
@@ -217,7 +218,10 @@ def _computed_cells(
         elif cell_fill is None and kind == "text":
             fmt = plain_text[j]
         else:
-            fmt = w.fmt(kind, cell_fill, bold=(fill == "core"), wrap=wraps[j])
+            bold = fill == "core"
+            fmt = formats.get((j, kind, cell_fill, bold))
+            if fmt is None:
+                fmt = formats[(j, kind, cell_fill, bold)] = w.fmt(kind, cell_fill, bold=bold, wrap=wraps[j])
         cells.append((j, value, fmt))
     return cells
 
@@ -244,6 +248,7 @@ def _write_sheet(
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
+    formats: dict[tuple, Any] = {}
     if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
         # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
         # the column and whether the value is text; an empty cell needs no cell at all
@@ -251,7 +256,7 @@ def _write_sheet(
     else:
         for i, vals in enumerate(rows):
             ws.write_cells(
-                first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make)
+                first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make, formats)
             )
     if not rows:
         ws.write_cells(first, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])

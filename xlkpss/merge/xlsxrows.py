@@ -144,8 +144,12 @@ class RowsWorksheet(Worksheet):
             letters.extend(xl_col_to_name(c) for c in range(len(letters), max(c for c, _v, _f in cells) + 1))
         out: list[tuple[int, str]] = []
         sst = self.str_table._get_shared_string_index
+        xf = self._xf
         for col, value, fmt in cells:
-            head = f'<c r="{letters[col]}{r}"{self._style(fmt)}'
+            style = xf.get(id(fmt)) if fmt is not None else ""
+            if style is None:
+                style = self._style(fmt)
+            head = f'<c r="{letters[col]}{r}"{style}'
             kind = type(value)
             if kind is str:
                 if len(value) > _SHORT_TEXT:
@@ -164,7 +168,11 @@ class RowsWorksheet(Worksheet):
                     out = []
                     self.write_formula(row, col, value.text, fmt, value.value)
                     continue
-                out.append((col, head + self._formula_xml(value)))
+                result = value.value
+                if type(result) is int or type(result) is float:  # the common case, inline
+                    out.append((col, f"{head}><f>{_escape(value.text.removeprefix('='))}</f><v>{result}</v></c>"))
+                else:
+                    out.append((col, head + self._formula_xml(value)))
             elif kind is bool:
                 out.append((col, f'{head} t="b"><v>{int(value)}</v></c>'))
             elif isinstance(value, (dt.date, dt.datetime)):
@@ -343,7 +351,47 @@ class RowsWorksheet(Worksheet):
                     self.filter_cells[(first_row, col)] = ("table", full)
         return result
 
-    # --- at close(): xlsxwriter's row loop calls this for every stored cell ----------------
+    # --- at close() ---------------------------------------------------------------------
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's row spans (the first and last column with a cell, per block of 16
+        rows) from each row's first and last column instead of a look-up per column."""
+        if not self.fast or self.comments:
+            return super()._calculate_spans()
+        blocks: dict[int, tuple[int, int]] = {}
+        low, high = self.dim_rowmin, self.dim_rowmax
+        for row, line in self.table.items():
+            if line and low <= row <= high:
+                first, last = min(line), max(line)
+                seen = blocks.get(row >> 4)
+                if seen is not None:
+                    first, last = min(first, seen[0]), max(last, seen[1])
+                blocks[row >> 4] = (first, last)
+        self.row_spans = {block: f"{first + 1}:{last + 1}" for block, (first, last) in blocks.items()}
+
+    def _write_rows(self) -> None:
+        """xlsxwriter's loop over the rows (``Worksheet._write_rows``), visiting only the
+        rows with cells or attributes and, in a row, only its stored cells."""
+        if not self.fast or self.comments:
+            return super()._write_rows()
+        self._calculate_spans()
+        low, high = self.dim_rowmin, self.dim_rowmax
+        table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
+        for row in sorted({r for r in (*table, *info) if low <= r <= high}):
+            line = table.get(row)
+            if line:
+                self._write_row(row, spans.get(row >> 4), info.get(row))
+                for col in sorted(line):
+                    cell = line[col]
+                    kind = type(cell)
+                    if kind is _Row:
+                        write(cell.xml)
+                    elif kind is not _Nothing:
+                        super()._write_cell(row, col, cell)
+                write("</row>")
+            elif row in info:
+                self._write_empty_row(row, spans.get(row >> 4), info[row])
+
+    # xlsxwriter's row loop calls this for every stored cell (fast = False, comments)
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         kind = type(cell)
         if kind is _Row:
