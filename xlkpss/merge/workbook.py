@@ -61,7 +61,7 @@ from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
 from xlkpss.merge.formulas import Formulas, formula_result
 from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.merge.readback import ConsolidatedReadError, as_written, is_consolidated, read_consolidated
-from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, sized_deflate
+from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, fast_close
 from xlkpss.perf import gc_paused
 
 # read_consolidated & co. live in merge.readback and stay importable from here
@@ -170,7 +170,7 @@ def write_consolidated(
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
-        with sized_deflate():  # the large record sheets at zlib level 1 (xlsxrows.LARGE_PART)
+        with fast_close():  # the large record sheets at zlib level 1 (xlsxrows.LARGE_PART)
             wb.close()
     return path
 

@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
@@ -417,17 +418,39 @@ class _SizedZipFile(zipfile.ZipFile):
         return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
 
 
+#: a shared string that xlsxwriter writes as it is, ``<si><t>…</t></si>``, has none of these:
+#: XML specials, control characters (or their ``_xHHHH_`` escapes), non-characters, and
+#: whitespace at either end (``xml:space``); the rest go through xlsxwriter's ``_write_si``
+_SPECIAL_STRING = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+class _SharedStrings(SharedStrings):
+    """xlsxwriter's shared-string part, a plain string written without its five checks."""
+
+    def _write_sst_strings(self) -> None:
+        special, write = _SPECIAL_STRING.search, self.fh.write
+        for string in self.string_table.string_array:
+            if special(string) is None:
+                write(f"<si><t>{string}</t></si>")
+            else:
+                self._write_si(string)
+
+
 @contextlib.contextmanager
-def sized_deflate() -> Iterator[None]:
+def fast_close() -> Iterator[None]:
     """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL``, the
-    others as before (byte for byte).  xlsxwriter takes ``ZipFile`` from its module
-    namespace when it stores the workbook; it is swapped for the duration only."""
+    others as before (byte for byte), and (``RowsWorksheet.fast``) the shared strings
+    written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
+    from its modules' namespaces when it stores the workbook; they are swapped for the
+    duration only."""
+    import xlsxwriter.packager as xp
     import xlsxwriter.workbook as xw
 
-    old = xw.ZipFile
+    old = xw.ZipFile, xp.SharedStrings
     xw.ZipFile = _SizedZipFile
+    if RowsWorksheet.fast:
+        xp.SharedStrings = _SharedStrings
     try:
         yield
     finally:
-        xw.ZipFile = old
-
+        xw.ZipFile, xp.SharedStrings = old
