@@ -175,6 +175,31 @@ def write_consolidated(
     return path
 
 
+#: sheets whose cells get a fill by row (or, Přehled, a format by row)
+_FILLED_SHEETS = ("gaps", "changes", "overview", "errors", network.SHEET_KEY)
+
+
+def _with_formulas(
+    rows: list[list[Any]], cols: list[str], make: Callable[[int, dict[str, Any]], dict[str, str]]
+) -> list[list[Any]]:
+    """The rows with the computed columns' values as ``Formula``s (the value its cached
+    result); the rows themselves are left as they are."""
+    index = {col: j for j, col in enumerate(cols)}
+    out = []
+    for i, vals in enumerate(rows):
+        computed = make(i, dict(zip(cols, vals)))
+        if computed:
+            vals = list(vals)
+            for col, text in computed.items():
+                j = index.get(col)
+                if j is not None:
+                    value = vals[j]
+                    result = "" if value is None else value if type(value) is int else formula_result(value)
+                    vals[j] = Formula(text, result, classic=True)
+        out.append(vals)
+    return out
+
+
 def _computed_cells(
     w: Writer,
     key: str,
@@ -249,10 +274,12 @@ def _write_sheet(
     make = formulas.for_sheet(key)
     first = h + 1
     formats: dict[tuple, Any] = {}
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
-        # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
-        # the column and whether the value is text; an empty cell needs no cell at all
-        ws.write_rows(first, rows, plain, plain_text)
+    if status_col < 0 and key not in _FILLED_SHEETS:
+        # a record sheet (Služby, Aktivity, …) or a computed one (Kapacity, Financování …):
+        # no fills: the format follows the column and whether the value is text or a
+        # formula; an empty cell needs no cell at all
+        cells = _with_formulas(rows, cols, make) if make is not None else rows
+        ws.write_rows(first, cells, plain, plain_text, [w.fmt(kind) for kind in kinds])
     else:
         for i, vals in enumerate(rows):
             ws.write_cells(

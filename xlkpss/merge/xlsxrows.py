@@ -183,54 +183,89 @@ class RowsWorksheet(Worksheet):
         self._flush(row, out)
 
     def write_rows(
-        self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[Any], text_formats: Sequence[Any]
+        self,
+        first_row: int,
+        rows: Iterable[Sequence[Any]],
+        formats: Sequence[Any],
+        text_formats: Sequence[Any],
+        formula_formats: Sequence[Any] | None = None,
     ) -> None:
         """Rows of a table whose format follows the column: value ``j`` of row ``i``
         goes to ``(first_row + i, j)`` with ``formats[j]``, or ``text_formats[j]`` when
-        it is text; None is no cell.  Values are str, int, float, date or datetime.
+        it is text, or ``formula_formats[j]`` when it is a ``Formula``; None is no cell.
+        Values are str, int, float, date, datetime or ``Formula``.
 
         The same cells as ``write_cells`` row by row (and exactly that with
         ``fast = False``), with the work per cell reduced to its XML.
         """
+        formula_formats = formula_formats if formula_formats is not None else formats
+
+        def fmt_of(j: int, v: Any) -> Any:
+            kind = type(v)
+            return text_formats[j] if kind is str else formula_formats[j] if kind is Formula else formats[j]
+
         if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
             for i, vals in enumerate(rows):
-                cells = [
-                    (j, v, text_formats[j] if type(v) is str else formats[j])
-                    for j, v in enumerate(vals)
-                    if v is not None
-                ]
-                self.write_cells(first_row + i, cells)
+                self.write_cells(first_row + i, [(j, v, fmt_of(j, v)) for j, v in enumerate(vals) if v is not None])
             return
         width = len(formats)
         letters = _LETTERS
         if width > len(letters):
             letters.extend(xl_col_to_name(c) for c in range(len(letters), width))
-        number_style: list[str | None] = [None] * width  # ' s="N"', given at first use (as the cell API)
-        text_style: list[str | None] = [None] * width
-        sst = self.str_table._get_shared_string_index
+        heads = ['<c r="' + letter for letter in letters[:width]]
+        # '"' + ' s="N"' + the rest of the opening tag, by column; the style is given at
+        # its first use, as the cell API gives it
+        text_mid: list[str | None] = [None] * width
+        number_mid: list[str | None] = [None] * width
+        formula_mid: list[str | None] = [None] * width
+        table = self.str_table
+        strings = table.string_table
+        inline_strings = type(strings) is dict and len(strings) == table.unique_count
+        sst = table._get_shared_string_index
+        n_strings = 0
         for i, vals in enumerate(rows):
             r = first_row + i + 1
             parts = []
-            first = last = -1
+            first = -1
             for j, v in enumerate(vals):
                 if v is None:
                     continue
                 kind = type(v)
                 if kind is str:
-                    style = text_style[j]
-                    if style is None:
-                        style = text_style[j] = self._style(text_formats[j])
+                    mid = text_mid[j]
+                    if mid is None:
+                        mid = text_mid[j] = f'"{self._style(text_formats[j])} t="s"><v>'
                     if len(v) > _SHORT_TEXT:
                         v = _truncate(v)
-                    parts.append(f'<c r="{letters[j]}{r}"{style} t="s"><v>{sst(v)}</v></c>')
+                    if inline_strings:  # what _get_shared_string_index does, without a call
+                        index = strings.setdefault(v, len(strings))
+                        n_strings += 1
+                    else:
+                        index = sst(v)
+                    parts.append(f"{heads[j]}{r}{mid}{index}</v></c>")
+                elif kind is Formula:
+                    if not (v.classic or is_classic(v.text)):
+                        if parts:
+                            self._flush_row(r - 1, first, last, "".join(parts))
+                            parts, first = [], -1
+                        self.write_formula(r - 1, j, v.text, formula_formats[j], v.value)
+                        continue
+                    mid = formula_mid[j]
+                    if mid is None:
+                        mid = formula_mid[j] = f'"{self._style(formula_formats[j])}'
+                    result = v.value
+                    if type(result) is int or type(result) is float:
+                        parts.append(f"{heads[j]}{r}{mid}><f>{_escape(v.text.removeprefix('='))}</f><v>{result}</v></c>")
+                    else:
+                        parts.append(f"{heads[j]}{r}{mid}{self._formula_xml(v)}")
                 else:
-                    style = number_style[j]
-                    if style is None:
-                        style = number_style[j] = self._style(formats[j])
+                    mid = number_mid[j]
+                    if mid is None:
+                        mid = number_mid[j] = f'"{self._style(formats[j])}><v>'
                     if kind is int or (kind is float and math.isfinite(v)):
-                        parts.append(f'<c r="{letters[j]}{r}"{style}><v>{v:.16G}</v></c>')
+                        parts.append(f"{heads[j]}{r}{mid}{v:.16G}</v></c>")
                     elif kind is dt.date or kind is dt.datetime:
-                        parts.append(f'<c r="{letters[j]}{r}"{style}><v>{self._date_number(v):.16G}</v></c>')
+                        parts.append(f"{heads[j]}{r}{mid}{self._date_number(v):.16G}</v></c>")
                     else:
                         raise TypeError(f"write_rows: unsupported value {v!r}")
                 if first < 0:
@@ -238,6 +273,9 @@ class RowsWorksheet(Worksheet):
                 last = j
             if parts:
                 self._flush_row(r - 1, first, last, "".join(parts))
+        if inline_strings:
+            table.count += n_strings
+            table.unique_count = len(strings)
 
     def _style(self, fmt: Any) -> str:
         """`` s="N"`` for a format (nothing for None); N is given at first use."""
