@@ -108,6 +108,9 @@ def _write_awkward(path: Path) -> None:
         number,
         text,
     )
+    # a block whose first row is empty (the sheet's dimensions start at its first cell)
+    later = wb.add_worksheet("Later", worksheet_class=RowsWorksheet)
+    later.write_rows(3, [[None, None], [None, 7], ["x", None]], [None, fill], [None, None])
     wb.close()
 
 

@@ -223,6 +223,9 @@ class RowsWorksheet(Worksheet):
         inline_strings = type(strings) is dict and len(strings) == table.unique_count
         sst = table._get_shared_string_index
         n_strings = 0
+        cells = self.table
+        dates: dict[Any, float] = {}  # date -> Excel number (dates repeat: date_filled)
+        low_row = low_col = high_row = high_col = -1  # the block written, checked against the sheet at the end
         for i, vals in enumerate(rows):
             r = first_row + i + 1
             parts = []
@@ -265,14 +268,30 @@ class RowsWorksheet(Worksheet):
                     if kind is int or (kind is float and math.isfinite(v)):
                         parts.append(f"{heads[j]}{r}{mid}{v:.16G}</v></c>")
                     elif kind is dt.date or kind is dt.datetime:
-                        parts.append(f"{heads[j]}{r}{mid}{self._date_number(v):.16G}</v></c>")
+                        number = dates.get(v)
+                        if number is None:
+                            number = dates[v] = self._date_number(v)
+                        parts.append(f"{heads[j]}{r}{mid}{number:.16G}</v></c>")
                     else:
                         raise TypeError(f"write_rows: unsupported value {v!r}")
                 if first < 0:
                     first = j
                 last = j
-            if parts:
+            if not parts:
+                continue
+            if cells.get(r - 1):  # the row has cells already: merged cell by cell
                 self._flush_row(r - 1, first, last, "".join(parts))
+                continue
+            cells[r - 1] = {first: _Row("".join(parts)), last: _NOTHING} if last != first else {first: _Row(parts[0])}
+            if low_row < 0:
+                low_row, low_col = r - 1, first
+            if first < low_col:
+                low_col = first
+            if last > high_col:
+                high_col = last
+            high_row = r - 1
+        if high_row >= 0 and (self._check_dimensions(low_row, low_col) or self._check_dimensions(high_row, high_col)):
+            raise IndexError(f"cells {low_row},{low_col}–{high_row},{high_col} are outside the worksheet")
         if inline_strings:
             table.count += n_strings
             table.unique_count = len(strings)
@@ -403,7 +422,10 @@ class RowsWorksheet(Worksheet):
                 first, last = min(line), max(line)
                 seen = blocks.get(row >> 4)
                 if seen is not None:
-                    first, last = min(first, seen[0]), max(last, seen[1])
+                    if seen[0] < first:
+                        first = seen[0]
+                    if seen[1] > last:
+                        last = seen[1]
                 blocks[row >> 4] = (first, last)
         self.row_spans = {block: f"{first + 1}:{last + 1}" for block, (first, last) in blocks.items()}
 
@@ -415,10 +437,16 @@ class RowsWorksheet(Worksheet):
         self._calculate_spans()
         low, high = self.dim_rowmin, self.dim_rowmax
         table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
+        # a row without attributes: <row r="N" spans="A:B">, what _write_row writes for it
+        plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row in sorted({r for r in (*table, *info) if low <= r <= high}):
             line = table.get(row)
             if line:
-                self._write_row(row, spans.get(row >> 4), info.get(row))
+                span = spans.get(row >> 4)
+                if plain_rows and row not in info:
+                    write(f'<row r="{row + 1}" spans="{span}">' if span else f'<row r="{row + 1}">')
+                else:
+                    self._write_row(row, span, info.get(row))
                 for col in sorted(line):
                     cell = line[col]
                     kind = type(cell)
