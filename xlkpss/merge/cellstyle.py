@@ -143,6 +143,7 @@ def _field_types() -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def kind_of(sheet: str, col: str) -> str:
     """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
     if sheet == "coverage" and col != "target_group":
@@ -262,17 +263,24 @@ def _spec_widths() -> dict[str, int]:
 
 
 def _width(key: str, col: str, label: str, values: list[Any]) -> float:
-    spec_width = _spec_widths().get(col)
-    longest = max(map(len, map(str, [v for v in values[:300] if v is not None])), default=0)
     if col in ("sha256", "src_sha256"):
         return 14  # for programs; the full hash is in the cell
-    kind = kind_of(key, col)
-    if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
-        longest = min(longest + (4 if kind == "money" else 1), 18)
-    base = spec_width or min(max(longest + 2, 8), 48)
-    # the heading wraps at spaces, never inside a word ("Droužkovice", "Kapacita")
+    base = _spec_widths().get(col)
+    if not base:  # as wide as the longest value
+        longest = max(map(len, map(str, [v for v in values[:300] if v is not None])), default=0)
+        kind = kind_of(key, col)
+        if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
+            longest = min(longest + (4 if kind == "money" else 1), 18)
+        base = min(max(longest + 2, 8), 48)
+    return max(base, _heading_width(label), 7)
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_width(label: str) -> float:
+    """The width a column heading needs: it wraps at spaces, never inside a word
+    ("Droužkovice", "Kapacita"), at most 22 characters."""
     word = max((len(part) for part in label.split()), default=0) + 2
-    return max(base, min(max(len(label) / 2.2 + 2, word), 22), 7)
+    return min(max(len(label) / 2.2 + 2, word), 22)
 
 
 def row_fill(key: str, r: dict[str, Any]) -> str | None:
