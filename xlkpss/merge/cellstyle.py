@@ -331,20 +331,23 @@ def wrap_cut_text(rows: list[list[Any]], kinds: list[str], wraps: list[bool], wi
     return out
 
 
-def row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:
-    """Give a row with wrapped text the height of its lines: LibreOffice keeps the stored
-    height of an .xlsx row, so without it a wrapped text runs over the next row."""
+def row_heights(first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> dict[int, float]:
+    """The height (points) of each row with a wrapped text of more than one line, by
+    sheet row (from ``first``): LibreOffice keeps the stored height of an .xlsx row, so
+    without it a wrapped text runs over the next row."""
     lines: dict[int, int] = {}  # row -> lines, only rows with a text longer than one line
     for j, w in enumerate(wraps):
         if not w:
             continue
         per_line = max(widths[j] - 1.5, 4)
         for i, v in [(i, v) for i, vals in enumerate(rows) if isinstance(v := vals[j], str) and len(v) > per_line]:
-            n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
+            if "\n" in v:
+                n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
+            else:
+                n = math.ceil(len(v) / per_line)
             if n > lines.get(i, 1):
                 lines[i] = n
-    for i in sorted(lines):
-        ws.set_row(first + i, min(_LINE_HEIGHT * lines[i], _MAX_ROW_HEIGHT))
+    return {first + i: min(_LINE_HEIGHT * lines[i], _MAX_ROW_HEIGHT) for i in sorted(lines)}
 
 
 def column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[Any]], wraps: list[bool]) -> list[float]:

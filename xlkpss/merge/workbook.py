@@ -302,7 +302,7 @@ def _write_sheet(
     )
     for j, width in enumerate(widths):
         ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in MACHINE_COLUMNS else None)
-    row_heights(ws, first, rows, widths, wraps)
+    ws.set_row_heights(row_heights(first, rows, widths, wraps))
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
     if key == "coverage" and rows and len(cols) > 2:

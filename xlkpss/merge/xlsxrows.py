@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import RowInfo, Worksheet
 
 __all__ = ["Formula", "RowsWorksheet"]
 
@@ -295,6 +295,30 @@ class RowsWorksheet(Worksheet):
         if inline_strings:
             table.count += n_strings
             table.unique_count = len(strings)
+
+    def set_row_heights(self, heights: dict[int, float]) -> None:
+        """``set_row(row, height)`` for every row of ``heights`` (points, ascending rows),
+        the sheet's dimensions checked once for all of them."""
+        if not heights:
+            return
+        min_col = self.dim_colmin if self.dim_colmin is not None else 0
+        if (
+            not self.fast
+            or not hasattr(self, "row_sizes")
+            or self._check_dimensions(min(heights), min_col)
+            or self._check_dimensions(max(heights), min_col)
+        ):
+            for row, height in heights.items():
+                self.set_row(row, height)
+            return
+        info, sizes = self.row_info, self.row_sizes
+        for row, height in heights.items():
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # what set_row does
+            if pixels == 0:
+                self.set_row(row, height)  # a hidden row
+                continue
+            info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
+            sizes[row] = [pixels, False]
 
     def _style(self, fmt: Any) -> str:
         """`` s="N"`` for a format (nothing for None); N is given at first use."""
