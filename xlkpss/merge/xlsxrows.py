@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -499,7 +501,23 @@ DEFLATE_LEVEL = 1
 
 
 class _FastZipFile(zipfile.ZipFile):
-    """xlsxwriter's zip, every part deflated at ``DEFLATE_LEVEL``."""
+    """xlsxwriter's zip, every part deflated at ``DEFLATE_LEVEL``, built in memory and
+    written to its file in one piece (zipfile seeks back over every part's header: on a
+    file that flushes its buffer each time)."""
+
+    def __init__(self, file, mode="r", *args, **kwargs):
+        self._target = None
+        if mode == "w" and isinstance(file, (str, os.PathLike)):
+            self._target, file = file, io.BytesIO()
+        super().__init__(file, mode, *args, **kwargs)
+
+    def close(self) -> None:
+        buffer, target = self.fp, self._target
+        self._target = None
+        super().close()
+        if target is not None:
+            with open(target, "wb") as fh:
+                fh.write(buffer.getvalue())
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if compresslevel is None:
