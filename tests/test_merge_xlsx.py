@@ -193,3 +193,28 @@ def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
         assert [c.meta for c in partial] == [c.meta for c in from_files]
         three = write_consolidated(merge_results([], summaries=partial, **kw), tmp_path / f"c{sandbox}.xlsx")
         _same_bytes(one, three)
+
+
+def test_formula_templates_give_each_row_its_own_formulas():
+    """``Formulas.cells_of`` (one template per row signature, the row number put in)
+    gives every row of the computed sheets exactly what ``for_sheet`` makes for it."""
+    from xlkpss.merge.bookformat import SheetLayout
+    from xlkpss.merge.formulas import Formulas
+    from xlkpss.merge.model import SHEETS
+
+    checked = 0
+    for folder in sorted(p for p in SAMPLES.glob("orp_*") if p.is_dir()):
+        c = merge_paths([folder], generated=GENERATED)
+        layouts = {
+            key: SheetLayout(SHEETS[key], list(c.table(key).columns), 0, max(1, len(c.table(key))))
+            for key in c.tables
+        }
+        formulas = Formulas(c, layouts)
+        for key in ("capacities", "funding", "plan_summary", "coverage"):
+            cols = layouts[key].columns
+            make, cells = formulas.for_sheet(key), formulas.cells_of(key, cols)
+            for i, vals in enumerate(c.table(key).to_numpy(dtype=object).tolist()):
+                expected = {cols.index(col): text for col, text in make(i, dict(zip(cols, vals))).items()}
+                assert dict(cells(i, vals)) == expected, (key, i)
+                checked += len(expected)
+    assert checked > 100

@@ -60,32 +60,44 @@ class Formulas:
         self.statuses = [(code, label) for code, label in load_spec().codelists["stavy_planu"]["items"]]
 
     def for_sheet(self, key: str) -> Callable[[int, dict[str, Any]], dict[str, str]] | None:
-        """``make(i, r)``: the formulas of data row ``i`` (0-based) with values ``r``, by
-        column.  Rows with the same signature get the same formulas but for their row
-        number: made once, as a template, and the number put in."""
-        make = {
+        """``make(i, r)``: the formulas of data row ``i`` (0-based) with values ``r``, by column."""
+        return {
             "capacities": self.capacities,
             "funding": self.funding,
             "plan_summary": self.plan_summary,
             "coverage": self.coverage,
             "overview": self.overview,
         }.get(key)
+
+    def cells_of(self, key: str, cols: list[str]) -> Callable[[int, list[Any]], list[tuple[int, str]]] | None:
+        """``cells(i, values)``: the formulas of data row ``i`` as (column index, formula),
+        what ``for_sheet`` makes.  Rows with the same signature get the same formulas but
+        for their row number: made once, as a template, and the number put in."""
+        make = self.for_sheet(key)
+        if make is None:
+            return None
+        index = {col: j for j, col in enumerate(cols)}
         signature = _SIGNATURES.get(key)
-        if make is None or signature is None:
-            return make
+        if signature is None:
+            return lambda i, vals: [(index[c], f) for c, f in make(i, dict(zip(cols, vals))).items() if c in index]
         first = self.L[key].first
         template_i = int(_TEMPLATE_ROW) - first
-        templates: dict[tuple, dict[str, str]] = {}
+        templates: dict[tuple, tuple[list[int], str]] = {}
 
-        def from_template(i: int, r: dict[str, Any]) -> dict[str, str]:
+        def cells(i: int, vals: list[Any]) -> list[tuple[int, str]]:
+            r = dict(zip(cols, vals))
             sig = signature(r)
             template = templates.get(sig)
             if template is None:
-                template = templates[sig] = make(template_i, r)
-            row = str(first + i)
-            return {col: text.replace(_TEMPLATE_ROW, row) for col, text in template.items()}
+                made = {c: f for c, f in make(template_i, r).items() if c in index}
+                # one string for all, so that the row number goes in with one replace
+                template = templates[sig] = ([index[c] for c in made], "\0".join(made.values()))
+            columns, joined = template
+            if not columns:
+                return []
+            return list(zip(columns, joined.replace(_TEMPLATE_ROW, str(first + i)).split("\0")))
 
-        return from_template
+        return cells
 
     def capacities(self, i: int, r: dict[str, Any]) -> dict[str, str]:
         S, me = self.L["services"], self.L["capacities"]

@@ -231,7 +231,7 @@ class RowsWorksheet(Worksheet):
         for i, vals in enumerate(rows):
             r = first_row + i + 1
             parts = []
-            first = -1
+            first = last = -1
             for j, v in enumerate(vals):
                 if v is None:
                     continue
