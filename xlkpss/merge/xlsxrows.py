@@ -33,8 +33,9 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+import xlsxwriter.worksheet
 from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import RowInfo, Worksheet
 
 __all__ = ["Formula", "RowsWorksheet"]
@@ -48,6 +49,8 @@ _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
 #: text up to this many characters always fits in a cell (two UTF-16 units a character at most)
 _SHORT_TEXT = MAX_TEXT_UNITS // 2
+#: xlsxwriter's cell of a shared string (``write_string``), when it has one by this name
+_STRING_CELL = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
 #: column letters, shared by all sheets, extended as needed
 _LETTERS: list[str] = []
 
@@ -478,6 +481,9 @@ class RowsWorksheet(Worksheet):
                     kind = type(cell)
                     if kind is _Row:
                         write(cell.xml)
+                    elif kind is _STRING_CELL and cell.format is not None:  # a heading: what _write_cell writes
+                        ref = xl_rowcol_to_cell(row, col)
+                        write(f'<c r="{ref}"{self._style(cell.format)} t="s"><v>{cell.string}</v></c>')
                     elif kind is not _Nothing:
                         super()._write_cell(row, col, cell)
                 write("</row>")
