@@ -466,14 +466,20 @@ class RowsWorksheet(Worksheet):
         self._calculate_spans()
         low, high = self.dim_rowmin, self.dim_rowmax
         table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
-        # a row without attributes: <row r="N" spans="A:B">, what _write_row writes for it
+        # rows with no attribute but a height: their tags made here (_row_tag)
         plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row in sorted({r for r in (*table, *info) if low <= r <= high}):
             line = table.get(row)
             if line:
                 span = spans.get(row >> 4)
-                if plain_rows and row not in info:
-                    write(f'<row r="{row + 1}" spans="{span}">' if span else f'<row r="{row + 1}">')
+                tag = self._row_tag(row, span, info.get(row)) if plain_rows else None
+                if tag is not None:
+                    cells = list(line.values())
+                    # one row as write_rows stores it (its XML, then the end marker): one write
+                    if type(cells[0]) is _Row and (len(cells) == 1 or (len(cells) == 2 and cells[1] is _NOTHING)):
+                        write(f"{tag}{cells[0].xml}</row>")
+                        continue
+                    write(tag)
                 else:
                     self._write_row(row, span, info.get(row))
                 for col in sorted(line):
@@ -489,6 +495,18 @@ class RowsWorksheet(Worksheet):
                 write("</row>")
             elif row in info:
                 self._write_empty_row(row, spans.get(row >> 4), info[row])
+
+    def _row_tag(self, row: int, span: str | None, info: Any) -> str | None:
+        """The ``<row>`` tag ``_write_row`` writes for a row with no attribute but a
+        height (on a sheet with the default row height), None for any other row."""
+        head = f'<row r="{row + 1}" spans="{span}"' if span else f'<row r="{row + 1}"'
+        if info is None:
+            return head + ">"
+        if info.row_format is not None or info.hidden or info.level or info.collapsed or info.height is None:
+            return None
+        if info.height == self.original_row_height:
+            return head + ">"
+        return f'{head} ht="{info.height * 0.75:.16g}" customHeight="1">'
 
     # xlsxwriter's row loop calls this for every stored cell (fast = False, comments)
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
