@@ -244,7 +244,7 @@ def clean_rows(table: Any) -> list[list[Any]]:
 
 def _has_blank(col: list[Any]) -> bool:
     """Whether a column of None, int and text has an empty or whitespace-only text."""
-    return any(not v.strip() for v in {v for v in col if type(v) is str})
+    return any(type(v) is str and not v.strip() for v in set(col))
 
 
 def _has_whole(col: list[Any]) -> bool:

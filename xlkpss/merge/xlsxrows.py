@@ -468,7 +468,10 @@ class RowsWorksheet(Worksheet):
         table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
         # rows with no attribute but a height: their tags made here (_row_tag)
         plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
-        for row in sorted({r for r in (*table, *info) if low <= r <= high}):
+        rows = sorted(table.keys() | info.keys())
+        if rows and (rows[0] < low or rows[-1] > high):  # never seen: every stored row is inside
+            rows = [r for r in rows if low <= r <= high]
+        for row in rows:
             line = table.get(row)
             if line:
                 span = spans.get(row >> 4)
