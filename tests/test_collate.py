@@ -134,3 +134,23 @@ def test_catalogue_indexes_in_czech_order(merged) -> None:
     assert places == czech_sorted(places)
     providers = [i.name for i in cat.providers]
     assert providers == czech_sorted(providers)
+
+
+def test_character_table_gives_the_same_units_as_the_whole_text() -> None:
+    """The fast key (a table of characters) equals the key from normalising the whole
+    text, for every municipality name and for random texts full of the hard cases: ch in
+    every case, č/ř/š/ž, lone combining marks, ligatures, digits and punctuation."""
+    import random
+
+    from xlkpss import collate
+    from xlkpss.codelists import municipalities
+
+    alphabet = "aábcčdďeéěfghiíjklmnňoópqrřsštťuúůvwxyýzžAÁBCČDĎEÉĚFGHIÍJKLMNŇOÓPQRŘSŠTŤUÚŮVWXYÝZŽ 09-.,()/äöüßﬁǅ\u030c\u0301\u00a0"
+    rnd = random.Random(7)
+    texts = [m.name for m in municipalities().values()]
+    texts += ["".join(rnd.choice(alphabet + "chCH" * 5) for _ in range(rnd.randint(0, 10))) for _ in range(30000)]
+    texts += ["ch", "Ch", "cH", "CH", "cch", "chch", "c\u030ch", "C\u030cH", "\u030cab", "chh", "hch", "cHh", "ﬁch"]
+    wrong = [t for t in texts if collate._units_fast(t) != collate._units(t)]
+    assert wrong == []
+    # and the fast path was taken for names (a lone combining mark falls back)
+    assert collate._CHAR_UNITS.get("č") is not None and collate._CHAR_UNITS.get("\u030c", 0) is None

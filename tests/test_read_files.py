@@ -809,7 +809,13 @@ def _work(item: str) -> Any:
         os._exit(3)
     if kind == "unpicklable":
         return lambda: None
+    if kind == "leak":  # keeps N MB alive in the worker (fragmentation left by a big file)
+        _LEAKED.append(bytearray(int(arg) * 1024 * 1024))
+        return os.getpid()
     return item
+
+
+_LEAKED: list[bytearray] = []
 
 
 def _alive(pid: int) -> bool:
@@ -865,6 +871,21 @@ def test_workers_are_renewed_after_max_tasks(monkeypatch) -> None:
     out = list(map_safely(_work, ["pid"] * 12, workers=1))
     pids = [r for _, r in out]
     assert len(pids) == 12 and len(set(pids)) == 4  # three files each, the next one never sent early
+    assert mp.active_children() == []
+
+
+def test_a_worker_whose_memory_grew_is_renewed(monkeypatch) -> None:
+    """Ordinary files keep one worker (its caches stay warm); a worker whose resident
+    memory has grown past MAX_GROWTH_MB gets no more files and is replaced."""
+    from xlkpss.read import sandbox
+
+    monkeypatch.setattr(sandbox, "_GROWTH_CHECK_EVERY", 1)
+    monkeypatch.setattr(sandbox, "MAX_GROWTH_MB", 40)
+    steady = [r for _, r in map_safely(_work, ["pid"] * 30, workers=1)]
+    assert len(set(steady)) == 1
+    leaking = [r for _, r in map_safely(_work, ["leak:25"] * 8, workers=1)]
+    # baseline after the first file; the third file's worker has grown by 50 MB > 40 MB
+    assert 2 <= len(set(leaking)) <= 4, leaking
     assert mp.active_children() == []
 
 

@@ -114,15 +114,57 @@ def _units(text: str) -> list[tuple[tuple[int, int], int, int]]:
     return units
 
 
+def _char_unit(ch: str) -> tuple[tuple[tuple[int, int], int, int], str] | None:
+    """One character's collation unit, and ``"c"``/``"h"`` when it is a plain c or h (one
+    half of the letter ch), else ``""``; None when the character needs the whole text
+    (a lone combining mark, or a decomposition into more than one base character)."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
+    if unicodedata.combining(base) or any(not unicodedata.combining(m) for m in marks):
+        return None
+    (unit,) = _units(ch)
+    half = base.lower() if base.lower() in "ch" and not marks else ""
+    return unit, half
+
+
+#: ``_char_unit`` of every character met so far (a few hundred in practice)
+_CHAR_UNITS: dict[str, tuple[tuple[tuple[int, int], int, int], str] | None] = {}
+
+
+def _units_fast(text: str) -> list[tuple[tuple[int, int], int, int]]:
+    """``_units(text)`` one character at a time from a table: the text is never
+    normalised as a whole.  The result is the same, because a text without lone
+    combining marks decomposes character by character; any other text takes ``_units``."""
+    table = _CHAR_UNITS
+    units: list[tuple[tuple[int, int], int, int]] = []
+    prev_c: str | None = None  # the previous character, when it was a plain c/C
+    for ch in text:
+        got = table.get(ch, _MISSING)
+        if got is _MISSING:
+            got = table[ch] = _char_unit(ch)
+        if got is None:
+            return _units(text)
+        unit, half = got
+        if half == "h" and prev_c is not None:
+            upper_c = 1 if prev_c != "c" else 0
+            units[-1] = ((_LETTER, _LETTER_RANK["ch"]), 0, 2 * upper_c + (1 if ch != "h" else 0))
+            prev_c = None
+            continue
+        prev_c = ch if half == "c" else None
+        units.append(unit)
+    return units
+
+
+_MISSING = object()
+
+
 @lru_cache(maxsize=65536)
 def _key(text: str) -> tuple:
-    units = _units(text)
-    return (
-        tuple(u[0] for u in units),
-        tuple(u[1] for u in units),
-        tuple(u[2] for u in units),
-        text,
-    )
+    units = _units_fast(text)
+    if not units:
+        return ((), (), (), text)
+    primary, secondary, tertiary = zip(*units)
+    return (primary, secondary, tertiary, text)
 
 
 def czech_key(value: Any) -> tuple:

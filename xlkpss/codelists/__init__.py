@@ -493,13 +493,21 @@ def _simple(name: str, title: str, filename: str, labels: dict[str, str] | None 
     return CodeList(name, title, items)
 
 
+@cache
+def _obce_in_order() -> tuple[Municipality, ...]:
+    """Every municipality in Czech alphabetical order of its name (then code): sorted once
+    per process, every territory's list is a filter of it."""
+    return tuple(sorted(municipalities().values(), key=lambda m: (czech_key(m.name), m.code)))
+
+
 def _obce(munis: Iterable[Municipality], name: str = "obce") -> CodeList:
-    munis = list(munis)
+    wanted = {m.code for m in munis}
+    ordered = [m for m in _obce_in_order() if m.code in wanted]
     counts: dict[str, int] = {}
-    for m in munis:
+    for m in ordered:
         counts[normalize_key(m.name)] = counts.get(normalize_key(m.name), 0) + 1
     items = []
-    for m in sorted(munis, key=lambda m: (czech_key(m.name), m.code)):
+    for m in ordered:
         unique = counts[normalize_key(m.name)] == 1
         # Names repeat across the country but never within one ORP (checked in tests).
         display = m.name if unique else f"{m.name} (ORP {m.orp_name})"
@@ -573,10 +581,13 @@ def codelist(name: str, scope: Territory | None = None) -> CodeList:
     return _builtin(name)
 
 
-@lru_cache(maxsize=64)
 def _scoped_obce(scope: Territory) -> CodeList:
     if scope.level == "obec":
         # an obec's own services may be provided elsewhere in its ORP
-        m = municipalities()[scope.code]
-        scope = Territory("orp", m.orp, m.orp_name)
-    return _obce(scope.municipalities)
+        return _obce_of(municipalities()[scope.code].orp, "orp")
+    return _obce_of(scope.code, scope.level)
+
+
+@lru_cache(maxsize=512)  # every ORP and kraj of the country (206 + 14) stays built
+def _obce_of(code: str, level: str) -> CodeList:
+    return _obce(_members(level, code))
