@@ -164,10 +164,9 @@ def test_region_workload_equals_the_separate_merges(tmp_path):
     assert same_bytes(one / "kraj.xlsx", tmp_path / "sep" / "kraj.xlsx")
 
 
-def test_workbooks_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypatch):
-    """Every part goes in at xlsxrows.DEFLATE_LEVEL (zlib 1) instead of xlsxwriter's 6: other
-    compressed bytes, the same workbook (the same parts uncompressed, read back equal;
-    LibreOffice reads it, when installed)."""
+def test_large_record_sheets_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypatch):
+    """Parts over xlsxrows.LARGE_PART go in at zlib level 1: other bytes, the same workbook
+    (read back equal; LibreOffice reads the sheet, when installed)."""
     import shutil
     import subprocess
     import zipfile
@@ -183,13 +182,14 @@ def test_workbooks_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypa
     c.tables["services"] = pd.concat([services] * 60, ignore_index=True)
     fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
     write_consolidated(c, fast)
-    monkeypatch.setattr(xlsxrows, "DEFLATE_LEVEL", 6)
+    monkeypatch.setattr(xlsxrows, "LARGE_PART", 1 << 40)
     write_consolidated(c, slow)
-    parts, before = zipfile.ZipFile(fast).infolist(), {i.filename: i for i in zipfile.ZipFile(slow).infolist()}
-    assert [i.filename for i in parts] == list(before)
-    assert all(i.CRC == before[i.filename].CRC and i.compress_type == zipfile.ZIP_DEFLATED for i in parts)
-    big = [i for i in parts if i.file_size > 1 << 16]
-    assert big and all(i.compress_size > before[i.filename].compress_size for i in big)  # level 1: larger, faster
+    big = [i for i in zipfile.ZipFile(fast).infolist() if i.file_size > 1 << 20]
+    assert big, "the test needs a part over 1 MB"
+    sizes = {i.filename: i.compress_size for i in zipfile.ZipFile(slow).infolist()}
+    assert all(i.compress_size > sizes[i.filename] for i in big)  # level 1: larger, faster
+    small = [i for i in zipfile.ZipFile(fast).infolist() if i.file_size <= 1 << 20]
+    assert all(i.compress_size == sizes[i.filename] for i in small)  # the rest as before
     a, b = read_consolidated(fast), read_consolidated(slow)
     for key in b.tables:
         pd.testing.assert_frame_equal(a.tables[key], b.tables[key])
@@ -206,5 +206,3 @@ def test_workbooks_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypa
     sheet = next(out.glob("fast-Slu*.csv"))
     lines = sheet.read_text(encoding="utf-8").splitlines()
     assert len([x for x in lines if x.strip(",")]) >= 60 * len(services)
-    overview = next(out.glob("fast-P*ehled.csv")).read_text(encoding="utf-8")  # a small part, level 1 too
-    assert "Souhrn KPSS" in overview.splitlines()[0]

@@ -170,7 +170,7 @@ def write_consolidated(
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
-        with fast_close():  # zlib level 1 (xlsxrows.DEFLATE_LEVEL), shared strings at once
+        with fast_close():  # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
             wb.close()
     return path
 

@@ -520,15 +520,18 @@ class RowsWorksheet(Worksheet):
             super()._write_cell(row, col, cell)
 
 
-#: zlib level of every part of a workbook: 1 is ~2.7× faster to deflate than xlsxwriter's 6
-#: and the files ~21 % (ORP) to ~29 % (regional) larger; any level is plain deflate to a
-#: reader (Excel, LibreOffice, calamine, openpyxl).  Byte identity compares the parts
-#: uncompressed, so it does not see the level.
-DEFLATE_LEVEL = 1
+#: parts of a workbook larger than this (uncompressed XML: the record sheets of a regional
+#: or national workbook) are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6
+#: (every smaller part at 6, byte for byte as xlsxwriter: a regional workbook records the
+#: SHA-256 of each ORP workbook it merges, so a new level there changes those records)
+LARGE_PART = 1 << 20
+#: zlib level 1: ~3.5× faster to deflate than 6, the file ~25 % larger; any deflate
+#: level is plain deflate to a reader (Excel, LibreOffice, calamine, openpyxl)
+LARGE_PART_LEVEL = 1
 
 
 class _FastZipFile(zipfile.ZipFile):
-    """xlsxwriter's zip, every part deflated at ``DEFLATE_LEVEL``, built in memory and
+    """xlsxwriter's zip, with the level chosen by the size of each part, built in memory and
     written to its file in one piece (zipfile seeks back over every part's header: on a
     file that flushes its buffer each time)."""
 
@@ -547,8 +550,8 @@ class _FastZipFile(zipfile.ZipFile):
                 fh.write(buffer.getvalue())
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if compresslevel is None:
-            compresslevel = DEFLATE_LEVEL
+        if compresslevel is None and len(data) > LARGE_PART:
+            compresslevel = LARGE_PART_LEVEL
         return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
 
 
@@ -572,9 +575,9 @@ class _SharedStrings(SharedStrings):
 
 @contextlib.contextmanager
 def fast_close() -> Iterator[None]:
-    """Around ``Workbook.close()``: every part deflated at ``DEFLATE_LEVEL``, and
-    (``RowsWorksheet.fast``) the shared strings
-    written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
+    """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL`` (the
+    others as before, byte for byte), the zip built in memory, and (``RowsWorksheet.fast``)
+    the shared strings written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
     from its modules' namespaces when it stores the workbook; they are swapped for the
     duration only."""
     import xlsxwriter.packager as xp
