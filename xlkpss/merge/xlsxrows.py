@@ -15,10 +15,18 @@ rewriting; any other formula goes through ``write_formula`` unchanged.
 
 The result is byte for byte the workbook the cell API writes when formats get their
 style numbers in the same order (``tests/test_merge_xlsx.py`` checks this on real merges
-with ``fast=False``).  The class relies on four xlsxwriter
-internals that have been stable for years — ``_check_dimensions``, ``_write_cell``,
-``str_table._get_shared_string_index`` and ``Format._get_xf_index`` — and falls back to
-the cell API when they are missing, so a future xlsxwriter is slower, never wrong.
+with ``fast=False``).  At ``close()`` the same holds for what is written faster: the row
+loop (only the stored rows and cells, rows as write_rows stored them in one piece), the
+row spans, row heights set in bulk (``set_row_heights``) and the shared strings without
+xlsxwriter's five checks when a string needs none (``fast_close``).
+
+The class relies on xlsxwriter internals that have been stable for years — the cell table
+(``table``, ``_check_dimensions``, ``_write_cell``, ``_write_row``, ``row_info`` /
+``row_sizes`` / ``RowInfo``, the ``String`` cell tuple), ``str_table`` and its dict,
+``Format._get_xf_index``, the packager's ``SharedStrings`` and the workbook's ``ZipFile``
+— and falls back to the cell API where it can tell that they are missing; a release that
+changes them in another way shows up as a failing byte-for-byte test, not as a wrong file
+unnoticed.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from typing import Any, NamedTuple
 import xlsxwriter.worksheet
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_rowcol_to_cell
-from xlsxwriter.worksheet import RowInfo, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["Formula", "RowsWorksheet"]
 
@@ -49,8 +57,10 @@ _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
 #: text up to this many characters always fits in a cell (two UTF-16 units a character at most)
 _SHORT_TEXT = MAX_TEXT_UNITS // 2
-#: xlsxwriter's cell of a shared string (``write_string``), when it has one by this name
+#: xlsxwriter's cell of a shared string (``write_string``) and its row properties (``set_row``),
+#: when it has them by these names
 _STRING_CELL = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
+_ROW_INFO = getattr(xlsxwriter.worksheet, "RowInfo", None)
 #: column letters, shared by all sheets, extended as needed
 _LETTERS: list[str] = []
 
@@ -309,6 +319,7 @@ class RowsWorksheet(Worksheet):
         min_col = self.dim_colmin if self.dim_colmin is not None else 0
         if (
             not self.fast
+            or _ROW_INFO is None
             or not hasattr(self, "row_sizes")
             or self._check_dimensions(min(heights), min_col)
             or self._check_dimensions(max(heights), min_col)
@@ -322,7 +333,7 @@ class RowsWorksheet(Worksheet):
             if pixels == 0:
                 self.set_row(row, height)  # a hidden row
                 continue
-            info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
+            info[row] = _ROW_INFO(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
             sizes[row] = [pixels, False]
 
     def _style(self, fmt: Any) -> str:
