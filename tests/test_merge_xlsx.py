@@ -92,6 +92,7 @@ def _write_awkward(path: Path) -> None:
     ws.write_cells(len(AWKWARD_ROWS) + 3, [(1, "then a row", None)])  # stored after a cell to its right
     ws.set_row(2, 30)  # a row with cells and a height
     ws.set_row(40, 45)  # a row with a height only, in a block of 16 rows without cells
+    ws.set_row_heights({1: 30, 3: 45.5, 60: 409})  # in bulk: rows with cells and one without
     # a record table: the format follows the column and whether the value is text
     records = wb.add_worksheet("Records", worksheet_class=RowsWorksheet)
     number = [fill, date, None, fill]
