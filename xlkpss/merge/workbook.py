@@ -24,6 +24,7 @@ fills, print setup), ``formulas`` (the live totals), ``readback`` (``read_consol
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -143,8 +144,11 @@ def write_consolidated(
     formulas = Formulas(c, layouts)
 
     with atomic_path(path, protect=protect) as tmp:
+        # the zip is built in memory and written in one piece: zipfile seeks back over every
+        # part's header, and on a file each seek writes out its buffer
+        buffer = io.BytesIO()
         wb = xlsxwriter.Workbook(
-            str(tmp),
+            buffer,
             {
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
@@ -172,6 +176,7 @@ def write_consolidated(
         wb.worksheets()[0].activate()
         with fast_close():  # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
             wb.close()
+        tmp.write_bytes(buffer.getvalue())
     return path
 
 

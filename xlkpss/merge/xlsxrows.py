@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -542,23 +540,7 @@ LARGE_PART_LEVEL = 1
 
 
 class _FastZipFile(zipfile.ZipFile):
-    """xlsxwriter's zip, with the level chosen by the size of each part, built in memory and
-    written to its file in one piece (zipfile seeks back over every part's header: on a
-    file that flushes its buffer each time)."""
-
-    def __init__(self, file, mode="r", *args, **kwargs):
-        self._target = None
-        if mode == "w" and isinstance(file, (str, os.PathLike)):
-            self._target, file = file, io.BytesIO()
-        super().__init__(file, mode, *args, **kwargs)
-
-    def close(self) -> None:
-        buffer, target = self.fp, self._target
-        self._target = None
-        super().close()
-        if target is not None:
-            with open(target, "wb") as fh:
-                fh.write(buffer.getvalue())
+    """xlsxwriter's zip, with the level chosen by the size of each part."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if compresslevel is None and len(data) > LARGE_PART:
@@ -587,8 +569,8 @@ class _SharedStrings(SharedStrings):
 @contextlib.contextmanager
 def fast_close() -> Iterator[None]:
     """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL`` (the
-    others as before, byte for byte), the zip built in memory, and (``RowsWorksheet.fast``)
-    the shared strings written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
+    others as before, byte for byte), and (``RowsWorksheet.fast``) the shared strings
+    written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
     from its modules' namespaces when it stores the workbook; they are swapped for the
     duration only."""
     import xlsxwriter.packager as xp
