@@ -88,6 +88,11 @@ def _write_awkward(path: Path) -> None:
     ws.write_cells(len(AWKWARD_ROWS) + 1, [(0, None, fill), (3, None, None), (8, "last", None)])  # blanks
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(2, "first write", None), (5, 5, fill)])
     ws.write_cells(len(AWKWARD_ROWS) + 2, [(1, "second", None), (2, "overwritten", fill)])  # the same row again
+    ws.write_string(len(AWKWARD_ROWS) + 3, 6, "cell API first")
+    ws.write_cells(len(AWKWARD_ROWS) + 3, [(1, "then a row", None)])  # stored after a cell to its right
+    ws.set_row(2, 30)  # a row with cells and a height
+    ws.set_row(40, 45)  # a row with a height only, in a block of 16 rows without cells
+    ws.set_row_heights({1: 30, 3: 45.5, 60: 409})  # in bulk: rows with cells and one without
     # a record table: the format follows the column and whether the value is text
     records = wb.add_worksheet("Records", worksheet_class=RowsWorksheet)
     number = [fill, date, None, fill]
@@ -104,6 +109,9 @@ def _write_awkward(path: Path) -> None:
         number,
         text,
     )
+    # a block whose first row is empty (the sheet's dimensions start at its first cell)
+    later = wb.add_worksheet("Later", worksheet_class=RowsWorksheet)
+    later.write_rows(3, [[None, None], [None, 7], ["x", None]], [None, fill], [None, None])
     wb.close()
 
 
@@ -186,3 +194,28 @@ def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
         assert [c.meta for c in partial] == [c.meta for c in from_files]
         three = write_consolidated(merge_results([], summaries=partial, **kw), tmp_path / f"c{sandbox}.xlsx")
         _same_bytes(one, three)
+
+
+def test_formula_templates_give_each_row_its_own_formulas():
+    """``Formulas.cells_of`` (one template per row signature, the row number put in)
+    gives every row of the computed sheets exactly what ``for_sheet`` makes for it."""
+    from xlkpss.merge.bookformat import SheetLayout
+    from xlkpss.merge.formulas import Formulas
+    from xlkpss.merge.model import SHEETS
+
+    checked = 0
+    for folder in sorted(p for p in SAMPLES.glob("orp_*") if p.is_dir()):
+        c = merge_paths([folder], generated=GENERATED)
+        layouts = {
+            key: SheetLayout(SHEETS[key], list(c.table(key).columns), 0, max(1, len(c.table(key))))
+            for key in c.tables
+        }
+        formulas = Formulas(c, layouts)
+        for key in ("capacities", "funding", "plan_summary", "coverage"):
+            cols = layouts[key].columns
+            make, cells = formulas.for_sheet(key), formulas.cells_of(key, cols)
+            for i, vals in enumerate(c.table(key).to_numpy(dtype=object).tolist()):
+                expected = {cols.index(col): text for col, text in make(i, dict(zip(cols, vals))).items()}
+                assert dict(cells(i, vals)) == expected, (key, i)
+                checked += len(expected)
+    assert checked > 100

@@ -22,6 +22,7 @@ __all__ = [
     "NUMBER_FORMATS",
     "Writer",
     "clean_row",
+    "clean_rows",
     "column_widths",
     "coverage_highlight",
     "kind_of",
@@ -142,6 +143,7 @@ def _field_types() -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def kind_of(sheet: str, col: str) -> str:
     """Which number format a column gets: int, money, pct, dec, per1000, date, year, text."""
     if sheet == "coverage" and col != "target_group":
@@ -213,6 +215,43 @@ def clean_row(values: Iterable[Any]) -> list[Any]:
     return out
 
 
+#: the types ``clean_row`` leaves as they are (text only when not blank, a float only
+#: when not whole and not NaN)
+_CLEAN_TYPES = frozenset({type(None), int, str, dt.date, float})
+
+
+def clean_rows(table: Any) -> list[list[Any]]:
+    """``clean_row`` of every row of a 2-D object array (``frame.to_numpy(dtype=object)``),
+    column by column: a column of only None, int, dates, non-blank text and fractions
+    (nearly all) is checked by its set of types, of distinct texts and of floats, without
+    a Python call per value."""
+    if not len(table):
+        return []
+    rows = table.tolist()
+    for j in range(table.shape[1]):
+        col = table[:, j].tolist()
+        types = set(map(type, col))
+        if (
+            types <= _CLEAN_TYPES
+            and (str not in types or not _has_blank(col))
+            and (float not in types or not _has_whole(col))
+        ):
+            continue
+        for vals, v in zip(rows, clean_row(col)):
+            vals[j] = v
+    return rows
+
+
+def _has_blank(col: list[Any]) -> bool:
+    """Whether a column of None, int and text has an empty or whitespace-only text."""
+    return any(type(v) is str and not v.strip() for v in set(col))
+
+
+def _has_whole(col: list[Any]) -> bool:
+    """Whether a column has a float that ``clean_value`` changes (NaN, a whole number)."""
+    return any(v != v or v.is_integer() for v in col if type(v) is float)
+
+
 @functools.lru_cache(maxsize=1)
 def _spec_widths() -> dict[str, int]:
     """field key -> column width from the spec (the first definition with a width)."""
@@ -224,17 +263,24 @@ def _spec_widths() -> dict[str, int]:
 
 
 def _width(key: str, col: str, label: str, values: list[Any]) -> float:
-    spec_width = _spec_widths().get(col)
-    longest = max((len(str(v)) for v in values[:300] if v is not None), default=0)
     if col in ("sha256", "src_sha256"):
         return 14  # for programs; the full hash is in the cell
-    kind = kind_of(key, col)
-    if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
-        longest = min(longest + (4 if kind == "money" else 1), 18)
-    base = spec_width or min(max(longest + 2, 8), 48)
-    # the heading wraps at spaces, never inside a word ("Droužkovice", "Kapacita")
+    base = _spec_widths().get(col)
+    if not base:  # as wide as the longest value
+        longest = max(map(len, map(str, [v for v in values[:300] if v is not None])), default=0)
+        kind = kind_of(key, col)
+        if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
+            longest = min(longest + (4 if kind == "money" else 1), 18)
+        base = min(max(longest + 2, 8), 48)
+    return max(base, _heading_width(label), 7)
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_width(label: str) -> float:
+    """The width a column heading needs: it wraps at spaces, never inside a word
+    ("Droužkovice", "Kapacita"), at most 22 characters."""
     word = max((len(part) for part in label.split()), default=0) + 2
-    return max(base, min(max(len(label) / 2.2 + 2, word), 22), 7)
+    return min(max(len(label) / 2.2 + 2, word), 22)
 
 
 def row_fill(key: str, r: dict[str, Any]) -> str | None:
@@ -266,33 +312,42 @@ _LINE_HEIGHT = 15
 _MAX_ROW_HEIGHT = 409
 
 
+def _head_columns(rows: list[list[Any]], n: int) -> list[tuple[Any, ...]]:
+    """The values of the first 300 rows (what widths are measured on), column by column."""
+    head = list(zip(*rows[:300]))
+    return head if head else [()] * n
+
+
 def wrap_cut_text(rows: list[list[Any]], kinds: list[str], wraps: list[bool], widths: list[float]) -> list[bool]:
     """Wrap also a text column whose longest value (of the first 300 rows, as the width
     is measured) is wider than the column: otherwise the next column cuts it on screen."""
     out = list(wraps)
+    head = _head_columns(rows, len(kinds))
     for j, kind in enumerate(kinds):
         if out[j] or kind != "text":
             continue
-        longest = max((len(v) for vals in rows[:300] if isinstance(v := vals[j], str)), default=0)
+        longest = max(map(len, [v for v in head[j] if isinstance(v, str)]), default=0)
         out[j] = longest > widths[j] - 1
     return out
 
 
-def row_heights(ws: Any, first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> None:
-    """Give a row with wrapped text the height of its lines: LibreOffice keeps the stored
-    height of an .xlsx row, so without it a wrapped text runs over the next row."""
-    wrapped = [(j, max(widths[j] - 1.5, 4)) for j, w in enumerate(wraps) if w]
-    if not wrapped:
-        return
-    for i, vals in enumerate(rows):
-        lines = 1
-        for j, per_line in wrapped:
-            v = vals[j]
-            if isinstance(v, str) and len(v) > per_line:
+def row_heights(first: int, rows: list[list[Any]], widths: list[float], wraps: list[bool]) -> dict[int, float]:
+    """The height (points) of each row with a wrapped text of more than one line, by
+    sheet row (from ``first``): LibreOffice keeps the stored height of an .xlsx row, so
+    without it a wrapped text runs over the next row."""
+    lines: dict[int, int] = {}  # row -> lines, only rows with a text longer than one line
+    for j, w in enumerate(wraps):
+        if not w:
+            continue
+        per_line = max(widths[j] - 1.5, 4)
+        for i, v in [(i, v) for i, vals in enumerate(rows) if isinstance(v := vals[j], str) and len(v) > per_line]:
+            if "\n" in v:
                 n = sum(max(1, math.ceil(len(part) / per_line)) for part in v.split("\n"))
-                lines = max(lines, n)
-        if lines > 1:
-            ws.set_row(first + i, min(_LINE_HEIGHT * lines, _MAX_ROW_HEIGHT))
+            else:
+                n = math.ceil(len(v) / per_line)
+            if n > lines.get(i, 1):
+                lines[i] = n
+    return {first + i: min(_LINE_HEIGHT * lines[i], _MAX_ROW_HEIGHT) for i in sorted(lines)}
 
 
 def column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[Any]], wraps: list[bool]) -> list[float]:
@@ -302,11 +357,10 @@ def column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[
         fixed = {"label": 40, "value": 48, "unit": 13, "note": 60, "metric": 16}
         return [fixed.get(col, 14) for col in cols]
     out = []
-    for j, col in enumerate(cols):
-        values = [vals[j] for vals in rows[:300]]
+    for j, (col, values) in enumerate(zip(cols, _head_columns(rows, len(cols)))):
         if col == "status":
             values = [STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in values]
-        width = _width(key, col, labels[j], values)
+        width = _width(key, col, labels[j], list(values))
         if wraps[j]:
             width = min(width, _WRAP_WIDTH)
         out.append(width)

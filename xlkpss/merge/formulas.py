@@ -21,6 +21,25 @@ def _q(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
 
 
+#: a row number no sheet has (Excel ends at 1,048,576): a template's formulas are made
+#: for it, then each row's formulas are the template with this number replaced
+_TEMPLATE_ROW = "9999999"
+
+
+#: what the formulas of a row depend on besides its row number (the rows with the same
+#: signature share one template): the fields each maker below reads, as it reads them
+_SIGNATURES: dict[str, Callable[[dict[str, Any]], tuple]] = {
+    "capacities": lambda r: (
+        r.get("territory_level"),
+        None in (r.get("druh"), r.get("forma"), r.get("typ_kapacity")),
+        bool(r.get("population")),
+    ),
+    "funding": lambda r: (r.get("territory_level"), r.get("druh") is None, r.get("druh") == TOTAL_LABEL),
+    "plan_summary": lambda r: (r.get("priority") is None, r.get("src_sha256") is None),
+    "coverage": lambda r: (),
+}
+
+
 def formula_result(value: Any) -> Any:
     """The cached result of a formula: None (an IF that returns "") becomes ""."""
     value = clean_value(value)
@@ -41,6 +60,7 @@ class Formulas:
         self.statuses = [(code, label) for code, label in load_spec().codelists["stavy_planu"]["items"]]
 
     def for_sheet(self, key: str) -> Callable[[int, dict[str, Any]], dict[str, str]] | None:
+        """``make(i, r)``: the formulas of data row ``i`` (0-based) with values ``r``, by column."""
         return {
             "capacities": self.capacities,
             "funding": self.funding,
@@ -48,6 +68,36 @@ class Formulas:
             "coverage": self.coverage,
             "overview": self.overview,
         }.get(key)
+
+    def cells_of(self, key: str, cols: list[str]) -> Callable[[int, list[Any]], list[tuple[int, str]]] | None:
+        """``cells(i, values)``: the formulas of data row ``i`` as (column index, formula),
+        what ``for_sheet`` makes.  Rows with the same signature get the same formulas but
+        for their row number: made once, as a template, and the number put in."""
+        make = self.for_sheet(key)
+        if make is None:
+            return None
+        index = {col: j for j, col in enumerate(cols)}
+        signature = _SIGNATURES.get(key)
+        if signature is None:
+            return lambda i, vals: [(index[c], f) for c, f in make(i, dict(zip(cols, vals))).items() if c in index]
+        first = self.L[key].first
+        template_i = int(_TEMPLATE_ROW) - first
+        templates: dict[tuple, tuple[list[int], str]] = {}
+
+        def cells(i: int, vals: list[Any]) -> list[tuple[int, str]]:
+            r = dict(zip(cols, vals))
+            sig = signature(r)
+            template = templates.get(sig)
+            if template is None:
+                made = {c: f for c, f in make(template_i, r).items() if c in index}
+                # one string for all, so that the row number goes in with one replace
+                template = templates[sig] = ([index[c] for c in made], "\0".join(made.values()))
+            columns, joined = template
+            if not columns:
+                return []
+            return list(zip(columns, joined.replace(_TEMPLATE_ROW, str(first + i)).split("\0")))
+
+        return cells
 
     def capacities(self, i: int, r: dict[str, Any]) -> dict[str, str]:
         S, me = self.L["services"], self.L["capacities"]

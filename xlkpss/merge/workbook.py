@@ -24,6 +24,7 @@ fills, print setup), ``formulas`` (the live totals), ``readback`` (``read_consol
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -46,7 +47,7 @@ from xlkpss.merge.cellstyle import (
     MACHINE_COLUMNS,
     NUMBER_FORMATS,
     Writer,
-    clean_row,
+    clean_rows,
     column_widths,
     coverage_highlight,
     kind_of,
@@ -61,7 +62,7 @@ from xlkpss.merge.errorgroups import ERROR_GROUPS, error_group
 from xlkpss.merge.formulas import Formulas, formula_result
 from xlkpss.merge.model import OPTIONAL_SHEETS, SHEET_COLUMNS, SHEETS, STATUS_LABELS, Consolidated
 from xlkpss.merge.readback import ConsolidatedReadError, as_written, is_consolidated, read_consolidated
-from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, sized_deflate
+from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, fast_close
 from xlkpss.perf import gc_paused
 
 # read_consolidated & co. live in merge.readback and stay importable from here
@@ -143,8 +144,11 @@ def write_consolidated(
     formulas = Formulas(c, layouts)
 
     with atomic_path(path, protect=protect) as tmp:
+        # the zip is built in memory and written in one piece: zipfile seeks back over every
+        # part's header, and on a file each seek writes out its buffer
+        buffer = io.BytesIO()
         wb = xlsxwriter.Workbook(
-            str(tmp),
+            buffer,
             {
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
@@ -170,9 +174,34 @@ def write_consolidated(
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
-        with sized_deflate():  # the large record sheets at zlib level 1 (xlsxrows.LARGE_PART)
+        with fast_close():  # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
             wb.close()
+        tmp.write_bytes(buffer.getvalue())
     return path
+
+
+#: sheets whose cells get a fill by row (or, Přehled, a format by row)
+_FILLED_SHEETS = ("gaps", "changes", "overview", "errors", network.SHEET_KEY)
+
+
+def _with_formulas(rows: list[list[Any]], cells: Callable[[int, list[Any]], list[tuple[int, str]]]) -> list[list[Any]]:
+    """The rows with the computed columns' values as ``Formula``s (the value its cached
+    result); the rows themselves are left as they are."""
+    out = []
+    for i, vals in enumerate(rows):
+        computed = cells(i, vals)
+        if computed:
+            vals = list(vals)
+            for j, text in computed:
+                value = vals[j]
+                result = "" if value is None else value if type(value) in _CLEAN_RESULTS else formula_result(value)
+                vals[j] = Formula(text, result, True)
+        out.append(vals)
+    return out
+
+
+#: values that are their own cached result (clean already)
+_CLEAN_RESULTS = frozenset({int, float})
 
 
 def _computed_cells(
@@ -187,11 +216,13 @@ def _computed_cells(
     plain_text: list[Any],
     status_col: int,
     make: Callable[[int, dict[str, Any]], dict[str, str]] | None,
+    formats: dict[tuple, Any],
 ) -> list[tuple[int, Any, Any]]:
-    """The cells of row ``i`` of a sheet with formulas, fills or a status column."""
+    """The cells of row ``i`` of a sheet with formulas, fills or a status column;
+    ``formats``: the sheet's formats by (column, kind, fill, bold), filled as needed."""
     r = dict(zip(cols, vals))
     fill = row_fill(key, r)
-    computed = make(i, r) if make else {}
+    computed = make(i, r) if make else None
     cells: list[tuple[int, Any, Any]] = []
     for j, value in enumerate(vals):
         kind, cell_fill = kinds[j], fill
@@ -200,13 +231,12 @@ def _computed_cells(
         if j == status_col and value in STATUS_LABELS:
             cell_fill, value = value, STATUS_LABELS[value]
         if computed and cols[j] in computed:
-            cells.append(
-                (
-                    j,
-                    Formula(computed[cols[j]], formula_result(value), classic=True),
-                    w.fmt(kind, cell_fill, bold=(fill == "core")),
-                )
-            )
+            bold = fill == "core"
+            fmt = formats.get((-1, kind, cell_fill, bold))
+            if fmt is None:
+                fmt = formats[(-1, kind, cell_fill, bold)] = w.fmt(kind, cell_fill, bold=bold)
+            result = "" if value is None else value if type(value) is int else formula_result(value)
+            cells.append((j, Formula(computed[cols[j]], result, classic=True), fmt))
             continue
         if value is None and cell_fill is None:
             continue  # an empty cell without a fill needs no cell at all (most optional fields)
@@ -217,7 +247,10 @@ def _computed_cells(
         elif cell_fill is None and kind == "text":
             fmt = plain_text[j]
         else:
-            fmt = w.fmt(kind, cell_fill, bold=(fill == "core"), wrap=wraps[j])
+            bold = fill == "core"
+            fmt = formats.get((j, kind, cell_fill, bold))
+            if fmt is None:
+                fmt = formats[(j, kind, cell_fill, bold)] = w.fmt(kind, cell_fill, bold=bold, wrap=wraps[j])
         cells.append((j, value, fmt))
     return cells
 
@@ -231,7 +264,7 @@ def _write_sheet(
     if len(set(labels)) != len(labels):  # pragma: no cover - guarded by tests of the model
         raise ValueError(f"{key}: duplicate column labels {labels}")
     # one object array for the whole frame (itertuples() costs a pandas lookup per column)
-    rows = [clean_row(vals) for vals in frame.to_numpy(dtype=object).tolist()] if len(frame) else []
+    rows = clean_rows(frame.to_numpy(dtype=object))
     h = layout.header_row
     _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [kind_of(key, col) for col in cols]
@@ -244,14 +277,18 @@ def _write_sheet(
     status_col = cols.index("status") if "status" in cols else -1
     make = formulas.for_sheet(key)
     first = h + 1
-    if make is None and status_col < 0 and key not in ("gaps", "changes", "overview", "errors", network.SHEET_KEY):
-        # a record sheet (Služby, Aktivity, …): no formulas, no fills: the format follows
-        # the column and whether the value is text; an empty cell needs no cell at all
-        ws.write_rows(first, rows, plain, plain_text)
+    formats: dict[tuple, Any] = {}
+    if status_col < 0 and key not in _FILLED_SHEETS:
+        # a record sheet (Služby, Aktivity, …) or a computed one (Kapacity, Financování …):
+        # no fills: the format follows the column and whether the value is text or a
+        # formula; an empty cell needs no cell at all
+        computed = formulas.cells_of(key, cols)
+        cells = _with_formulas(rows, computed) if computed is not None else rows
+        ws.write_rows(first, cells, plain, plain_text, [w.fmt(kind) for kind in kinds])
     else:
         for i, vals in enumerate(rows):
             ws.write_cells(
-                first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make)
+                first + i, _computed_cells(w, key, i, vals, cols, kinds, wraps, plain, plain_text, status_col, make, formats)
             )
     if not rows:
         ws.write_cells(first, [(j, None, w.fmt(kinds[j])) for j in range(len(cols))])
@@ -270,7 +307,7 @@ def _write_sheet(
     )
     for j, width in enumerate(widths):
         ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in MACHINE_COLUMNS else None)
-    row_heights(ws, first, rows, widths, wraps)
+    ws.set_row_heights(row_heights(first, rows, widths, wraps))
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)
     if key == "coverage" and rows and len(cols) > 2:

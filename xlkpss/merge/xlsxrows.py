@@ -15,10 +15,18 @@ rewriting; any other formula goes through ``write_formula`` unchanged.
 
 The result is byte for byte the workbook the cell API writes when formats get their
 style numbers in the same order (``tests/test_merge_xlsx.py`` checks this on real merges
-with ``fast=False``).  The class relies on four xlsxwriter
-internals that have been stable for years — ``_check_dimensions``, ``_write_cell``,
-``str_table._get_shared_string_index`` and ``Format._get_xf_index`` — and falls back to
-the cell API when they are missing, so a future xlsxwriter is slower, never wrong.
+with ``fast=False``).  At ``close()`` the same holds for what is written faster: the row
+loop (only the stored rows and cells, rows as write_rows stored them in one piece), the
+row spans, row heights set in bulk (``set_row_heights``) and the shared strings without
+xlsxwriter's five checks when a string needs none (``fast_close``).
+
+The class relies on xlsxwriter internals that have been stable for years — the cell table
+(``table``, ``_check_dimensions``, ``_write_cell``, ``_write_row``, ``row_info`` /
+``row_sizes`` / ``RowInfo``, the ``String`` cell tuple), ``str_table`` and its dict,
+``Format._get_xf_index``, the packager's ``SharedStrings`` and the workbook's ``ZipFile``
+— and falls back to the cell API where it can tell that they are missing; a release that
+changes them in another way shows up as a failing byte-for-byte test, not as a wrong file
+unnoticed.
 """
 
 from __future__ import annotations
@@ -31,7 +39,9 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range
+import xlsxwriter.worksheet
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["Formula", "RowsWorksheet"]
@@ -45,6 +55,10 @@ _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _INTERNALS = ("_check_dimensions", "_write_cell", "str_table")
 #: text up to this many characters always fits in a cell (two UTF-16 units a character at most)
 _SHORT_TEXT = MAX_TEXT_UNITS // 2
+#: xlsxwriter's cell of a shared string (``write_string``) and its row properties (``set_row``),
+#: when it has them by these names
+_STRING_CELL = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
+_ROW_INFO = getattr(xlsxwriter.worksheet, "RowInfo", None)
 #: column letters, shared by all sheets, extended as needed
 _LETTERS: list[str] = []
 
@@ -144,8 +158,12 @@ class RowsWorksheet(Worksheet):
             letters.extend(xl_col_to_name(c) for c in range(len(letters), max(c for c, _v, _f in cells) + 1))
         out: list[tuple[int, str]] = []
         sst = self.str_table._get_shared_string_index
+        xf = self._xf
         for col, value, fmt in cells:
-            head = f'<c r="{letters[col]}{r}"{self._style(fmt)}'
+            style = xf.get(id(fmt)) if fmt is not None else ""
+            if style is None:
+                style = self._style(fmt)
+            head = f'<c r="{letters[col]}{r}"{style}'
             kind = type(value)
             if kind is str:
                 if len(value) > _SHORT_TEXT:
@@ -164,7 +182,11 @@ class RowsWorksheet(Worksheet):
                     out = []
                     self.write_formula(row, col, value.text, fmt, value.value)
                     continue
-                out.append((col, head + self._formula_xml(value)))
+                result = value.value
+                if type(result) is int or type(result) is float:  # the common case, inline
+                    out.append((col, f"{head}><f>{_escape(value.text.removeprefix('='))}</f><v>{result}</v></c>"))
+                else:
+                    out.append((col, head + self._formula_xml(value)))
             elif kind is bool:
                 out.append((col, f'{head} t="b"><v>{int(value)}</v></c>'))
             elif isinstance(value, (dt.date, dt.datetime)):
@@ -174,31 +196,49 @@ class RowsWorksheet(Worksheet):
         self._flush(row, out)
 
     def write_rows(
-        self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[Any], text_formats: Sequence[Any]
+        self,
+        first_row: int,
+        rows: Iterable[Sequence[Any]],
+        formats: Sequence[Any],
+        text_formats: Sequence[Any],
+        formula_formats: Sequence[Any] | None = None,
     ) -> None:
         """Rows of a table whose format follows the column: value ``j`` of row ``i``
         goes to ``(first_row + i, j)`` with ``formats[j]``, or ``text_formats[j]`` when
-        it is text; None is no cell.  Values are str, int, float, date or datetime.
+        it is text, or ``formula_formats[j]`` when it is a ``Formula``; None is no cell.
+        Values are str, int, float, date, datetime or ``Formula``.
 
         The same cells as ``write_cells`` row by row (and exactly that with
         ``fast = False``), with the work per cell reduced to its XML.
         """
+        formula_formats = formula_formats if formula_formats is not None else formats
+
+        def fmt_of(j: int, v: Any) -> Any:
+            kind = type(v)
+            return text_formats[j] if kind is str else formula_formats[j] if kind is Formula else formats[j]
+
         if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
             for i, vals in enumerate(rows):
-                cells = [
-                    (j, v, text_formats[j] if type(v) is str else formats[j])
-                    for j, v in enumerate(vals)
-                    if v is not None
-                ]
-                self.write_cells(first_row + i, cells)
+                self.write_cells(first_row + i, [(j, v, fmt_of(j, v)) for j, v in enumerate(vals) if v is not None])
             return
         width = len(formats)
         letters = _LETTERS
         if width > len(letters):
             letters.extend(xl_col_to_name(c) for c in range(len(letters), width))
-        number_style: list[str | None] = [None] * width  # ' s="N"', given at first use (as the cell API)
-        text_style: list[str | None] = [None] * width
-        sst = self.str_table._get_shared_string_index
+        heads = ['<c r="' + letter for letter in letters[:width]]
+        # '"' + ' s="N"' + the rest of the opening tag, by column; the style is given at
+        # its first use, as the cell API gives it
+        text_mid: list[str | None] = [None] * width
+        number_mid: list[str | None] = [None] * width
+        formula_mid: list[str | None] = [None] * width
+        table = self.str_table
+        strings = table.string_table
+        inline_strings = type(strings) is dict and len(strings) == table.unique_count
+        sst = table._get_shared_string_index
+        n_strings = 0
+        cells = self.table
+        dates: dict[Any, float] = {}  # date -> Excel number (dates repeat: date_filled)
+        low_row = low_col = high_row = high_col = -1  # the block written, checked against the sheet at the end
         for i, vals in enumerate(rows):
             r = first_row + i + 1
             parts = []
@@ -208,27 +248,91 @@ class RowsWorksheet(Worksheet):
                     continue
                 kind = type(v)
                 if kind is str:
-                    style = text_style[j]
-                    if style is None:
-                        style = text_style[j] = self._style(text_formats[j])
+                    mid = text_mid[j]
+                    if mid is None:
+                        mid = text_mid[j] = f'"{self._style(text_formats[j])} t="s"><v>'
                     if len(v) > _SHORT_TEXT:
                         v = _truncate(v)
-                    parts.append(f'<c r="{letters[j]}{r}"{style} t="s"><v>{sst(v)}</v></c>')
+                    if inline_strings:  # what _get_shared_string_index does, without a call
+                        index = strings.setdefault(v, len(strings))
+                        n_strings += 1
+                    else:
+                        index = sst(v)
+                    parts.append(f"{heads[j]}{r}{mid}{index}</v></c>")
+                elif kind is Formula:
+                    if not (v.classic or is_classic(v.text)):
+                        if parts:
+                            self._flush_row(r - 1, first, last, "".join(parts))
+                            parts, first = [], -1
+                        self.write_formula(r - 1, j, v.text, formula_formats[j], v.value)
+                        continue
+                    mid = formula_mid[j]
+                    if mid is None:
+                        mid = formula_mid[j] = f'"{self._style(formula_formats[j])}'
+                    result = v.value
+                    if type(result) is int or type(result) is float:
+                        parts.append(f"{heads[j]}{r}{mid}><f>{_escape(v.text.removeprefix('='))}</f><v>{result}</v></c>")
+                    else:
+                        parts.append(f"{heads[j]}{r}{mid}{self._formula_xml(v)}")
                 else:
-                    style = number_style[j]
-                    if style is None:
-                        style = number_style[j] = self._style(formats[j])
+                    mid = number_mid[j]
+                    if mid is None:
+                        mid = number_mid[j] = f'"{self._style(formats[j])}><v>'
                     if kind is int or (kind is float and math.isfinite(v)):
-                        parts.append(f'<c r="{letters[j]}{r}"{style}><v>{v:.16G}</v></c>')
+                        parts.append(f"{heads[j]}{r}{mid}{v:.16G}</v></c>")
                     elif kind is dt.date or kind is dt.datetime:
-                        parts.append(f'<c r="{letters[j]}{r}"{style}><v>{self._date_number(v):.16G}</v></c>')
+                        number = dates.get(v)
+                        if number is None:
+                            number = dates[v] = self._date_number(v)
+                        parts.append(f"{heads[j]}{r}{mid}{number:.16G}</v></c>")
                     else:
                         raise TypeError(f"write_rows: unsupported value {v!r}")
                 if first < 0:
                     first = j
                 last = j
-            if parts:
+            if not parts:
+                continue
+            if cells.get(r - 1):  # the row has cells already: merged cell by cell
                 self._flush_row(r - 1, first, last, "".join(parts))
+                continue
+            cells[r - 1] = {first: _Row("".join(parts)), last: _NOTHING} if last != first else {first: _Row(parts[0])}
+            if low_row < 0:
+                low_row, low_col = r - 1, first
+            if first < low_col:
+                low_col = first
+            if last > high_col:
+                high_col = last
+            high_row = r - 1
+        if high_row >= 0 and (self._check_dimensions(low_row, low_col) or self._check_dimensions(high_row, high_col)):
+            raise IndexError(f"cells {low_row},{low_col}–{high_row},{high_col} are outside the worksheet")
+        if inline_strings:
+            table.count += n_strings
+            table.unique_count = len(strings)
+
+    def set_row_heights(self, heights: dict[int, float]) -> None:
+        """``set_row(row, height)`` for every row of ``heights`` (points, ascending rows),
+        the sheet's dimensions checked once for all of them."""
+        if not heights:
+            return
+        min_col = self.dim_colmin if self.dim_colmin is not None else 0
+        if (
+            not self.fast
+            or _ROW_INFO is None
+            or not hasattr(self, "row_sizes")
+            or self._check_dimensions(min(heights), min_col)
+            or self._check_dimensions(max(heights), min_col)
+        ):
+            for row, height in heights.items():
+                self.set_row(row, height)
+            return
+        info, sizes = self.row_info, self.row_sizes
+        for row, height in heights.items():
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # what set_row does
+            if pixels == 0:
+                self.set_row(row, height)  # a hidden row
+                continue
+            info[row] = _ROW_INFO(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
+            sizes[row] = [pixels, False]
 
     def _style(self, fmt: Any) -> str:
         """`` s="N"`` for a format (nothing for None); N is given at first use."""
@@ -343,7 +447,80 @@ class RowsWorksheet(Worksheet):
                     self.filter_cells[(first_row, col)] = ("table", full)
         return result
 
-    # --- at close(): xlsxwriter's row loop calls this for every stored cell ----------------
+    # --- at close() ---------------------------------------------------------------------
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's row spans (the first and last column with a cell, per block of 16
+        rows) from each row's first and last column instead of a look-up per column."""
+        if not self.fast or self.comments:
+            return super()._calculate_spans()
+        blocks: dict[int, tuple[int, int]] = {}
+        low, high = self.dim_rowmin, self.dim_rowmax
+        for row, line in self.table.items():
+            if line and low <= row <= high:
+                first, last = min(line), max(line)
+                seen = blocks.get(row >> 4)
+                if seen is not None:
+                    if seen[0] < first:
+                        first = seen[0]
+                    if seen[1] > last:
+                        last = seen[1]
+                blocks[row >> 4] = (first, last)
+        self.row_spans = {block: f"{first + 1}:{last + 1}" for block, (first, last) in blocks.items()}
+
+    def _write_rows(self) -> None:
+        """xlsxwriter's loop over the rows (``Worksheet._write_rows``), visiting only the
+        rows with cells or attributes and, in a row, only its stored cells."""
+        if not self.fast or self.comments:
+            return super()._write_rows()
+        self._calculate_spans()
+        low, high = self.dim_rowmin, self.dim_rowmax
+        table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
+        # rows with no attribute but a height: their tags made here (_row_tag)
+        plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
+        rows = sorted(table.keys() | info.keys())
+        if rows and (rows[0] < low or rows[-1] > high):  # never seen: every stored row is inside
+            rows = [r for r in rows if low <= r <= high]
+        for row in rows:
+            line = table.get(row)
+            if line:
+                span = spans.get(row >> 4)
+                tag = self._row_tag(row, span, info.get(row)) if plain_rows else None
+                if tag is not None:
+                    cells = list(line.values())
+                    # one row as write_rows stores it (its XML, then the end marker): one write
+                    if type(cells[0]) is _Row and (len(cells) == 1 or (len(cells) == 2 and cells[1] is _NOTHING)):
+                        write(f"{tag}{cells[0].xml}</row>")
+                        continue
+                    write(tag)
+                else:
+                    self._write_row(row, span, info.get(row))
+                for col in sorted(line):
+                    cell = line[col]
+                    kind = type(cell)
+                    if kind is _Row:
+                        write(cell.xml)
+                    elif kind is _STRING_CELL and cell.format is not None:  # a heading: what _write_cell writes
+                        ref = xl_rowcol_to_cell(row, col)
+                        write(f'<c r="{ref}"{self._style(cell.format)} t="s"><v>{cell.string}</v></c>')
+                    elif kind is not _Nothing:
+                        super()._write_cell(row, col, cell)
+                write("</row>")
+            elif row in info:
+                self._write_empty_row(row, spans.get(row >> 4), info[row])
+
+    def _row_tag(self, row: int, span: str | None, info: Any) -> str | None:
+        """The ``<row>`` tag ``_write_row`` writes for a row with no attribute but a
+        height (on a sheet with the default row height), None for any other row."""
+        head = f'<row r="{row + 1}" spans="{span}"' if span else f'<row r="{row + 1}"'
+        if info is None:
+            return head + ">"
+        if info.row_format is not None or info.hidden or info.level or info.collapsed or info.height is None:
+            return None
+        if info.height == self.original_row_height:
+            return head + ">"
+        return f'{head} ht="{info.height * 0.75:.16g}" customHeight="1">'
+
+    # xlsxwriter's row loop calls this for every stored cell (fast = False, comments)
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         kind = type(cell)
         if kind is _Row:
@@ -354,13 +531,15 @@ class RowsWorksheet(Worksheet):
 
 #: parts of a workbook larger than this (uncompressed XML: the record sheets of a regional
 #: or national workbook) are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6
+#: (every smaller part at 6, byte for byte as xlsxwriter: a regional workbook records the
+#: SHA-256 of each ORP workbook it merges, so a new level there changes those records)
 LARGE_PART = 1 << 20
 #: zlib level 1: ~3.5× faster to deflate than 6, the file ~25 % larger; any deflate
 #: level is plain deflate to a reader (Excel, LibreOffice, calamine, openpyxl)
 LARGE_PART_LEVEL = 1
 
 
-class _SizedZipFile(zipfile.ZipFile):
+class _FastZipFile(zipfile.ZipFile):
     """xlsxwriter's zip, with the level chosen by the size of each part."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
@@ -369,17 +548,39 @@ class _SizedZipFile(zipfile.ZipFile):
         return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
 
 
+#: a shared string that xlsxwriter writes as it is, ``<si><t>…</t></si>``, has none of these:
+#: XML specials, control characters (or their ``_xHHHH_`` escapes), non-characters, and
+#: whitespace at either end (``xml:space``); the rest go through xlsxwriter's ``_write_si``
+_SPECIAL_STRING = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+class _SharedStrings(SharedStrings):
+    """xlsxwriter's shared-string part, a plain string written without its five checks."""
+
+    def _write_sst_strings(self) -> None:
+        special, write = _SPECIAL_STRING.search, self.fh.write
+        for string in self.string_table.string_array:
+            if special(string) is None:
+                write(f"<si><t>{string}</t></si>")
+            else:
+                self._write_si(string)
+
+
 @contextlib.contextmanager
-def sized_deflate() -> Iterator[None]:
-    """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL``, the
-    others as before (byte for byte).  xlsxwriter takes ``ZipFile`` from its module
-    namespace when it stores the workbook; it is swapped for the duration only."""
+def fast_close() -> Iterator[None]:
+    """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL`` (the
+    others as before, byte for byte), and (``RowsWorksheet.fast``) the shared strings
+    written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
+    from its modules' namespaces when it stores the workbook; they are swapped for the
+    duration only."""
+    import xlsxwriter.packager as xp
     import xlsxwriter.workbook as xw
 
-    old = xw.ZipFile
-    xw.ZipFile = _SizedZipFile
+    old = xw.ZipFile, xp.SharedStrings
+    xw.ZipFile = _FastZipFile
+    if RowsWorksheet.fast:
+        xp.SharedStrings = _SharedStrings
     try:
         yield
     finally:
-        xw.ZipFile = old
-
+        xw.ZipFile, xp.SharedStrings = old
