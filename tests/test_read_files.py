@@ -512,14 +512,19 @@ def _with_dtd(xml: bytes) -> bytes:
     return decl + b"?>" + _XXE_PROLOG.encode() + rest
 
 
-def test_dtd_in_a_worksheet_is_refused_before_calamine_parses_it(tmp_path: Path) -> None:
-    path = write_ooxml(tmp_path / "s.xlsx", [("A", '<row r="1"><c r="A1"><v>1</v></c></row>'), ("B", "")])
+def _add_dtd(path: Path, member: str) -> None:
+    """Rewrite the package with a DTD in ``member``."""
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = _with_dtd(parts["xl/worksheets/sheet1.xml"])
+    parts[member] = _with_dtd(parts[member])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
+
+
+def test_dtd_in_a_worksheet_is_refused_before_calamine_parses_it(tmp_path: Path) -> None:
+    path = write_ooxml(tmp_path / "s.xlsx", [("A", '<row r="1"><c r="A1"><v>1</v></c></row>'), ("B", "")])
+    _add_dtd(path, "xl/worksheets/sheet1.xml")
     for engine in ("calamine", "openpyxl"):
         with pytest.raises(ReadError) as err:
             read_workbook(path, engine=engine)
@@ -534,12 +539,7 @@ def test_dtd_in_a_worksheet_is_refused_before_calamine_parses_it(tmp_path: Path)
 
 def test_dtd_in_the_package_relationships_is_refused(tmp_path: Path) -> None:
     path = write_ooxml(tmp_path / "r.xlsx", [("A", "")])
-    with zipfile.ZipFile(path) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
-    parts["_rels/.rels"] = _with_dtd(parts["_rels/.rels"])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
+    _add_dtd(path, "_rels/.rels")
     with pytest.raises(ReadError) as err:
         sniff(path)
     assert err.value.code == "file-unsafe" and ".rels" in err.value.value
