@@ -781,3 +781,21 @@ def test_every_file_write_goes_through_atomic_path() -> None:
         for line in _writes_outside_atomic_path(py.read_text(encoding="utf-8")):
             offenders.append(f"xlkpss/{rel}:{line}")
     assert offenders == [], "write through xlkpss.fsutil.atomic_path / write_text_atomic: " + ", ".join(offenders)
+
+
+def test_resolve_paths_gives_what_path_resolve_gives(tmp_path: Path, monkeypatch) -> None:
+    """The fast resolution of many inputs (one ``resolve`` a folder) is ``Path.resolve``
+    for each: symbolic links to files and to folders, ``..``, relative and missing paths."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.xlsx").write_text("x")
+    os.symlink(tmp_path / "a", tmp_path / "link")
+    os.symlink(tmp_path / "a" / "f.xlsx", tmp_path / "a" / "g.xlsx")
+    os.symlink(tmp_path / "nowhere.xlsx", tmp_path / "a" / "dangling.xlsx")
+    monkeypatch.chdir(tmp_path)
+    cases = [tmp_path / "a" / "f.xlsx", tmp_path / "link" / "f.xlsx", tmp_path / "a" / "g.xlsx",
+             tmp_path / "a" / "dangling.xlsx", tmp_path / "a" / "missing.xlsx", Path("a/f.xlsx"),
+             Path("link/../a/f.xlsx"), Path("link/g.xlsx"), Path("."), Path(".."), Path("a/.."),
+             Path("nowhere/x/y.xlsx"), tmp_path / "link", Path("link"), "a/f.xlsx"]  # fmt: skip
+    got = fsutil.resolve_paths(cases)
+    assert got == [Path(p).resolve() for p in cases]
+    assert got[1] == got[2] == tmp_path.resolve() / "a" / "f.xlsx"  # the links are followed

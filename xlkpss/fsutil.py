@@ -23,10 +23,11 @@ import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 #: every temporary output file starts with this (a dot file: hidden in file managers)
@@ -451,3 +452,34 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def resolve_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """``[Path(p).resolve() for p in paths]``, resolving each distinct folder once.
+
+    ``Path.resolve`` walks every component of every path (an ``lstat`` each); for the
+    8,000 files of a national run, in a few hundred folders, that was ~0.3 s a pass and a
+    merge made several passes.  A name that is not a symbolic link, ``.`` or ``..`` resolves
+    to its resolved folder plus the name — the same answer ``os.path.realpath`` gives, also
+    for a name that does not exist; anything else goes through ``Path.resolve``."""
+    folders: dict[str, Path] = {}
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        name = p.name
+        if not name or name in (".", ".."):
+            out.append(p.resolve())
+            continue
+        try:
+            link = stat.S_ISLNK(os.lstat(p).st_mode)
+        except OSError:
+            link = False  # missing (or unreadable): realpath keeps the name as it is
+        if link:
+            out.append(p.resolve())
+            continue
+        key = str(p.parent)
+        folder = folders.get(key)
+        if folder is None:
+            folder = folders[key] = p.parent.resolve()
+        out.append(folder / name)
+    return out

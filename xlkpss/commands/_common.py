@@ -113,17 +113,21 @@ def warn_folder_changes(paths, files, quiet: bool = False, *, exclude=()) -> tup
     ``files`` is what was listed (and read); a file added since was not read, a file
     removed since is reported in the results as not found.  Returns (added, removed).
     """
+    from xlkpss.fsutil import resolve_paths
     from xlkpss.validate.engine import collect_paths
 
     folders = [Path(p) for p in paths if Path(p).is_dir()]
     if not folders:
         return [], []
-    listed = {Path(p).resolve() for p in [*files, *(e for e in exclude if e is not None)]}
+    files = [Path(p) for p in files]
+    files_resolved = resolve_paths(files)
+    listed = {*files_resolved, *resolve_paths(e for e in exclude if e is not None)}
     now = collect_paths(folders)
-    now_set = {p.resolve() for p in now}
-    added = [p for p in now if p.resolve() not in listed]
-    removed = [Path(p) for p in files if Path(p).resolve() not in now_set and any(
-        Path(p).resolve().is_relative_to(f.resolve()) for f in folders)]
+    now_resolved = resolve_paths(now)
+    now_set = set(now_resolved)
+    added = [p for p, r in zip(now, now_resolved) if r not in listed]
+    roots = resolve_paths(folders)
+    removed = [p for p, r in zip(files, files_resolved) if r not in now_set and any(r.is_relative_to(f) for f in roots)]
     if not quiet:
         for p in added:
             click.echo(f"Pozor: soubor {p} přibyl až během zpracování a nebyl zpracován; spusťte příkaz znovu.", err=True)

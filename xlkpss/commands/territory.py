@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-
 _BOOKS = ("sešit", "sešity", "sešitů")
 
 
@@ -36,7 +35,7 @@ def run(
 ) -> None:  # fmt: skip
     from xlkpss.commands._common import output_problem, warn_folder_changes
     from xlkpss.commands.options import territory_scope
-    from xlkpss.fsutil import OutputError
+    from xlkpss.fsutil import OutputError, resolve_paths
     from xlkpss.i18n import plural_cs
     from xlkpss.merge.consolidate import MergeError, MergeUsageError
     from xlkpss.merge.territory import merge_territory
@@ -55,9 +54,10 @@ def run(
             raise click.UsageError("--kraj-workbooks patří k souhrnu za Českou republiku (--level stat)")
         territory = territory_scope(None, None, kraj)
     inputs = collect_paths(paths)
-    resolved = {p.resolve() for p in inputs}
+    resolved = set(resolve_paths(inputs))
+    given = set(resolve_paths(paths))
     for what in (output, html_out):
-        if what is not None and what.resolve() in resolved and what.resolve() in {p.resolve() for p in paths}:
+        if what is not None and what.resolve() in resolved and what.resolve() in given:
             raise click.UsageError(f"výstup {what} by přepsal vstupní soubor; zvolte jiný název (-o)")
     try:
         done = merge_territory(

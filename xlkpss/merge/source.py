@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import STATE, normalize_key, orps, regions
+from xlkpss.fsutil import resolve_paths
 from xlkpss.merge.cells import date_ordinal, num, parse_iso
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.model import SUBMITTER_TYPE_LABELS, Consolidated
@@ -115,7 +116,7 @@ def _display_names(paths: Sequence[Path]) -> dict[Path, str]:
     """Names shown in the workbook: relative to the common folder of all inputs."""
     if not paths:
         return {}
-    resolved = [Path(p).resolve() for p in paths]
+    resolved = resolve_paths(paths)
     try:
         root = Path(os.path.commonpath([str(p.parent) for p in resolved]))
     except ValueError:  # different drives (Windows)

@@ -34,6 +34,7 @@ from typing import Any
 
 from xlkpss.codelists import STATE, Territory, municipalities, orps, regions
 from xlkpss.codelists import territory as make_territory
+from xlkpss.fsutil import resolve_paths
 from xlkpss.merge.consolidate import DEFAULT_THRESHOLD, MergeError, MergeUsageError, infer_year, merge_results
 from xlkpss.merge.model import Consolidated
 from xlkpss.merge.workbook import as_written, write_consolidated
@@ -316,7 +317,9 @@ def merge_territory(
     html = Path(html) if html is not None else None
     dirs = [d.resolve() for d in (orp_dir, Path(kraj_dir) if kraj_dir else None) if d is not None]
     skip = {Path(p).resolve() for p in (output, *exclude, *([html] if html else []))}
-    files = [p for p in collect_paths(paths) if p.resolve() not in skip]
+    listed = collect_paths(paths)
+    resolved = dict(zip(listed, resolve_paths(listed)))
+    files = [p for p in listed if resolved[p] not in skip]
     if not files:
         raise MergeError("nenalezen žádný soubor .xlsx, .xlsm, .xls ani .ods ke sloučení")
     timings: dict[str, float] = {}
@@ -350,7 +353,7 @@ def merge_territory(
     _JOB.clear()
     _JOB.update(parsed=parsed, plan=plan, options={"year": year, "merge": merge_opts}, orp_dir=str(orp_dir),
                 kraj_dir=str(kraj_dir) if kraj_dir else None, output=str(output), level=territory.level,
-                protect={p.resolve() for p in files})
+                protect={resolved.get(p) or p.resolve() for p in files})
     run = TerritoryRun(consolidated=Consolidated(meta={}), output=output, plan=plan, files=len(files))
     steps: dict[str, float] = {}
 

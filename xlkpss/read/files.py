@@ -46,7 +46,8 @@ ENGINES = ("calamine", "openpyxl")
 
 
 def read_workbook(
-    path: str | Path, engine: str = "calamine", limits: ReadLimits | None = None, *, lazy: bool = False
+    path: str | Path, engine: str = "calamine", limits: ReadLimits | None = None, *, lazy: bool = False,
+    data: bytes | None = None,
 ) -> RawWorkbook:
     """Read an untrusted workbook into a normalised :class:`RawWorkbook`.
 
@@ -61,13 +62,16 @@ def read_workbook(
     reading; a sheet that cannot be parsed raises :class:`ReadError` at that first use,
     so a broken sheet nobody reads no longer rejects the file.  Pickling a lazy
     workbook loads everything first.
+
+    ``data``: the file's bytes, if the caller has read them (``parse_file`` hashes them),
+    so that the file is read from disk once; used only while the file still has that size.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
     with as_read_errors():
-        probe = probe_file(path, limits)
+        probe = probe_file(path, limits, data)
         if engine == "openpyxl" and probe.format in ("xlsx", "xlsm") and not probe.strict:
             wb = read_openpyxl(path, probe, limits)
         else:

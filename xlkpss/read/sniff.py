@@ -205,17 +205,21 @@ def sniff(path: str | Path, limits: ReadLimits | None = None) -> str:
     return probe_file(Path(path), limits or DEFAULT_LIMITS).format
 
 
-def probe_file(path: Path, limits: ReadLimits) -> Probe:
+def probe_file(path: Path, limits: ReadLimits, data: bytes | None = None) -> Probe:
+    """``data``: the file's bytes when the caller has read them already (to hash them)."""
     try:
         st = path.stat()
         size = st.st_size
         if not stat.S_ISREG(st.st_mode):
             raise ReadError("file-not-found", str(path))
-        with path.open("rb") as fh:
-            # small files (all real submissions) are read whole, once: the zip checks,
-            # the probe and the formula-error scan then read their members from memory
-            data = fh.read() if size <= WHOLE_LIMIT else None
-            head = data[:4096] if data is not None else fh.read(4096)
+        if data is None or len(data) != size or size > WHOLE_LIMIT:
+            with path.open("rb") as fh:
+                # small files (all real submissions) are read whole, once: the zip checks,
+                # the probe and the formula-error scan then read their members from memory
+                data = fh.read() if size <= WHOLE_LIMIT else None
+                head = data[:4096] if data is not None else fh.read(4096)
+        else:
+            head = data[:4096]
     except OSError as exc:
         raise ReadError("file-not-found", short_error(exc)) from None
     if size == 0:

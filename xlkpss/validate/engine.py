@@ -8,8 +8,10 @@ because pandera costs ~20 ms per call whatever the frame size.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
-from xlkpss.fsutil import sha256_file
+from xlkpss.fsutil import resolve_paths, sha256_file
 from xlkpss.i18n import ROWS, describe_field, plural_cs
 from xlkpss.perf import gc_paused
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
 from xlkpss.read.values import PARSERS, ParseContext, parse_value
+from xlkpss.read.zipparts import WHOLE_LIMIT
 from xlkpss.spec import Field, SheetSpec
 from xlkpss.validate.issues import FileResult, Issue, make_issue
 
@@ -237,16 +240,23 @@ def parse_file(path: str | os.PathLike, engine: str = "calamine") -> ParsedFile:
 
     path = Path(path)
     pf = ParsedFile(path=path)
+    data = None
     try:
-        pf.sha256 = sha256_file(path)
-        pf.mtime = path.stat().st_mtime
+        st = path.stat()
+        if stat.S_ISREG(st.st_mode) and st.st_size <= WHOLE_LIMIT:
+            # read once: hashed here, probed and read from these bytes (read_workbook)
+            data = path.read_bytes()
+            pf.sha256 = hashlib.sha256(data).hexdigest()
+        else:
+            pf.sha256 = sha256_file(path)
+        pf.mtime = st.st_mtime
     except OSError:
         pf.issues.append(make_issue("file-not-found"))
         return pf
     try:
         # lazy: only the sheets recognition and parsing use are parsed (not the hidden
         # lists or the instructions); a ReadError may then come from a sheet's first use
-        raw = read_workbook(path, engine=engine, lazy=True)
+        raw = read_workbook(path, engine=engine, lazy=True, data=data)
         return parse_workbook(path, raw, pf)
     except ReadError as exc:
         failed = ParsedFile(path=path, sha256=pf.sha256, mtime=pf.mtime)
@@ -681,8 +691,7 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
             out.append(p)
     seen = set()
     unique = []
-    for p in out:
-        key = p.resolve()
+    for p, key in zip(out, resolve_paths(out)):
         if key not in seen:
             seen.add(key)
             unique.append(p)
