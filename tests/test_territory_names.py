@@ -149,3 +149,16 @@ def test_every_territory_option_takes_names():
     walk(main, "xlkpss")
     assert {("xlkpss template", "--obec"), ("xlkpss merge", "--orp"), ("xlkpss registry import", "--kraj")} <= set(seen)
     json.dumps(seen)
+
+
+def test_scoped_obce_lists_are_the_national_list_filtered():
+    """Every ORP's and kraj's list of obce is the national list (Czech order) keeping
+    that territory's obce — built from an index, checked here against the plain filter."""
+    from xlkpss.codelists import codelist, municipalities, orps, regions
+    from xlkpss.codelists import territory as make_territory
+
+    national = [item.code for item in codelist("obce")]
+    for scope, attr in [*((make_territory(orp=c), "orp") for c in orps()), *((make_territory(kraj=c), "kraj") for c in regions())]:
+        mine = {m.code for m in municipalities().values() if getattr(m, attr) == scope.code}
+        assert mine, scope
+        assert [item.code for item in codelist("obce", scope)] == [c for c in national if c in mine], scope
