@@ -644,7 +644,7 @@ class _Deflated:
         return b""
 
 
-class _FastZipFile(zipfile.ZipFile):
+class FastZipFile(zipfile.ZipFile):
     """xlsxwriter's zip, with the level chosen by the size of each part, large parts
     deflated in worker threads and small ones once per distinct content.
 
@@ -760,7 +760,7 @@ def fast_close() -> Iterator[None]:
 
     global _DEFLATING
     old = xw.ZipFile, xp.SharedStrings, xp.StringIO, _DEFLATING
-    xw.ZipFile = _FastZipFile
+    xw.ZipFile = FastZipFile
     if RowsWorksheet.fast:
         xp.SharedStrings = _SharedStrings
         xp.StringIO = _Part
