@@ -184,19 +184,21 @@ def test_parts_deflated_in_threads_and_once_per_content_give_the_same_bytes(tmp_
 
     c = merge_paths([SAMPLES / "orp_4203_chomutov"], generated=GEN)
     c.tables["services"] = pd.concat([c.tables["services"]] * 60, ignore_index=True)  # a part at level 1
-    default, threaded, twice, plain = (tmp_path / f"{n}.xlsx" for n in ("default", "threaded", "twice", "plain"))
+    names = ("default", "threaded", "twice", "serial", "plain")
+    default, threaded, twice, serial, plain = (tmp_path / f"{n}.xlsx" for n in names)
     write_consolidated(c, default)
     with monkeypatch.context() as m:
         m.setattr(xlsxrows, "THREAD_PART", 1 << 10)  # nearly every part in a thread, handed over
         write_consolidated(c, threaded)
         write_consolidated(c, twice)  # the small parts from the memo now
+        write_consolidated(c, serial, deflate_threads=False)
     with monkeypatch.context() as m:
         m.setattr(xlsxrows, "FastZipFile", LevelOnly)
         m.setattr(xlsxrows, "THREAD_PART", 1 << 40)
         write_consolidated(c, plain)
     assert any(i.file_size > xlsxrows.LARGE_PART for i in zipfile.ZipFile(plain).infolist())
     assert any(i.file_size > 1 << 10 for i in zipfile.ZipFile(plain).infolist())
-    for out in (default, threaded, twice):
+    for out in (default, threaded, twice, serial):
         assert same_bytes(out, plain), out.name
 
 

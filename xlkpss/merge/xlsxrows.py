@@ -18,15 +18,20 @@ style numbers in the same order (``tests/test_merge_xlsx.py`` checks this on rea
 with ``fast=False``).  At ``close()`` the same holds for what is written faster: the row
 loop (only the stored rows and cells, rows as write_rows stored them in one piece), the
 row spans, row heights set in bulk (``set_row_heights``) and the shared strings without
-xlsxwriter's five checks when a string needs none (``fast_close``).
+xlsxwriter's five checks when a string needs none (``fast_close``); and for the zip
+(``FastZipFile``): a part over ``THREAD_PART`` is deflated in a worker thread from the
+moment its XML is complete while the next parts are built, a small part once per process
+and distinct content — the same compressor calls as zipfile's, each part written through
+zipfile's own write handle, so the same bytes.
 
 The class relies on xlsxwriter internals that have been stable for years — the cell table
 (``table``, ``_check_dimensions``, ``_write_cell``, ``_write_row``, ``row_info`` /
 ``row_sizes`` / ``RowInfo``, the ``String`` cell tuple), ``str_table`` and its dict,
-``Format._get_xf_index``, the packager's ``SharedStrings`` and the workbook's ``ZipFile``
-— and falls back to the cell API where it can tell that they are missing; a release that
-changes them in another way shows up as a failing byte-for-byte test, not as a wrong file
-unnoticed.
+``Format._get_xf_index``, the packager's ``SharedStrings`` and ``StringIO`` and the
+workbook's ``ZipFile`` (whose write handle's ``_compressor`` / ``_file_size`` / ``_crc`` /
+``_compress_size`` take a part deflated ahead) — and falls back to the cell API (or
+zipfile's own path) where it can tell that they are missing; a release that changes them
+in another way shows up as a failing byte-for-byte test, not as a wrong file unnoticed.
 """
 
 from __future__ import annotations
@@ -747,12 +752,13 @@ class _SharedStrings(SharedStrings):
 
 
 @contextlib.contextmanager
-def fast_close() -> Iterator[None]:
+def fast_close(threads: bool = True) -> Iterator[None]:
     """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL`` (the
-    others as before, byte for byte) and in worker threads, the large worksheets and
-    shared strings from the moment their XML is complete (``_Part``), the small parts once
-    per distinct content; and (``RowsWorksheet.fast``) the shared strings written by
-    ``_SharedStrings``.  xlsxwriter takes ``ZipFile``, ``StringIO`` and ``SharedStrings``
+    others as before, byte for byte) and, ``threads``, in worker threads, the large
+    worksheets and shared strings from the moment their XML is complete (``_Part``); the
+    small parts once per distinct content; and (``RowsWorksheet.fast``) the shared strings
+    written by ``_SharedStrings``.  Threads shorten the wall time when a core is free and
+    cost a little CPU (~2 %) when none is.  xlsxwriter takes ``ZipFile``, ``StringIO`` and ``SharedStrings``
     from its modules' namespaces when it stores the workbook; they are swapped for the
     duration only."""
     import xlsxwriter.packager as xp
@@ -764,9 +770,10 @@ def fast_close() -> Iterator[None]:
     if RowsWorksheet.fast:
         xp.SharedStrings = _SharedStrings
         xp.StringIO = _Part
-    _DEFLATING = deflating = _Deflating()
+    _DEFLATING = deflating = _Deflating() if threads else None
     try:
         yield
     finally:
         xw.ZipFile, xp.SharedStrings, xp.StringIO, _DEFLATING = old
-        deflating.shutdown()
+        if deflating is not None:
+            deflating.shutdown()
