@@ -5,7 +5,8 @@
 For the given workbooks (written by a merge): read each back (``read_consolidated``),
 then time, in this process, best of ``--repeat``:
 
-- **write_consolidated** of every result (what the pipeline does);
+- **write_consolidated** of every result (what the pipeline does with ORP and regional
+  workbooks: in its worker processes, without deflate threads);
 - **emit floor**: every non-empty cell of every sheet of the written files (read with
   python-calamine) turned into its minimal cell XML — one f-string a cell
   (``<c r="B7" t="s"><v>12</v></c>``, strings through a shared-string dict), rows joined and
@@ -99,7 +100,7 @@ def measure(paths: list[Path], repeat: int = 3, log=print) -> dict[str, float]:
             times.append(time.process_time() - t)
         return min(times)
 
-    w = best(lambda: [write_consolidated(c, tmp) for c in results])
+    w = best(lambda: [write_consolidated(c, tmp, deflate_threads=False) for c in results])
     tmp.unlink(missing_ok=True)
     e = best(lambda: emit(sheets))
     d6 = best(lambda: deflate(parts, 6))

@@ -164,6 +164,44 @@ def test_region_workload_equals_the_separate_merges(tmp_path):
     assert same_bytes(one / "kraj.xlsx", tmp_path / "sep" / "kraj.xlsx")
 
 
+def test_parts_deflated_in_threads_and_once_per_content_give_the_same_bytes(tmp_path, monkeypatch):
+    """The zip of write_consolidated: large parts deflated in worker threads (from the
+    moment their XML is complete), small ones once per distinct content — byte for byte
+    the zipfile.writestr of the same parts at the same levels."""
+    import zipfile
+
+    import pandas as pd
+
+    from xlkpss.merge import xlsxrows
+    from xlkpss.merge.consolidate import merge_paths
+    from xlkpss.merge.workbook import write_consolidated
+
+    class LevelOnly(zipfile.ZipFile):  # what the zip was before: writestr, the level by size
+        def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+            if compresslevel is None and len(data) > xlsxrows.LARGE_PART:
+                compresslevel = xlsxrows.LARGE_PART_LEVEL
+            return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
+
+    c = merge_paths([SAMPLES / "orp_4203_chomutov"], generated=GEN)
+    c.tables["services"] = pd.concat([c.tables["services"]] * 60, ignore_index=True)  # a part at level 1
+    names = ("default", "threaded", "twice", "serial", "plain")
+    default, threaded, twice, serial, plain = (tmp_path / f"{n}.xlsx" for n in names)
+    write_consolidated(c, default)
+    with monkeypatch.context() as m:
+        m.setattr(xlsxrows, "THREAD_PART", 1 << 10)  # nearly every part in a thread, handed over
+        write_consolidated(c, threaded)
+        write_consolidated(c, twice)  # the small parts from the memo now
+        write_consolidated(c, serial, deflate_threads=False)
+    with monkeypatch.context() as m:
+        m.setattr(xlsxrows, "FastZipFile", LevelOnly)
+        m.setattr(xlsxrows, "THREAD_PART", 1 << 40)
+        write_consolidated(c, plain)
+    assert any(i.file_size > xlsxrows.LARGE_PART for i in zipfile.ZipFile(plain).infolist())
+    assert any(i.file_size > 1 << 10 for i in zipfile.ZipFile(plain).infolist())
+    for out in (default, threaded, twice, serial):
+        assert same_bytes(out, plain), out.name
+
+
 def test_large_record_sheets_are_deflated_faster_and_read_back_the_same(tmp_path, monkeypatch):
     """Parts over xlsxrows.LARGE_PART go in at zlib level 1: other bytes, the same workbook
     (read back equal; LibreOffice reads the sheet, when installed)."""

@@ -158,12 +158,15 @@ def _merge_orp(code: str, results: list[Any]) -> tuple[Consolidated, dict[str, f
         raise MergeError(f"ORP {orps()[code]['nazev_orp']} ({code}): {exc}") from None
     t1 = time.perf_counter()
     out = Path(_JOB["orp_dir"]) / orp_workbook_name(code)
-    write_consolidated(c, out, protect_inputs=_protected(out))
+    # a task of _run_tasks: the cores are the workers' (or one was asked for), no deflate threads
+    write_consolidated(c, out, protect_inputs=_protected(out), deflate_threads=False)
     t2 = time.perf_counter()
     return as_written(c, out), {"orp_merge_s": t1 - t0, "orp_write_s": t2 - t1}
 
 
-def _merge_kraj(code: str, summaries: list[Consolidated], html: Path | None = None) -> tuple[Consolidated, dict[str, float]]:
+def _merge_kraj(
+    code: str, summaries: list[Consolidated], html: Path | None = None, *, in_worker: bool = False
+) -> tuple[Consolidated, dict[str, float]]:
     opts = _JOB["options"]
     t0 = time.perf_counter()
     year = opts["year"] if opts["year"] is not None else infer_year([], summaries)
@@ -173,7 +176,10 @@ def _merge_kraj(code: str, summaries: list[Consolidated], html: Path | None = No
         raise MergeError(f"{regions()[code]['nazev_kraje']} ({code}): {exc}") from None
     t1 = time.perf_counter()
     out = Path(_JOB["kraj_dir"]) / kraj_workbook_name(code) if _JOB["level"] == "stat" else Path(_JOB["output"])
-    _write_top(c, out, html) if html is not None else write_consolidated(c, out, protect_inputs=_protected(out))
+    if html is not None:
+        _write_top(c, out, html)
+    else:
+        write_consolidated(c, out, protect_inputs=_protected(out), deflate_threads=not in_worker)
     t2 = time.perf_counter()
     return (as_written(c, out) if _JOB["level"] == "stat" else c), {"kraj_merge_s": t1 - t0, "kraj_write_s": t2 - t1}
 
@@ -232,7 +238,7 @@ def _task(task: tuple[str, tuple[str, ...]]) -> tuple[str, dict[str, tuple[Any, 
     if what == "orp":
         return what, {o: (c, meta) for o, (c, meta) in done.items()}, timings, files
     kraj = codes[0]
-    c, t = _merge_kraj(kraj, [done[o][0] for o in orp_codes])
+    c, t = _merge_kraj(kraj, [done[o][0] for o in orp_codes], in_worker=True)
     timings.update(t)
     metas = {o: (None, meta) for o, (_c, meta) in done.items()}
     metas[kraj] = (c, dict(c.meta))

@@ -113,10 +113,16 @@ _MAX_TEXT = 32767
 
 @gc_paused
 def write_consolidated(
-    c: Consolidated, path: str | os.PathLike, *, protect_inputs: Iterable[str | os.PathLike] = ()
+    c: Consolidated,
+    path: str | os.PathLike,
+    *,
+    protect_inputs: Iterable[str | os.PathLike] = (),
+    deflate_threads: bool = True,
 ) -> Path:
     """Write ``c`` as a consolidated workbook to ``path`` (.xlsx), atomically; refuses to
-    overwrite any path in ``protect_inputs`` (``OutputError``)."""
+    overwrite any path in ``protect_inputs`` (``OutputError``).  ``deflate_threads``: the
+    large parts deflated in worker threads (``xlsxrows.fast_close``; the same bytes) —
+    False where every core is busy already, as in the worker processes of a territory run."""
     import xlsxwriter
 
     path = Path(path)
@@ -174,7 +180,8 @@ def write_consolidated(
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
-        with fast_close():  # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
+        # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
+        with fast_close(threads=deflate_threads):
             wb.close()
         tmp.write_bytes(buffer.getvalue())
     return path

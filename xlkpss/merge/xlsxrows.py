@@ -18,24 +18,31 @@ style numbers in the same order (``tests/test_merge_xlsx.py`` checks this on rea
 with ``fast=False``).  At ``close()`` the same holds for what is written faster: the row
 loop (only the stored rows and cells, rows as write_rows stored them in one piece), the
 row spans, row heights set in bulk (``set_row_heights``) and the shared strings without
-xlsxwriter's five checks when a string needs none (``fast_close``).
+xlsxwriter's five checks when a string needs none (``fast_close``); and for the zip
+(``FastZipFile``): a part over ``THREAD_PART`` is deflated in a worker thread from the
+moment its XML is complete while the next parts are built, a small part once per process
+and distinct content — the same compressor calls as zipfile's, each part written through
+zipfile's own write handle, so the same bytes.
 
 The class relies on xlsxwriter internals that have been stable for years — the cell table
 (``table``, ``_check_dimensions``, ``_write_cell``, ``_write_row``, ``row_info`` /
 ``row_sizes`` / ``RowInfo``, the ``String`` cell tuple), ``str_table`` and its dict,
-``Format._get_xf_index``, the packager's ``SharedStrings`` and the workbook's ``ZipFile``
-— and falls back to the cell API where it can tell that they are missing; a release that
-changes them in another way shows up as a failing byte-for-byte test, not as a wrong file
-unnoticed.
+``Format._get_xf_index``, the packager's ``SharedStrings`` and ``StringIO`` and the
+workbook's ``ZipFile`` (whose write handle's ``_compressor`` / ``_file_size`` / ``_crc`` /
+``_compress_size`` take a part deflated ahead) — and falls back to the cell API (or
+zipfile's own path) where it can tell that they are missing; a release that changes them
+in another way shows up as a failing byte-for-byte test, not as a wrong file unnoticed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -528,6 +535,11 @@ class RowsWorksheet(Worksheet):
         elif kind is not _Nothing:
             super()._write_cell(row, col, cell)
 
+    def _assemble_xml_file(self) -> None:
+        super()._assemble_xml_file()
+        if type(self.fh) is _Part:  # in fast_close(): a large sheet is deflated from now on
+            self.fh.hand_over()
+
 
 #: parts of a workbook larger than this (uncompressed XML: the record sheets of a regional
 #: or national workbook) are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6
@@ -539,13 +551,181 @@ LARGE_PART = 1 << 20
 LARGE_PART_LEVEL = 1
 
 
-class _FastZipFile(zipfile.ZipFile):
-    """xlsxwriter's zip, with the level chosen by the size of each part."""
+#: parts larger than this are deflated in worker threads (zlib releases the GIL) while the
+#: main thread encodes the next parts (and, the national workbook, while the other core
+#: is free); smaller ones in the main thread, where a hand-over would cost more than it saves
+THREAD_PART = 1 << 20
+#: worker threads of one ``close()``
+DEFLATE_THREADS = 2
+#: parts up to this size are deflated once per process and distinct content (the theme,
+#: content types, relationships, tables, docProps repeat from workbook to workbook)
+MEMO_PART = 1 << 14
+_MEMO_ENTRIES = 1024
+_deflated: dict[tuple[int | None, bytes], tuple[bytes, int]] = {}
+
+
+def _deflate(data: bytes, level: int | None) -> tuple[bytes, int]:
+    """What zipfile writes for ``data`` (its compressor, one ``compress`` then ``flush``)
+    and the CRC-32."""
+    co = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION if level is None else level, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush(), zlib.crc32(data)
+
+
+def _level_of(size: int) -> int | None:
+    """The zlib level of a part of ``size`` bytes (None: zipfile's default, 6)."""
+    return LARGE_PART_LEVEL if size > LARGE_PART else None
+
+
+class _Deflating:
+    """The worker threads of one ``fast_close()``, started at the first large part."""
+
+    def __init__(self) -> None:
+        self.pool: Any = None
+
+    def submit(self, data: bytes, level: int | None) -> Any:
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(DEFLATE_THREADS, thread_name_prefix="xlkpss-deflate")
+        return self.pool.submit(_deflate, data, level)
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+#: the threads of the ``fast_close()`` under way (None outside one)
+_DEFLATING: _Deflating | None = None
+
+
+class _HandedBytes(bytes):
+    """What a handed-over part's ``getvalue().encode()`` gives the zip: no bytes, but the
+    part's bytes and their deflate job."""
+
+    data: bytes
+    job: Any
+
+
+class _HandedText(str):
+    """What a handed-over part's ``getvalue()`` gives: ``encode()`` is ``_HandedBytes``."""
+
+    handed: _HandedBytes
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:  # type: ignore[override]
+        return self.handed
+
+
+class _Part(io.StringIO):
+    """The packager's in-memory file of one part.  ``hand_over()``, when the part's XML
+    is complete and large: its bytes encoded and their deflate started in a worker thread
+    at once, while the packager goes on with the next parts; xlsxwriter's
+    ``getvalue().encode("utf-8")`` then yields them (``_HandedBytes``) to the zip."""
+
+    _handed: _HandedText | None = None
+
+    def hand_over(self) -> None:
+        deflating = _DEFLATING
+        if deflating is None or self._handed is not None or self.tell() <= THREAD_PART:
+            return
+        data = super().getvalue().encode("utf-8")
+        handed = _HandedBytes()
+        handed.data, handed.job = data, deflating.submit(data, _level_of(len(data)))
+        self._handed = _HandedText()
+        self._handed.handed = handed
+        self.close()  # the text is not needed any more (truncate() would copy it first)
+
+    def getvalue(self) -> str:
+        return self._handed if self._handed is not None else super().getvalue()
+
+
+class _Deflated:
+    """Stands in for the compressor of zipfile's write handle: the data went in already."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
+
+
+class FastZipFile(zipfile.ZipFile):
+    """xlsxwriter's zip, with the level chosen by the size of each part, large parts
+    deflated in worker threads and small ones once per distinct content.
+
+    The archive is byte for byte what ``ZipFile.writestr`` gives for the same parts and
+    levels: each part is written in order through zipfile's own write handle (header,
+    checks, sizes and CRC written back), only its deflate stream and CRC computed ahead —
+    with the same compressor calls, so the same bytes.  Anything unusual (a name instead
+    of a ``ZipInfo``, another compression, an unseekable file, a zipfile without the
+    handle's fields) goes through ``writestr`` as it is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._queued: list[tuple[zipfile.ZipInfo, bytes, Any]] = []  # parts not yet written, in order
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if compresslevel is None and len(data) > LARGE_PART:
-            compresslevel = LARGE_PART_LEVEL
-        return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
+        job: Any = None
+        if type(data) is _HandedBytes:  # deflating already (_Part.hand_over)
+            data, job = data.data, data.job
+        if compresslevel is None:
+            compresslevel = _level_of(len(data))
+        if not (
+            isinstance(zinfo_or_arcname, zipfile.ZipInfo)
+            and type(data) is bytes
+            and (compress_type or zinfo_or_arcname.compress_type) == zipfile.ZIP_DEFLATED
+            and self._seekable
+            and self.fp
+        ):
+            self._write_queued()
+            return super().writestr(zinfo_or_arcname, data, compress_type=compress_type, compresslevel=compresslevel)
+        zinfo = zinfo_or_arcname
+        if compress_type is not None:
+            zinfo.compress_type = compress_type
+        if compresslevel is not None:
+            zinfo._compresslevel = compresslevel
+        if job is None and len(data) > THREAD_PART and _DEFLATING is not None:
+            job = _DEFLATING.submit(data, zinfo._compresslevel)
+        self._queued.append((zinfo, data, job))
+        # write what is ready, in order (a part waits for the large ones before it)
+        while self._queued and (self._queued[0][2] is None or self._queued[0][2].done()):
+            self._write_one(*self._queued.pop(0))
+
+    def _write_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        for zinfo, data, job in queued:
+            self._write_one(zinfo, data, job)
+
+    def _write_one(self, zinfo: zipfile.ZipInfo, data: bytes, job: Any) -> None:
+        level = zinfo._compresslevel
+        if job is not None:
+            compressed, crc = job.result()
+        elif len(data) <= MEMO_PART:
+            key = (level, data)
+            done = _deflated.get(key)
+            if done is None:
+                if len(_deflated) >= _MEMO_ENTRIES:
+                    _deflated.clear()
+                done = _deflated[key] = _deflate(data, level)
+            compressed, crc = done
+        else:
+            compressed, crc = _deflate(data, level)
+        zinfo.file_size = len(data)
+        with self._lock, self.open(zinfo, mode="w") as dest:
+            if not all(hasattr(dest, name) for name in ("_compressor", "_file_size", "_crc", "_compress_size")):
+                dest.write(data)  # a zipfile of another shape: its own path, the same bytes
+                return
+            # what dest.write(data) does, with the deflate stream and CRC made ahead
+            dest._compressor = _Deflated()
+            dest._file_size, dest._crc, dest._compress_size = len(data), crc, len(compressed)
+            self.fp.write(compressed)
+
+    def close(self) -> None:
+        try:
+            if self.fp is not None and self.mode in ("w", "x", "a"):
+                self._write_queued()
+        finally:
+            super().close()
 
 
 #: a shared string that xlsxwriter writes as it is, ``<si><t>…</t></si>``, has none of these:
@@ -565,22 +745,35 @@ class _SharedStrings(SharedStrings):
             else:
                 self._write_si(string)
 
+    def _assemble_xml_file(self) -> None:
+        super()._assemble_xml_file()
+        if type(self.fh) is _Part:
+            self.fh.hand_over()
+
 
 @contextlib.contextmanager
-def fast_close() -> Iterator[None]:
+def fast_close(threads: bool = True) -> Iterator[None]:
     """Around ``Workbook.close()``: large parts deflated at ``LARGE_PART_LEVEL`` (the
-    others as before, byte for byte), and (``RowsWorksheet.fast``) the shared strings
-    written by ``_SharedStrings``.  xlsxwriter takes ``ZipFile`` and ``SharedStrings``
+    others as before, byte for byte) and, ``threads``, in worker threads, the large
+    worksheets and shared strings from the moment their XML is complete (``_Part``); the
+    small parts once per distinct content; and (``RowsWorksheet.fast``) the shared strings
+    written by ``_SharedStrings``.  Threads shorten the wall time when a core is free and
+    cost a little CPU (~2 %) when none is.  xlsxwriter takes ``ZipFile``, ``StringIO`` and ``SharedStrings``
     from its modules' namespaces when it stores the workbook; they are swapped for the
     duration only."""
     import xlsxwriter.packager as xp
     import xlsxwriter.workbook as xw
 
-    old = xw.ZipFile, xp.SharedStrings
-    xw.ZipFile = _FastZipFile
+    global _DEFLATING
+    old = xw.ZipFile, xp.SharedStrings, xp.StringIO, _DEFLATING
+    xw.ZipFile = FastZipFile
     if RowsWorksheet.fast:
         xp.SharedStrings = _SharedStrings
+        xp.StringIO = _Part
+    _DEFLATING = deflating = _Deflating() if threads else None
     try:
         yield
     finally:
-        xw.ZipFile, xp.SharedStrings = old
+        xw.ZipFile, xp.SharedStrings, xp.StringIO, _DEFLATING = old
+        if deflating is not None:
+            deflating.shutdown()
