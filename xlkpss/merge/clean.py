@@ -1,5 +1,5 @@
 """Clean values of a ``Consolidated`` and its frames ↔ records: what every merge module
-shares (``clean_value``, ``clean_values``, ``frame_records``, ``sheet_frame``)."""
+shares (``clean_value``, ``clean_values``, ``frame_records``, ``sheet_frame``, ``sheet_table``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from xlkpss.merge.model import SHEET_COLUMNS
 
-__all__ = ["clean_value", "clean_values", "frame_records", "sheet_frame"]
+__all__ = ["clean_value", "clean_values", "frame_records", "sheet_frame", "sheet_table"]
 
 
 def clean_value(value: Any) -> Any:
@@ -89,8 +89,24 @@ def frame_records(frame, *, clean: bool = True) -> list[dict[str, Any]]:
 def sheet_frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
     """A frame of one sheet of a ``Consolidated`` (its columns from ``SHEET_COLUMNS`` unless
     given) with every value cleaned; object dtype, so nothing is coerced."""
+    return sheet_table(sheet, rows, columns, records=False)[0]
+
+
+def sheet_table(
+    sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None, *, records: bool = True
+) -> tuple[Any, list[dict[str, Any]]]:
+    """``sheet_frame`` and its rows as {column: clean value} — what ``frame_records`` of the
+    frame gives, without reading the frame back (a merge derives its computed sheets from
+    the record sheets it has just built).  ``records=False``: the frame only."""
     import pandas as pd
 
     cols = list(columns or SHEET_COLUMNS[sheet])
-    data = {c: clean_values([r.get(c) for r in rows]) for c in cols}
-    return pd.DataFrame(data, columns=cols, dtype=object)
+    if not rows:
+        return pd.DataFrame({c: [] for c in cols}, columns=cols, dtype=object), []
+    # row by row: map(r.get, cols) walks the columns in C, a list per column walked them in Python
+    data = [clean_values(map(r.get, cols)) for r in rows]
+    frame = pd.DataFrame(data, columns=cols, dtype=object)
+    if not records:
+        return frame, []
+    keys = [str(c) for c in cols]
+    return frame, [dict(zip(keys, values)) for values in data]

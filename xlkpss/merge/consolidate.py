@@ -62,7 +62,7 @@ from xlkpss.codelists import Territory, codelist
 from xlkpss.collate import czech_key
 from xlkpss.merge.acceptance import assign_status, check_something_merged, check_strict
 from xlkpss.merge.cells import parse_iso
-from xlkpss.merge.clean import clean_value, sheet_frame
+from xlkpss.merge.clean import clean_value, sheet_frame, sheet_table
 from xlkpss.merge.dedupe import SUBMITTER_RANK, deduplicate_services
 from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.guards import mixed_inputs_message
@@ -234,9 +234,10 @@ def merge_results(
             rec[STATE_COLUMN] = territory.code
 
     c = Consolidated(meta=meta)
-    c.tables["submissions"] = sheet_frame("submissions", submissions)
-    c.tables["services"] = sheet_frame("services", services, service_columns)
-    c.tables["activities"] = sheet_frame("activities", activities)
+    records: dict[str, list[dict[str, Any]]] = {}  # what derive reads, as the frames hold it
+    c.tables["submissions"], records["submissions"] = sheet_table("submissions", submissions)
+    c.tables["services"], records["services"] = sheet_table("services", services, service_columns)
+    c.tables["activities"], records["activities"] = sheet_table("activities", activities)
     c.tables["projects"] = sheet_frame("projects", projects)
     c.tables["errors"] = sheet_frame("errors", errors)
     c.tables["conflicts"] = sheet_frame("conflicts", conflicts)
@@ -244,7 +245,9 @@ def merge_results(
         "corrections",
         sorted(lines.corrections, key=lambda r: (str(r["src_file"]), str(r["src_sheet"]), r["src_row"] or 0, str(r["field"]))),
     )
-    tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    tables.derive(
+        c, territory=territory, level=level, core=core, previous=previous, threshold=threshold, records=records
+    )
     expected.complete(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
