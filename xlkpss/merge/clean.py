@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from xlkpss.merge.model import SHEET_COLUMNS
@@ -130,18 +130,28 @@ def sheet_frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] |
 
 
 def sheet_table(
-    sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None, *, records: bool = True
+    sheet: str,
+    rows: list[dict[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    records: bool = True,
+    is_clean: Callable[[dict[str, Any]], bool] | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """``sheet_frame`` and its rows as {column: clean value} — what ``frame_records`` of the
     frame gives, without reading the frame back (a merge derives its computed sheets from
-    the record sheets it has just built).  ``records=False``: the frame only."""
+    the record sheets it has just built).  ``records=False``: the frame only.  A row for
+    which ``is_clean(row)`` is true holds clean values already (a row of a consolidated
+    workbook): it is not cleaned again."""
     import pandas as pd
 
     cols = list(columns or SHEET_COLUMNS[sheet])
     if not rows:
         return pd.DataFrame({c: [] for c in cols}, columns=cols, dtype=object), []
     # row by row: map(r.get, cols) walks the columns in C, a list per column walked them in Python
-    data = [clean_values(map(r.get, cols)) for r in rows]
+    if is_clean is None:
+        data = [clean_values(map(r.get, cols)) for r in rows]
+    else:
+        data = [list(map(r.get, cols)) if is_clean(r) else clean_values(map(r.get, cols)) for r in rows]
     frame = pd.DataFrame(data, columns=cols, dtype=object)
     if not records:
         return frame, []

@@ -67,7 +67,7 @@ from xlkpss.merge.dedupe import SUBMITTER_RANK, deduplicate_services
 from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.guards import mixed_inputs_message
 from xlkpss.merge.infer import infer_territory, infer_year, level_of_inputs
-from xlkpss.merge.lines import Lines
+from xlkpss.merge.lines import INPUT, Lines
 from xlkpss.merge.model import LEVEL_WORDS, SHEET_COLUMNS, STATE_COLUMN, Consolidated
 from xlkpss.merge.rows import drop_repeated_rows, excluded_rows_of_source, submission_rows, summary_rows
 from xlkpss.merge.rules import (
@@ -234,10 +234,18 @@ def merge_results(
             rec[STATE_COLUMN] = territory.code
 
     c = Consolidated(meta=meta)
+    def from_workbook(rec: dict[str, Any]) -> bool:
+        """A row of a consolidated workbook: its values are clean (what the merge adds to it
+        since — via, reported_by, the state code, the plan annotations — is clean too)."""
+        src = by_name.get(rec.get(INPUT) or "")
+        return src is not None and src.kind == "souhrn"
+
     records: dict[str, list[dict[str, Any]]] = {}  # what derive reads, as the frames hold it
     c.tables["submissions"], records["submissions"] = sheet_table("submissions", submissions)
-    c.tables["services"], records["services"] = sheet_table("services", services, service_columns)
-    c.tables["activities"], records["activities"] = sheet_table("activities", activities)
+    c.tables["services"], records["services"] = sheet_table(
+        "services", services, service_columns, is_clean=from_workbook
+    )
+    c.tables["activities"], records["activities"] = sheet_table("activities", activities, is_clean=from_workbook)
     c.tables["projects"] = sheet_frame("projects", projects)
     c.tables["errors"] = sheet_frame("errors", errors)
     c.tables["conflicts"] = sheet_frame("conflicts", conflicts)
