@@ -86,7 +86,9 @@ def test_sheet_table_equals_the_frame_built_by_column_and_read_back():
     assert list(frame.columns) == cols and list(frame.dtypes) == [object] * 4
     assert repr(frame.index) == repr(old.index)
     assert _typed(frame.to_numpy(dtype=object).tolist()) == _typed(old.to_numpy(dtype=object).tolist())
-    assert _typed([list(r.values()) for r in records]) == _typed([list(r.values()) for r in frame_records(old, clean=False)])
+    assert _typed([list(r.values()) for r in records]) == _typed(
+        [list(r.values()) for r in frame_records(old, clean=False)]
+    )
     assert _typed(sheet_frame("services", rows, cols).to_numpy(dtype=object).tolist()) == _typed(
         old.to_numpy(dtype=object).tolist()
     )
@@ -99,6 +101,7 @@ def test_sheet_table_leaves_rows_known_clean_as_they_are():
     rows = [{"a": "  ", "b": 2.0}, {"a": "  ", "b": 2.0, "clean": True}]
     frame, records = sheet_table("services", rows, ["a", "b"], is_clean=lambda r: bool(r.get("clean")))
     assert records == [{"a": None, "b": 2}, {"a": "  ", "b": 2.0}]
+    assert frame.to_numpy(dtype=object).tolist() == [list(r.values()) for r in records]
     assert type(records[0]["b"]) is int and type(records[1]["b"]) is float
 
 

@@ -233,13 +233,13 @@ def merge_results(
         for rec in services:
             rec[STATE_COLUMN] = territory.code
 
-    c = Consolidated(meta=meta)
     def from_workbook(rec: dict[str, Any]) -> bool:
         """A row of a consolidated workbook: its values are clean (what the merge adds to it
         since — via, reported_by, the state code, the plan annotations — is clean too)."""
         src = by_name.get(rec.get(INPUT) or "")
         return src is not None and src.kind == "souhrn"
 
+    c = Consolidated(meta=meta)
     records: dict[str, list[dict[str, Any]]] = {}  # what derive reads, as the frames hold it
     c.tables["submissions"], records["submissions"] = sheet_table("submissions", submissions)
     c.tables["services"], records["services"] = sheet_table(
