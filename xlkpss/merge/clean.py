@@ -85,8 +85,9 @@ def frame_records(frame, *, clean: bool = True) -> list[dict[str, Any]]:
     return [dict(zip(cols, clean_values(values))) for values in rows]
 
 
-def _frame_rows(frame) -> list[list[Any]]:
-    """``frame.to_numpy(dtype=object).tolist()``: the same values, read block by block.
+def _frame_rows(frame) -> list[Sequence[Any]]:
+    """The rows of ``frame.to_numpy(dtype=object).tolist()`` (as tuples): the same values,
+    read block by block.
 
     A merge reads tens of thousands of small per-file frames (a few rows, blocks of several
     dtypes — ``validate.engine`` assembles them from blocks); ``to_numpy`` interleaves
@@ -120,7 +121,7 @@ def _frame_rows(frame) -> list[list[Any]]:
             raise TypeError("a column without a block")
     except (AttributeError, TypeError, ValueError):  # other pandas internals: the public way
         return frame.to_numpy(dtype=object).tolist()
-    return [list(row) for row in zip(*columns)]
+    return list(zip(*columns))
 
 
 def sheet_frame(sheet: str, rows: list[dict[str, Any]], columns: Sequence[str] | None = None):
