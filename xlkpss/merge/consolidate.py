@@ -62,12 +62,12 @@ from xlkpss.codelists import Territory, codelist
 from xlkpss.collate import czech_key
 from xlkpss.merge.acceptance import assign_status, check_something_merged, check_strict
 from xlkpss.merge.cells import parse_iso
-from xlkpss.merge.clean import clean_value, sheet_frame
+from xlkpss.merge.clean import clean_value, sheet_frame, sheet_table
 from xlkpss.merge.dedupe import SUBMITTER_RANK, deduplicate_services
 from xlkpss.merge.errorgroups import error_sort_key
 from xlkpss.merge.guards import mixed_inputs_message
 from xlkpss.merge.infer import infer_territory, infer_year, level_of_inputs
-from xlkpss.merge.lines import Lines
+from xlkpss.merge.lines import INPUT, Lines
 from xlkpss.merge.model import LEVEL_WORDS, SHEET_COLUMNS, STATE_COLUMN, Consolidated
 from xlkpss.merge.rows import drop_repeated_rows, excluded_rows_of_source, submission_rows, summary_rows
 from xlkpss.merge.rules import (
@@ -178,7 +178,7 @@ def merge_results(
     if strict:
         check_strict(sources, lines)
 
-    services = sorted(lines.services, key=_service_order)
+    services = sorted(lines.services, key=service_order())
     # queries against peers count as warnings of their files (before the statuses are counted)
     queries = peers.raise_queries(services, sources, territory=territory, reference=reference, previous=previous)
     submissions, stats = submission_lines(sources, level, territory)
@@ -233,10 +233,19 @@ def merge_results(
         for rec in services:
             rec[STATE_COLUMN] = territory.code
 
+    def from_workbook(rec: dict[str, Any]) -> bool:
+        """A row of a consolidated workbook: its values are clean (what the merge adds to it
+        since — via, reported_by, the state code, the plan annotations — is clean too)."""
+        src = by_name.get(rec.get(INPUT) or "")
+        return src is not None and src.kind == "souhrn"
+
     c = Consolidated(meta=meta)
-    c.tables["submissions"] = sheet_frame("submissions", submissions)
-    c.tables["services"] = sheet_frame("services", services, service_columns)
-    c.tables["activities"] = sheet_frame("activities", activities)
+    records: dict[str, list[dict[str, Any]]] = {}  # what derive reads, as the frames hold it
+    c.tables["submissions"], records["submissions"] = sheet_table("submissions", submissions)
+    c.tables["services"], records["services"] = sheet_table(
+        "services", services, service_columns, is_clean=from_workbook
+    )
+    c.tables["activities"], records["activities"] = sheet_table("activities", activities, is_clean=from_workbook)
     c.tables["projects"] = sheet_frame("projects", projects)
     c.tables["errors"] = sheet_frame("errors", errors)
     c.tables["conflicts"] = sheet_frame("conflicts", conflicts)
@@ -244,7 +253,9 @@ def merge_results(
         "corrections",
         sorted(lines.corrections, key=lambda r: (str(r["src_file"]), str(r["src_sheet"]), r["src_row"] or 0, str(r["field"]))),
     )
-    tables.derive(c, territory=territory, level=level, core=core, previous=previous, threshold=threshold)
+    tables.derive(
+        c, territory=territory, level=level, core=core, previous=previous, threshold=threshold, records=records
+    )
     expected.complete(
         c, sources, level=level, territory=territory, year=year, registry=registry, previous=previous,
         deadline=deadline, registry_file=(registry.meta.get("file") if registry is not None else None),
@@ -272,18 +283,46 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _service_order(r: dict[str, Any]) -> tuple:
-    position = codelist("druhy_sluzeb").position(r.get("druh")) if r.get("druh") else None
-    return (
-        czech_key(r.get("nazev_orp") or ""),
-        czech_key(r.get("nazev_obce") or ""),
-        999 if position is None else position,
-        str(r.get("identifikator") or ""),
-        czech_key(r.get("nazev_sluzby") or ""),
-        str(r.get("forma") or ""),
-        str(r.get("src_file") or ""),
-        r.get("src_row") or 0,
-    )
+def service_order() -> Callable[[dict[str, Any]], tuple]:
+    """The sort key of Služby (territory names in Czech order, then the type's place in
+    its list, …), for one sort: the Czech key of each name and the place of each type are
+    computed once per text — a national merge sorts 40,000 services of a few thousand
+    names."""
+    druhy = codelist("druhy_sluzeb")
+    names: dict[str, tuple] = {}
+    places: dict[str, int] = {}
+
+    def name_key(value: Any) -> tuple:
+        if type(value) is not str:
+            return czech_key(value)
+        got = names.get(value)
+        if got is None:
+            got = names[value] = czech_key(value)
+        return got
+
+    def place(value: Any) -> int:
+        if type(value) is not str:
+            position = druhy.position(value) if value else None
+            return 999 if position is None else position
+        got = places.get(value)
+        if got is None:
+            position = druhy.position(value) if value else None
+            got = places[value] = 999 if position is None else position
+        return got
+
+    def key(r: dict[str, Any]) -> tuple:
+        return (
+            name_key(r.get("nazev_orp") or ""),
+            name_key(r.get("nazev_obce") or ""),
+            place(r.get("druh")),
+            str(r.get("identifikator") or ""),
+            name_key(r.get("nazev_sluzby") or ""),
+            str(r.get("forma") or ""),
+            str(r.get("src_file") or ""),
+            r.get("src_row") or 0,
+        )
+
+    return key
 
 
 def merge_paths(

@@ -128,18 +128,20 @@ def summary_rows(src: Source, lines: Lines) -> None:
     c = src.summary
     assert c is not None
     n = 0
+    # every value of a Consolidated is clean (read_consolidated cleans what it reads, a merge
+    # builds its frames with sheet_frame): its rows are not cleaned again
     for key, target in (("services", lines.services), ("activities", lines.activities), ("projects", lines.projects)):
-        for rec in frame_records(c.table(key)):
+        for rec in frame_records(c.table(key), clean=False):
             rec["via"] = _via(rec.get("via"), src.name)
             rec[INPUT] = src.name
             target.append(rec)
             n += 1
-    for rec in frame_records(c.table("errors")):
+    for rec in frame_records(c.table("errors"), clean=False):
         rec["via"] = _via(rec.get("via"), src.name)
         lines.errors.append(rec)
-    for rec in frame_records(c.table("conflicts")):
+    for rec in frame_records(c.table("conflicts"), clean=False):
         lines.conflicts.append(rec)
-    for rec in frame_records(c.table("submissions")):
+    for rec in frame_records(c.table("submissions"), clean=False):
         rec["via"] = src.name
         lines.nested_submissions.append(rec)
     src.rows_merged, src.rows_excluded = n, 0

@@ -24,7 +24,7 @@ služby) and ``derive`` fills them all; the others have modules of their own: ``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xlkpss.codelists import Territory, codelist
@@ -245,13 +245,21 @@ def derive(
     core: Iterable[str] | None,
     previous: Consolidated | None,
     threshold: float,
+    records: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> None:
-    """Fill every computed sheet of ``c`` from its record sheets."""
+    """Fill every computed sheet of ``c`` from its record sheets.  ``records``: the rows of
+    (some of) the sheets services, activities and submissions as ``sheet_table`` gave them
+    with their frames — then those frames are not read back."""
     core_list = list(core) if core is not None else core_service_codes()
-    # the record sheets, as merge_results has just built them with sheet_frame (clean values)
-    services = frame_records(c.table("services"), clean=False)
-    activities = frame_records(c.table("activities"), clean=False)
-    submissions = frame_records(c.table("submissions"), clean=False)
+    given = records or {}
+
+    def rows_of(key: str) -> list[dict[str, Any]]:
+        # the record sheets, as merge_results has just built them with sheet_frame (clean values)
+        return given[key] if key in given else frame_records(c.table(key), clean=False)
+
+    services = rows_of("services")
+    activities = rows_of("activities")
+    submissions = rows_of("submissions")
     plan_rows = plan_summary(activities)
     carry = carryover(activities)
     gaps = _gaps(services, level, territory, core_list, submissions, c.meta.get("delivered_orp_codes") or ())

@@ -189,11 +189,23 @@ class FileResult:
     def rows_excluded(self) -> int:
         if self.rejected:
             return self.rows
-        # count_nonzero of the column's array: the same count as Series.sum, ~3× faster (this
-        # runs for every file of a merge, twice)
-        import numpy as np
+        return sum(_excluded_count(df) for key, df in self.frames.items() if key != "identifikace")
 
-        return sum(int(np.count_nonzero(df["_excluded"].to_numpy())) for key, df in self.frames.items() if key != "identifikace")
+
+def _excluded_count(frame: Any) -> int:
+    """``count_nonzero`` of the ``_excluded`` column (the same count as ``Series.sum``; this
+    runs for every file of a merge, twice) from the column's array as pandas holds it,
+    without building its Series (~1 µs instead of ~18 µs) when that is a plain boolean
+    array; anything else takes the Series."""
+    import numpy as np
+
+    try:
+        values = frame._get_column_array(frame.columns.get_loc("_excluded"))
+    except (AttributeError, KeyError, TypeError, ValueError):  # other pandas internals
+        values = None
+    if type(values) is np.ndarray and values.dtype == np.bool_ and values.ndim == 1:
+        return int(np.count_nonzero(values))
+    return int(np.count_nonzero(frame["_excluded"].to_numpy()))
 
 
 # file-level errors that do not make the whole file unusable (the rows carry their own)
