@@ -61,7 +61,7 @@ def run(
             raise click.UsageError(f"výstup {what} by přepsal vstupní soubor; zvolte jiný název (-o)")
     try:
         done = merge_territory(
-            paths,
+            inputs,  # the folders listed once (above), not again
             output=output,
             orp_dir=orp_dir,
             kraj_dir=kraj_dir,
