@@ -180,7 +180,7 @@ def write_consolidated(
             _write_sheet(w, key, frames[key], layouts[key], formulas, title, meta)
         _write_meta(wb, c, layouts)
         wb.worksheets()[0].activate()
-        # record sheets over 1 MB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
+        # parts over 16 KB at zlib level 1 (xlsxrows.LARGE_PART), shared strings at once
         with fast_close(threads=deflate_threads):
             wb.close()
         tmp.write_bytes(buffer.getvalue())
