@@ -541,13 +541,16 @@ class RowsWorksheet(Worksheet):
             self.fh.hand_over()
 
 
-#: parts of a workbook larger than this (uncompressed XML: the record sheets and shared
-#: strings of every consolidated workbook; 16 KB is also the largest part deflated once per
-#: process, ``MEMO_PART``) are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6;
-#: the smaller ones (styles, theme, package parts, small sheets) at 6, byte for byte as
-#: xlsxwriter.  Measured on 40 ORP workbooks: 1 MB → 16 KB took the write 2.62 → 2.28 CPU s
-#: and the files 10.8 → 12.7 MB (README, issue 19)
-LARGE_PART = 1 << 14
+#: parts up to this size are deflated once per process and distinct content (the theme,
+#: content types, relationships, tables, docProps repeat from workbook to workbook)
+MEMO_PART = 1 << 14
+#: parts of a workbook larger than this — those deflated anew in every workbook (the memo
+#: keeps the smaller ones): the record sheets and shared strings of every consolidated
+#: workbook — are deflated at ``LARGE_PART_LEVEL`` instead of zlib's default 6; the smaller
+#: ones (styles, theme, package parts, small sheets) at 6, byte for byte as xlsxwriter.
+#: Measured on 40 ORP workbooks: 1 MB → 16 KB took the write 2.62 → 2.28 CPU s and the
+#: files 10.8 → 12.7 MB (README, issue 19)
+LARGE_PART = MEMO_PART
 #: zlib level 1: ~3.5× faster to deflate than 6, the file ~25 % larger; any deflate
 #: level is plain deflate to a reader (Excel, LibreOffice, calamine, openpyxl)
 LARGE_PART_LEVEL = 1
@@ -559,9 +562,6 @@ LARGE_PART_LEVEL = 1
 THREAD_PART = 1 << 20
 #: worker threads of one ``close()``
 DEFLATE_THREADS = 2
-#: parts up to this size are deflated once per process and distinct content (the theme,
-#: content types, relationships, tables, docProps repeat from workbook to workbook)
-MEMO_PART = 1 << 14
 _MEMO_ENTRIES = 1024
 _deflated: dict[tuple[int | None, bytes], tuple[bytes, int]] = {}
 
