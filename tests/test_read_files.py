@@ -713,6 +713,36 @@ def test_engines_agree_on_hand_written_xml(tmp_path: Path) -> None:
     assert not any(isinstance(v, str) and v.startswith("=") for row in sheet.rows for v in row)
 
 
+#: the error values Excel 365 added, which python-calamine 0.9 refuses (it fails the sheet)
+EXCEL_365_ERRORS = ("#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!", "#CONNECT!", "#GETTING_DATA")
+
+
+@pytest.mark.parametrize("error", EXCEL_365_ERRORS)
+def test_excel_365_error_values_are_formula_errors_not_a_corrupt_file(tmp_path: Path, error: str) -> None:
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>1</v></c></row>'
+        f'<row r="2"><c r="A2"><v>2</v></c><c r="B2" t="e"><f>FILTER(A1:A9,A1:A9&gt;5)</f><v>{error}</v></c>'
+        '<c r="C2" t="e"><v>#N/A</v></c></row>'
+        '<row r="3"><c r="A3"><v>3</v></c></row>'
+        f'<row r="40"><c r="A40"><v>40</v></c><c r="B40" t="e"><v>{error}</v></c></row>'
+    )
+    path = write_ooxml(tmp_path / "excel365.xlsx", [("Data", rows), ("Jiný", '<row r="1"><c r="A1"><v>7</v></c></row>')],
+                       shared=["název"])
+    with pytest.raises(Exception, match="Unsupported cell error value"):  # what calamine itself does
+        import python_calamine as pc
+
+        pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
+    limits = ReadLimits(max_rows=10)
+    wb = both_engines(path, limits)  # eager calamine (openpyxl for this sheet) == openpyxl
+    data, other = wb.sheets
+    assert data.rows == [["název", 1], [2], [3]] + [[]] * 7  # the first 10 rows (the limit)
+    assert data.errors == {(1, 1): error, (1, 2): "#N/A"}  # the one beyond the row limit dropped
+    assert wb.truncated == {"Data": 40}
+    assert other.rows == [[7]] and other.errors == {}
+    lazy = read_workbook(path, lazy=True, limits=limits)  # validation's way: the sheet at first use
+    assert lazy == wb and lazy.truncated == {"Data": 40}
+
+
 def test_stale_dimension_is_ignored(tmp_path: Path) -> None:
     wb = both_engines(_stale_dimension(tmp_path / "stale.xlsx"))
     assert len(wb.sheets[0].rows) == 40 and wb.sheets[0].rows[-1] == [40, None, "x"]

@@ -712,3 +712,71 @@ def test_kraje_that_sent_nothing_are_bez_podkladu_nationally(folder_with_old_out
     assert not set(_note_list(html, "bez-sluzby")) & others
     delivered = submissions_by_file(cr)  # the national Odevzdání: the one regional workbook, accepted
     assert len(delivered) == 1 and next(iter(delivered.values()))["status"] in ("valid", "warnings")
+
+
+# ---------------------------------------------------------------------------
+# Excel 365 error values (#SPILL!, #CALC! …) are one row's formula error, not a corrupt file
+# ---------------------------------------------------------------------------
+
+
+def excel365_error(path: Path, sheet_key: str, field_key: str, error: str) -> str:
+    """Turn ``field_key`` of the first data row into a formula cell with ``error`` as its
+    cached value, in the sheet XML itself, as Excel 365 saves a blocked dynamic array
+    (openpyxl cannot write these error values).  Returns the cell's reference."""
+    import re
+    import zipfile
+
+    kind = "plan" if "plan" in path.name else "sluzby"
+    spec = get_template(kind).sheet(sheet_key)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    ws = wb[spec.name]
+    rows = list(ws.iter_rows(values_only=True))
+    wb.close()
+    col = rows[0].index(spec.field(field_key).label)
+    row = next(i for i, r in enumerate(rows[1:], 2) if r[col] not in (None, ""))
+    ref = f"{openpyxl.utils.get_column_letter(col + 1)}{row}"
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    rid = re.search(rf'<sheet [^>]*name="{re.escape(spec.name)}"[^>]*r:id="(\w+)"', parts["xl/workbook.xml"].decode())
+    rel = next(r for r in re.findall(r"<Relationship [^>]*>", parts["xl/_rels/workbook.xml.rels"].decode()) if f'Id="{rid.group(1)}"' in r)
+    name = "xl/" + re.search(r'Target="([^"]+)"', rel).group(1).removeprefix("/xl/")
+    xml, n = re.subn(
+        rf'<c r="{ref}"( s="\d+")?[^>]*?(?:/>|>.*?</c>)',
+        lambda m: f'<c r="{ref}"{m.group(1) or ""} t="e"><f>FILTER(A2:A9,A2:A9&gt;0)</f><v>{error}</v></c>',
+        parts[name].decode(),
+        count=1,
+    )
+    assert n == 1, ref
+    parts[name] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part, data in parts.items():
+            zf.writestr(part, data)
+    return ref
+
+
+MUSS = "poskytovatel_00075655_muss_chomutov_2026.xlsx"  # a provider: every row merged
+
+
+@pytest.mark.parametrize("error", ["#SPILL!", "#CALC!"])
+def test_excel_365_error_excludes_its_row_and_merges_the_rest(tmp_path, error):
+    base = tmp_path / "base.xlsx"
+    assert merge_cli([CHOMUTOV], base, "--orp", "4203").exit_code == 0
+    d = copy_samples(tmp_path / "in")
+    ref = excel365_error(d / MUSS, "sluzby", "kapacita", error)
+    [res] = validate_paths([d / MUSS], workers=1)
+    text = to_text([res])
+    assert "poškozený" not in text and error in text
+    problems = [i for f in to_dict([res])["files"] for i in f["issues"] if i["code"] == "formula-error"]
+    assert [(i["sheet"], i["cell"], i["value"]) for i in problems] == [("Služby", ref, error)]
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    before, after = submissions_by_file(base)[MUSS], submissions_by_file(out)[MUSS]
+    assert before["rows_read"] == before["rows_merged"] == 8 and before["rows_excluded"] == 0
+    assert (after["rows_read"], after["rows_merged"], after["rows_excluded"]) == (8, 7, 1)
+    from xlkpss.merge.workbook import read_consolidated
+
+    errors = read_consolidated(out).table("errors").to_dict("records")
+    assert [(e["code"], e["value"]) for e in errors if e["src_file"] == MUSS and e["code"] == "formula-error"] == [
+        ("formula-error", error)
+    ]

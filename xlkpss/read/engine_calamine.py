@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xlkpss.read.engine_openpyxl import read_openpyxl_sheet
 from xlkpss.read.engine_xlrd_ods import apply_ods_marks, apply_xls_errors
 from xlkpss.read.failures import as_read_errors, short_error
 from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
@@ -38,25 +39,34 @@ def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = Fal
         # every worksheet is parsed below: the DTD check the probe left to the engine
         with zipfile.ZipFile(path) as zf:
             check_xml_safety(zf, list(probe.sheet_parts.values()))
+    scanned: set[str] = set()  # sheets read by openpyxl, their formula errors with them
     with _with_suffix(path, probe.format) as calamine_path, pc.CalamineWorkbook.from_path(calamine_path) as cwb:
         metas = cwb.sheets_metadata
         data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
         for meta in metas:
             if meta.typ not in data_types:
                 continue
+            hidden = meta.visible != pc.SheetVisibleEnum.Visible
             try:
                 sheet = cwb.get_sheet_by_name(meta.name)
                 rows, total = _calamine_rows(sheet, limits.max_rows)
             except pc.PasswordError:
                 raise
             except Exception as exc:  # noqa: BLE001 - name the sheet that failed
+                if _openpyxl_reads(exc, probe):
+                    raw, total = read_openpyxl_sheet(path, meta.name, limits)
+                    wb.sheets.append(RawSheet(meta.name, raw.rows, raw.errors, hidden))
+                    scanned.add(meta.name)
+                    if total is not None:
+                        wb.truncated[meta.name] = total
+                    continue
                 what = "Strict Open XML, uložte jej jako běžný .xlsx; " if probe.strict else ""
                 raise ReadError("file-corrupt", f"{what}list „{meta.name}“: {short_error(exc, 120)}") from None
-            wb.sheets.append(RawSheet(meta.name, rows, hidden=meta.visible != pc.SheetVisibleEnum.Visible))
+            wb.sheets.append(RawSheet(meta.name, rows, hidden=hidden))
             if total is not None:
                 wb.truncated[meta.name] = total
     if probe.format in ("xlsx", "xlsm"):
-        _apply_xlsx_errors(path, probe, wb, limits.max_rows)
+        _apply_xlsx_errors(path, probe, wb, limits.max_rows, scanned)
     elif probe.format == "ods" and probe.content_part:
         apply_ods_marks(path, probe, wb, limits.max_rows)
     elif probe.format == "xls":
@@ -103,7 +113,12 @@ class _LazyBook:
             except (pc.PasswordError, MemoryError, RecursionError):
                 raise
             except Exception as exc:  # noqa: BLE001 - name the sheet that failed
-                raise ReadError("file-corrupt", f"list „{name}“: {short_error(exc, 120)}") from None
+                if not _openpyxl_reads(exc, self.probe):
+                    raise ReadError("file-corrupt", f"list „{name}“: {short_error(exc, 120)}") from None
+                raw, total = read_openpyxl_sheet(self.path, name, self.limits)
+                if total is not None:
+                    self.truncated[name] = total
+                return RawSheet(name, raw.rows, raw.errors)
             out = RawSheet(name, rows)
             if total is not None:
                 self.truncated[name] = total
@@ -230,14 +245,26 @@ def _no_errors(path: Path, span: Any, file_data: bytes | None = None) -> bool:
     return data is not None and _no_t_e(data)
 
 
-def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) -> None:
-    scan = [(s, probe.sheet_parts[s.name]) for s in wb.sheets if probe.sheet_parts.get(s.name) is not None]
+def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int, scanned: set[str]) -> None:
+    scan = [
+        (s, probe.sheet_parts[s.name])
+        for s in wb.sheets
+        if probe.sheet_parts.get(s.name) is not None and s.name not in scanned
+    ]
     scan = [(s, part) for s, part in scan if not _no_errors(path, probe.part_spans.get(part), probe.data)]
     if not scan:
         return
     with zipfile.ZipFile(path) as zf:
         for sheet, part in scan:
             set_errors(sheet, _xlsx_errors(zf, part), max_rows)
+
+
+def _openpyxl_reads(exc: Exception, probe: Probe) -> bool:
+    """True when calamine refused a cell only for its error value — the errors Excel 365
+    added (``#SPILL!``, ``#CALC!``, ``#FIELD!`` …) are unknown to it and fail the whole
+    sheet — and openpyxl can read the sheet instead (xlsx / xlsm, not Strict): the cell
+    is then a formula error on its row, as ``#DIV/0!`` is, not a rejected file."""
+    return probe.format in ("xlsx", "xlsm") and not probe.strict and "Unsupported cell error value" in str(exc)
 
 
 _T_E = re.compile(rb"""\st\s*=\s*["']e["']""")

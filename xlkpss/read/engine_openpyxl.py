@@ -14,7 +14,7 @@ from xlkpss.read.normalise import SheetBuilder, norm_value, trim_row
 from xlkpss.read.safety import ReadLimits, check_xml_safety
 from xlkpss.read.sniff import Probe
 
-__all__ = ["read_openpyxl"]
+__all__ = ["read_openpyxl", "read_openpyxl_sheet"]
 
 def read_openpyxl(path: Path, probe: Probe, limits: ReadLimits) -> RawWorkbook:
     import openpyxl
@@ -77,3 +77,25 @@ def _openpyxl_sheet(ws: Any, max_rows: int) -> tuple[RawSheet, int | None]:
     sheet = RawSheet(ws.title, rows, hidden=ws.sheet_state != "visible")
     sheet.errors = {rc: e for rc, e in errors.items() if rc[0] < max_rows}
     return sheet, total
+
+
+def read_openpyxl_sheet(path: Path, name: str, limits: ReadLimits) -> tuple[RawSheet, int | None]:
+    """One sheet of an xlsx / xlsm through openpyxl: what :func:`read_openpyxl` gives for
+    it (rows normalised, formula errors recorded) and its row total when over the limit.
+
+    The calamine engine reads a sheet this way when calamine refuses one of its cells —
+    the error values of Excel 365 (``#SPILL!``, ``#CALC!`` …) are unknown to it — so that
+    the cell becomes one formula error on its row instead of a rejected file."""
+    import openpyxl
+
+    with zipfile.ZipFile(path) as zf:
+        check_xml_safety(zf, zf.namelist())
+    with path.open("rb") as fh, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        owb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        try:
+            ws = owb[name]
+            ws.reset_dimensions()
+            return _openpyxl_sheet(ws, limits.max_rows)
+        finally:
+            owb.close()
