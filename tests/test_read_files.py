@@ -743,6 +743,56 @@ def test_excel_365_error_values_are_formula_errors_not_a_corrupt_file(tmp_path: 
     assert lazy == wb and lazy.truncated == {"Data": 40}
 
 
+def test_a_sheet_calamine_refuses_is_read_by_openpyxl(tmp_path: Path) -> None:
+    # pretty-printed sheet XML (corpus: LibreOffice's ooxml-strict/calc/templates): python-calamine
+    # fails the whole sheet on a number with line breaks around it, openpyxl reads it
+    rows = '<row r="1">\n<c r="A1" t="s">\n<v>\n0</v>\n</c>\n<c r="B1" t="n">\n<v>\n5</v>\n</c>\n</row>'
+    path = write_ooxml(tmp_path / "pretty.xlsx", [("S", rows)], shared=["počet"])
+    with pytest.raises(Exception, match="Parse float error"):
+        import python_calamine as pc
+
+        pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()
+    wb = both_engines(path)
+    assert wb.sheets[0].rows == [["počet", 5]]
+    assert read_workbook(path, lazy=True) == wb
+    # a sheet neither can read is still the file-corrupt calamine reported, naming the sheet
+    broken = write_ooxml(tmp_path / "broken.xlsx", [("S", rows)], shared=["počet"], extra={"xl/worksheets/sheet1.xml": b"<worksheet"})
+    for lazy in (False, True):
+        with pytest.raises(ReadError) as err:
+            read_workbook(broken, lazy=lazy).sheets[0].rows
+        assert err.value.code == "file-corrupt" and "„S“" in str(err.value)
+
+
+def test_a_workbook_calamine_cannot_open_is_read_by_openpyxl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the workbook part in UTF-16 (corpus: PhpSpreadsheet's utf16be.xlsx): calamine refuses to open it
+    path = write_ooxml(tmp_path / "u16.xlsx", [("S", '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>5</v></c></row>')],
+                       shared=["žluť"])  # fmt: skip
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].decode().replace('"UTF-8"', '"UTF-16"').encode("utf-16")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with pytest.raises(Exception, match="XmlError|workbook"):
+        import python_calamine as pc
+
+        pc.CalamineWorkbook.from_path(str(path))
+    wb = both_engines(path)
+    assert [(s.name, s.rows) for s in wb.sheets] == [("S", [["žluť", 5]])]
+    assert read_workbook(path, lazy=True) == wb
+    # when openpyxl cannot either, the file is corrupt with calamine's reason
+    import xlkpss.read.engine_calamine as engine
+
+    def refuse(*_args: Any) -> None:
+        raise ValueError("openpyxl cannot")
+
+    monkeypatch.setattr(engine, "read_openpyxl", refuse)
+    for lazy in (False, True):
+        with pytest.raises(ReadError) as err:
+            read_workbook(path, lazy=lazy)
+        assert err.value.code == "file-corrupt" and "XmlError" in str(err.value)
+
+
 def test_stale_dimension_is_ignored(tmp_path: Path) -> None:
     wb = both_engines(_stale_dimension(tmp_path / "stale.xlsx"))
     assert len(wb.sheets[0].rows) == 40 and wb.sheets[0].rows[-1] == [40, None, "x"]

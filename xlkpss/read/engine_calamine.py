@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xlkpss.read.engine_openpyxl import read_openpyxl_sheet
+from xlkpss.read.engine_openpyxl import read_openpyxl, read_openpyxl_sheet
 from xlkpss.read.engine_xlrd_ods import apply_ods_marks, apply_xls_errors
 from xlkpss.read.failures import as_read_errors, short_error
 from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
@@ -25,6 +25,41 @@ from xlkpss.read.sniff import Probe
 __all__ = ["read_calamine"]
 
 def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = False) -> RawWorkbook:
+    try:
+        return _read_calamine(path, probe, limits, lazy)
+    except _OpenFailed as failed:
+        # calamine cannot open the workbook at all (its XML in UTF-16, a sheet without its
+        # relationship id …): openpyxl may; if it cannot either, calamine's reason is reported
+        if probe.format in ("xlsx", "xlsm") and not probe.strict:
+            try:
+                return read_openpyxl(path, probe, limits)
+            except (ReadError, MemoryError, RecursionError):
+                raise
+            except Exception:  # noqa: BLE001, S110 - openpyxl cannot either
+                pass
+        raise failed.exc from None
+
+
+class _OpenFailed(Exception):
+    """calamine failed to open the workbook (``exc``: its exception)."""
+
+    def __init__(self, exc: Exception):
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+def _open_workbook(calamine_path: str) -> Any:
+    import python_calamine as pc
+
+    try:
+        return pc.CalamineWorkbook.from_path(calamine_path)
+    except (pc.PasswordError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:
+        raise _OpenFailed(exc) from exc
+
+
+def _read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool) -> RawWorkbook:
     import python_calamine as pc
 
     wb = RawWorkbook(path=path, format=probe.format, sheets=[], application=probe.application)
@@ -40,7 +75,7 @@ def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = Fal
         with zipfile.ZipFile(path) as zf:
             check_xml_safety(zf, list(probe.sheet_parts.values()))
     scanned: set[str] = set()  # sheets read by openpyxl, their formula errors with them
-    with _with_suffix(path, probe.format) as calamine_path, pc.CalamineWorkbook.from_path(calamine_path) as cwb:
+    with _with_suffix(path, probe.format) as calamine_path, _open_workbook(calamine_path) as cwb:
         metas = cwb.sheets_metadata
         data_types = (pc.SheetTypeEnum.WorkSheet, pc.SheetTypeEnum.DialogSheet, pc.SheetTypeEnum.MacroSheet)
         for meta in metas:
@@ -53,8 +88,9 @@ def read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool = Fal
             except pc.PasswordError:
                 raise
             except Exception as exc:  # noqa: BLE001 - name the sheet that failed
-                if _openpyxl_reads(exc, probe):
-                    raw, total = read_openpyxl_sheet(path, meta.name, limits)
+                fallback = _openpyxl_sheet(path, meta.name, limits, probe, exc)
+                if fallback is not None:
+                    raw, total = fallback
                     wb.sheets.append(RawSheet(meta.name, raw.rows, raw.errors, hidden))
                     scanned.add(meta.name)
                     if total is not None:
@@ -80,7 +116,6 @@ class _LazyBook:
     """An open calamine workbook whose sheets are parsed on demand (see ``lazy``)."""
 
     def __init__(self, path: Path, probe: Probe, limits: ReadLimits, truncated: dict[str, int]):
-        import python_calamine as pc
 
         self.path, self.probe, self.limits, self.truncated = path, probe, limits, truncated
         self._tmp = None
@@ -91,7 +126,7 @@ class _LazyBook:
             link = Path(self._tmp.name) / f"file{_SUFFIXES[probe.format][0]}"
             link.symlink_to(path.resolve())
             calamine_path = str(link)
-        self.cwb = pc.CalamineWorkbook.from_path(calamine_path)
+        self.cwb = _open_workbook(calamine_path)
 
     def load(self, name: str) -> RawSheet:
         """The sheet's rows and formula errors, exactly as eager reading gives them."""
@@ -113,9 +148,10 @@ class _LazyBook:
             except (pc.PasswordError, MemoryError, RecursionError):
                 raise
             except Exception as exc:  # noqa: BLE001 - name the sheet that failed
-                if not _openpyxl_reads(exc, self.probe):
+                fallback = _openpyxl_sheet(self.path, name, self.limits, self.probe, exc)
+                if fallback is None:
                     raise ReadError("file-corrupt", f"list „{name}“: {short_error(exc, 120)}") from None
-                raw, total = read_openpyxl_sheet(self.path, name, self.limits)
+                raw, total = fallback
                 if total is not None:
                     self.truncated[name] = total
                 return RawSheet(name, raw.rows, raw.errors)
@@ -259,12 +295,27 @@ def _apply_xlsx_errors(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int,
             set_errors(sheet, _xlsx_errors(zf, part), max_rows)
 
 
-def _openpyxl_reads(exc: Exception, probe: Probe) -> bool:
-    """True when calamine refused a cell only for its error value — the errors Excel 365
-    added (``#SPILL!``, ``#CALC!``, ``#FIELD!`` …) are unknown to it and fail the whole
-    sheet — and openpyxl can read the sheet instead (xlsx / xlsm, not Strict): the cell
-    is then a formula error on its row, as ``#DIV/0!`` is, not a rejected file."""
-    return probe.format in ("xlsx", "xlsm") and not probe.strict and "Unsupported cell error value" in str(exc)
+def _openpyxl_sheet(
+    path: Path, name: str, limits: ReadLimits, probe: Probe, exc: Exception
+) -> tuple[RawSheet, int | None] | None:
+    """The sheet calamine failed to parse (``exc``), read by openpyxl instead — the same
+    values the reference engine gives — or None when openpyxl cannot read it either (the
+    caller then reports calamine's failure).
+
+    calamine refuses a whole sheet over one cell it does not understand: the error values
+    Excel 365 added (``#SPILL!``, ``#CALC!``, ``#FIELD!`` …: with openpyxl the cell is a
+    formula error on its row, as ``#DIV/0!`` is), a number written with line breaks
+    around it (pretty-printed XML), a cell reference without its column.  Only xlsx /
+    xlsm that is not Strict (what openpyxl reads), and never calamine's own guard against
+    repeated-cell bombs."""
+    if probe.format not in ("xlsx", "xlsm") or probe.strict or "Cell limit exceeded" in str(exc):
+        return None
+    try:
+        return read_openpyxl_sheet(path, name, limits)
+    except (ReadError, MemoryError, RecursionError):
+        raise
+    except Exception:  # noqa: BLE001 - openpyxl cannot either: calamine's failure is reported
+        return None
 
 
 _T_E = re.compile(rb"""\st\s*=\s*["']e["']""")
