@@ -780,3 +780,72 @@ def test_excel_365_error_excludes_its_row_and_merges_the_rest(tmp_path, error):
     assert [(e["code"], e["value"]) for e in errors if e["src_file"] == MUSS and e["code"] == "formula-error"] == [
         ("formula-error", error)
     ]
+
+
+# ---------------------------------------------------------------------------
+# a row of totals typed under the records: one message, the row not merged
+# ---------------------------------------------------------------------------
+
+
+def add_row(path: Path, sheet_key: str, values: dict[str, Any]) -> int:
+    """Type ``values`` (field key -> value) into the first empty row under the records, as a
+    clerk adds a row; returns its Excel row."""
+    kind = "plan" if "plan" in path.name else "sluzby"
+    spec = get_template(kind).sheet(sheet_key)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[spec.name]
+    cols = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    last = max(r for r in range(2, ws.max_row + 1) if any(ws.cell(r, c).value not in (None, "") for c in range(1, 6)))
+    for key, value in values.items():
+        ws.cell(last + 1, cols[spec.field(key).label], value)
+    wb.save(path)
+    return last + 1
+
+
+def _codes_at(res, row: int) -> list[str]:
+    return [i.code for i in res.issues if i.row == row]
+
+
+@pytest.mark.parametrize("text", ["Celkem", "CELKEM:", "Součet za obec", "soucet", "Úhrnem", "Celkem kapacita"])
+def test_a_row_of_totals_is_one_message_and_not_merged(tmp_path, text):
+    d = copy_samples(tmp_path / "in")
+    row = add_row(d / MUSS, "sluzby", {"nazev_sluzby": text, "kapacita": 500})
+    [res] = validate_paths([d / MUSS], workers=1)
+    assert _codes_at(res, row) == ["total-row"]
+    [issue] = [i for i in res.issues if i.row == row]
+    assert issue.value == text.strip() and res.effect_of(issue) == "row" and issue.column == "Název služby"
+    assert "řádek součtů" in to_text([res])
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    after = submissions_by_file(out)[MUSS]
+    assert (after["rows_read"], after["rows_merged"], after["rows_excluded"]) == (9, 8, 1)
+    from xlkpss.merge.workbook import read_consolidated
+
+    services = read_consolidated(out).table("services")
+    assert text.strip() not in set(services["nazev_sluzby"]) and 500 not in set(services["kapacita"])
+
+
+def test_what_is_not_a_row_of_totals(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    # a provider whose name starts like a total, in the name column of an incomplete row
+    row = add_row(d / MUSS, "sluzby", {"nazev_sluzby": "Celková péče – odlehčovací služba"})
+    [res] = validate_paths([d / MUSS], workers=1)
+    assert "total-row" not in _codes_at(res, row) and "required" in _codes_at(res, row)
+    # a complete record whose name starts with „Celkem“ is a record
+    wb = openpyxl.load_workbook(d / MUSS)
+    ws = wb[get_template("sluzby").sheet("sluzby").name]
+    ws.delete_rows(row)
+    name_col = next(c for c in range(1, ws.max_column + 1) if ws.cell(1, c).value == "Název služby")
+    ws.cell(2, name_col, "Celkem 3 místa – chráněné bydlení")
+    wb.save(d / MUSS)
+    [res] = validate_paths([d / MUSS], workers=1)
+    assert "total-row" not in {i.code for i in res.issues}
+
+
+def test_a_row_of_totals_in_the_plan(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    row = add_row(d / JIRKOV_PLAN, "plan", {"cislo": "Celkem", "rozpocet": 123456})
+    [res] = validate_paths([d / JIRKOV_PLAN], workers=1)
+    assert _codes_at(res, row) == ["total-row"]
+    assert res.rows_excluded() == 1

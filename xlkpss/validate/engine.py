@@ -188,8 +188,20 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
         (f, f.key, f.key in data.positions, ps.values[f.key], PARSERS[f.type], f.type == "text" and not f.digits)
         for f in spec.fields
     ]
+    table = spec.layout != "keyvalue"
+    required = [f.key for f in spec.fields if f.required and f.key in data.positions]
+    all_keys = [f.key for f in spec.fields]
     for n, (row0, record) in enumerate(data.records):
         get = record.get
+        total = _total_row(record, required) if table else None
+        if total is not None:
+            # a row of totals typed under the records: one issue, not an error per column;
+            # the row is excluded (the consolidated workbook sums the records itself)
+            out_issues.append(_issue_at("total-row", ps, spec, n, total[0], total[1]))
+            ps.bad[n].update(all_keys)
+            for _f, _key, _present, out, _parser, _plain in fields:
+                out.append(None)
+            continue
         for f, key, present, out, parser, plain in fields:
             if not present:
                 out.append(None)
@@ -232,6 +244,28 @@ def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[I
                 ps.bad[n].add(f.key)
             ps.values[f.key].append(value)
     return ps
+
+
+#: the first words of a row of totals a clerk adds under the records („Celkem“, „Součet za
+#: obec“, „Úhrnem“ …), in any case, with or without accents
+_TOTAL_WORDS = re.compile(
+    r"^\W*(celkem|(mezi)?sou[cč]et|sou[cč]ty|suma|sum[aá]r|[uú]hrn(em)?|dohromady|total)\b", re.IGNORECASE
+)
+
+
+def _total_row(record: dict[str, Any], required: list[str]) -> tuple[str, str] | None:
+    """(field key, text) when the row is a row of totals: its first filled cell is a text
+    that starts with a word of totals (``_TOTAL_WORDS``) and a required field is empty (a
+    complete record is a record, whatever its first word); None for any other row."""
+    for key, value in record.items():
+        if value is None or (type(value) is str and not value.strip()):
+            continue
+        if type(value) is not str or _TOTAL_WORDS.match(value) is None:
+            return None
+        if all(not (record.get(k) is None or (isinstance(record.get(k), str) and not record[k].strip())) for k in required):
+            return None
+        return key, value.strip()
+    return None
 
 
 def parse_file(path: str | os.PathLike, engine: str = "calamine") -> ParsedFile:
