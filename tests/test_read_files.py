@@ -294,6 +294,7 @@ def test_sniff_ods_and_its_generator(tmp_path: Path) -> None:
         ),
         (b"\x09\x04\x06\x00\x00\x00\x10\x00" + b"\0" * 40, "starý sešit Excel 2.0–4.0"),
         (b"\x00\x01\x02\x03\x04binary\x00\x00", "neznámý binární formát"),
+        (b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\0" * 40, "metadata macOS ke stejnojmennému souboru"),
     ],
 )
 def test_not_a_spreadsheet_is_described(tmp_path: Path, content: bytes, expected: str) -> None:

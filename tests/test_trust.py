@@ -849,3 +849,32 @@ def test_a_row_of_totals_in_the_plan(tmp_path):
     [res] = validate_paths([d / JIRKOV_PLAN], workers=1)
     assert _codes_at(res, row) == ["total-row"]
     assert res.rows_excluded() == 1
+
+
+# ---------------------------------------------------------------------------
+# macOS's „._name.xlsx“ metadata files (a ZIP made on a Mac, a USB disk) are no submissions
+# ---------------------------------------------------------------------------
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02" + b"\x00" * 60
+
+
+def test_macos_metadata_files_in_a_folder_are_left_out(tmp_path):
+    d = tmp_path / "dosle"
+    (d / "__MACOSX").mkdir(parents=True)
+    shutil.copy2(CHOMUTOV / MUSS, d / MUSS)
+    (d / f"._{MUSS}").write_bytes(APPLE_DOUBLE)
+    (d / "__MACOSX" / f"._{MUSS}").write_bytes(APPLE_DOUBLE)
+    shutil.copy2(CHOMUTOV / JIRKOV_PLAN, d / "._ale_opravdu_sesit.xlsx")  # a workbook, whatever its name
+    from xlkpss.validate.engine import collect_paths
+
+    assert [p.name for p in collect_paths([d])] == ["._ale_opravdu_sesit.xlsx", MUSS]
+    r = CliRunner().invoke(main, ["validate", str(d)])
+    assert r.exit_code == 0, r.output
+    assert "2 soubory, 2 v pořádku" in r.output and "metadata" not in r.output
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    assert set(submissions_by_file(out)) == {MUSS, "._ale_opravdu_sesit.xlsx"}
+    # given by name, it is said what it is
+    r = CliRunner().invoke(main, ["validate", str(d / f"._{MUSS}")])
+    assert r.exit_code == 1 and "metadata macOS" in r.output

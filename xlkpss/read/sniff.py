@@ -239,6 +239,8 @@ def _describe_other(head: bytes) -> str:
     # 0x0209, 0x0409) of 4-16 bytes; calamine reads only BIFF5+ inside OLE2
     if len(head) >= 4 and head[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04") and 4 <= head[2] <= 16 and head[3] == 0:
         return "starý sešit Excel 2.0–4.0; uložte jej v novějším formátu"
+    if head.startswith(b"\x00\x05\x16\x07"):  # AppleDouble (validate.engine.APPLE_DOUBLE_MAGIC)
+        return "metadata macOS ke stejnojmennému souboru bez „._“"
     if head.startswith(b"%PDF"):
         return "PDF"
     if head.startswith(b"{\\rtf"):

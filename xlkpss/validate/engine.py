@@ -709,8 +709,28 @@ def _explain_and_exclude(pf: ParsedFile, res: FileResult, groups: list[_Group], 
             g.excluded[lo:hi] = [r in bad_rows for r in excel_rows]
 
 
+#: the first bytes of an AppleDouble file: the metadata macOS keeps beside a file as „._name“
+#: (on USB disks, network shares, and in a ZIP made on a Mac, under ``__MACOSX/``)
+APPLE_DOUBLE_MAGIC = b"\x00\x05\x16\x07"
+
+
+def is_apple_double(path: Path) -> bool:
+    """True for macOS's „._name.xlsx“ beside „name.xlsx“: its metadata, never a workbook
+    (decided by the file's first bytes, not by its name alone)."""
+    if not path.name.startswith("._"):
+        return False
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == APPLE_DOUBLE_MAGIC
+    except OSError:
+        return False
+
+
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files given directly, plus spreadsheets found recursively in folders (sorted)."""
+    """Files given directly, plus spreadsheets found recursively in folders (sorted).
+
+    In folders, lock files of Excel („~$…“) and LibreOffice („.~lock…“) and macOS's
+    metadata files („._…“, ``is_apple_double``) are not spreadsheets and are left out."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -718,7 +738,10 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
             found = [
                 q
                 for q in sorted(p.rglob("*"))
-                if q.is_file() and q.suffix.lower() in SPREADSHEET_SUFFIXES and not q.name.startswith((".~lock", "~$"))
+                if q.is_file()
+                and q.suffix.lower() in SPREADSHEET_SUFFIXES
+                and not q.name.startswith((".~lock", "~$"))
+                and not is_apple_double(q)
             ]
             out.extend(found)
         else:
