@@ -342,6 +342,24 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path, members: dict[str, bytes], e
     assert err.value.value.startswith(expected)
 
 
+@pytest.mark.parametrize(
+    "members, expected",
+    [
+        ({"a.xlsx": b"PK", "b/c.ODS": b"PK", "._a.xlsx": b"\0", "~$a.xlsx": b"\0"}, "2 sešity: a.xlsx, c.ODS"),
+        ({f"obec_{i}.xlsx": b"PK" for i in range(5)}, "5 sešitů: obec_0.xlsx, obec_1.xlsx, obec_2.xlsx a 2 další"),
+        ({"navod.pdf": b"%PDF", "x/sluzby.xls": b"\0"}, "1 sešit: sluzby.xls"),
+    ],
+)
+def test_zip_of_workbooks_says_to_unpack_it(tmp_path: Path, members: dict[str, bytes], expected: str) -> None:
+    path = tmp_path / "podklady.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ReadError) as err:
+        read_workbook(path)
+    assert (err.value.code, err.value.value) == ("file-archive", expected)
+
+
 def test_missing_empty_and_too_large(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as err:
         read_workbook(tmp_path / "nope.xlsx")

@@ -878,3 +878,29 @@ def test_macos_metadata_files_in_a_folder_are_left_out(tmp_path):
     # given by name, it is said what it is
     r = CliRunner().invoke(main, ["validate", str(d / f"._{MUSS}")])
     assert r.exit_code == 1 and "metadata macOS" in r.output
+
+
+def test_a_zip_of_workbooks_in_the_folder_is_reported_not_skipped(tmp_path):
+    import zipfile
+
+    d = tmp_path / "dosle"
+    d.mkdir()
+    shutil.copy2(CHOMUTOV / JIRKOV_PLAN, d / JIRKOV_PLAN)
+    with zipfile.ZipFile(d / "podklady.zip", "w") as zf:  # as a provider e-mails them
+        zf.write(CHOMUTOV / MUSS, MUSS)
+        zf.write(CHOMUTOV / "poskytovatel_26752018_kuprospechu_2026.xlsx", "2026/poskytovatel_26752018_kuprospechu_2026.xlsx")
+    (d / "sluzby_2026.xlsb").write_bytes(b"PK\x03\x04")  # Excel's binary workbook (a stub is enough to be listed)
+    (d / "pruvodni_dopis.docx").write_bytes(b"PK\x03\x04")  # a cover letter is not a submission
+    from xlkpss.validate.engine import collect_paths
+
+    assert [p.name for p in collect_paths([d])] == ["plan_jirkov_2026.xlsx", "podklady.zip", "sluzby_2026.xlsb"]
+    r = CliRunner().invoke(main, ["validate", str(d)])
+    assert r.exit_code == 1
+    assert "Soubor je archiv ZIP, ne sešit (2 sešity: poskytovatel_00075655_muss_chomutov_2026.xlsx, " in r.output
+    assert "Rozbalte jej" in r.output and "sluzby_2026.xlsb" in r.output and "pruvodni_dopis" not in r.output
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    from xlkpss.merge.workbook import read_consolidated
+
+    errors = read_consolidated(out).table("errors").to_dict("records")
+    assert {e["src_file"] for e in errors if e["code"] == "file-archive"} == {"podklady.zip"}

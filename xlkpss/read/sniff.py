@@ -403,8 +403,20 @@ def _probe_open_zip(zf: zipfile.ZipFile, limits: ReadLimits, members: Members) -
     if workbook is None:
         if names.any_under("xl/") or names.get("[Content_Types].xml"):
             raise ReadError("file-corrupt", "chybí část xl/workbook.xml")
+        books = sorted(n.replace("\\", "/").rsplit("/", 1)[-1] for n in zf.namelist() if _BOOK_NAME.search(n))
+        if books:  # an e-mailed ZIP of submissions: they are to be unpacked, not lost
+            shown = ", ".join(books[:3]) + (f" a {len(books) - 3} další" if len(books) > 3 else "")
+            raise ReadError("file-archive", f"{len(books)} {_books_word(len(books))}: {shown}")
         raise ReadError("file-not-spreadsheet", "archiv ZIP")
     return _probe_ooxml(zf, names, workbook)
+
+
+#: a member of a plain ZIP archive that is a workbook by its name (not a lock or macOS file)
+_BOOK_NAME = re.compile(r"(?:^|/)(?!~\$|\.~lock|\._)[^/]+\.(?:xlsx|xlsm|xls|ods)$", re.IGNORECASE)
+
+
+def _books_word(n: int) -> str:
+    return "sešit" if n == 1 else "sešity" if 2 <= n <= 4 else "sešitů"
 
 
 def _rels_targets(zf: zipfile.ZipFile, names: _Names, rels_name: str, base_dir: str) -> dict[str, tuple[str, str]]:

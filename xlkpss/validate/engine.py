@@ -29,9 +29,13 @@ from xlkpss.read.zipparts import WHOLE_LIMIT
 from xlkpss.spec import Field, SheetSpec
 from xlkpss.validate.issues import FileResult, Issue, make_issue
 
-__all__ = ["SPREADSHEET_SUFFIXES", "ParsedFile", "collect_paths", "parse_file", "parse_workbook", "validate_parsed", "validate_paths"]
+__all__ = ["REPORTED_SUFFIXES", "SPREADSHEET_SUFFIXES", "ParsedFile", "collect_paths", "parse_file", "parse_workbook", "validate_parsed", "validate_paths"]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"}
+#: what else a submission comes as in a folder of returned files, which is not read: a ZIP
+#: e-mailed with workbooks in it, Excel's binary .xlsb, Apple Numbers, flat OpenDocument,
+#: other archives.  Listed so that the report says why (never silently left out)
+REPORTED_SUFFIXES = {".zip", ".xlsb", ".numbers", ".fods", ".7z", ".rar"}
 
 
 @dataclass
@@ -739,7 +743,7 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
                 q
                 for q in sorted(p.rglob("*"))
                 if q.is_file()
-                and q.suffix.lower() in SPREADSHEET_SUFFIXES
+                and q.suffix.lower() in SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES
                 and not q.name.startswith((".~lock", "~$"))
                 and not is_apple_double(q)
             ]
