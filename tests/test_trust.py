@@ -904,3 +904,56 @@ def test_a_zip_of_workbooks_in_the_folder_is_reported_not_skipped(tmp_path):
 
     errors = read_consolidated(out).table("errors").to_dict("records")
     assert {e["src_file"] for e in errors if e["code"] == "file-archive"} == {"podklady.zip"}
+
+
+# ---------------------------------------------------------------------------
+# a column deleted from a table sheet: its rows carry their errors, nothing crashes
+# ---------------------------------------------------------------------------
+
+
+def _delete_column(src: Path, dest: Path, sheet_key: str, field_key: str) -> None:
+    kind = "plan" if "plan" in src.name else "sluzby"
+    spec = get_template(kind).sheet(sheet_key)
+    wb = openpyxl.load_workbook(src)
+    ws = wb[spec.name]
+    ws.delete_cols(next(c.column for c in ws[1] if c.value == spec.field(field_key).label))
+    wb.save(dest)
+
+
+_TABLE_FIELDS = [
+    (src, s.key, f.key)
+    for src, kind in ((MUSS, "sluzby"), (JIRKOV_PLAN, "plan"))
+    for s in get_template(kind).table_sheets
+    if s.key in ("sluzby", "plan")
+    for f in s.fields
+]
+
+
+@pytest.mark.parametrize("src, sheet_key, field_key", _TABLE_FIELDS, ids=[f"{s}-{f}" for _src, s, f in _TABLE_FIELDS])
+def test_a_deleted_column_is_reported_and_its_rows_carry_their_errors(tmp_path, src, sheet_key, field_key):
+    path = tmp_path / src
+    _delete_column(CHOMUTOV / src, path, sheet_key, field_key)
+    [res] = validate_paths([path], workers=1)  # raised KeyError for a required column before
+    spec = get_template("plan" if "plan" in src else "sluzby").sheet(sheet_key)
+    f = spec.field(field_key)
+    missing = [i for i in res.issues if i.code == "column-missing"]
+    assert [i.column for i in missing] == [f.label] and res.effect_of(missing[0]) == "none"
+    assert not res.rejected
+    at_rows = [i for i in res.issues if i.field_key == field_key and i.row is not None]
+    assert all(i.cell is None and i.column == f.label for i in at_rows)
+    if f.required:
+        frame = res.frames[sheet_key]  # every row of the sheet misses its value: excluded
+        assert len({i.row for i in at_rows}) == len(frame) == int(frame["_excluded"].sum()) > 0
+    text = to_text([res])
+    assert "Traceback" not in text and (not at_rows or f"ř. {at_rows[0].row}" in text)
+
+
+def test_a_deleted_required_column_does_not_stop_the_merge(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    _delete_column(CHOMUTOV / MUSS, d / MUSS, "sluzby", "kapacita")
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    subs = submissions_by_file(out)
+    assert (subs[MUSS]["rows_read"], subs[MUSS]["rows_merged"], subs[MUSS]["rows_excluded"]) == (8, 0, 8)
+    assert subs["poskytovatel_26752018_kuprospechu_2026.xlsx"]["rows_merged"] == 4  # the other files merged as ever

@@ -239,6 +239,7 @@ UI: dict[str, dict[str, str]] = {
     "file": {"cs": "soubor", "en": "file"},
     "sheet": {"cs": "list", "en": "sheet"},
     "cell": {"cs": "buňka", "en": "cell"},
+    "row_only": {"cs": "ř. {row}", "en": "row {row}"},  # an issue at a row whose column is missing
     "column": {"cs": "sloupec", "en": "column"},
     "value": {"cs": "hodnota", "en": "value"},
     "problem": {"cs": "problém", "en": "problem"},

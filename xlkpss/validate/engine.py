@@ -158,16 +158,34 @@ def _issue_at(
     code: str, sheet: ParsedSheet, spec: SheetSpec, record: int, key: str, value: Any, lang_params: dict | None = None
 ) -> Issue:
     f = spec.field(key)
+    col0: int | None
     if spec.layout == "keyvalue":
+        if key not in sheet.cells:  # the field's row is missing (column-missing says so): no cell
+            return _issue_without_cell(code, sheet, f, None, value, lang_params)
         row0, col0 = sheet.cells[key], sheet.anchor
     else:
-        row0, col0 = sheet.rows[record] - 1, sheet.cells[key]
+        row0 = sheet.rows[record] - 1
+        if key not in sheet.cells:  # the column is missing (column-missing): the row, no cell
+            return _issue_without_cell(code, sheet, f, row0 + 1, value, lang_params)
+        col0 = sheet.cells[key]
     params = dict(lang_params or {})
     if "expected" not in params:
         # what the field accepts, in both languages: the report language is chosen later
         params["expected_cs"] = describe_field(f, "cs")
         params["expected_en"] = describe_field(f, "en")
     return make_issue(code, sheet=sheet.sheet_name, cell=a1(row0, col0), row=row0 + 1, column=f.label, value=value, field_key=key, **params)
+
+
+def _issue_without_cell(
+    code: str, sheet: ParsedSheet, f: Field, row: int | None, value: Any, lang_params: dict | None
+) -> Issue:
+    """An issue of a field whose column (or, on a key–value sheet, row) the file does not
+    have: at the row, named by the field's label, without a cell."""
+    params = dict(lang_params or {})
+    if "expected" not in params:
+        params["expected_cs"] = describe_field(f, "cs")
+        params["expected_en"] = describe_field(f, "en")
+    return make_issue(code, sheet=sheet.sheet_name, cell=None, row=row, column=f.label, value=value, field_key=f.key, **params)
 
 
 def _file_issue(fi: FileIssue) -> Issue:

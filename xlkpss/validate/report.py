@@ -137,7 +137,7 @@ def to_text(results: Sequence[FileResult], lang: str = "cs", *, only_problems: b
                 [
                     _clip(name, 34),
                     i.sheet or "",
-                    i.cell or "",
+                    i.cell or (ui("row_only", lang, row=i.row) if i.row else ""),
                     _clip(i.column or "", 26),
                     _clip(i.value.replace("\n", " "), 24),
                     f"[{sev}] {i.body(lang)}" + (f" – {effect}" if effect else ""),
