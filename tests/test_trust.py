@@ -957,3 +957,50 @@ def test_a_deleted_required_column_does_not_stop_the_merge(tmp_path):
     subs = submissions_by_file(out)
     assert (subs[MUSS]["rows_read"], subs[MUSS]["rows_merged"], subs[MUSS]["rows_excluded"]) == (8, 0, 8)
     assert subs["poskytovatel_26752018_kuprospechu_2026.xlsx"]["rows_merged"] == 4  # the other files merged as ever
+
+
+# ---------------------------------------------------------------------------
+# a heading the clerk lengthened („Kapacita služby“) is read as its column, with a warning
+# ---------------------------------------------------------------------------
+
+
+def _rename_headers(src: Path, dest: Path, names: dict[str, str]) -> None:
+    wb = openpyxl.load_workbook(src)
+    ws = wb[get_template("sluzby").sheet("sluzby").name]
+    for c in ws[1]:
+        if c.value in names:
+            c.value = names[c.value]
+    wb.save(dest)
+
+
+def test_a_lengthened_heading_is_read_as_its_column(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    _rename_headers(CHOMUTOV / MUSS, d / MUSS, {"Kapacita": "Kapacita služby", "Typ kapacity": "Typ kapacity (lůžka, klienti)"})
+    [res] = validate_paths([d / MUSS], workers=1)
+    [before] = validate_paths([CHOMUTOV / MUSS], workers=1)
+    assert [(i.code, i.value, i.cell) for i in res.issues] == [
+        ("column-renamed", "Kapacita služby", "H1"),
+        ("column-renamed", "Typ kapacity (lůžka, klienti)", "I1"),
+    ]
+    assert all(res.effect_of(i) == "none" and i.severity == "warning" for i in res.issues)
+    assert "se čte jako „Kapacita“" in to_text([res])
+    assert res.frames["sluzby"]["kapacita"].tolist() == before.frames["sluzby"]["kapacita"].tolist()
+    out = tmp_path / "souhrn.xlsx"
+    assert merge_cli([d], out, "--orp", "4203").exit_code == 0
+    assert submissions_by_file(out)[MUSS]["rows_merged"] == 8
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"Kapacita": "Kapacitní údaje"},  # not the label's whole first word
+        {"Kapacita": "Kapacita služby", "Typ kapacity": "Kapacita – typ"},  # two headings begin with one label
+        {"Cílová skupina 1": "Cílová skupina", "Cílová skupina 2": "Cílová skupina"},  # shortened: never guessed
+    ],
+)
+def test_a_heading_that_is_not_clearly_one_column_is_not_guessed(tmp_path, names):
+    path = tmp_path / MUSS
+    _rename_headers(CHOMUTOV / MUSS, path, names)
+    [res] = validate_paths([path], workers=1)
+    assert "column-renamed" not in {i.code for i in res.issues}
+    assert {i.column for i in res.issues if i.code == "column-missing"} == set(names)

@@ -245,6 +245,26 @@ def recognise(raw: RawWorkbook) -> Submission:
     return sub
 
 
+def _lengthened_headers(header: list[Any], s: SheetSpec, positions: dict[str, int], file_version: int) -> dict[str, int]:
+    """Columns whose heading a clerk lengthened („Kapacita služby“, „Kapacita (počet míst)“
+    for „Kapacita“): field key -> column, for a missing field whose label is the first
+    words of exactly one unknown heading that begins with no other missing label."""
+    missing = [f for f in s.fields if f.key not in positions and f.since <= file_version]
+    if not missing:
+        return {}
+    known = set(positions.values())
+    pairs = []
+    for c, v in enumerate(header):
+        if c in known or _is_blank(v):
+            continue
+        k = _label_key(v)
+        hits = [f for f in missing if k.startswith(_label_key(f.label)) and k[len(_label_key(f.label)) :][:1] in (" ", "(", ",", ":", "-")]
+        if len(hits) == 1:
+            pairs.append((hits[0].key, c))
+    keys = [key for key, _c in pairs]
+    return {key: c for key, c in pairs if keys.count(key) == 1}
+
+
 def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawWorkbook) -> SheetData:
     by_label = {_label_key(f.label): f for f in s.fields}
     file_version = sub.version or 1
@@ -266,10 +286,16 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
     header_row, label_cols = pos
     positions = {by_label[k].key: c for k, c in label_cols.items()}
     data = SheetData(spec=s, sheet_name=sheet.name, positions=positions, anchor=header_row)
+    header = sheet.rows[header_row]
+    renamed = _lengthened_headers(header, s, positions, file_version)
+    for key, c in renamed.items():
+        positions[key] = c
+        sub.issues.append(
+            FileIssue("column-renamed", sheet=sheet.name, cell=a1(header_row, c), value=str(header[c]).strip(), expected=s.field(key).label)
+        )
     for f in s.fields:
         if f.key not in positions and f.since <= file_version:
             sub.issues.append(FileIssue("column-missing", sheet=sheet.name, column=f.label))
-    header = sheet.rows[header_row]
     known_cols = set(positions.values())
     for c, v in enumerate(header):
         if c not in known_cols and not _is_blank(v):
