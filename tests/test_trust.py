@@ -1004,3 +1004,33 @@ def test_a_heading_that_is_not_clearly_one_column_is_not_guessed(tmp_path, names
     [res] = validate_paths([path], workers=1)
     assert "column-renamed" not in {i.code for i in res.issues}
     assert {i.column for i in res.issues if i.code == "column-missing"} == set(names)
+
+
+# ---------------------------------------------------------------------------
+# a file taken over from another obec with its kód obce
+# ---------------------------------------------------------------------------
+
+
+def test_a_name_that_does_not_fit_the_code_is_warned_and_the_replacement_said(tmp_path):
+    from xlkpss.validate.checks import names_the_obec
+
+    d = copy_samples(tmp_path / "in")
+    copied = d / "obec_udlice_sluzby_2026.xlsx"
+    shutil.copy2(d / UDLICE_LIKE, copied)  # Jirkov's file (kód 563099) taken over by Údlice
+    set_ident(copied, nazev="Obec Údlice", zpracoval="Petr Dvořák", email="starosta@udlice.cz")
+    [res] = validate_paths([copied], workers=1)
+    [issue] = [i for i in res.issues if i.code == "name-code-mismatch"]
+    assert (issue.severity, issue.cell, issue.value, res.effect_of(issue)) == ("warning", "B5", "Obec Údlice", "none")
+    assert "Kód obce patří obci Jirkov (563099), ale předkladatel je „Obec Údlice“" in to_text([res])
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([d], out, "--orp", "4203")
+    assert r.exit_code == 0, r.output
+    assert "uvádí „Obec Údlice“, což kódu neodpovídá" in r.output and "Ověřte kód obce" in r.output
+    # the forms a real name takes are no mismatch; every sample file passes
+    for name, obec in [("Magistrát města Chomutova", "Chomutov"), ("Městský úřad v Jirkově", "Jirkov"),
+                       ("MěÚ Brandýs n. L.-St. Boleslav", "Brandýs nad Labem-Stará Boleslav"),
+                       ("Úřad městské části Praha 5", "Praha 5"), ("OÚ VYSOKÁ PEC", "Vysoká Pec")]:  # fmt: skip
+        assert names_the_obec(name, obec), name
+    assert not names_the_obec("Úřad městské části Praha 6", "Praha 5")
+    results = validate_paths(sorted(SAMPLES.rglob("*.xlsx")), workers=1)
+    assert not [r.path.name for r in results if any(i.code == "name-code-mismatch" for i in r.issues)]

@@ -167,6 +167,7 @@ def _resolve_resubmissions(sources: list[Source], lines: Lines) -> None:
         said: list[str] = []
         for old in group[1:]:
             old.superseded_by = newest
+            _warn_other_submitter(old, newest, lines)
             when = fmt(newest.date_filled) if newest.date_filled else "novější"
             if date_ordinal(old.date_filled) == date_ordinal(newest.date_filled):
                 how = "uložen později" if old.mtime != newest.mtime else "podle názvu souboru"
@@ -189,6 +190,20 @@ def _resolve_resubmissions(sources: list[Source], lines: Lines) -> None:
             )
         note = "nahrazuje " + "; ".join(said)
         newest.note = f"{newest.note}; {note}" if newest.note else note
+
+
+def _warn_other_submitter(old: Source, new: Source, lines: Lines) -> None:
+    """Two files of one kód obce, one of them naming another obec (``name-code-mismatch``):
+    most likely a file taken over from another obec with its code — the older file is
+    about to be replaced, so the coordinator is told before its rows are lost."""
+    odd = [s for s in (new, old) if s.result is not None and any(i.code == "name-code-mismatch" for i in s.result.issues)]
+    if odd:
+        names = ", ".join(f"{s.name} uvádí „{s.submitter_name}“" for s in odd)
+        lines.warnings.append(
+            f"{new.name} nahrazuje {old.name} (stejný kód obce {new.submitter_code}), ale {names}, což kódu neodpovídá: "
+            "nejspíš jde o soubor jiné obce se špatným kódem obce. Ověřte kód obce; do opravy platí "
+            f"{new.name} a {old.name} se nesloučí."
+        )
 
 
 def _resubmission_diff(old: Source, new: Source, lines: Lines) -> str:

@@ -371,6 +371,36 @@ def batch_row_checks(
 # --- Identifikace ------------------------------------------------------------------------
 
 
+def _words(text: str) -> list[str]:
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+    return "".join(c if c.isalnum() else " " for c in plain).split()
+
+
+#: words of an obec's name that say nothing about which obec it is
+_NAME_FILLERS = frozenset({"nad", "pod", "pri", "pred", "u", "v", "na"})
+
+
+def names_the_obec(name: str, obec: str) -> bool:
+    """Whether the submitter's name (Název předkladatele) names the obec of its kód obce:
+    a word of the name begins with the first word of the obec's name less its last two
+    letters, so that the forms of Czech declension match („Městský úřad v Jirkově“,
+    „Magistrát města Chomutova“ for Jirkov, Chomutov); every number in it must be there
+    whole (Praha 5 is not Praha 6)."""
+    words = [w for w in _words(obec) if w not in _NAME_FILLERS]
+    if not words:
+        return True
+    given = _words(name)
+    if not all(w in given for w in words if w.isdigit()):  # Praha 5 is not Praha 6
+        return False
+    first = next((w for w in words if not w.isdigit()), None)
+    if first is None:
+        return True
+    stem = first[: max(3, len(first) - 2)]
+    return any(w.startswith(stem) for w in given)
+
+
 def ident_checks(ident: dict, expected_year: int | None) -> Iterator[tuple[str, str, Any, dict]]:
     """(field key, issue code, value, params) for the identification sheet."""
     typ = ident.get("typ_predkladatele")
@@ -384,6 +414,10 @@ def ident_checks(ident: dict, expected_year: int | None) -> Iterator[tuple[str, 
         yield "kod_obce", "outside-territory", munis[kod_obce].name, {"expected": f"ORP {orps()[kod_orp]['nazev_orp']}"}
     if kod_orp and kraj and orps()[kod_orp]["kod_kraje"] != kraj:
         yield "kod_orp", "outside-territory", orps()[kod_orp]["nazev_orp"], {"expected": codelist("kraje").get(kraj).label}
+    name = ident.get("nazev")
+    if typ in ("obec", "orp") and kod_obce in munis and isinstance(name, str) and not names_the_obec(name, munis[kod_obce].name):
+        # a neighbour's file taken over with its kód obce: the rows would count for the other obec
+        yield "nazev", "name-code-mismatch", name, {"expected": f"{munis[kod_obce].name} ({kod_obce})"}
     year = ident.get("rok")
     if expected_year and year and year != expected_year:
         yield "rok", "year-mismatch", year, {"expected": expected_year}
