@@ -1034,3 +1034,11 @@ def test_a_name_that_does_not_fit_the_code_is_warned_and_the_replacement_said(tm
     assert not names_the_obec("Úřad městské části Praha 6", "Praha 5")
     results = validate_paths(sorted(SAMPLES.rglob("*.xlsx")), workers=1)
     assert not [r.path.name for r in results if any(i.code == "name-code-mismatch" for i in r.issues)]
+
+
+@pytest.mark.parametrize("command", [["report", "-o", "souhrn.html"], ["catalogue", "-o", "katalog.html"], ["chase", "-o", "urgence"]])
+def test_a_returned_template_given_for_a_consolidated_workbook_says_what_it_is(tmp_path, command):
+    r = CliRunner().invoke(main, [command[0], str(CHOMUTOV / MUSS), command[1], str(tmp_path / command[2])])
+    assert r.exit_code == 1
+    assert f"{MUSS} je vyplněná šablona „Sociální služby na území“, ne souhrnný sešit" in r.output
+    assert "kind" not in r.output and "_xlkpss" not in r.output  # no internal names

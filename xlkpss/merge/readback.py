@@ -96,9 +96,15 @@ def read_consolidated(
             if len(row) >= 2 and row[0] is not None:
                 kv[str(row[0]).strip()] = "" if row[1] is None else str(row[1])
     if kv.get("kind") != META_KIND:
-        raise ConsolidatedReadError(
-            f"{path.name} není souhrnný sešit xlkpss (chybí skrytý list {META_SHEET} s kind=souhrn)"
-        )
+        from xlkpss.spec import load_spec
+
+        template = load_spec().templates.get(kv.get("kind") or "")
+        if template is not None:  # a returned template given where a merge's output is wanted
+            raise ConsolidatedReadError(
+                f"{path.name} je vyplněná šablona „{template.title}“, ne souhrnný sešit; ten vytvoří z vyplněných "
+                "šablon příkaz xlkpss merge"
+            )
+        raise ConsolidatedReadError(f"{path.name} není souhrnný sešit xlkpss (ten vytvoří příkaz xlkpss merge)")
     try:
         version = int(kv.get("format_version") or "0")
     except ValueError:
