@@ -1042,3 +1042,46 @@ def test_a_returned_template_given_for_a_consolidated_workbook_says_what_it_is(t
     assert r.exit_code == 1
     assert f"{MUSS} je vyplněná šablona „Sociální služby na území“, ne souhrnný sešit" in r.output
     assert "kind" not in r.output and "_xlkpss" not in r.output  # no internal names
+
+
+# ---------------------------------------------------------------------------
+# rows typed on a copy of a table sheet („Služby (2)“) are not lost without a word
+# ---------------------------------------------------------------------------
+
+
+def _copy_services_sheet(src: Path, dest: Path, title: str, keep_rows: int, hidden: bool = False) -> None:
+    wb = openpyxl.load_workbook(src)
+    copy = wb.copy_worksheet(wb[get_template("sluzby").sheet("sluzby").name])
+    copy.title = title
+    for r in range(copy.max_row, keep_rows + 1, -1):  # the heading row and keep_rows rows stay
+        copy.delete_rows(r)
+    if hidden:
+        copy.sheet_state = "hidden"
+    wb.save(dest)
+
+
+def test_rows_on_a_copy_of_the_services_sheet_are_an_error_that_says_where(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    _copy_services_sheet(CHOMUTOV / MUSS, d / MUSS, "Služby (2)", 2)
+    [res] = validate_paths([d / MUSS], workers=1)
+    [issue] = res.issues
+    assert (issue.code, issue.sheet, res.effect_of(issue)) == ("sheet-copy", "Služby (2)", "none")
+    assert "List „Služby (2)“ je kopie listu „Služby“ a 2 řádky z něj se nečtou. Přesuňte je na list „Služby“" in to_text([res])
+    r = CliRunner().invoke(main, ["validate", str(d / MUSS)])
+    assert r.exit_code == 1  # rows would be missing: never a clean pass
+    out = tmp_path / "souhrn.xlsx"
+    assert merge_cli([d], out, "--orp", "4203").exit_code == 0
+    sub = submissions_by_file(out)[MUSS]
+    assert (sub["rows_read"], sub["rows_merged"]) == (8, 8)
+    from xlkpss.merge.workbook import read_consolidated
+
+    errors = read_consolidated(out).table("errors").to_dict("records")
+    assert [e["src_sheet"] for e in errors if e["code"] == "sheet-copy"] == ["Služby (2)"]
+
+
+@pytest.mark.parametrize("title, keep_rows, hidden", [("Služby (2)", 0, False), ("Záloha", 3, True)])
+def test_an_empty_or_hidden_copy_of_a_sheet_is_no_error(tmp_path, title, keep_rows, hidden):
+    path = tmp_path / MUSS
+    _copy_services_sheet(CHOMUTOV / MUSS, path, title, keep_rows, hidden)
+    [res] = validate_paths([path], workers=1)
+    assert res.issues == [] and res.rows == 8

@@ -85,6 +85,11 @@ ISSUES: dict[str, IssueType] = {
         _t("sheet-renamed", "warning", "Přejmenovaný list", "Renamed sheet",
            "List „{expected}“ byl nalezen pod jménem „{value}“.",
            "Sheet „{expected}“ was found under the name „{value}“."),
+        _t("sheet-copy", "error", "Řádky na kopii listu", "Rows on a copy of a sheet",
+           "List „{value}“ je kopie listu „{expected}“ a {rows}. Přesuňte je na list „{expected}“ "
+           "pod ostatní řádky a list „{value}“ smažte.",
+           "Sheet „{value}“ is a copy of „{expected}“; its rows are not read. Move them to „{expected}“ "
+           "below the others and delete „{value}“."),
         _t("column-missing", "error", "Chybí sloupec", "Missing column",
            "Na listu chybí sloupec „{column}“.", "The sheet has no column „{column}“."),
         _t("column-renamed", "warning", "Přejmenovaný sloupec", "Renamed column",

@@ -13,6 +13,7 @@ from typing import Any
 
 from xlkpss.cells import a1, col_letter
 from xlkpss.codelists import normalize_key
+from xlkpss.i18n import ROWS, plural_cs, plural_form
 from xlkpss.read.model import RawSheet, RawWorkbook
 from xlkpss.spec import SheetSpec, TemplateSpec, load_spec
 
@@ -35,6 +36,8 @@ class FileIssue:
     column: str | None = None
     value: Any = None
     expected: Any = None
+    #: further values its message names
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -242,7 +245,44 @@ def recognise(raw: RawWorkbook) -> Submission:
         if sheet.name != s.name:
             sub.issues.append(FileIssue("sheet-renamed", sheet=sheet.name, value=sheet.name, expected=s.name))
         sub.sheets[s.key] = _extract(sheet, s, pos, sub, raw)
+    _find_copies(raw, t, sub, used)
     return sub
+
+
+_NOT_READ = ("se nečte", "se nečtou", "se nečte")
+
+
+def _find_copies(raw: RawWorkbook, t: TemplateSpec, sub: Submission, used: set[str]) -> None:
+    """A visible sheet with the headings of a table sheet and rows under them, besides the
+    sheet read for it — „Služby (2)“, copied when the clerk wanted more room: its rows are
+    not read, so it is an error that says where they are (``sheet-copy``).  Hidden sheets
+    (the template's own lists and checks) and the instructions are never loaded for this."""
+    skip = _instructions_names() | {META_SHEET}
+    others = [sh for sh in raw.sheets if sh.name not in used and sh.name not in skip and not sh.hidden]
+    if not others:
+        return
+    for s in t.table_sheets:
+        data = sub.sheets.get(s.key)
+        if data is None:
+            continue
+        for sh in others:
+            if sh.name in used:
+                continue
+            score, pos = _match_score(sh, s)
+            if score < max(2, len(s.fields) // 3):
+                continue
+            header_row, label_cols = pos
+            cols = sorted(label_cols.values())
+            n = sum(
+                1
+                for row in sh.rows[header_row + 1 :]
+                if any(c < len(row) and not _is_blank(row[c]) for c in cols)
+            )
+            used.add(sh.name)
+            if n:
+                sub.issues.append(
+                    FileIssue("sheet-copy", sheet=sh.name, value=sh.name, expected=data.sheet_name, params={"rows": f"{plural_cs(n, ROWS)} z něj {plural_form(n, _NOT_READ)}"})
+                )
 
 
 def _lengthened_headers(header: list[Any], s: SheetSpec, positions: dict[str, int], file_version: int) -> dict[str, int]:

@@ -189,7 +189,7 @@ def _issue_without_cell(
 
 
 def _file_issue(fi: FileIssue) -> Issue:
-    return make_issue(fi.code, sheet=fi.sheet, cell=fi.cell, column=fi.column, value=fi.value, expected=fi.expected)
+    return make_issue(fi.code, sheet=fi.sheet, cell=fi.cell, column=fi.column, value=fi.value, expected=fi.expected, **fi.params)
 
 
 def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[Issue]) -> ParsedSheet:

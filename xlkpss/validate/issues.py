@@ -209,7 +209,7 @@ def _excluded_count(frame: Any) -> int:
 
 
 # file-level errors that do not make the whole file unusable (the rows carry their own)
-_ROWLESS_OK = frozenset({"column-missing"})
+_ROWLESS_OK = frozenset({"column-missing", "sheet-copy"})
 #: row errors that exclude no data row: a structural problem of the plan tree (a missing
 #: parent, a level that does not fit) — the item still counts, attached to its nearest
 #: existing ancestor, so the merge's figures equal ``xlkpss fulfilment``'s — and „žádné
