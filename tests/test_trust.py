@@ -880,30 +880,71 @@ def test_macos_metadata_files_in_a_folder_are_left_out(tmp_path):
     assert r.exit_code == 1 and "metadata macOS" in r.output
 
 
-def test_a_zip_of_workbooks_in_the_folder_is_reported_not_skipped(tmp_path):
+def test_a_zip_of_workbooks_in_the_folder_is_read_and_what_is_not_read_is_reported(tmp_path):
     import zipfile
 
     d = tmp_path / "dosle"
     d.mkdir()
     shutil.copy2(CHOMUTOV / JIRKOV_PLAN, d / JIRKOV_PLAN)
+    kup = "poskytovatel_26752018_kuprospechu_2026.xlsx"
     with zipfile.ZipFile(d / "podklady.zip", "w") as zf:  # as a provider e-mails them
         zf.write(CHOMUTOV / MUSS, MUSS)
-        zf.write(CHOMUTOV / "poskytovatel_26752018_kuprospechu_2026.xlsx", "2026/poskytovatel_26752018_kuprospechu_2026.xlsx")
-    (d / "sluzby_2026.xlsb").write_bytes(b"PK\x03\x04")  # Excel's binary workbook (a stub is enough to be listed)
+        zf.write(CHOMUTOV / kup, f"2026/{kup}")
+        zf.writestr(f"__MACOSX/2026/._{kup}", b"\x00\x05\x16\x07")
+        zf.writestr("pruvodni_dopis.pdf", b"%PDF-1.4")
+        zf.writestr("../../mimo.xlsx", b"PK\x03\x04")  # no path from an archive reaches the disk
+    (d / "sluzby_2026.xlsb").write_bytes(b"PK\x03\x04")  # Excel's binary workbook: listed, rejected with the reason
     (d / "pruvodni_dopis.docx").write_bytes(b"PK\x03\x04")  # a cover letter is not a submission
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    from xlkpss.read.archives import as_given
     from xlkpss.validate.engine import collect_paths
 
-    assert [p.name for p in collect_paths([d])] == ["plan_jirkov_2026.xlsx", "podklady.zip", "sluzby_2026.xlsb"]
+    listed = collect_paths([d])
+    names = [as_given(p).name for p in listed]
+    assert names == [
+        "plan_jirkov_2026.xlsx",
+        f"podklady.zip – {MUSS}",
+        f"podklady.zip – 2026 – {kup}",
+        "podklady.zip – mimo.xlsx",
+        "sluzby_2026.xlsb",
+    ]
+    assert all(as_given(p).parent == d for p in listed) and not (tmp_path / "mimo.xlsx").exists()
     r = CliRunner().invoke(main, ["validate", str(d)])
-    assert r.exit_code == 1
-    assert "Soubor je archiv ZIP, ne sešit (2 sešity: poskytovatel_00075655_muss_chomutov_2026.xlsx, " in r.output
-    assert "Rozbalte jej" in r.output and "sluzby_2026.xlsb" in r.output and "pruvodni_dopis" not in r.output
+    assert r.exit_code == 1  # the .xlsb and the broken member
+    assert f"podklady.zip – {MUSS}: 8 řádků, 0 chyb" in r.output and f"podklady.zip – 2026 – {kup}: 4 řádky" in r.output
+    assert "sluzby_2026.xlsb: 0 řádků, 1 chyba" in r.output and "pruvodni_dopis" not in r.output
     out = tmp_path / "souhrn.xlsx"
     r = merge_cli([d], out, "--orp", "4203")
-    from xlkpss.merge.workbook import read_consolidated
+    assert r.exit_code == 0, r.output
+    subs = submissions_by_file(out)
+    assert subs[f"podklady.zip – {MUSS}"]["rows_merged"] == 8 and subs[f"podklady.zip – 2026 – {kup}"]["rows_merged"] == 4
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # the inputs are never modified
 
-    errors = read_consolidated(out).table("errors").to_dict("records")
-    assert {e["src_file"] for e in errors if e["code"] == "file-archive"} == {"podklady.zip"}
+
+def test_a_zip_that_cannot_be_unpacked_is_reported_with_what_to_do(tmp_path):
+    import subprocess
+    import zipfile
+
+    from xlkpss.read.archives import unpack_zip
+    from xlkpss.read.safety import ReadLimits
+
+    d = tmp_path / "dosle"
+    d.mkdir()
+    big = d / "velky.zip"
+    with zipfile.ZipFile(big, "w") as zf:
+        zf.write(CHOMUTOV / MUSS, MUSS)
+    assert unpack_zip(big, {".xlsx"}, ReadLimits(max_bytes=1000)) is None  # a member over the limit of one file
+    assert unpack_zip(big, {".xlsx"}) is not None
+    shutil.copy2(CHOMUTOV / MUSS, d / "sesit_pojmenovany.zip")  # a workbook named .zip is a workbook
+    if shutil.which("zip"):
+        subprocess.run(["zip", "-q", "-j", "-P", "heslo", str(d / "zaheslovany.zip"), str(CHOMUTOV / MUSS)], check=True)
+    from xlkpss.validate.engine import collect_paths
+
+    assert sorted(p.name for p in collect_paths([d])) >= ["sesit_pojmenovany.zip", f"velky.zip – {MUSS}"]
+    r = CliRunner().invoke(main, ["validate", str(d)])
+    assert "sesit_pojmenovany.zip: 8 řádků, 0 chyb" in r.output
+    if shutil.which("zip"):
+        assert r.exit_code == 1 and "zaheslovany.zip" in r.output and "Soubor je archiv ZIP, ne sešit (1 sešit: " in r.output
 
 
 # ---------------------------------------------------------------------------

@@ -116,7 +116,9 @@ def _display_names(paths: Sequence[Path]) -> dict[Path, str]:
     """Names shown in the workbook: relative to the common folder of all inputs."""
     if not paths:
         return {}
-    resolved = resolve_paths(paths)
+    from xlkpss.read.archives import as_given
+
+    resolved = resolve_paths([as_given(p) for p in paths])  # a file from a ZIP: beside the ZIP
     try:
         root = Path(os.path.commonpath([str(p.parent) for p in resolved]))
     except ValueError:  # different drives (Windows)

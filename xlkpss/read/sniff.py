@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xlkpss.read.archives import BOOK_NAME
 from xlkpss.read.failures import short_error
 from xlkpss.read.model import ReadError
 from xlkpss.read.safety import (
@@ -403,16 +404,12 @@ def _probe_open_zip(zf: zipfile.ZipFile, limits: ReadLimits, members: Members) -
     if workbook is None:
         if names.any_under("xl/") or names.get("[Content_Types].xml"):
             raise ReadError("file-corrupt", "chybí část xl/workbook.xml")
-        books = sorted(n.replace("\\", "/").rsplit("/", 1)[-1] for n in zf.namelist() if _BOOK_NAME.search(n))
+        books = sorted(n.replace("\\", "/").rsplit("/", 1)[-1] for n in zf.namelist() if BOOK_NAME.search(n))
         if books:  # an e-mailed ZIP of submissions: they are to be unpacked, not lost
             shown = ", ".join(books[:3]) + (f" a {len(books) - 3} další" if len(books) > 3 else "")
             raise ReadError("file-archive", f"{len(books)} {_books_word(len(books))}: {shown}")
         raise ReadError("file-not-spreadsheet", "archiv ZIP")
     return _probe_ooxml(zf, names, workbook)
-
-
-#: a member of a plain ZIP archive that is a workbook by its name (not a lock or macOS file)
-_BOOK_NAME = re.compile(r"(?:^|/)(?!~\$|\.~lock|\._)[^/]+\.(?:xlsx|xlsm|xls|ods)$", re.IGNORECASE)
 
 
 def _books_word(n: int) -> str:

@@ -748,11 +748,24 @@ def is_apple_double(path: Path) -> bool:
         return False
 
 
+def _unpacked(path: Path) -> list[Path] | None:
+    """The workbooks (and other files that are reported, ``REPORTED_SUFFIXES``) of a ZIP
+    archive, unpacked (``xlkpss.read.archives``); None for any other file, or an archive
+    that is not to be unpacked — then it is read as a file and says why it is no workbook."""
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        return None
+    from xlkpss.read.archives import unpack_zip
+
+    return unpack_zip(path, (SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES) - {".zip"})
+
+
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Files given directly, plus spreadsheets found recursively in folders (sorted).
 
     In folders, lock files of Excel („~$…“) and LibreOffice („.~lock…“) and macOS's
-    metadata files („._…“, ``is_apple_double``) are not spreadsheets and are left out."""
+    metadata files („._…“, ``is_apple_double``) are not spreadsheets and are left out.  A
+    ZIP archive of workbooks (an e-mail attachment) stands for its workbooks, unpacked into a
+    temporary folder as „podklady.zip – obec.xlsx“ (``_unpacked``)."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -768,6 +781,7 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
             out.extend(found)
         else:
             out.append(p)
+    out = [q for p in out for q in (_unpacked(p) or [p])]
     seen = set()
     unique = []
     for p, key in zip(out, resolve_paths(out)):
