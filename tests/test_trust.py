@@ -1126,3 +1126,17 @@ def test_an_empty_or_hidden_copy_of_a_sheet_is_no_error(tmp_path, title, keep_ro
     _copy_services_sheet(CHOMUTOV / MUSS, path, title, keep_rows, hidden)
     [res] = validate_paths([path], workers=1)
     assert res.issues == [] and res.rows == 8
+
+
+def test_an_archive_of_too_many_entries_is_not_unpacked(tmp_path):
+    import zipfile
+
+    from xlkpss.read.archives import MAX_MEMBERS, unpack_zip
+
+    many = tmp_path / "mnoho.zip"
+    with zipfile.ZipFile(many, "w") as zf:
+        for i in range(10 * MAX_MEMBERS + 1):  # its directory is not even parsed
+            zf.writestr(f"obec_{i}.xlsx", b"")
+    assert unpack_zip(many, {".xlsx"}) is None
+    r = CliRunner().invoke(main, ["validate", str(many)])
+    assert r.exit_code == 1 and "Soubor je archiv ZIP, ne sešit (10001 sešitů: obec_0.xlsx" in r.output

@@ -82,8 +82,28 @@ def as_given(path: Path) -> Path:
     return _GIVEN.get(Path(path), Path(path))
 
 
+def _entries(path: Path) -> int | None:
+    """The number of entries the archive's end record declares (read before ``zipfile``
+    parses its whole directory, ~400 bytes of memory an entry), None when not found."""
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 65557))
+        tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    n = int.from_bytes(tail[at + 10 : at + 12], "little")
+    return None if n == 0xFFFF else n  # ZIP64: not an e-mailed archive of a few workbooks
+
+
 def _unpack(path: Path, suffixes: Collection[str], limits: ReadLimits) -> list[Path] | None:
     try:
+        if path.stat().st_size > limits.max_uncompressed:
+            return None
+        entries = _entries(path)
+        if entries is None or entries > 10 * MAX_MEMBERS:
+            return None
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename.replace("\\", "/").lstrip("/").casefold() for i in infos}
