@@ -1140,3 +1140,15 @@ def test_an_archive_of_too_many_entries_is_not_unpacked(tmp_path):
     assert unpack_zip(many, {".xlsx"}) is None
     r = CliRunner().invoke(main, ["validate", str(many)])
     assert r.exit_code == 1 and "Soubor je archiv ZIP, ne sešit (10001 sešitů: obec_0.xlsx" in r.output
+
+
+def test_files_of_several_years_name_the_stray_ones(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    stray = d / "obec_563200_malkov_sluzby_2025.xlsx"
+    shutil.copy2(d / "obec_563200_malkov_sluzby_2026.xlsx", stray)
+    set_ident(stray, rok=2025)
+    r = merge_cli([d], tmp_path / "souhrn.xlsx", "--orp", "4203")
+    assert r.exit_code != 0 and not (tmp_path / "souhrn.xlsx").exists()
+    assert "soubory jsou za více let (2025: obec_563200_malkov_sluzby_2025.xlsx; 2026: 11 souborů)" in r.output
+    r = merge_cli([d], tmp_path / "souhrn.xlsx", "--orp", "4203", "--year", "2026")
+    assert r.exit_code == 0 and "obec_563200_malkov_sluzby_2025.xlsx" in submissions_by_file(tmp_path / "souhrn.xlsx")

@@ -108,18 +108,21 @@ def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated], level:
     """The year of the usable files when it is unique; ``MergeError`` otherwise (only the
     inputs the merge of ``level`` takes count, see ``_inputs_of_level``)."""
     results, summaries = _inputs_of_level(level, results, summaries)
-    years: set[int] = set()
+    files_of: dict[int, list[str]] = {}  # year -> the names of its files
     for r in results:
         if not r.rejected and r.ident and clean_value(r.ident.get("rok")):
-            years.add(int(clean_value(r.ident.get("rok"))))
+            files_of.setdefault(int(clean_value(r.ident.get("rok"))), []).append(Path(r.path).name)
     for c in summaries:
         y = clean_value(c.meta.get("year"))
         if y:
-            years.add(int(y))
-    if not years:
+            files_of.setdefault(int(y), []).append(Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name)
+    if not files_of:
         raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
-    if len(years) > 1:
-        raise MergeError(
-            f"soubory jsou za více let ({', '.join(map(str, sorted(years)))}); zadejte slučovaný rok volbou --year RRRR"
-        )
-    return years.pop()
+    if len(files_of) > 1:
+        # the years with the fewest files first: usually the stray ones to look at
+        parts = [
+            f"{year}: " + (", ".join(sorted(names, key=czech_key)) if len(names) <= 3 else plural_cs(len(names), FILES))
+            for year, names in sorted(files_of.items(), key=lambda kv: (len(kv[1]), kv[0]))
+        ]
+        raise MergeError(f"soubory jsou za více let ({'; '.join(parts)}); zadejte slučovaný rok volbou --year RRRR")
+    return next(iter(files_of))
