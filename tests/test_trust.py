@@ -1152,3 +1152,12 @@ def test_files_of_several_years_name_the_stray_ones(tmp_path):
     assert "soubory jsou za více let (2025: obec_563200_malkov_sluzby_2025.xlsx; 2026: 11 souborů)" in r.output
     r = merge_cli([d], tmp_path / "souhrn.xlsx", "--orp", "4203", "--year", "2026")
     assert r.exit_code == 0 and "obec_563200_malkov_sluzby_2025.xlsx" in submissions_by_file(tmp_path / "souhrn.xlsx")
+
+
+def test_files_of_several_territories_say_how_many_of_each(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    shutil.copy2(SAMPLES / "orp_4204_kadan" / sorted(p.name for p in (SAMPLES / "orp_4204_kadan").glob("obec_*.xlsx"))[0], d)
+    r = merge_cli([d], tmp_path / "souhrn.xlsx")
+    assert r.exit_code != 0 and not (tmp_path / "souhrn.xlsx").exists()
+    stray = sorted(p.name for p in (SAMPLES / "orp_4204_kadan").glob("obec_*.xlsx"))[0]
+    assert f"soubory jsou z více území (Kadaň (4204): {stray}; Chomutov (4203): " in r.output and "--orp KÓD" in r.output

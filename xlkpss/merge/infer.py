@@ -68,8 +68,8 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
 
     if level == "stat":
         return STATE
-    primary: set[str] = set()
-    fallback: set[str] = set()
+    primary: dict[str, list[str]] = {}  # territory code -> the names of its files
+    fallback: dict[str, list[str]] = {}
     results, summaries = _inputs_of_level(level, results, summaries)
     for r in results:
         if r.rejected or not r.ident:
@@ -82,25 +82,27 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
         if not orp or str(orp) not in orps():
             continue
         code = str(orp) if level == "orp" else orps()[str(orp)]["kod_kraje"]
-        (primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback).add(code)
+        (primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback).setdefault(code, []).append(Path(r.path).name)
     for c in summaries:
         code = str(c.meta.get("territory_code") or "")
         if code in orps():
-            primary.add(code if level == "orp" else orps()[code]["kod_kraje"])
+            name = Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name
+            primary.setdefault(code if level == "orp" else orps()[code]["kod_kraje"], []).append(name)
     found = primary or fallback
     what = "ORP" if level == "orp" else "kraj"
     option = f"--{level}"
     if not found:
         raise MergeError(f"z dodaných souborů nelze určit {what}; zadejte ho volbou {option} KÓD")
     if len(found) > 1:
-        names = ", ".join(
-            sorted(
-                [f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})" for c in found],
-                key=czech_key,
-            )
-        )
-        raise MergeError(f"soubory jsou z více území ({names}); zadejte slučované území volbou {option} KÓD")
-    code = found.pop()
+        # the territories with the fewest files first, naming up to three (the stray ones)
+        parts = [
+            (f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})")
+            + ": "
+            + (", ".join(sorted(files, key=czech_key)) if len(files) <= 3 else plural_cs(len(files), FILES))
+            for c, files in sorted(found.items(), key=lambda kv: (len(kv[1]), czech_key(kv[0])))
+        ]
+        raise MergeError(f"soubory jsou z více území ({'; '.join(parts)}); zadejte slučované území volbou {option} KÓD")
+    code = next(iter(found))
     return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
 
 
