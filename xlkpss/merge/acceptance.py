@@ -196,7 +196,9 @@ def _warn_other_submitter(old: Source, new: Source, lines: Lines) -> None:
     """Two files of one kód obce, one of them naming another obec (``name-code-mismatch``):
     most likely a file taken over from another obec with its code — the older file is
     about to be replaced, so the coordinator is told before its rows are lost."""
-    odd = [s for s in (new, old) if s.result is not None and any(i.code == "name-code-mismatch" for i in s.result.issues)]
+    odd = [
+        s for s in (new, old) if s.result is not None and any(i.code == "name-code-mismatch" for i in s.result.issues)
+    ]
     if odd:
         names = ", ".join(f"{s.name} uvádí „{s.submitter_name}“" for s in odd)
         lines.warnings.append(

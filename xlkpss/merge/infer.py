@@ -82,7 +82,8 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
         if not orp or str(orp) not in orps():
             continue
         code = str(orp) if level == "orp" else orps()[str(orp)]["kod_kraje"]
-        (primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback).setdefault(code, []).append(Path(r.path).name)
+        group = primary if ident.get("typ_predkladatele") in ("obec", "orp") else fallback
+        group.setdefault(code, []).append(Path(r.path).name)
     for c in summaries:
         code = str(c.meta.get("territory_code") or "")
         if code in orps():
@@ -117,7 +118,8 @@ def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated], level:
     for c in summaries:
         y = clean_value(c.meta.get("year"))
         if y:
-            files_of.setdefault(int(y), []).append(Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name)
+            name = Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name
+            files_of.setdefault(int(y), []).append(name)
     if not files_of:
         raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
     if len(files_of) > 1:

@@ -138,5 +138,6 @@ def _unpack(path: Path, suffixes: Collection[str], limits: ReadLimits) -> list[P
                 out.append(target)
                 _GIVEN[target] = path.parent / target.name
             return out
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
+            zlib.error):  # fmt: skip
         return None

@@ -280,12 +280,14 @@ def _find_copies(raw: RawWorkbook, t: TemplateSpec, sub: Submission, used: set[s
             )
             used.add(sh.name)
             if n:
-                sub.issues.append(
-                    FileIssue("sheet-copy", sheet=sh.name, value=sh.name, expected=data.sheet_name, params={"rows": f"{plural_cs(n, ROWS)} z něj {plural_form(n, _NOT_READ)}"})
-                )
+                rows = f"{plural_cs(n, ROWS)} z něj {plural_form(n, _NOT_READ)}"
+                copy = FileIssue("sheet-copy", sheet=sh.name, value=sh.name, expected=data.sheet_name, params={"rows": rows})
+                sub.issues.append(copy)
 
 
-def _lengthened_headers(header: list[Any], s: SheetSpec, positions: dict[str, int], file_version: int) -> dict[str, int]:
+def _lengthened_headers(
+    header: list[Any], s: SheetSpec, positions: dict[str, int], file_version: int
+) -> dict[str, int]:
     """Columns whose heading a clerk lengthened („Kapacita služby“, „Kapacita (počet míst)“
     for „Kapacita“): field key -> column, for a missing field whose label is the first
     words of exactly one unknown heading that begins with no other missing label."""
@@ -298,11 +300,16 @@ def _lengthened_headers(header: list[Any], s: SheetSpec, positions: dict[str, in
         if c in known or _is_blank(v):
             continue
         k = _label_key(v)
-        hits = [f for f in missing if k.startswith(_label_key(f.label)) and k[len(_label_key(f.label)) :][:1] in (" ", "(", ",", ":", "-")]
+        hits = [f for f in missing if _begins_with(k, _label_key(f.label))]
         if len(hits) == 1:
             pairs.append((hits[0].key, c))
     keys = [key for key, _c in pairs]
     return {key: c for key, c in pairs if keys.count(key) == 1}
+
+
+def _begins_with(heading: str, label: str) -> bool:
+    """Whether the heading is the label and more words (or a bracket, a comma …)."""
+    return heading.startswith(label) and heading[len(label) : len(label) + 1] in (" ", "(", ",", ":", "-")
 
 
 def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawWorkbook) -> SheetData:
@@ -330,9 +337,9 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
     renamed = _lengthened_headers(header, s, positions, file_version)
     for key, c in renamed.items():
         positions[key] = c
-        sub.issues.append(
-            FileIssue("column-renamed", sheet=sheet.name, cell=a1(header_row, c), value=str(header[c]).strip(), expected=s.field(key).label)
-        )
+        label = s.field(key).label
+        heading = str(header[c]).strip()
+        sub.issues.append(FileIssue("column-renamed", sheet=sheet.name, cell=a1(header_row, c), value=heading, expected=label))
     for f in s.fields:
         if f.key not in positions and f.since <= file_version:
             sub.issues.append(FileIssue("column-missing", sheet=sheet.name, column=f.label))

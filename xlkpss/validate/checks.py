@@ -415,9 +415,10 @@ def ident_checks(ident: dict, expected_year: int | None) -> Iterator[tuple[str, 
     if kod_orp and kraj and orps()[kod_orp]["kod_kraje"] != kraj:
         yield "kod_orp", "outside-territory", orps()[kod_orp]["nazev_orp"], {"expected": codelist("kraje").get(kraj).label}
     name = ident.get("nazev")
-    if typ in ("obec", "orp") and kod_obce in munis and isinstance(name, str) and not names_the_obec(name, munis[kod_obce].name):
+    obec = munis.get(kod_obce) if typ in ("obec", "orp") and kod_obce else None
+    if obec is not None and isinstance(name, str) and not names_the_obec(name, obec.name):
         # a neighbour's file taken over with its kód obce: the rows would count for the other obec
-        yield "nazev", "name-code-mismatch", name, {"expected": f"{munis[kod_obce].name} ({kod_obce})"}
+        yield "nazev", "name-code-mismatch", name, {"expected": f"{obec.name} ({kod_obce})"}
     year = ident.get("rok")
     if expected_year and year and year != expected_year:
         yield "rok", "year-mismatch", year, {"expected": expected_year}

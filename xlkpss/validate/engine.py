@@ -29,7 +29,16 @@ from xlkpss.read.zipparts import WHOLE_LIMIT
 from xlkpss.spec import Field, SheetSpec
 from xlkpss.validate.issues import FileResult, Issue, make_issue
 
-__all__ = ["REPORTED_SUFFIXES", "SPREADSHEET_SUFFIXES", "ParsedFile", "collect_paths", "parse_file", "parse_workbook", "validate_parsed", "validate_paths"]
+__all__ = [
+    "REPORTED_SUFFIXES",
+    "SPREADSHEET_SUFFIXES",
+    "ParsedFile",
+    "collect_paths",
+    "parse_file",
+    "parse_workbook",
+    "validate_parsed",
+    "validate_paths",
+]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"}
 #: what else a submission comes as in a folder of returned files, which is not read: a ZIP
@@ -185,11 +194,15 @@ def _issue_without_cell(
     if "expected" not in params:
         params["expected_cs"] = describe_field(f, "cs")
         params["expected_en"] = describe_field(f, "en")
-    return make_issue(code, sheet=sheet.sheet_name, cell=None, row=row, column=f.label, value=value, field_key=f.key, **params)
+    return make_issue(
+        code, sheet=sheet.sheet_name, cell=None, row=row, column=f.label, value=value, field_key=f.key, **params
+    )
 
 
 def _file_issue(fi: FileIssue) -> Issue:
-    return make_issue(fi.code, sheet=fi.sheet, cell=fi.cell, column=fi.column, value=fi.value, expected=fi.expected, **fi.params)
+    return make_issue(
+        fi.code, sheet=fi.sheet, cell=fi.cell, column=fi.column, value=fi.value, expected=fi.expected, **fi.params
+    )
 
 
 def _parse_records(data: SheetData, lists: dict, scoped_obce, out_issues: list[Issue]) -> ParsedSheet:
@@ -275,16 +288,20 @@ _TOTAL_WORDS = re.compile(
 )
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _total_row(record: dict[str, Any], required: list[str]) -> tuple[str, str] | None:
     """(field key, text) when the row is a row of totals: its first filled cell is a text
     that starts with a word of totals (``_TOTAL_WORDS``) and a required field is empty (a
     complete record is a record, whatever its first word); None for any other row."""
     for key, value in record.items():
-        if value is None or (type(value) is str and not value.strip()):
+        if _blank(value):
             continue
         if type(value) is not str or _TOTAL_WORDS.match(value) is None:
             return None
-        if all(not (record.get(k) is None or (isinstance(record.get(k), str) and not record[k].strip())) for k in required):
+        if not any(_blank(record.get(k)) for k in required):
             return None
         return key, value.strip()
     return None
