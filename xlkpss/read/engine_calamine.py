@@ -116,7 +116,6 @@ class _LazyBook:
     """An open calamine workbook whose sheets are parsed on demand (see ``lazy``)."""
 
     def __init__(self, path: Path, probe: Probe, limits: ReadLimits, truncated: dict[str, int]):
-
         self.path, self.probe, self.limits, self.truncated = path, probe, limits, truncated
         self._tmp = None
         self._zf: zipfile.ZipFile | None = None  # for the formula-error scan, opened once
