@@ -1161,3 +1161,34 @@ def test_files_of_several_territories_say_how_many_of_each(tmp_path):
     assert r.exit_code != 0 and not (tmp_path / "souhrn.xlsx").exists()
     stray = sorted(p.name for p in (SAMPLES / "orp_4204_kadan").glob("obec_*.xlsx"))[0]
     assert f"soubory jsou z více území (Kadaň (4204): {stray}; Chomutov (4203): " in r.output and "--orp KÓD" in r.output
+
+
+def test_last_years_workbook_of_another_territory_or_year_is_refused(tmp_path):
+    this_year = tmp_path / "souhrn_2026.xlsx"
+    kadan = tmp_path / "kadan_2025.xlsx"
+    assert merge_cli([CHOMUTOV], this_year, "--orp", "4203").exit_code == 0
+    assert merge_cli([SAMPLES / "orp_4204_kadan"], kadan, "--orp", "4204").exit_code == 0
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([CHOMUTOV], out, "--orp", "4203", "--previous", str(this_year))
+    assert r.exit_code == 1 and not out.exists()  # every service would have been „expected from last year“: 100 %
+    assert "--previous: souhrn_2026.xlsx je souhrn za rok 2026, slučuje se rok 2026; zadejte souhrn za dřívější rok (loňský: 2025)" in r.output
+    r = merge_cli([CHOMUTOV], out, "--orp", "4203", "--previous", str(kadan))
+    assert r.exit_code == 1 and not out.exists()  # none would have been, every service „new“
+    assert "--previous: kadan_2025.xlsx je souhrn za ORP Kadaň (4204), slučuje se ORP Chomutov; zadejte loňský souhrn" in r.output
+    from xlkpss.merge.guards import previous_mismatch_message
+    from xlkpss.merge.workbook import read_consolidated
+
+    meta = read_consolidated(this_year, tables=("services",)).meta
+    assert previous_mismatch_message("x.xlsx", meta, "orp", "4203", "ORP Chomutov", 2027) is None  # a year later: last year's
+    assert previous_mismatch_message("x.xlsx", meta, "orp", "4203", "ORP Chomutov", 2028) is None  # or an older one
+
+
+def test_a_wrong_year_writes_nothing_and_says_which_year_the_files_are(tmp_path):
+    out = tmp_path / "souhrn.xlsx"
+    r = merge_cli([CHOMUTOV], out, "--orp", "4203", "--year", "2027")
+    assert r.exit_code == 1 and not out.exists()  # every file rejected: an empty workbook with exit 0 before
+    assert "ani jeden soubor s řádky není za rok 2027; souhrn nebyl vytvořen: soubory jsou za rok 2026 – nezadali jste špatné --year?" in r.output
+    d = copy_samples(tmp_path / "in")  # one file of the wrong year among the right ones is left out, as ever
+    set_ident(d / MUSS, rok=2025)
+    r = merge_cli([d], out, "--orp", "4203", "--year", "2026")
+    assert r.exit_code == 0 and submissions_by_file(out)[MUSS]["status"] == "rejected"

@@ -18,6 +18,7 @@ from xlkpss.merge.guards import (
     nothing_left_message,
     submission_note,
     wrong_territory_message,
+    wrong_year_message,
 )
 from xlkpss.merge.lines import Lines, error_line, issue_line
 from xlkpss.merge.network import KIND as NETWORK_KIND
@@ -238,13 +239,19 @@ def _resubmission_diff(old: Source, new: Source, lines: Lines) -> str:
     return d.describe()
 
 
-def check_something_merged(sources: list[Source], level: str, territory: Territory) -> None:
-    """Nothing but inputs of another level, or not a single row inside the territory
-    (a wrong --orp / --kraj): a workbook would be wrong, so the merge stops."""
+def check_something_merged(sources: list[Source], level: str, territory: Territory, year: int | None = None) -> None:
+    """Nothing but inputs of another level, not a single row inside the territory (a wrong
+    --orp / --kraj), or every file with rows of another year (a wrong --year): a workbook
+    would be wrong, so the merge stops."""
     if sources and all(s.left_out for s in sources):
         raise MergeError(nothing_left_message((s.name, s.note) for s in sources))
     if any(s.rows_merged for s in sources):
         return
+    if year is not None:
+        years = [_year_of(s) for s in sources if s.rows_read and not s.left_out]
+        others = sorted({y for y in years if y is not None and y != year})
+        if others and all(y is not None and y != year for y in years):
+            raise MergeError(wrong_year_message(year, others))
     outside = [s for s in sources if s.status == "outside"]
     if not outside:
         return
@@ -255,6 +262,15 @@ def check_something_merged(sources: list[Source], level: str, territory: Territo
             homes.setdefault(home[0], home[1])
     text = f"{territory.describe()} ({territory.code})"
     raise MergeError(wrong_territory_message(level, text, [homes[k] for k in sorted(homes, key=lambda k: normalize_key(homes[k]))]))
+
+
+def _year_of(src: Source) -> int | None:
+    """The year a file's data are for (a template's Rok, a workbook's year)."""
+    value = clean_value(src.summary.meta.get("year") if src.kind == "souhrn" and src.summary else src.ident.get("rok"))
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def check_strict(sources: list[Source], lines: Lines) -> None:

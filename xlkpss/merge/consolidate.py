@@ -66,7 +66,7 @@ from xlkpss.merge.cells import parse_iso
 from xlkpss.merge.clean import clean_value, sheet_frame, sheet_table
 from xlkpss.merge.dedupe import SUBMITTER_RANK, deduplicate_services
 from xlkpss.merge.errorgroups import error_sort_key
-from xlkpss.merge.guards import mixed_inputs_message
+from xlkpss.merge.guards import mixed_inputs_message, previous_mismatch_message
 from xlkpss.merge.infer import infer_territory, infer_year, level_of_inputs
 from xlkpss.merge.lines import INPUT, Lines
 from xlkpss.merge.model import LEVEL_WORDS, SHEET_COLUMNS, STATE_COLUMN, Consolidated
@@ -169,7 +169,7 @@ def merge_results(
                 submission_rows(src, level, territory, lines)
         else:
             excluded_rows_of_source(src)
-    check_something_merged(sources, level, territory)
+    check_something_merged(sources, level, territory, year)
     by_name = {s.name: s for s in sources}
     if level in ("kraj", "stat"):
         lines.services = drop_repeated_rows(lines.services, by_name, lines, "Služby")
@@ -384,6 +384,9 @@ def merge_paths(
             prev = read_consolidated(previous, tables=("services", "submitter_completeness"))
         except ConsolidatedReadError as exc:
             raise MergeError(f"--previous: {exc}") from None
+        wrong = previous_mismatch_message(Path(previous).name, prev.meta, level, territory.code, territory.describe(), year)
+        if wrong:
+            raise MergeError(wrong)
     ref = None
     if reference is not None:
         from xlkpss.merge.peers import ReferenceError, read_reference

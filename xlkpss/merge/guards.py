@@ -7,7 +7,9 @@
 * templates and consolidated workbooks mixed without ``--level`` (or a territory) is a
   usage error listing both groups;
 * a merge in which not a single row falls inside the territory is an error naming the
-  territory the files do belong to (a wrong ``--orp`` / ``--kraj``).
+  territory the files do belong to (a wrong ``--orp`` / ``--kraj``);
+* last year's workbook (``--previous``) of another territory, or of this year or a later
+  one, is an error saying which workbook is wanted.
 
 Plain data in, Czech sentences out: ``acceptance`` and ``consolidate`` decide, this module words it.
 """
@@ -21,11 +23,13 @@ from xlkpss.i18n import FILES, plural_cs
 
 __all__ = [
     "left_out_note",
+    "previous_mismatch_message",
     "mixed_inputs_message",
     "network_input_note",
     "nothing_left_message",
     "submission_note",
     "wrong_territory_message",
+    "wrong_year_message",
 ]
 
 #: the option naming the territory of each merge level
@@ -123,3 +127,38 @@ def wrong_territory_message(level: str, territory_text: str, homes: Sequence[str
         f"v území {territory_text} neleží ani jeden řádek dodaných souborů; souhrn nebyl vytvořen: "
         f"{first}{', '.join(homes)} – nezadali jste špatné {option}?"
     )
+
+
+def wrong_year_message(year: int, years: Sequence[int]) -> str:
+    """No file with rows is of the merged ``year``; ``years``: the years they are of."""
+    of = "za rok " + str(years[0]) if len(years) == 1 else "za roky " + ", ".join(map(str, years))
+    return (
+        f"ani jeden soubor s řádky není za rok {year}; souhrn nebyl vytvořen: soubory jsou {of} – "
+        "nezadali jste špatné --year?"
+    )
+
+
+def previous_mismatch_message(name: str, meta: dict, level: str, code: str, territory: str, year: int) -> str | None:
+    """Why the workbook ``name`` (its ``meta``) cannot be last year's of the merge of
+    ``territory`` (``level``, ``code``) for ``year``; None when it can.  Given this year's
+    workbook, every service would count as „expected from last year“ and reported (100 %);
+    given another territory's, none would, and every service would be „new“."""
+    prev_level, prev_code = meta.get("level"), str(meta.get("territory_code") or "")
+    prev_year = meta.get("year")
+    if prev_level != level or (level != "stat" and prev_code != code):
+        where = str(meta.get("territory_name") or prev_code or "jiné území")
+        label = {"orp": "ORP ", "kraj": ""}.get(str(prev_level), "")
+        return (
+            f"--previous: {name} je souhrn za {label}{where}{f' ({prev_code})' if prev_code else ''}, slučuje se "
+            f"{territory}; zadejte loňský souhrn téhož území"
+        )
+    try:
+        prev_year = int(prev_year)
+    except (TypeError, ValueError):
+        return None
+    if prev_year >= year:
+        return (
+            f"--previous: {name} je souhrn za rok {prev_year}, slučuje se rok {year}; zadejte souhrn za dřívější rok "
+            f"(loňský: {year - 1})"
+        )
+    return None
