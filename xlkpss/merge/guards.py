@@ -23,10 +23,10 @@ from xlkpss.i18n import FILES, plural_cs
 
 __all__ = [
     "left_out_note",
-    "previous_mismatch_message",
     "mixed_inputs_message",
     "network_input_note",
     "nothing_left_message",
+    "previous_mismatch_message",
     "submission_note",
     "wrong_territory_message",
     "wrong_year_message",
