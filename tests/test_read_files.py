@@ -722,6 +722,23 @@ def test_engines_agree_on_hand_written_xml(tmp_path: Path) -> None:
     assert not any(isinstance(v, str) and v.startswith("=") for row in sheet.rows for v in row)
 
 
+def _calamine(path: Path) -> Any:
+    import python_calamine as pc
+
+    return pc.CalamineWorkbook.from_path(str(path))
+
+
+def calamine_refuses(read: Any, reason: str) -> bool:
+    """Whether python-calamine itself fails to read the file, for ``reason`` (0.9 does; a
+    later release may read it — then the engine's own reading is what is tested)."""
+    try:
+        read()
+    except Exception as exc:  # noqa: BLE001 - whatever calamine raises
+        assert reason in str(exc), exc
+        return True
+    return False
+
+
 #: the error values Excel 365 added, which python-calamine 0.9 refuses (it fails the sheet)
 EXCEL_365_ERRORS = ("#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#BUSY!", "#CONNECT!", "#GETTING_DATA")
 
@@ -737,10 +754,7 @@ def test_excel_365_error_values_are_formula_errors_not_a_corrupt_file(tmp_path: 
     )
     path = write_ooxml(tmp_path / "excel365.xlsx", [("Data", rows), ("Jiný", '<row r="1"><c r="A1"><v>7</v></c></row>')],
                        shared=["název"])
-    with pytest.raises(Exception, match="Unsupported cell error value"):  # what calamine itself does
-        import python_calamine as pc
-
-        pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
+    calamine_refuses(lambda: _calamine(path).get_sheet_by_name("Data").to_python(), "Unsupported cell error value")
     limits = ReadLimits(max_rows=10)
     wb = both_engines(path, limits)  # eager calamine (openpyxl for this sheet) == openpyxl
     data, other = wb.sheets
@@ -757,10 +771,7 @@ def test_a_sheet_calamine_refuses_is_read_by_openpyxl(tmp_path: Path) -> None:
     # fails the whole sheet on a number with line breaks around it, openpyxl reads it
     rows = '<row r="1">\n<c r="A1" t="s">\n<v>\n0</v>\n</c>\n<c r="B1" t="n">\n<v>\n5</v>\n</c>\n</row>'
     path = write_ooxml(tmp_path / "pretty.xlsx", [("S", rows)], shared=["počet"])
-    with pytest.raises(Exception, match="Parse float error"):
-        import python_calamine as pc
-
-        pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()
+    calamine_refuses(lambda: _calamine(path).get_sheet_by_name("S").to_python(), "Parse float error")
     wb = both_engines(path)
     assert wb.sheets[0].rows == [["počet", 5]]
     assert read_workbook(path, lazy=True) == wb
@@ -782,13 +793,12 @@ def test_a_workbook_calamine_cannot_open_is_read_by_openpyxl(tmp_path: Path, mon
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
-    with pytest.raises(Exception, match="XmlError|workbook"):
-        import python_calamine as pc
-
-        pc.CalamineWorkbook.from_path(str(path))
+    refused = calamine_refuses(lambda: _calamine(path), "XmlError")
     wb = both_engines(path)
     assert [(s.name, s.rows) for s in wb.sheets] == [("S", [["žluť", 5]])]
     assert read_workbook(path, lazy=True) == wb
+    if not refused:
+        return  # a later python-calamine reads it: nothing falls back
     # when openpyxl cannot either, the file is corrupt with calamine's reason
     import xlkpss.read.engine_calamine as engine
 
