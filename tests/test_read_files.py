@@ -793,7 +793,7 @@ def test_a_workbook_calamine_cannot_open_is_read_by_openpyxl(tmp_path: Path, mon
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
-    refused = calamine_refuses(lambda: _calamine(path), "XmlError")
+    refused = calamine_refuses(lambda: _calamine(path), "workbook")  # XmlError: workbook
     wb = both_engines(path)
     assert [(s.name, s.rows) for s in wb.sheets] == [("S", [["žluť", 5]])]
     assert read_workbook(path, lazy=True) == wb
