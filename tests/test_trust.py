@@ -893,6 +893,7 @@ def test_a_zip_of_workbooks_in_the_folder_is_read_and_what_is_not_read_is_report
         zf.writestr(f"__MACOSX/2026/._{kup}", b"\x00\x05\x16\x07")
         zf.writestr("pruvodni_dopis.pdf", b"%PDF-1.4")
         zf.writestr("../../mimo.xlsx", b"PK\x03\x04")  # no path from an archive reaches the disk
+        zf.writestr("vnitrni.zip", b"PK\x05\x06" + b"\0" * 18)  # an archive in the archive: reported, not unpacked
     (d / "sluzby_2026.xlsb").write_bytes(b"PK\x03\x04")  # Excel's binary workbook: listed, rejected with the reason
     (d / "pruvodni_dopis.docx").write_bytes(b"PK\x03\x04")  # a cover letter is not a submission
     before = {p.name: p.read_bytes() for p in d.iterdir()}
@@ -906,11 +907,13 @@ def test_a_zip_of_workbooks_in_the_folder_is_read_and_what_is_not_read_is_report
         f"podklady.zip – {MUSS}",
         f"podklady.zip – 2026 – {kup}",
         "podklady.zip – mimo.xlsx",
+        "podklady.zip – vnitrni.zip",
         "sluzby_2026.xlsb",
     ]
     assert all(as_given(p).parent == d for p in listed) and not (tmp_path / "mimo.xlsx").exists()
     r = CliRunner().invoke(main, ["validate", str(d)])
-    assert r.exit_code == 1  # the .xlsb and the broken member
+    assert r.exit_code == 1  # the .xlsb, the broken member and the archive in the archive
+    assert "podklady.zip – vnitrni.zip: 0 řádků, 1 chyba" in r.output
     assert f"podklady.zip – {MUSS}: 8 řádků, 0 chyb" in r.output and f"podklady.zip – 2026 – {kup}: 4 řádky" in r.output
     assert "sluzby_2026.xlsb: 0 řádků, 1 chyba" in r.output and "pruvodni_dopis" not in r.output
     out = tmp_path / "souhrn.xlsx"

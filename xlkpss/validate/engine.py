@@ -773,7 +773,8 @@ def _unpacked(path: Path) -> list[Path] | None:
         return None
     from xlkpss.read.archives import unpack_zip
 
-    return unpack_zip(path, (SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES) - {".zip"})
+    # an archive inside is taken out too, not unpacked: it is then reported (file-archive)
+    return unpack_zip(path, SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES)
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
