@@ -1195,3 +1195,19 @@ def test_a_wrong_year_writes_nothing_and_says_which_year_the_files_are(tmp_path)
     set_ident(d / MUSS, rok=2025)
     r = merge_cli([d], out, "--orp", "4203", "--year", "2026")
     assert r.exit_code == 0 and submissions_by_file(out)[MUSS]["status"] == "rejected"
+
+
+def test_the_unpacked_copies_are_removed_when_the_command_ends(tmp_path):
+    import glob
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "podklady.zip", "w") as zf:
+        zf.write(CHOMUTOV / MUSS, MUSS)
+    pattern = str(Path(tempfile.gettempdir()) / "xlkpss-zip-*")
+    before = set(glob.glob(pattern))
+    r = subprocess.run([sys.executable, "-m", "xlkpss", "validate", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0 and f"podklady.zip – {MUSS}: 8 řádků" in r.stdout  # read by the sandboxed workers
+    assert set(glob.glob(pattern)) == before

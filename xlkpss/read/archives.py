@@ -43,8 +43,15 @@ def _root() -> Path:
     global _ROOT
     if _ROOT is None:
         _ROOT = Path(tempfile.mkdtemp(prefix="xlkpss-zip-"))
-        atexit.register(shutil.rmtree, _ROOT, True)
+        atexit.register(_remove, _ROOT, os.getpid())
     return _ROOT
+
+
+def _remove(root: Path, owner: int) -> None:
+    """The unpacked copies, at the end of the process that made them (a worker process
+    forked from it, which reads them, never removes them)."""
+    if os.getpid() == owner:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _wanted(name: str, suffixes: Collection[str]) -> bool:
