@@ -1211,3 +1211,13 @@ def test_the_unpacked_copies_are_removed_when_the_command_ends(tmp_path):
     r = subprocess.run([sys.executable, "-m", "xlkpss", "validate", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 0 and f"podklady.zip – {MUSS}: 8 řádků" in r.stdout  # read by the sandboxed workers
     assert set(glob.glob(pattern)) == before
+
+
+def test_files_of_a_folder_are_reported_in_czech_alphabetical_order(tmp_path):
+    d = tmp_path / "dosle"
+    d.mkdir()
+    for name in ("zlín", "cheb", "ústí", "čáslav", "hodonín", "dolany"):
+        shutil.copy2(CHOMUTOV / "obec_563200_malkov_sluzby_2026.xlsx", d / f"{name}.xlsx")
+    r = CliRunner().invoke(main, ["validate", str(d)])
+    order = [line.split(".xlsx:")[0] for line in r.output.splitlines() if ".xlsx:" in line]
+    assert order == ["čáslav", "dolany", "hodonín", "cheb", "ústí", "zlín"]  # Č after C, ch after h

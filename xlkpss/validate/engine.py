@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.codelists import CodeList, Territory, codelist, municipalities, normalize_key
+from xlkpss.collate import czech_key
 from xlkpss.fsutil import resolve_paths, sha256_file
 from xlkpss.i18n import ROWS, describe_field, plural_cs
 from xlkpss.perf import gc_paused
@@ -778,7 +779,8 @@ def _unpacked(path: Path) -> list[Path] | None:
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files given directly, plus spreadsheets found recursively in folders (sorted).
+    """Files given directly, plus spreadsheets found recursively in folders (in Czech
+    alphabetical order of their paths in the folder).
 
     In folders, lock files of Excel („~$…“) and LibreOffice („.~lock…“) and macOS's
     metadata files („._…“, ``is_apple_double``) are not spreadsheets and are left out.  A
@@ -790,7 +792,8 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
         if p.is_dir():
             found = [
                 q
-                for q in sorted(p.rglob("*"))
+                # in Czech alphabetical order of the path in the folder (Čáslav before Dolany, Cheb after Hodonín)
+                for q in sorted(p.rglob("*"), key=lambda q: czech_key(q.relative_to(p).as_posix()))
                 if q.is_file()
                 and q.suffix.lower() in SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES
                 and not q.name.startswith((".~lock", "~$"))
