@@ -812,6 +812,21 @@ def test_a_workbook_calamine_cannot_open_is_read_by_openpyxl(tmp_path: Path, mon
         assert err.value.code == "file-corrupt" and "XmlError" in str(err.value)
 
 
+def test_merged_ranges_are_read_alike_by_both_engines(tmp_path: Path) -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 31))
+    merges = '<mergeCells count="3"><mergeCell ref="D2:D4"/><mergeCell ref="B6:C6"/><mergeCell ref="E8:F29"/></mergeCells>'
+    path = write_ooxml(tmp_path / "m.xlsx", [("S", rows)], extra={})
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"</sheetData>", b"</sheetData>" + merges.encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    wb = both_engines(path, ReadLimits(max_rows=20))  # calamine's list == the one read from the XML for openpyxl
+    assert wb.sheets[0].merged == [(1, 3, 3, 3), (5, 1, 5, 2), (7, 4, 19, 5)]  # the last cut at the row limit
+    assert read_workbook(path, lazy=True, limits=ReadLimits(max_rows=20)) == wb
+
+
 def test_stale_dimension_is_ignored(tmp_path: Path) -> None:
     wb = both_engines(_stale_dimension(tmp_path / "stale.xlsx"))
     assert len(wb.sheets[0].rows) == 40 and wb.sheets[0].rows[-1] == [40, None, "x"]

@@ -1221,3 +1221,45 @@ def test_files_of_a_folder_are_reported_in_czech_alphabetical_order(tmp_path):
     r = CliRunner().invoke(main, ["validate", str(d)])
     order = [line.split(".xlsx:")[0] for line in r.output.splitlines() if ".xlsx:" in line]
     assert order == ["čáslav", "dolany", "hodonín", "cheb", "ústí", "zlín"]  # Č after C, ch after h
+
+
+# ---------------------------------------------------------------------------
+# a provider's name merged over its services: every row shows it, every row has it
+# ---------------------------------------------------------------------------
+
+
+def _merge_cells(src: Path, dest: Path, ranges: list[str]) -> None:
+    wb = openpyxl.load_workbook(src)
+    ws = wb[get_template("sluzby").sheet("sluzby").name]
+    for ref in ranges:
+        ws.merge_cells(ref)
+    wb.save(dest)
+
+
+def test_a_value_merged_down_a_column_counts_for_every_row_of_it(tmp_path):
+    d = copy_samples(tmp_path / "in")
+    # Poskytovatel (D) and IČO (E) merged over the first three services; the comment (AH) over rows
+    # 8-14, below the last service too; a service name (C) merged across into Poskytovatel (D) on row 6
+    _merge_cells(CHOMUTOV / MUSS, d / MUSS, ["D2:D4", "E2:E4", "AH8:AH14", "C6:D6"])
+    [res] = validate_paths([d / MUSS], workers=1)
+    assert res.rows == 8  # the rows the merged comment covers below the services are no records
+    frame = res.frames["sluzby"]
+    assert frame["poskytovatel"].tolist()[:3] == [frame["poskytovatel"].tolist()[0]] * 3
+    assert frame["ico_poskytovatele"].tolist()[:3] == ["00075655"] * 3
+    assert [(i.code, i.cell) for i in res.issues] == [("required", "D6")]  # across columns: never copied
+    out = tmp_path / "souhrn.xlsx"
+    assert merge_cli([d], out, "--orp", "4203").exit_code == 0
+    sub = submissions_by_file(out)[MUSS]
+    assert (sub["rows_read"], sub["rows_merged"]) == (8, 7)
+
+
+def test_merged_cells_survive_the_other_formats(tmp_path):
+    from tests import lo
+
+    lo.require()
+    src = tmp_path / "sloucene.xlsx"
+    _merge_cells(CHOMUTOV / MUSS, src, ["D2:D4", "E2:E4"])
+    converted = [lo.convert([src], fmt, tmp_path / fmt)[0] for fmt in ("ods", "xls")]
+    for path in [src, *converted]:
+        [res] = validate_paths([path], workers=1)
+        assert (res.rows, res.issues) == (8, []), (path.suffix, res.issues)

@@ -18,7 +18,7 @@ from xlkpss.read.engine_openpyxl import read_openpyxl, read_openpyxl_sheet
 from xlkpss.read.engine_xlrd_ods import apply_ods_marks, apply_xls_errors
 from xlkpss.read.failures import as_read_errors, short_error
 from xlkpss.read.model import RawSheet, RawWorkbook, ReadError
-from xlkpss.read.normalise import SheetBuilder, norm_row, norm_value, set_errors
+from xlkpss.read.normalise import SheetBuilder, merged_ranges, norm_row, norm_value, set_errors
 from xlkpss.read.safety import ReadLimits, check_xml_bytes, check_xml_safety, local_name, member_matches
 from xlkpss.read.sniff import Probe
 
@@ -91,14 +91,14 @@ def _read_calamine(path: Path, probe: Probe, limits: ReadLimits, lazy: bool) -> 
                 fallback = _openpyxl_sheet(path, meta.name, limits, probe, exc)
                 if fallback is not None:
                     raw, total = fallback
-                    wb.sheets.append(RawSheet(meta.name, raw.rows, raw.errors, hidden))
+                    wb.sheets.append(RawSheet(meta.name, raw.rows, raw.errors, hidden, raw.merged))
                     scanned.add(meta.name)
                     if total is not None:
                         wb.truncated[meta.name] = total
                     continue
                 what = "Strict Open XML, uložte jej jako běžný .xlsx; " if probe.strict else ""
                 raise ReadError("file-corrupt", f"{what}list „{meta.name}“: {short_error(exc, 120)}") from None
-            wb.sheets.append(RawSheet(meta.name, rows, hidden=hidden))
+            wb.sheets.append(RawSheet(meta.name, rows, hidden=hidden, merged=_merged(sheet, limits.max_rows)))
             if total is not None:
                 wb.truncated[meta.name] = total
     if probe.format in ("xlsx", "xlsm"):
@@ -153,8 +153,8 @@ class _LazyBook:
                 raw, total = fallback
                 if total is not None:
                     self.truncated[name] = total
-                return RawSheet(name, raw.rows, raw.errors)
-            out = RawSheet(name, rows)
+                return RawSheet(name, raw.rows, raw.errors, merged=raw.merged)
+            out = RawSheet(name, rows, merged=_merged(sheet, self.limits.max_rows))
             if total is not None:
                 self.truncated[name] = total
             if part is not None and not (data is not None and _no_t_e(data)):
@@ -191,10 +191,15 @@ class _LazySheet(RawSheet):
     def errors(self) -> dict[tuple[int, int], str]:
         return self._load().errors
 
+    @property  # type: ignore[override]
+    def merged(self) -> list[tuple[int, int, int, int]]:
+        return self._load().merged
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RawSheet):
             return NotImplemented
-        return (self.name, self.rows, self.errors, self.hidden) == (other.name, other.rows, other.errors, other.hidden)
+        mine = (self.name, self.rows, self.errors, self.hidden, self.merged)
+        return mine == (other.name, other.rows, other.errors, other.hidden, other.merged)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -203,7 +208,7 @@ class _LazySheet(RawSheet):
         return f"_LazySheet({self.name!r}, hidden={self.hidden}, {state})"
 
     def __reduce__(self):
-        return (RawSheet, (self.name, self.rows, self.errors, self.hidden))
+        return (RawSheet, (self.name, self.rows, self.errors, self.hidden, self.merged))
 
 
 @contextmanager
@@ -246,6 +251,15 @@ def _calamine_rows(sheet: Any, max_rows: int) -> tuple[list[list[Any]], int | No
         if i >= max_rows and any(norm_value(v) is not None for v in raw):
             builder.last_filled = i
     return builder.finish()
+
+
+def _merged(sheet: Any, max_rows: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (``RawSheet.merged``); none where calamine has no list (ods)."""
+    try:
+        ranges = sheet.merged_cell_ranges
+    except Exception:  # noqa: BLE001 - a format calamine keeps none for
+        return []
+    return merged_ranges(ranges, max_rows)
 
 
 def _sheet_bytes(path: Path, span: Any, file_data: bytes | None = None) -> bytes | None:
@@ -310,7 +324,7 @@ def _openpyxl_sheet(
     if probe.format not in ("xlsx", "xlsm") or probe.strict or "Cell limit exceeded" in str(exc):
         return None
     try:
-        return read_openpyxl_sheet(path, name, limits)
+        return read_openpyxl_sheet(path, name, limits, probe.sheet_parts.get(name))
     except (ReadError, MemoryError, RecursionError):
         raise
     except Exception:  # noqa: BLE001 - openpyxl cannot either: calamine's failure is reported

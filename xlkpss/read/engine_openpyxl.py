@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.read.model import RawSheet, RawWorkbook
-from xlkpss.read.normalise import SheetBuilder, norm_value, trim_row
+from xlkpss.read.normalise import SheetBuilder, merged_from_xml, norm_value, trim_row
 from xlkpss.read.safety import ReadLimits, check_xml_safety
 from xlkpss.read.sniff import Probe
 
@@ -23,6 +23,7 @@ def read_openpyxl(path: Path, probe: Probe, limits: ReadLimits) -> RawWorkbook:
     # this package parse): every XML part is checked before openpyxl sees it
     with zipfile.ZipFile(path) as zf:
         check_xml_safety(zf, zf.namelist())
+        merged = {name: _merged(zf, part, limits) for name, part in probe.sheet_parts.items()}
     wb = RawWorkbook(path=path, format=probe.format, sheets=[], application=probe.application)
     # A file object, not the path: openpyxl refuses by *extension* otherwise, and we
     # have already decided the format by content.
@@ -35,12 +36,25 @@ def read_openpyxl(path: Path, probe: Probe, limits: ReadLimits) -> RawWorkbook:
                 # huge (LibreOffice's A1:AMJ1048576 takes 40 s): ignore it.
                 ws.reset_dimensions()
                 sheet, total = _openpyxl_sheet(ws, limits.max_rows)
+                sheet.merged = merged.get(sheet.name, [])
                 wb.sheets.append(sheet)
                 if total is not None:
                     wb.truncated[sheet.name] = total
         finally:
             owb.close()
     return wb
+
+
+def _merged(zf: zipfile.ZipFile, part: str, limits: ReadLimits) -> list[tuple[int, int, int, int]]:
+    """A worksheet's merged ranges from its XML (read-only openpyxl keeps none), as calamine
+    gives them."""
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        return []
+    if info.file_size > limits.max_uncompressed:
+        return []
+    return merged_from_xml(zf.read(part), limits.max_rows)
 
 
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -79,7 +93,9 @@ def _openpyxl_sheet(ws: Any, max_rows: int) -> tuple[RawSheet, int | None]:
     return sheet, total
 
 
-def read_openpyxl_sheet(path: Path, name: str, limits: ReadLimits) -> tuple[RawSheet, int | None]:
+def read_openpyxl_sheet(
+    path: Path, name: str, limits: ReadLimits, part: str | None = None
+) -> tuple[RawSheet, int | None]:
     """One sheet of an xlsx / xlsm through openpyxl: what :func:`read_openpyxl` gives for
     it (rows normalised, formula errors recorded) and its row total when over the limit.
 
@@ -90,12 +106,15 @@ def read_openpyxl_sheet(path: Path, name: str, limits: ReadLimits) -> tuple[RawS
 
     with zipfile.ZipFile(path) as zf:
         check_xml_safety(zf, zf.namelist())
+        merged = _merged(zf, part, limits) if part else []
     with path.open("rb") as fh, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         owb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
         try:
             ws = owb[name]
             ws.reset_dimensions()
-            return _openpyxl_sheet(ws, limits.max_rows)
+            sheet, total = _openpyxl_sheet(ws, limits.max_rows)
+            sheet.merged = merged
+            return sheet, total
         finally:
             owb.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpss.read.model import RawWorkbook
-from xlkpss.read.normalise import set_errors
+from xlkpss.read.normalise import merged_ranges, set_errors
 from xlkpss.read.safety import local_name, member_matches
 from xlkpss.read.sniff import Probe
 
@@ -37,6 +37,9 @@ _A_FORMULA = f"{{{_ODS_NS_TABLE}}}formula"
 _A_NAME = f"{{{_ODS_NS_TABLE}}}name"
 _A_ROWS_REP = f"{{{_ODS_NS_TABLE}}}number-rows-repeated"
 _A_COLS_REP = f"{{{_ODS_NS_TABLE}}}number-columns-repeated"
+_A_ROWS_SPAN = f"{{{_ODS_NS_TABLE}}}number-rows-spanned"
+_A_COLS_SPAN = f"{{{_ODS_NS_TABLE}}}number-columns-spanned"
+_ODS_SPANNED = re.compile(rb"number-(?:rows|columns)-spanned")
 _A_VTYPE = f"{{{_ODS_NS_OFFICE}}}value-type"
 _A_CALC_VTYPE = f"{{{_ODS_NS_CALCEXT}}}value-type"
 _ODS_BOOL_FORMULA = re.compile(rb"""table:formula="of:=(?:TRUE|FALSE)\(\)\"""")
@@ -79,6 +82,8 @@ class _OdsMarks:
     errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     #: sheet -> (row0, col0) -> bool, for ``=TRUE()``/``=FALSE()`` stored as numbers
     bools: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
+    #: sheet -> merged ranges (``RawSheet.merged``, before the row limit), which calamine keeps none of for ods
+    merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
 
 
 def _ods_marks(zf: zipfile.ZipFile, part: str) -> _OdsMarks:
@@ -92,7 +97,8 @@ def _ods_marks(zf: zipfile.ZipFile, part: str) -> _OdsMarks:
     marks = _OdsMarks()
     has_errors = member_matches(zf, part, _ERROR_TEXT_BYTES)
     has_bools = member_matches(zf, part, _ODS_BOOL_FORMULA)
-    if not (has_errors or has_bools):
+    has_spans = member_matches(zf, part, _ODS_SPANNED)
+    if not (has_errors or has_bools or has_spans):
         return marks
     sheet = ""
     row0 = col0 = -1
@@ -112,6 +118,11 @@ def _ods_marks(zf: zipfile.ZipFile, part: str) -> _OdsMarks:
                 continue
             if tag in ("table-cell", "covered-table-cell"):
                 cols_rep = int(el.get(_A_COLS_REP) or 1)
+                spans = el.get(_A_ROWS_SPAN), el.get(_A_COLS_SPAN)
+                if spans != (None, None):
+                    r1, c1 = row0 + int(spans[0] or 1) - 1, col0 + int(spans[1] or 1) - 1
+                    if (r1, c1) != (row0, col0):
+                        marks.merged.setdefault(sheet, []).append((row0, col0, r1, c1))
                 formula = el.get(_A_FORMULA)
                 if formula is not None:
                     _ods_mark_cell(marks, sheet, el, formula, row0, col0, rows_rep, cols_rep)
@@ -153,6 +164,7 @@ def apply_ods_marks(path: Path, probe: Probe, wb: RawWorkbook, max_rows: int) ->
             if r < len(sheet.rows) and c < len(sheet.rows[r]) and sheet.rows[r][c] in (0, 1):
                 sheet.rows[r][c] = flag
         set_errors(sheet, marks.errors.get(sheet.name, {}), max_rows)
+        sheet.merged = merged_ranges([((a, b), (c, d)) for a, b, c, d in marks.merged.get(sheet.name, ())], max_rows)
         # calamine gives ods durations as ISO text ("PT36H00M00S"); xlsx gives timedelta
         for row in sheet.rows:
             for j, v in enumerate(row):

@@ -35,6 +35,9 @@ class RawSheet:
     #: (row0, col0) -> error text such as "#REF!", "#N/A", "#DIV/0!", "Err:502"
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden: bool = False
+    #: merged cell ranges as the file has them: (first row0, first col0, last row0, last
+    #: col0), those of more than one cell that begin within the kept rows, in file order
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def cell(self, row0: int, col0: int) -> Any:
         if row0 < len(self.rows) and col0 < len(self.rows[row0]):

@@ -5,12 +5,13 @@ dropped, the row limit kept, formula-error cells blanked and recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlkpss.read.model import RawSheet
 
-__all__ = ["SheetBuilder", "norm_row", "norm_value", "set_errors", "trim_row"]
+__all__ = ["SheetBuilder", "merged_from_xml", "merged_ranges", "norm_row", "norm_value", "set_errors", "trim_row"]
 
 _MIDNIGHT = dt.time(0, 0)
 _EXACT_INT = 2**53
@@ -104,3 +105,35 @@ def set_errors(sheet: RawSheet, errors: dict[tuple[int, int], str], max_rows: in
 def _drop_trailing_rows(rows: list[list[Any]]) -> None:
     while rows and not rows[-1]:
         rows.pop()
+
+
+def merged_ranges(ranges: Any, max_rows: int) -> list[tuple[int, int, int, int]]:
+    """python-calamine's ``merged_cell_ranges`` (``[((r0, c0), (r1, c1)), …]`` or None) as
+    ``RawSheet.merged``: ranges of more than one cell beginning within the kept rows, the
+    last row cut at the limit."""
+    out = []
+    for (r0, c0), (r1, c1) in ranges or ():
+        if r0 < max_rows and (r1 > r0 or c1 > c0):
+            out.append((r0, c0, min(r1, max_rows - 1), c1))
+    return out
+
+
+_MERGE_CELL = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)["']""")
+
+
+def _col0(letters: bytes) -> int:
+    n = 0
+    for b in letters:
+        n = n * 26 + b - 64
+    return n - 1
+
+
+def merged_from_xml(data: bytes, max_rows: int) -> list[tuple[int, int, int, int]]:
+    """``RawSheet.merged`` from a worksheet part's ``<mergeCell ref="D2:D4"/>`` elements — what
+    python-calamine reports, for the engine that has no such list (openpyxl, read-only)."""
+    if b"mergeCell" not in data:
+        return []
+    ranges = [
+        ((int(r0) - 1, _col0(c0)), (int(r1) - 1, _col0(c1))) for c0, r0, c1, r1 in _MERGE_CELL.findall(data)
+    ]
+    return merged_ranges(ranges, max_rows)

@@ -307,6 +307,22 @@ def _lengthened_headers(
     return {key: c for key, c in pairs if keys.count(key) == 1}
 
 
+def _filled_down(sheet: RawSheet, header_row: int, cols: set[int]) -> dict[int, dict[int, Any]]:
+    """Row -> {column: value} for the cells under the first of a merged range of one column
+    of the table (a provider's name merged over its services): the file holds the value
+    only in the first cell, but every row of the range shows it, as the clerk sees it."""
+    out: dict[int, dict[int, Any]] = {}
+    for r0, c0, r1, c1 in sheet.merged:
+        if c0 != c1 or c0 not in cols or r0 <= header_row or r1 <= r0:
+            continue  # a block or a row of cells, the heading, a column the template has not
+        value = sheet.cell(r0, c0)
+        if _is_blank(value):
+            continue
+        for r in range(r0 + 1, r1 + 1):
+            out.setdefault(r, {})[c0] = value
+    return out
+
+
 def _begins_with(heading: str, label: str) -> bool:
     """Whether the heading is the label and more words (or a bracket, a comma …)."""
     return heading.startswith(label) and heading[len(label) : len(label) + 1] in (" ", "(", ",", ":", "-")
@@ -355,6 +371,7 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
     rows = sheet.rows
     keys = [key for key, _ in cols]
     idx = [c for _, c in cols]
+    filled = _filled_down(sheet, header_row, known_cols) if sheet.merged else {}
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         n = len(row)
@@ -365,6 +382,8 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
         vals = [row[c] if c < n else None for c in idx]
         if r not in err_rows and (vals.count(None) == len(vals) or all(_is_blank(v) for v in vals)):
             continue
+        if r in filled:  # a row with its own values, under a merged cell that shows one for it
+            vals = [filled[r].get(c, v) if v is None else v for c, v in zip(idx, vals)]
         data.records.append((r, dict(zip(keys, vals))))
     data.errors = {(r, c): e for r, cols_ in err_rows.items() for c, e in cols_.items()}
     if raw.truncated.get(sheet.name):

@@ -410,7 +410,9 @@ class _ReadJob:
         if self.sheets is None:
             return read_workbook(path, engine=self.engine, limits=self.limits)
         wb = read_workbook(path, engine=self.engine, limits=self.limits, lazy=True)
-        kept = [RawSheet(s.name, s.rows, dict(s.errors), s.hidden) for s in wb.sheets if s.name in self.sheets]
+        kept = [
+            RawSheet(s.name, s.rows, dict(s.errors), s.hidden, list(s.merged)) for s in wb.sheets if s.name in self.sheets
+        ]
         truncated = {name: n for name, n in wb.truncated.items() if name in self.sheets}
         return RawWorkbook(wb.path, wb.format, kept, wb.application, truncated)
 
