@@ -39,7 +39,9 @@ _A_ROWS_REP = f"{{{_ODS_NS_TABLE}}}number-rows-repeated"
 _A_COLS_REP = f"{{{_ODS_NS_TABLE}}}number-columns-repeated"
 _A_ROWS_SPAN = f"{{{_ODS_NS_TABLE}}}number-rows-spanned"
 _A_COLS_SPAN = f"{{{_ODS_NS_TABLE}}}number-columns-spanned"
-_ODS_SPANNED = re.compile(rb"number-(?:rows|columns)-spanned")
+#: a cell merged over more than one row (what the table reading uses); every LibreOffice ods
+#: has cells spanned over one row only (the instructions' headings), which need no parse
+_ODS_SPANNED = re.compile(rb"""number-rows-spanned=["'](?!1["'])\d+""")
 _A_VTYPE = f"{{{_ODS_NS_OFFICE}}}value-type"
 _A_CALC_VTYPE = f"{{{_ODS_NS_CALCEXT}}}value-type"
 _ODS_BOOL_FORMULA = re.compile(rb"""table:formula="of:=(?:TRUE|FALSE)\(\)\"""")
@@ -82,7 +84,8 @@ class _OdsMarks:
     errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     #: sheet -> (row0, col0) -> bool, for ``=TRUE()``/``=FALSE()`` stored as numbers
     bools: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
-    #: sheet -> merged ranges (``RawSheet.merged``, before the row limit), which calamine keeps none of for ods
+    #: sheet -> merged ranges (``RawSheet.merged``, before the row limit), which calamine keeps none of for
+    #: ods; read only from a file with a range over more than one row (``_ODS_SPANNED``)
     merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
 
 

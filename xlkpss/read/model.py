@@ -37,6 +37,7 @@ class RawSheet:
     hidden: bool = False
     #: merged cell ranges as the file has them: (first row0, first col0, last row0, last
     #: col0), those of more than one cell that begin within the kept rows, in file order
+    #: (an ods: only when one of them spans more than one row, the kind the tables use)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def cell(self, row0: int, col0: int) -> Any:
