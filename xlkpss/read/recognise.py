@@ -17,7 +17,7 @@ from xlkpss.i18n import ROWS, plural_cs, plural_form
 from xlkpss.read.model import RawSheet, RawWorkbook
 from xlkpss.spec import SheetSpec, TemplateSpec, load_spec
 
-__all__ = ["MIN_SUPPORTED_VERSION", "FileIssue", "SheetData", "Submission", "a1", "col_letter", "recognise"]
+__all__ = ["MIN_SUPPORTED_VERSION", "FileIssue", "SheetData", "Submission", "a1", "col_letter", "is_blank", "recognise"]
 
 META_SHEET = "_xlkpss"
 #: The oldest template version each kind can still read (older ones are refused with
@@ -201,7 +201,8 @@ def _locate_sheet(raw: RawWorkbook, spec: SheetSpec, used: set[str]) -> tuple[Ra
     return None, None
 
 
-def _is_blank(v: Any) -> bool:
+def is_blank(v: Any) -> bool:
+    """An empty cell: nothing, or text of white space only."""
     return v is None or (isinstance(v, str) and not v.strip())
 
 
@@ -276,7 +277,7 @@ def _find_copies(raw: RawWorkbook, t: TemplateSpec, sub: Submission, used: set[s
             n = sum(
                 1
                 for row in sh.rows[header_row + 1 :]
-                if any(c < len(row) and not _is_blank(row[c]) for c in cols)
+                if any(c < len(row) and not is_blank(row[c]) for c in cols)
             )
             used.add(sh.name)
             if n:
@@ -297,7 +298,7 @@ def _lengthened_headers(
     known = set(positions.values())
     pairs = []
     for c, v in enumerate(header):
-        if c in known or _is_blank(v):
+        if c in known or is_blank(v):
             continue
         k = _label_key(v)
         hits = [f for f in missing if _begins_with(k, _label_key(f.label))]
@@ -316,7 +317,7 @@ def _filled_down(sheet: RawSheet, header_row: int, cols: set[int]) -> dict[int, 
         if c0 != c1 or c0 not in cols or r0 <= header_row or r1 <= r0:
             continue  # a block or a row of cells, the heading, a column the template has not
         value = sheet.cell(r0, c0)
-        if _is_blank(value):
+        if is_blank(value):
             continue
         for r in range(r0 + 1, r1 + 1):
             out.setdefault(r, {})[c0] = value
@@ -361,7 +362,7 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
             sub.issues.append(FileIssue("column-missing", sheet=sheet.name, column=f.label))
     known_cols = set(positions.values())
     for c, v in enumerate(header):
-        if c not in known_cols and not _is_blank(v):
+        if c not in known_cols and not is_blank(v):
             sub.issues.append(FileIssue("column-unknown", sheet=sheet.name, cell=a1(header_row, c), value=str(v)))
     cols = sorted(positions.items(), key=lambda kv: kv[1])
     err_rows = {}
@@ -380,7 +381,7 @@ def _extract(sheet: RawSheet, s: SheetSpec, pos: Any, sub: Submission, raw: RawW
                 data.records.append((r, dict.fromkeys(keys)))
             continue
         vals = [row[c] if c < n else None for c in idx]
-        if r not in err_rows and (vals.count(None) == len(vals) or all(_is_blank(v) for v in vals)):
+        if r not in err_rows and (vals.count(None) == len(vals) or all(is_blank(v) for v in vals)):
             continue
         if r in filled:  # a row with its own values, under a merged cell that shows one for it
             vals = [filled[r].get(c, v) if v is None else v for c, v in zip(idx, vals)]

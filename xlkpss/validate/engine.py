@@ -24,7 +24,7 @@ from xlkpss.fsutil import resolve_paths, sha256_file
 from xlkpss.i18n import ROWS, describe_field, plural_cs
 from xlkpss.perf import gc_paused
 from xlkpss.read.model import RawWorkbook, ReadError
-from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, recognise
+from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, is_blank, recognise
 from xlkpss.read.values import PARSERS, ParseContext, parse_value
 from xlkpss.read.zipparts import WHOLE_LIMIT
 from xlkpss.spec import Field, SheetSpec
@@ -167,37 +167,22 @@ def warm_up() -> None:
 def _issue_at(
     code: str, sheet: ParsedSheet, spec: SheetSpec, record: int, key: str, value: Any, lang_params: dict | None = None
 ) -> Issue:
+    """The issue at the field's cell; a field whose column (on a key–value sheet, row) the
+    file lacks — ``column-missing`` says so — is at its row, without a cell."""
     f = spec.field(key)
-    col0: int | None
+    row0: int | None
     if spec.layout == "keyvalue":
-        if key not in sheet.cells:  # the field's row is missing (column-missing says so): no cell
-            return _issue_without_cell(code, sheet, f, None, value, lang_params)
-        row0, col0 = sheet.cells[key], sheet.anchor
+        row0, col0 = sheet.cells.get(key), sheet.anchor  # the field's row, the value column
     else:
-        row0 = sheet.rows[record] - 1
-        if key not in sheet.cells:  # the column is missing (column-missing): the row, no cell
-            return _issue_without_cell(code, sheet, f, row0 + 1, value, lang_params)
-        col0 = sheet.cells[key]
+        row0, col0 = sheet.rows[record] - 1, sheet.cells.get(key)
+    cell = a1(row0, col0) if row0 is not None and col0 is not None else None
     params = dict(lang_params or {})
     if "expected" not in params:
         # what the field accepts, in both languages: the report language is chosen later
         params["expected_cs"] = describe_field(f, "cs")
         params["expected_en"] = describe_field(f, "en")
-    return make_issue(code, sheet=sheet.sheet_name, cell=a1(row0, col0), row=row0 + 1, column=f.label, value=value, field_key=key, **params)
-
-
-def _issue_without_cell(
-    code: str, sheet: ParsedSheet, f: Field, row: int | None, value: Any, lang_params: dict | None
-) -> Issue:
-    """An issue of a field whose column (or, on a key–value sheet, row) the file does not
-    have: at the row, named by the field's label, without a cell."""
-    params = dict(lang_params or {})
-    if "expected" not in params:
-        params["expected_cs"] = describe_field(f, "cs")
-        params["expected_en"] = describe_field(f, "en")
-    return make_issue(
-        code, sheet=sheet.sheet_name, cell=None, row=row, column=f.label, value=value, field_key=f.key, **params
-    )
+    row = None if row0 is None else row0 + 1
+    return make_issue(code, sheet=sheet.sheet_name, cell=cell, row=row, column=f.label, value=value, field_key=key, **params)
 
 
 def _file_issue(fi: FileIssue) -> Issue:
@@ -289,20 +274,16 @@ _TOTAL_WORDS = re.compile(
 )
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _total_row(record: dict[str, Any], required: list[str]) -> tuple[str, str] | None:
     """(field key, text) when the row is a row of totals: its first filled cell is a text
     that starts with a word of totals (``_TOTAL_WORDS``) and a required field is empty (a
     complete record is a record, whatever its first word); None for any other row."""
     for key, value in record.items():
-        if _blank(value):
+        if is_blank(value):
             continue
         if type(value) is not str or _TOTAL_WORDS.match(value) is None:
             return None
-        if not any(_blank(record.get(k)) for k in required):
+        if not any(is_blank(record.get(k)) for k in required):
             return None
         return key, value.strip()
     return None
