@@ -61,6 +61,20 @@ def _inputs_of_level(
     return results, summaries
 
 
+def _summary_name(c: Consolidated) -> str:
+    return Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name
+
+
+def _groups_text(groups: dict[str, list[str]]) -> str:
+    """„2025: obec_x.xlsx; 2026: 11 souborů“: the groups with the fewest files first — the
+    stray ones to look at — naming the files of a group of up to three."""
+    order = sorted(groups.items(), key=lambda kv: (len(kv[1]), czech_key(kv[0])))
+    return "; ".join(
+        f"{what}: " + (", ".join(sorted(files, key=czech_key)) if len(files) <= 3 else plural_cs(len(files), FILES))
+        for what, files in order
+    )
+
+
 def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Consolidated]) -> Territory:
     """The ORP / kraj of the files when it is unique (obce and ORP files first, then
     providers); for a national merge the Czech Republic."""
@@ -87,22 +101,18 @@ def infer_territory(level: str, results: Sequence[Any], summaries: Sequence[Cons
     for c in summaries:
         code = str(c.meta.get("territory_code") or "")
         if code in orps():
-            name = Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name
-            primary.setdefault(code if level == "orp" else orps()[code]["kod_kraje"], []).append(name)
+            primary.setdefault(code if level == "orp" else orps()[code]["kod_kraje"], []).append(_summary_name(c))
     found = primary or fallback
     what = "ORP" if level == "orp" else "kraj"
     option = f"--{level}"
     if not found:
         raise MergeError(f"z dodaných souborů nelze určit {what}; zadejte ho volbou {option} KÓD")
     if len(found) > 1:
-        # the territories with the fewest files first, naming up to three (the stray ones)
-        parts = [
-            (f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})")
-            + ": "
-            + (", ".join(sorted(files, key=czech_key)) if len(files) <= 3 else plural_cs(len(files), FILES))
-            for c, files in sorted(found.items(), key=lambda kv: (len(kv[1]), czech_key(kv[0])))
-        ]
-        raise MergeError(f"soubory jsou z více území ({'; '.join(parts)}); zadejte slučované území volbou {option} KÓD")
+        named = {
+            (f"{orps()[c]['nazev_orp']} ({c})" if level == "orp" else f"{regions()[c]['nazev_kraje']} ({c})"): files
+            for c, files in found.items()
+        }
+        raise MergeError(f"soubory jsou z více území ({_groups_text(named)}); zadejte slučované území volbou {option} KÓD")
     code = next(iter(found))
     return make_territory(orp=code) if level == "orp" else make_territory(kraj=code)
 
@@ -118,15 +128,10 @@ def infer_year(results: Sequence[Any], summaries: Sequence[Consolidated], level:
     for c in summaries:
         y = clean_value(c.meta.get("year"))
         if y:
-            name = Path(str(c.meta.get("source_path") or c.meta.get("file") or "souhrn")).name
-            files_of.setdefault(int(y), []).append(name)
+            files_of.setdefault(int(y), []).append(_summary_name(c))
     if not files_of:
         raise MergeError("z dodaných souborů nelze určit rok; zadejte ho volbou --year RRRR")
     if len(files_of) > 1:
-        # the years with the fewest files first: usually the stray ones to look at
-        parts = [
-            f"{year}: " + (", ".join(sorted(names, key=czech_key)) if len(names) <= 3 else plural_cs(len(names), FILES))
-            for year, names in sorted(files_of.items(), key=lambda kv: (len(kv[1]), kv[0]))
-        ]
-        raise MergeError(f"soubory jsou za více let ({'; '.join(parts)}); zadejte slučovaný rok volbou --year RRRR")
+        by_year = {str(year): names for year, names in sorted(files_of.items())}
+        raise MergeError(f"soubory jsou za více let ({_groups_text(by_year)}); zadejte slučovaný rok volbou --year RRRR")
     return next(iter(files_of))

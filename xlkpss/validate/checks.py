@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from xlkpss.codelists import codelist, is_related_type, municipalities, orps
+from xlkpss.codelists import codelist, fold_name, is_related_type, municipalities, orps
 from xlkpss.i18n import format_number
 from xlkpss.spec import SheetSpec, load_spec
 
@@ -372,10 +372,7 @@ def batch_row_checks(
 
 
 def _words(text: str) -> list[str]:
-    import unicodedata
-
-    plain = "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
-    return "".join(c if c.isalnum() else " " for c in plain).split()
+    return "".join(c if c.isalnum() else " " for c in fold_name(text)).split()
 
 
 #: words of an obec's name that say nothing about which obec it is
