@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -28,10 +27,24 @@ from pathlib import Path
 
 from xlkpss.read.safety import DEFAULT_LIMITS, ReadLimits
 
-__all__ = ["BOOK_NAME", "MAX_MEMBERS", "as_given", "unpack_zip"]
+__all__ = [
+    "LOCK_PREFIXES",
+    "MAX_MEMBERS",
+    "REPORTED_SUFFIXES",
+    "SPREADSHEET_SUFFIXES",
+    "as_given",
+    "is_workbook_member",
+    "unpack_zip",
+]
 
-#: a member of a plain archive that is a workbook by its name (not a lock or macOS file)
-BOOK_NAME = re.compile(r"(?:^|/)(?!~\$|\.~lock|\._)[^/]+\.(?:xlsx|xlsm|xls|ods)$", re.IGNORECASE)
+#: what a returned workbook is named, in a folder or an archive
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"})
+#: what else a submission comes as, which is not read: a ZIP e-mailed with workbooks in it,
+#: Excel's binary .xlsb, Apple Numbers, flat OpenDocument, other archives.  Listed so that
+#: the report says why (never silently left out)
+REPORTED_SUFFIXES = frozenset({".zip", ".xlsb", ".numbers", ".fods", ".7z", ".rar"})
+#: the lock files Excel („~$…“) and LibreOffice („.~lock…“) keep beside an open file
+LOCK_PREFIXES = ("~$", ".~lock")
 #: an archive with more members of the kinds asked for is not unpacked (reported instead)
 MAX_MEMBERS = 1000
 _CHUNK = 1 << 20
@@ -55,8 +68,14 @@ def _remove(root: Path, owner: int) -> None:
 
 
 def _wanted(name: str, suffixes: Collection[str]) -> bool:
+    """A member named like one of ``suffixes``, not a lock file nor macOS's „._“ metadata."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return not base.startswith(("~$", ".~lock", "._")) and Path(base).suffix.lower() in suffixes
+    return not base.startswith((*LOCK_PREFIXES, "._")) and Path(base).suffix.lower() in suffixes
+
+
+def is_workbook_member(name: str) -> bool:
+    """Whether a member of a plain archive is a workbook by its name."""
+    return _wanted(name, SPREADSHEET_SUFFIXES)
 
 
 def unpack_zip(path: Path, suffixes: Collection[str], limits: ReadLimits = DEFAULT_LIMITS) -> list[Path] | None:

@@ -166,8 +166,10 @@ def _guess_kind(raw: RawWorkbook) -> str | None:
     return best_kind
 
 
-def _instructions_names() -> set[str]:
-    return {s.name for t in load_spec().templates.values() for s in t.sheets if s.layout == "instructions"}
+@lru_cache(maxsize=1)
+def _instructions_names() -> frozenset[str]:
+    """The instructions sheets' names (the spec's; asked for every file)."""
+    return frozenset(s.name for t in load_spec().templates.values() for s in t.sheets if s.layout == "instructions")
 
 
 def _looks_like_instructions(sheet: RawSheet) -> bool:

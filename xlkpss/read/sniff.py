@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlkpss.read.archives import BOOK_NAME
+from xlkpss.read.archives import is_workbook_member
 from xlkpss.read.failures import short_error
 from xlkpss.read.model import ReadError
 from xlkpss.read.safety import (
@@ -404,7 +404,7 @@ def _probe_open_zip(zf: zipfile.ZipFile, limits: ReadLimits, members: Members) -
     if workbook is None:
         if names.any_under("xl/") or names.get("[Content_Types].xml"):
             raise ReadError("file-corrupt", "chybí část xl/workbook.xml")
-        books = sorted(n.replace("\\", "/").rsplit("/", 1)[-1] for n in zf.namelist() if BOOK_NAME.search(n))
+        books = sorted(n.replace("\\", "/").rsplit("/", 1)[-1] for n in zf.namelist() if is_workbook_member(n))
         if books:  # an e-mailed ZIP of submissions: they are to be unpacked, not lost
             shown = ", ".join(books[:3]) + (f" a {len(books) - 3} další" if len(books) > 3 else "")
             raise ReadError("file-archive", f"{len(books)} {_books_word(len(books))}: {shown}")

@@ -23,6 +23,7 @@ from xlkpss.collate import czech_key
 from xlkpss.fsutil import resolve_paths, sha256_file
 from xlkpss.i18n import ROWS, describe_field, plural_cs
 from xlkpss.perf import gc_paused
+from xlkpss.read.archives import LOCK_PREFIXES, REPORTED_SUFFIXES, SPREADSHEET_SUFFIXES, unpack_zip
 from xlkpss.read.model import RawWorkbook, ReadError
 from xlkpss.read.recognise import FileIssue, SheetData, Submission, a1, is_blank, recognise
 from xlkpss.read.values import PARSERS, ParseContext, parse_value
@@ -41,11 +42,8 @@ __all__ = [
     "validate_paths",
 ]
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm"}
-#: what else a submission comes as in a folder of returned files, which is not read: a ZIP
-#: e-mailed with workbooks in it, Excel's binary .xlsb, Apple Numbers, flat OpenDocument,
-#: other archives.  Listed so that the report says why (never silently left out)
-REPORTED_SUFFIXES = {".zip", ".xlsb", ".numbers", ".fods", ".7z", ".rar"}
+#: the files a folder walk takes (``xlkpss.read.archives``: workbooks and what is reported)
+_COLLECTED = SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES
 
 
 @dataclass
@@ -753,10 +751,8 @@ def _unpacked(path: Path) -> list[Path] | None:
     that is not to be unpacked — then it is read as a file and says why it is no workbook."""
     if path.suffix.lower() != ".zip" or not path.is_file():
         return None
-    from xlkpss.read.archives import unpack_zip
-
     # an archive inside is taken out too, not unpacked: it is then reported (file-archive)
-    return unpack_zip(path, SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES)
+    return unpack_zip(path, _COLLECTED)
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -776,8 +772,8 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
                 # in Czech alphabetical order of the path in the folder (Čáslav before Dolany, Cheb after Hodonín)
                 for q in sorted(p.rglob("*"), key=lambda q: czech_key(q.relative_to(p).as_posix()))
                 if q.is_file()
-                and q.suffix.lower() in SPREADSHEET_SUFFIXES | REPORTED_SUFFIXES
-                and not q.name.startswith((".~lock", "~$"))
+                and q.suffix.lower() in _COLLECTED
+                and not q.name.startswith(LOCK_PREFIXES)
                 and not is_apple_double(q)
             ]
             out.extend(found)
