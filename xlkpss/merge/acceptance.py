@@ -239,7 +239,7 @@ def _resubmission_diff(old: Source, new: Source, lines: Lines) -> str:
     return d.describe()
 
 
-def check_something_merged(sources: list[Source], level: str, territory: Territory, year: int | None = None) -> None:
+def check_something_merged(sources: list[Source], level: str, territory: Territory, year: int) -> None:
     """Nothing but inputs of another level, not a single row inside the territory (a wrong
     --orp / --kraj), or every file with rows of another year (a wrong --year): a workbook
     would be wrong, so the merge stops."""
@@ -247,11 +247,10 @@ def check_something_merged(sources: list[Source], level: str, territory: Territo
         raise MergeError(nothing_left_message((s.name, s.note) for s in sources))
     if any(s.rows_merged for s in sources):
         return
-    if year is not None:
-        years = [_year_of(s) for s in sources if s.rows_read and not s.left_out]
-        others = sorted({y for y in years if y is not None and y != year})
-        if others and all(y is not None and y != year for y in years):
-            raise MergeError(wrong_year_message(year, others))
+    years = [_year_of(s) for s in sources if s.rows_read and not s.left_out]
+    others = sorted({y for y in years if y is not None and y != year})
+    if others and all(y is not None and y != year for y in years):
+        raise MergeError(wrong_year_message(year, others))
     outside = [s for s in sources if s.status == "outside"]
     if not outside:
         return
