@@ -14,7 +14,7 @@ import xlsxwriter
 from xlkpss.codelists import territory
 from xlkpss.merge.consolidate import merge_paths
 from xlkpss.merge.workbook import read_consolidated, write_consolidated
-from xlkpss.merge.xlsxrows import Formula, RowsWorksheet, is_classic
+from xlkpss.merge.xlsxrows import Formula, FormulaRow, RowsWorksheet, is_classic
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -112,6 +112,16 @@ def _write_awkward(path: Path) -> None:
     # a block whose first row is empty (the sheet's dimensions start at its first cell)
     later = wb.add_worksheet("Later", worksheet_class=RowsWorksheet)
     later.write_rows(3, [[None, None], [None, 7], ["x", None]], [None, fill], [None, None])
+    # computed columns: one FormulaRow for rows that differ only in their number (# here),
+    # its cached results the row's values — a number, a fraction, nothing, a text, a date
+    computed = wb.add_worksheet("Computed", worksheet_class=RowsWorksheet)
+    total = FormulaRow((1, 3), ("=SUM(A#:A#)*2", '=IF(A#>0,"a&b<"&B#,"")'), "#")
+    other = FormulaRow((2,), ("=COUNTIFS(A:A,A#)",), "#")
+    rows = [[1, 2, None, 9], [2, 4.5, 1, "a&b<4.5"], ["x", None, None, None], [3, dt.date(2026, 3, 1), 7, None]]
+    computed.write_rows(
+        0, rows, [None, date, fill, None], [None, None, fill, fill], [fill, fill, None, None],
+        lambda i, vals: None if i == 2 else other if i == 3 else total,
+    )  # fmt: skip
     wb.close()
 
 
@@ -144,6 +154,14 @@ def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
     assert rec.max_row == 5 and all(rec.cell(4, j).value is None for j in range(1, 5))
     cached = openpyxl.load_workbook(fast, data_only=True)["Data"]
     assert [cached.cell(4, j).value for j in (1, 2, 6)] == [3.5, "ano", True]
+    comp = openpyxl.load_workbook(fast)["Computed"]
+    assert [comp.cell(1, j).value for j in range(1, 5)] == [1, "=SUM(A1:A1)*2", None, '=IF(A1>0,"a&b<"&B1,"")']
+    assert [comp.cell(2, j).value for j in (2, 3, 4)] == ["=SUM(A2:A2)*2", 1, '=IF(A2>0,"a&b<"&B2,"")']
+    assert [comp.cell(3, j).value for j in range(1, 5)] == ["x", None, None, None]  # no FormulaRow: values only
+    assert [comp.cell(4, j).value for j in (2, 3, 4)] == [dt.datetime(2026, 3, 1), "=COUNTIFS(A:A,A4)", None]
+    comp = openpyxl.load_workbook(fast, data_only=True)["Computed"]
+    assert [comp.cell(r, 2).value for r in (1, 2)] == [2, 4.5] and comp["D2"].value == "a&b<4.5"
+    assert comp["D1"].value == 9 and comp["C4"].value == 7
 
 
 def test_classic_formulas():
@@ -197,7 +215,7 @@ def test_next_level_from_memory_equals_next_level_from_the_files(tmp_path):
 
 
 def test_formula_templates_give_each_row_its_own_formulas():
-    """``Formulas.cells_of`` (one template per row signature, the row number put in)
+    """``Formulas.rows_of`` (one ``FormulaRow`` per row signature, the row number put in)
     gives every row of the computed sheets exactly what ``for_sheet`` makes for it."""
     from xlkpss.merge.bookformat import SheetLayout
     from xlkpss.merge.formulas import Formulas
@@ -213,9 +231,12 @@ def test_formula_templates_give_each_row_its_own_formulas():
         formulas = Formulas(c, layouts)
         for key in ("capacities", "funding", "plan_summary", "coverage"):
             cols = layouts[key].columns
-            make, cells = formulas.for_sheet(key), formulas.cells_of(key, cols)
+            make, rows = formulas.for_sheet(key), formulas.rows_of(key, cols)
+            first = layouts[key].first
             for i, vals in enumerate(c.table(key).to_numpy(dtype=object).tolist()):
                 expected = {cols.index(col): text for col, text in make(i, dict(zip(cols, vals))).items()}
-                assert dict(cells(i, vals)) == expected, (key, i)
+                got = rows(i, vals).formulas(first + i, vals)
+                assert {j: f.text for j, f in got} == expected, (key, i)
+                assert all(f.classic and f.value == ("" if vals[j] is None else vals[j]) for j, f in got)
                 checked += len(expected)
     assert checked > 100

@@ -11,6 +11,7 @@ from xlkpss.merge.bookformat import SheetLayout
 from xlkpss.merge.clean import clean_value
 from xlkpss.merge.model import Consolidated
 from xlkpss.merge.tables import TOTAL_LABEL, criteria_column
+from xlkpss.merge.xlsxrows import FormulaRow
 from xlkpss.spec import load_spec
 
 __all__ = ["Formulas", "formula_result"]
@@ -69,35 +70,37 @@ class Formulas:
             "overview": self.overview,
         }.get(key)
 
-    def cells_of(self, key: str, cols: list[str]) -> Callable[[int, list[Any]], list[tuple[int, str]]] | None:
-        """``cells(i, values)``: the formulas of data row ``i`` as (column index, formula),
-        what ``for_sheet`` makes.  Rows with the same signature get the same formulas but
-        for their row number: made once, as a template, and the number put in."""
+    def rows_of(self, key: str, cols: list[str]) -> Callable[[int, list[Any]], FormulaRow | None] | None:
+        """``rows(i, values)``: the formulas of data row ``i`` as a ``FormulaRow``, what
+        ``for_sheet`` makes.  Rows with the same signature get the same formulas but for
+        their row number: one ``FormulaRow`` for all of them, with the row number left
+        out (``_TEMPLATE_ROW``) for the writer to put in."""
         make = self.for_sheet(key)
         if make is None:
             return None
         index = {col: j for j, col in enumerate(cols)}
-        signature = _SIGNATURES.get(key)
-        if signature is None:
-            return lambda i, vals: [(index[c], f) for c, f in make(i, dict(zip(cols, vals))).items() if c in index]
         first = self.L[key].first
-        template_i = int(_TEMPLATE_ROW) - first
-        templates: dict[tuple, tuple[list[int], str]] = {}
+        signature = _SIGNATURES.get(key)
+        if signature is None:  # a FormulaRow for each row, with its number in already
 
-        def cells(i: int, vals: list[Any]) -> list[tuple[int, str]]:
+            def row_of(i: int, vals: list[Any]) -> FormulaRow:
+                made = {c: f for c, f in make(i, dict(zip(cols, vals))).items() if c in index}
+                return FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
+
+            return row_of
+        template_i = int(_TEMPLATE_ROW) - first
+        templates: dict[tuple, FormulaRow] = {}
+
+        def rows(i: int, vals: list[Any]) -> FormulaRow:
             r = dict(zip(cols, vals))
             sig = signature(r)
             template = templates.get(sig)
             if template is None:
                 made = {c: f for c, f in make(template_i, r).items() if c in index}
-                # one string for all, so that the row number goes in with one replace
-                template = templates[sig] = ([index[c] for c in made], "\0".join(made.values()))
-            columns, joined = template
-            if not columns:
-                return []
-            return list(zip(columns, joined.replace(_TEMPLATE_ROW, str(first + i)).split("\0")))
+                template = templates[sig] = FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
+            return template
 
-        return cells
+        return rows
 
     def capacities(self, i: int, r: dict[str, Any]) -> dict[str, str]:
         S, me = self.L["services"], self.L["capacities"]

@@ -191,26 +191,6 @@ def write_consolidated(
 _FILLED_SHEETS = ("gaps", "changes", "overview", "errors", network.SHEET_KEY)
 
 
-def _with_formulas(rows: list[list[Any]], cells: Callable[[int, list[Any]], list[tuple[int, str]]]) -> list[list[Any]]:
-    """The rows with the computed columns' values as ``Formula``s (the value its cached
-    result); the rows themselves are left as they are."""
-    out = []
-    for i, vals in enumerate(rows):
-        computed = cells(i, vals)
-        if computed:
-            vals = list(vals)
-            for j, text in computed:
-                value = vals[j]
-                result = "" if value is None else value if type(value) in _CLEAN_RESULTS else formula_result(value)
-                vals[j] = Formula(text, result, True)
-        out.append(vals)
-    return out
-
-
-#: values that are their own cached result (clean already)
-_CLEAN_RESULTS = frozenset({int, float})
-
-
 def _computed_cells(
     w: Writer,
     key: str,
@@ -289,9 +269,7 @@ def _write_sheet(
         # a record sheet (Služby, Aktivity, …) or a computed one (Kapacity, Financování …):
         # no fills: the format follows the column and whether the value is text or a
         # formula; an empty cell needs no cell at all
-        computed = formulas.cells_of(key, cols)
-        cells = _with_formulas(rows, computed) if computed is not None else rows
-        ws.write_rows(first, cells, plain, plain_text, [w.fmt(kind) for kind in kinds])
+        ws.write_rows(first, rows, plain, plain_text, [w.fmt(kind) for kind in kinds], formulas.rows_of(key, cols))
     else:
         for i, vals in enumerate(rows):
             ws.write_cells(

@@ -43,7 +43,7 @@ import math
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import xlsxwriter.worksheet
@@ -51,7 +51,7 @@ from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["Formula", "RowsWorksheet"]
+__all__ = ["Formula", "FormulaRow", "RowsWorksheet"]
 
 #: the longest text a cell holds, in UTF-16 code units (Excel's limit)
 MAX_TEXT_UNITS = 32767
@@ -80,6 +80,27 @@ class Formula(NamedTuple):
     text: str
     value: Any = 0
     classic: bool = False
+
+
+class FormulaRow(NamedTuple):
+    """The formulas of every row of a table that differs from another only in its row
+    number: ``texts[k]`` (``=…``, classic functions only, see ``Formula``) is the formula
+    of column ``columns[k]``, with ``placeholder`` wherever the row's own Excel row number
+    goes.  The cell's cached result is the row's value in that column ("" for None).
+    ``write_rows`` escapes and splits each text once per ``FormulaRow``, then puts each
+    row's number in; the cells are those of ``Formula(text, value, classic=True)``."""
+
+    columns: tuple[int, ...]
+    texts: tuple[str, ...]
+    placeholder: str
+
+    def formulas(self, row: int, vals: Sequence[Any]) -> list[tuple[int, Formula]]:
+        """The cells of Excel row ``row`` (1-based) with values ``vals``, as ``Formula``s."""
+        number = str(row)
+        return [
+            (j, Formula(text.replace(self.placeholder, number), "" if vals[j] is None else vals[j], True))
+            for j, text in zip(self.columns, self.texts)
+        ]
 
 
 class _Row:
@@ -209,11 +230,14 @@ class RowsWorksheet(Worksheet):
         formats: Sequence[Any],
         text_formats: Sequence[Any],
         formula_formats: Sequence[Any] | None = None,
+        formula_rows: Callable[[int, Sequence[Any]], FormulaRow | None] | None = None,
     ) -> None:
         """Rows of a table whose format follows the column: value ``j`` of row ``i``
         goes to ``(first_row + i, j)`` with ``formats[j]``, or ``text_formats[j]`` when
         it is text, or ``formula_formats[j]`` when it is a ``Formula``; None is no cell.
-        Values are str, int, float, date, datetime or ``Formula``.
+        Values are str, int, float, date, datetime or ``Formula``.  ``formula_rows(i,
+        values)``: the ``FormulaRow`` of row ``i`` (or None), whose columns are formulas
+        with the row's values as their cached results.
 
         The same cells as ``write_cells`` row by row (and exactly that with
         ``fast = False``), with the work per cell reduced to its XML.
@@ -226,6 +250,11 @@ class RowsWorksheet(Worksheet):
 
         if not self.fast or not all(hasattr(self, name) for name in _INTERNALS):
             for i, vals in enumerate(rows):
+                template = formula_rows(i, vals) if formula_rows is not None else None
+                if template is not None and template.columns:
+                    vals = list(vals)
+                    for j, formula in template.formulas(first_row + i + 1, vals):
+                        vals[j] = formula
                 self.write_cells(first_row + i, [(j, v, fmt_of(j, v)) for j, v in enumerate(vals) if v is not None])
             return
         width = len(formats)
@@ -246,11 +275,39 @@ class RowsWorksheet(Worksheet):
         cells = self.table
         dates: dict[Any, float] = {}  # date -> Excel number (dates repeat: date_filled)
         low_row = low_col = high_row = high_col = -1  # the block written, checked against the sheet at the end
+        # id(FormulaRow) -> (it, {column: its formula's XML text split at the row number})
+        compiled: dict[int, tuple[FormulaRow, dict[int, list[str]]]] = {}
+        split: dict[int, list[str]] | None = None
         for i, vals in enumerate(rows):
             r = first_row + i + 1
             parts = []
             first = last = -1
+            if formula_rows is not None:
+                template = formula_rows(i, vals)
+                if template is None or not template.columns:
+                    split = None
+                else:
+                    entry = compiled.get(id(template))
+                    if entry is None or entry[0] is not template:
+                        entry = compiled[id(template)] = template, {
+                            j: _escape(text.removeprefix("=")).split(template.placeholder)
+                            for j, text in zip(template.columns, template.texts)
+                        }
+                    split, row_number = entry[1], str(r)
             for j, v in enumerate(vals):
+                if split is not None and j in split:
+                    mid = formula_mid[j]
+                    if mid is None:
+                        mid = formula_mid[j] = f'"{self._style(formula_formats[j])}'
+                    if type(v) is int or type(v) is float:
+                        parts.append(f"{heads[j]}{r}{mid}><f>{row_number.join(split[j])}</f><v>{v}</v></c>")
+                    else:  # a text, a date or nothing as the result: what Formula() gives
+                        formula = dict(template.formulas(r, vals))[j]
+                        parts.append(f"{heads[j]}{r}{mid}{self._formula_xml(formula)}")
+                    if first < 0:
+                        first = j
+                    last = j
+                    continue
                 if v is None:
                     continue
                 kind = type(v)
