@@ -240,3 +240,45 @@ def test_formula_templates_give_each_row_its_own_formulas():
                 assert all(f.classic and f.value == ("" if vals[j] is None else vals[j]) for j, f in got)
                 checked += len(expected)
     assert checked > 100
+
+
+def test_column_widths_measured_by_type_are_the_longest_value_as_text():
+    """``_width`` takes a column of only text, only whole numbers or only dates without a
+    call per value and stops at the width it cannot exceed: the same widths as measuring
+    ``len(str(v))`` of every value, for columns of every kind and any mix of values."""
+    import random
+
+    from xlkpss.merge.cellstyle import _width, kind_of
+
+    def reference(key: str, col: str, label: str, values: list) -> float:  # the rule, value by value
+        from xlkpss.merge.cellstyle import _heading_width, _spec_widths
+
+        if col in ("sha256", "src_sha256"):
+            return 14
+        base = _spec_widths().get(col)
+        if not base:
+            longest = max(map(len, map(str, [v for v in values[:300] if v is not None])), default=0)
+            if kind_of(key, col) in ("int", "money", "pct", "dec", "per1000", "year", "date"):
+                longest = min(longest + (4 if kind_of(key, col) == "money" else 1), 18)
+            base = min(max(longest + 2, 8), 48)
+        return max(base, _heading_width(label), 7)
+
+    rnd = random.Random(7)
+    makers = [
+        lambda: None,
+        lambda: rnd.choice(["", "a", "Praha", "x" * rnd.randint(1, 80)]),
+        lambda: rnd.randint(-(10 ** rnd.randint(0, 20)), 10 ** rnd.randint(0, 20)),
+        lambda: rnd.random() * 10 ** rnd.randint(-3, 12),
+        lambda: dt.date(rnd.randint(1, 9999), 1, 31),
+        lambda: dt.datetime(2026, 1, 31, 8, rnd.randint(0, 59)),
+    ]
+    columns = [("services", "nazev_sluzby"), ("funding", "share"), ("funding", "naklady"), ("capacities", "per_1000"),
+               ("submissions", "date_filled"), ("services", "poznamka"), ("funding", "territory_name")]  # fmt: skip
+    checked = 0
+    for _ in range(3000):
+        kinds = rnd.sample(range(len(makers)), rnd.randint(1, 3))
+        values = tuple(makers[rnd.choice(kinds)]() for _ in range(rnd.randint(0, 320)))
+        for key, col in columns:
+            assert _width(key, col, "Nadpis", values) == reference(key, col, "Nadpis", list(values)), (key, col, values)
+            checked += 1
+    assert checked == 3000 * len(columns)

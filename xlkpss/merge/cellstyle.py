@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from xlkpss.merge import network
@@ -25,6 +25,7 @@ __all__ = [
     "clean_rows",
     "column_widths",
     "coverage_highlight",
+    "head_columns",
     "kind_of",
     "overview_kind",
     "print_setup",
@@ -267,12 +268,36 @@ def _width(key: str, col: str, label: str, values: list[Any]) -> float:
         return 14  # for programs; the full hash is in the cell
     base = _spec_widths().get(col)
     if not base:  # as wide as the longest value
-        longest = max(map(len, map(str, [v for v in values[:300] if v is not None])), default=0)
         kind = kind_of(key, col)
         if kind in ("int", "money", "pct", "dec", "per1000", "year", "date"):
-            longest = min(longest + (4 if kind == "money" else 1), 18)
+            extra = 4 if kind == "money" else 1
+            longest = min(_longest(values[:300], 18 - extra) + extra, 18)
+        else:
+            longest = _longest(values[:300], 46)
         base = min(max(longest + 2, 8), 48)
     return max(base, _heading_width(label), 7)
+
+
+def _longest(values: Sequence[Any], enough: int) -> int:
+    """The length of the longest value as text (None is no value), or any length of at
+    least ``enough`` (what is wider counts no more): for a column of only text, only
+    whole numbers or only dates without a call per value."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if types == {str}:
+        return max(map(len, filter(None, values)), default=0)
+    if types == {int}:  # the longest text of an int is that of the largest or of the smallest
+        numbers = [v for v in values if v is not None]
+        return max(len(str(max(numbers))), len(str(min(numbers))))
+    if types == {dt.date}:
+        return 10  # 2026-01-31
+    longest = 0
+    for v in values:
+        if v is not None and (n := len(str(v))) > longest:
+            longest = n
+            if n >= enough:
+                break
+    return longest
 
 
 @functools.lru_cache(maxsize=4096)
@@ -311,22 +336,28 @@ _LINE_HEIGHT = 15
 
 _MAX_ROW_HEIGHT = 409
 
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
-def _head_columns(rows: list[list[Any]], n: int) -> list[tuple[Any, ...]]:
+
+def head_columns(rows: list[list[Any]], n: int) -> list[tuple[Any, ...]]:
     """The values of the first 300 rows (what widths are measured on), column by column."""
     head = list(zip(*rows[:300]))
     return head if head else [()] * n
 
 
-def wrap_cut_text(rows: list[list[Any]], kinds: list[str], wraps: list[bool], widths: list[float]) -> list[bool]:
-    """Wrap also a text column whose longest value (of the first 300 rows, as the width
-    is measured) is wider than the column: otherwise the next column cuts it on screen."""
+def wrap_cut_text(head: list[tuple[Any, ...]], kinds: list[str], wraps: list[bool], widths: list[float]) -> list[bool]:
+    """Wrap also a text column whose longest value (of the first 300 rows, ``head``: as
+    the width is measured) is wider than the column: otherwise the next column cuts it on
+    screen."""
     out = list(wraps)
-    head = _head_columns(rows, len(kinds))
     for j, kind in enumerate(kinds):
         if out[j] or kind != "text":
             continue
-        longest = max(map(len, [v for v in head[j] if isinstance(v, str)]), default=0)
+        values = head[j]
+        if set(map(type, values)) <= _TEXT_OR_NONE:
+            longest = max(map(len, filter(None, values)), default=0)
+        else:
+            longest = max(map(len, [v for v in values if isinstance(v, str)]), default=0)
         out[j] = longest > widths[j] - 1
     return out
 
@@ -350,17 +381,20 @@ def row_heights(first: int, rows: list[list[Any]], widths: list[float], wraps: l
     return {first + i: min(_LINE_HEIGHT * lines[i], _MAX_ROW_HEIGHT) for i in sorted(lines)}
 
 
-def column_widths(key: str, cols: list[str], labels: list[str], rows: list[list[Any]], wraps: list[bool]) -> list[float]:
-    """Column widths (characters): the longest value as shown, a wrapped text column at
-    most ``_WRAP_WIDTH``; Přehled has fixed widths."""
+def column_widths(
+    key: str, cols: list[str], labels: list[str], head: list[tuple[Any, ...]], wraps: list[bool]
+) -> list[float]:
+    """Column widths (characters): the longest value as shown (of the first 300 rows,
+    ``head_columns``), a wrapped text column at most ``_WRAP_WIDTH``; Přehled has fixed
+    widths."""
     if key == "overview":
         fixed = {"label": 40, "value": 48, "unit": 13, "note": 60, "metric": 16}
         return [fixed.get(col, 14) for col in cols]
     out = []
-    for j, (col, values) in enumerate(zip(cols, _head_columns(rows, len(cols)))):
+    for j, (col, values) in enumerate(zip(cols, head)):
         if col == "status":
-            values = [STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in values]
-        width = _width(key, col, labels[j], list(values))
+            values = tuple(STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in values)
+        width = _width(key, col, labels[j], values)
         if wraps[j]:
             width = min(width, _WRAP_WIDTH)
         out.append(width)

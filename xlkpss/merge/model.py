@@ -443,6 +443,9 @@ class Consolidated:
     tables: dict[str, Any] = field(default_factory=dict)
 
     def table(self, key: str):
+        found = self.tables.get(key)
+        if found is not None:
+            return found
         import pandas as pd
 
-        return self.tables.get(key, pd.DataFrame())
+        return pd.DataFrame()

@@ -50,6 +50,7 @@ from xlkpss.merge.cellstyle import (
     clean_rows,
     column_widths,
     coverage_highlight,
+    head_columns,
     kind_of,
     overview_kind,
     print_setup,
@@ -256,8 +257,9 @@ def _write_sheet(
     _write_title_rows(w, ws, key, cols, rows, title, meta)
     kinds = [kind_of(key, col) for col in cols]
     wraps = [wraps_text(key, col) for col in cols]
-    widths = column_widths(key, cols, labels, rows, wraps)
-    wraps = wrap_cut_text(rows, kinds, wraps, widths)
+    head = head_columns(rows, len(cols))
+    widths = column_widths(key, cols, labels, head, wraps)
+    wraps = wrap_cut_text(head, kinds, wraps, widths)
     # the formats of a cell without a fill: by column, for a number and for a text
     plain = [w.fmt(kind, wrap=wrap) for kind, wrap in zip(kinds, wraps)]
     plain_text = [w.fmt("text", wrap=wrap) for wrap in wraps]

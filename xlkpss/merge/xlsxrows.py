@@ -623,6 +623,11 @@ _MEMO_ENTRIES = 1024
 _deflated: dict[tuple[int | None, bytes], tuple[bytes, int]] = {}
 
 
+def forget_deflated() -> None:
+    """Empty the memo of deflated small parts (for benchmarks: a run's first workbook)."""
+    _deflated.clear()
+
+
 def _deflate(data: bytes, level: int | None) -> tuple[bytes, int]:
     """What zipfile writes for ``data`` (its compressor, one ``compress`` then ``flush``)
     and the CRC-32."""
