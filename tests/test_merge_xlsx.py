@@ -93,6 +93,7 @@ def _write_awkward(path: Path) -> None:
     ws.set_row(2, 30)  # a row with cells and a height
     ws.set_row(40, 45)  # a row with a height only, in a block of 16 rows without cells
     ws.set_row_heights({1: 30, 3: 45.5, 60: 409})  # in bulk: rows with cells and one without
+    ws.set_column_widths([7, 1, 12.5, 48, 30], [False, False, True, False, True])  # in bulk, two hidden
     # a record table: the format follows the column and whether the value is text
     records = wb.add_worksheet("Records", worksheet_class=RowsWorksheet)
     number = [fill, date, None, fill]
@@ -154,6 +155,8 @@ def test_awkward_values_identical_to_the_cell_api(monkeypatch, tmp_path):
     assert rec.max_row == 5 and all(rec.cell(4, j).value is None for j in range(1, 5))
     cached = openpyxl.load_workbook(fast, data_only=True)["Data"]
     assert [cached.cell(4, j).value for j in (1, 2, 6)] == [3.5, "ano", True]
+    assert ws.column_dimensions["C"].hidden and not ws.column_dimensions["D"].hidden
+    assert ws.column_dimensions["D"].width == pytest.approx(48.7109375)  # 48 characters: 341 px
     comp = openpyxl.load_workbook(fast)["Computed"]
     assert [comp.cell(1, j).value for j in range(1, 5)] == [1, "=SUM(A1:A1)*2", None, '=IF(A1>0,"a&b<"&B1,"")']
     assert [comp.cell(2, j).value for j in (2, 3, 4)] == ["=SUM(A2:A2)*2", 1, '=IF(A2>0,"a&b<"&B2,"")']

@@ -4,6 +4,7 @@ cached results."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -28,16 +29,16 @@ _TEMPLATE_ROW = "9999999"
 
 
 #: what the formulas of a row depend on besides its row number (the rows with the same
-#: signature share one template): the fields each maker below reads, as it reads them
-_SIGNATURES: dict[str, Callable[[dict[str, Any]], tuple]] = {
-    "capacities": lambda r: (
-        r.get("territory_level"),
-        None in (r.get("druh"), r.get("forma"), r.get("typ_kapacity")),
-        bool(r.get("population")),
+#: signature share one template): the fields each maker below reads, and the signature
+#: made of their values, as the maker reads them
+_SIGNATURES: dict[str, tuple[tuple[str, ...], Callable[..., tuple]]] = {
+    "capacities": (
+        ("territory_level", "druh", "forma", "typ_kapacity", "population"),
+        lambda level, druh, forma, typ, population: (level, None in (druh, forma, typ), bool(population)),
     ),
-    "funding": lambda r: (r.get("territory_level"), r.get("druh") is None, r.get("druh") == TOTAL_LABEL),
-    "plan_summary": lambda r: (r.get("priority") is None, r.get("src_sha256") is None),
-    "coverage": lambda r: (),
+    "funding": (("territory_level", "druh"), lambda level, druh: (level, druh is None, druh == TOTAL_LABEL)),
+    "plan_summary": (("priority", "src_sha256"), lambda priority, sha: (priority is None, sha is None)),
+    "coverage": ((), lambda: ()),
 }
 
 
@@ -88,15 +89,23 @@ class Formulas:
                 return FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
 
             return row_of
+        fields, signature_of = signature
         template_i = int(_TEMPLATE_ROW) - first
         templates: dict[tuple, FormulaRow] = {}
+        at = [index.get(f) for f in fields]  # None: a field the sheet has no column for
+
+        def values_of(vals: list[Any]) -> tuple:
+            return tuple(None if k is None else vals[k] for k in at)
+
+        if len(at) > 1 and None not in at:
+            values_of = operator.itemgetter(*at)  # the same tuple, without a Python loop
 
         def rows(i: int, vals: list[Any]) -> FormulaRow:
-            r = dict(zip(cols, vals))
-            sig = signature(r)
+            values = values_of(vals)
+            sig = signature_of(*values)
             template = templates.get(sig)
             if template is None:
-                made = {c: f for c, f in make(template_i, r).items() if c in index}
+                made = {c: f for c, f in make(template_i, dict(zip(cols, vals))).items() if c in index}
                 template = templates[sig] = FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
             return template
 

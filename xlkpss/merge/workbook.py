@@ -292,8 +292,7 @@ def _write_sheet(
             "autofilter": True,
         },
     )
-    for j, width in enumerate(widths):
-        ws.set_column(j, j, width, None, {"hidden": True} if cols[j] in MACHINE_COLUMNS else None)
+    ws.set_column_widths(widths, [col in MACHINE_COLUMNS for col in cols])
     ws.set_row_heights(row_heights(first, rows, widths, wraps))
     ws.set_row(h, 45)
     ws.freeze_panes(h + 1, 1 if key == "coverage" else 0)

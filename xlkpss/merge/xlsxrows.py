@@ -66,6 +66,7 @@ _SHORT_TEXT = MAX_TEXT_UNITS // 2
 #: when it has them by these names
 _STRING_CELL = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
 _ROW_INFO = getattr(xlsxwriter.worksheet, "RowInfo", None)
+_COLUMN_INFO = getattr(xlsxwriter.worksheet, "ColumnInfo", None)
 #: column letters, shared by all sheets, extended as needed
 _LETTERS: list[str] = []
 
@@ -397,6 +398,28 @@ class RowsWorksheet(Worksheet):
                 continue
             info[row] = _ROW_INFO(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
             sizes[row] = [pixels, False]
+
+    def set_column_widths(self, widths: Sequence[float], hidden: Sequence[bool]) -> None:
+        """``set_column(j, j, widths[j], None, {"hidden": True} if hidden[j] else None)``
+        for every column ``j`` (widths in characters, each at least 1), the columns checked
+        once for all of them."""
+        if (
+            not self.fast
+            or _COLUMN_INFO is None
+            or not widths
+            or min(widths) < 1.0
+            or self._check_dimensions(0, len(widths) - 1, True, True)
+        ):
+            for j, width in enumerate(widths):
+                self.set_column(j, j, width, None, {"hidden": True} if hidden[j] else None)
+            return
+        digit, padding, info = self.max_digit_width, self.cell_padding, self.col_info
+        for j, width in enumerate(widths):
+            pixels = int(width * digit + 0.5) + padding  # what set_column does for a width >= 1
+            if hidden[j]:  # a hidden column with a width is stored in the dimensions
+                self._check_dimensions(0, j, True, False)
+            info[j] = _COLUMN_INFO(width=pixels, column_format=None, hidden=hidden[j], level=0, collapsed=False)
+        self.col_size_changed = True
 
     def _style(self, fmt: Any) -> str:
         """`` s="N"`` for a format (nothing for None); N is given at first use."""
