@@ -82,13 +82,13 @@ class Formulas:
         index = {col: j for j, col in enumerate(cols)}
         first = self.L[key].first
         signature = _SIGNATURES.get(key)
+
+        def made(i: int, vals: list[Any]) -> FormulaRow:
+            formulas = {c: f for c, f in make(i, dict(zip(cols, vals))).items() if c in index}
+            return FormulaRow(tuple(index[c] for c in formulas), tuple(formulas.values()), _TEMPLATE_ROW)
+
         if signature is None:  # a FormulaRow for each row, with its number in already
-
-            def row_of(i: int, vals: list[Any]) -> FormulaRow:
-                made = {c: f for c, f in make(i, dict(zip(cols, vals))).items() if c in index}
-                return FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
-
-            return row_of
+            return made
         fields, signature_of = signature
         template_i = int(_TEMPLATE_ROW) - first
         templates: dict[tuple, FormulaRow] = {}
@@ -105,8 +105,7 @@ class Formulas:
             sig = signature_of(*values)
             template = templates.get(sig)
             if template is None:
-                made = {c: f for c, f in make(template_i, dict(zip(cols, vals))).items() if c in index}
-                template = templates[sig] = FormulaRow(tuple(index[c] for c in made), tuple(made.values()), _TEMPLATE_ROW)
+                template = templates[sig] = made(template_i, vals)
             return template
 
         return rows

@@ -98,10 +98,11 @@ class FormulaRow(NamedTuple):
     def formulas(self, row: int, vals: Sequence[Any]) -> list[tuple[int, Formula]]:
         """The cells of Excel row ``row`` (1-based) with values ``vals``, as ``Formula``s."""
         number = str(row)
-        return [
-            (j, Formula(text.replace(self.placeholder, number), "" if vals[j] is None else vals[j], True))
-            for j, text in zip(self.columns, self.texts)
-        ]
+        return [(j, self.formula(text, number, vals[j])) for j, text in zip(self.columns, self.texts)]
+
+    def formula(self, text: str, number: str, value: Any) -> Formula:
+        """One of ``texts`` in the row numbered ``number``, with its cached result."""
+        return Formula(text.replace(self.placeholder, number), "" if value is None else value, True)
 
 
 class _Row:
@@ -276,8 +277,9 @@ class RowsWorksheet(Worksheet):
         cells = self.table
         dates: dict[Any, float] = {}  # date -> Excel number (dates repeat: date_filled)
         low_row = low_col = high_row = high_col = -1  # the block written, checked against the sheet at the end
-        # id(FormulaRow) -> (it, {column: its formula's XML text split at the row number})
-        compiled: dict[int, tuple[FormulaRow, dict[int, list[str]]]] = {}
+        # id(FormulaRow) -> (it, {column: its formula's XML text split at the row number},
+        # {column: its formula})
+        compiled: dict[int, tuple[FormulaRow, dict[int, list[str]], dict[int, str]]] = {}
         split: dict[int, list[str]] | None = None
         for i, vals in enumerate(rows):
             r = first_row + i + 1
@@ -290,11 +292,10 @@ class RowsWorksheet(Worksheet):
                 else:
                     entry = compiled.get(id(template))
                     if entry is None or entry[0] is not template:
-                        entry = compiled[id(template)] = template, {
-                            j: _escape(text.removeprefix("=")).split(template.placeholder)
-                            for j, text in zip(template.columns, template.texts)
-                        }
-                    split, row_number = entry[1], str(r)
+                        texts = dict(zip(template.columns, template.texts))
+                        escaped = {j: _escape(text.removeprefix("=")).split(template.placeholder) for j, text in texts.items()}
+                        entry = compiled[id(template)] = template, escaped, texts
+                    split, texts, row_number = entry[1], entry[2], str(r)
             for j, v in enumerate(vals):
                 if split is not None and j in split:
                     mid = formula_mid[j]
@@ -303,7 +304,7 @@ class RowsWorksheet(Worksheet):
                     if type(v) is int or type(v) is float:
                         parts.append(f"{heads[j]}{r}{mid}><f>{row_number.join(split[j])}</f><v>{v}</v></c>")
                     else:  # a text, a date or nothing as the result: what Formula() gives
-                        formula = dict(template.formulas(r, vals))[j]
+                        formula = template.formula(texts[j], row_number, v)
                         parts.append(f"{heads[j]}{r}{mid}{self._formula_xml(formula)}")
                     if first < 0:
                         first = j
